@@ -1,0 +1,43 @@
+import type { Range } from './ast';
+
+/** The `source` of every diagnostic the product reports (SPEC 3.4). */
+export const DIAGNOSTIC_SOURCE = 'protected-modules';
+
+/** Every stable diagnostic code of SPEC 3.4. */
+export const DIAGNOSTIC_CODES = [
+  'syntax-error',
+  'duplicate-declaration',
+  'unknown-name',
+  'unknown-module',
+  'no-reference-access',
+  'unknown-element',
+  'hidden-element',
+  'not-a-dependency',
+  'dependency-version',
+  'dependency-cycle',
+  'missing-argument',
+  'unknown-argument',
+  'duplicate-argument',
+  'type-mismatch',
+  'no-value',
+  'read-only-input',
+  'screen-in-non-ui-module',
+  'invalid-manifest',
+  'invalid-environment',
+  'unknown-user',
+  'read-only-module',
+] as const;
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
+
+export type Severity = 'error' | 'warning' | 'info';
+
+/**
+ * A diagnostic about one file. `range` uses LSP positions (0-based line, UTF-16 character);
+ * the CLI prints them 1-based (SPEC 6).
+ */
+export interface Diagnostic {
+  code: DiagnosticCode;
+  severity: Severity;
+  message: string;
+  range: Range;
+}

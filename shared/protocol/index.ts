@@ -1,0 +1,157 @@
+/**
+ * The Protected Modules extensions to LSP (SPEC 4): every custom request, notification and error
+ * code, named and typed in one place, used by the server, the client and the tests.
+ *
+ * URIs: `file:` URIs under an environment folder, `modules://<environment-folder-name>/<path>`
+ * (the client's FileSystemProvider scheme) and `module-interface://<environment-folder-name>/<Module>.logic`
+ * (interface documents, SPEC 3.5).
+ */
+import type { AccessLevel } from '../access/levels';
+import type { Range } from '../language/ast';
+
+export const MODULES_SCHEME = 'modules';
+export const INTERFACE_SCHEME = 'module-interface';
+/** The read-only virtual file a module folder shows below `open` (at `reference`), SPEC 4. */
+export const INTERFACE_FILE_NAME = 'INTERFACE.logic';
+
+/** JSON-RPC error codes of SPEC 4. */
+export const ErrorCodes = {
+  PermissionDenied: -32001,
+  ModuleNotFound: -32002,
+  FileNotFound: -32003,
+  InvalidPolicy: -32004,
+} as const;
+
+/** `data` of a `PermissionDenied` error. */
+export interface PermissionDeniedData {
+  module: string;
+  access: AccessLevel;
+  required: AccessLevel;
+  owner: string;
+}
+
+export interface WhoamiResult {
+  user: string | null;
+  known: boolean;
+  displayName?: string;
+  groups: string[];
+  admin: boolean;
+}
+
+export interface ModuleSummary {
+  name: string;
+  version: string;
+  kind: 'service' | 'ui' | 'library';
+  owner: string;
+  description?: string;
+  protected: boolean;
+  access: AccessLevel;
+}
+
+export interface ListModulesResult {
+  modules: ModuleSummary[];
+}
+
+export interface ModuleInterfaceParams {
+  module: string;
+}
+
+export interface InterfaceElement {
+  kind: 'structure' | 'serverAction';
+  name: string;
+  signature: string;
+  documentation?: string;
+  /** Range of the element in the interface document `text`. */
+  range: Range;
+}
+
+export interface ModuleInterfaceResult {
+  module: string;
+  version: string;
+  owner: string;
+  access: AccessLevel;
+  uri: string;
+  text: string;
+  elements: InterfaceElement[];
+}
+
+export interface UriParams {
+  uri: string;
+}
+
+export interface AccessResult {
+  module?: string;
+  access: AccessLevel;
+  canRead: boolean;
+  canWrite: boolean;
+  owner?: string;
+  reason: string;
+}
+
+export interface StatResult {
+  type: 'file' | 'directory';
+  size: number;
+  /** Milliseconds since the Unix epoch. */
+  mtime: number;
+  ctime: number;
+  readonly: boolean;
+  readonlyReason?: string;
+}
+
+export interface ReadDirectoryResult {
+  entries: [string, 'file' | 'directory'][];
+}
+
+export interface ReadFileResult {
+  text: string;
+  readonly: boolean;
+  readonlyReason?: string;
+}
+
+export interface WriteFileParams {
+  uri: string;
+  text: string;
+}
+
+export interface SetProtectionParams {
+  module: string;
+  protected: boolean;
+}
+
+export interface GrantAccessParams {
+  module: string;
+  /** `user:<id>`, `group:<name>` or `*`. */
+  to: string;
+  /** `none` removes the grant. */
+  access: AccessLevel;
+}
+
+/** Method names of the custom requests and notifications (SPEC 4). */
+export const Methods = {
+  whoami: 'protectedModules/whoami',
+  listModules: 'protectedModules/listModules',
+  moduleInterface: 'protectedModules/moduleInterface',
+  access: 'protectedModules/access',
+  stat: 'protectedModules/stat',
+  readDirectory: 'protectedModules/readDirectory',
+  readFile: 'protectedModules/readFile',
+  writeFile: 'protectedModules/writeFile',
+  setProtection: 'protectedModules/setProtection',
+  grantAccess: 'protectedModules/grantAccess',
+  didChangeAccess: 'protectedModules/didChangeAccess',
+  didChangeModules: 'protectedModules/didChangeModules',
+} as const;
+
+/** Params/result of each custom request, keyed by method name. */
+export interface RequestTypes {
+  [Methods.whoami]: { params: Record<string, never>; result: WhoamiResult };
+  [Methods.listModules]: { params: Record<string, never>; result: ListModulesResult };
+  [Methods.moduleInterface]: { params: ModuleInterfaceParams; result: ModuleInterfaceResult };
+  [Methods.access]: { params: UriParams; result: AccessResult };
+  [Methods.stat]: { params: UriParams; result: StatResult };
+  [Methods.readDirectory]: { params: UriParams; result: ReadDirectoryResult };
+  [Methods.readFile]: { params: UriParams; result: ReadFileResult };
+  [Methods.writeFile]: { params: WriteFileParams; result: Record<string, never> };
+  [Methods.setProtection]: { params: SetProtectionParams; result: Record<string, never> };
+  [Methods.grantAccess]: { params: GrantAccessParams; result: Record<string, never> };
+}
