@@ -1,0 +1,1041 @@
+/**
+ * The checker: one `.logic` file → its diagnostics for one user (SPEC 3.3, 3.4), plus the
+ * resolution tables IDE features need (what each identifier refers to, the type of each
+ * expression, the callee of each call, the locals of each scope).
+ *
+ * Name resolution (SPEC 3.3), innermost first:
+ *  1. locals: `var`s and `for` variables of enclosing blocks, the action's inputs and outputs,
+ *     the screen's variables and client actions;
+ *  2. the elements (structures, server actions, screens) of the file's own module, by name;
+ *  3. the built-in functions (`builtins.ts`);
+ *  4. module names, used as `Module.Element` (also in types and record literals).
+ * `Own.Element` (the file's own module name) reaches any element of the own module.
+ *
+ * A reference to another module is checked in the order of SPEC 3.3 and stops at the first
+ * failure: module exists for the user (access ≥ list, else `unknown-module`, with the same message
+ * as for a truly missing module), access ≥ reference (`no-reference-access`), the element is a
+ * public structure or server action (`unknown-element` below `open` — same message as a missing
+ * element — or `hidden-element` at ≥ open), then listed in the referencing module's dependencies
+ * (`not-a-dependency`) with a satisfied range (`dependency-version`). After a dependency problem
+ * the element still resolves (one mistake, one diagnostic).
+ *
+ * No leak (SPEC 4): messages name only what the user typed, names of modules the user can list,
+ * and types rendered through {@link CheckContext.typeText}, which hides structures the user may not
+ * see (`OrderAPI.<private type>`). Structures the user may not see are opaque: no members.
+ *
+ * Positions are LSP's (0-based line, UTF-16 character).
+ */
+import * as semver from 'semver';
+import type {
+  Argument,
+  Block,
+  CallExpr,
+  ClientActionDecl,
+  Declaration,
+  Expression,
+  FieldDecl,
+  ForStatement,
+  Identifier,
+  MemberExpr,
+  NamedTypeNode,
+  ParamDecl,
+  Range,
+  ScreenDecl,
+  ServerActionDecl,
+  SourceFile,
+  Statement,
+  StructureDecl,
+  TypeNode,
+  VarDecl,
+} from '../language/ast';
+import type { Diagnostic, DiagnosticCode } from '../language/diagnostics';
+import { type AccessLevel, atLeast } from '../access/levels';
+import type { ModuleInfo, ModuleManifest } from '../environment/model';
+import { type Builtin, getBuiltin } from '../language/builtins';
+import {
+  type StructureType,
+  type Type,
+  BOOLEAN,
+  DATE,
+  DATE_TIME,
+  DECIMAL,
+  ERROR_TYPE,
+  INTEGER,
+  LONG_INTEGER,
+  TEXT,
+  TIME,
+  VOID_TYPE,
+  arithmeticResult,
+  basic,
+  bindTypeParameters,
+  isAssignable,
+  isBoolean,
+  isComparable,
+  isIntegral,
+  isNumeric,
+  listOf,
+  structureType,
+  substitute,
+} from '../language/types';
+import type { ElementSymbol, ModuleSymbols } from './binder';
+
+// ---------------------------------------------------------------------------------------------
+// Shapes shared with the Program
+
+/** One input or output of a callable (server action, client action, built-in). */
+export interface SignatureParam {
+  name: string;
+  type: Type;
+  /** An input with a default value (SPEC 3.3: "a default makes an input optional"). */
+  optional: boolean;
+  /** The parameter's doc comment or `@param` text (Markdown). */
+  documentation?: string;
+  /** The declaration, for user-declared actions. */
+  decl?: ParamDecl;
+}
+
+/** What a call refers to. */
+export type CalleeRef =
+  | { kind: 'element'; symbol: ElementSymbol }
+  | { kind: 'builtin'; builtin: Builtin }
+  | { kind: 'clientAction'; decl: ClientActionDecl; local: LocalSymbol };
+
+/** The resolved signature of a callable. */
+export interface Signature {
+  /** The name as called (`CreateOrder`, `Length`). */
+  name: string;
+  params: SignatureParam[];
+  outputs: SignatureParam[];
+  target: CalleeRef;
+}
+
+/** A field of a structure, its type resolved in the declaring module. */
+export interface FieldInfo {
+  name: string;
+  type: Type;
+  documentation?: string;
+  decl: FieldDecl;
+  /** The declaring structure. */
+  owner: ElementSymbol;
+}
+
+/** A name declared inside a file: input, output, `var`, `for` variable, screen variable or client action. */
+export interface LocalSymbol {
+  kind: 'param' | 'output' | 'local' | 'for' | 'screenVar' | 'clientAction';
+  name: string;
+  type: Type;
+  /** The declaring identifier (its range is the declaration location). */
+  nameNode: Identifier;
+  /** The declaring node. */
+  decl: ParamDecl | VarDecl | ForStatement | ClientActionDecl;
+  /** For params/outputs: the declaring action (server or client). */
+  action?: ServerActionDecl | ClientActionDecl;
+  documentation?: string;
+}
+
+/** What an identifier refers to (recorded by the checker for IDE features). */
+export type Resolution =
+  | { kind: 'local'; symbol: LocalSymbol }
+  | { kind: 'element'; symbol: ElementSymbol }
+  | { kind: 'builtin'; builtin: Builtin }
+  | { kind: 'module'; module: string }
+  | { kind: 'field'; field: FieldInfo }
+  /** A named argument, or an input/output of a server action (declaration or record member). */
+  | { kind: 'param'; param: SignatureParam; signature: Signature; output: boolean };
+
+/** Everything the checker found in one file. */
+export interface CheckResult {
+  diagnostics: Diagnostic[];
+  /** Identifier (by node identity) → what it refers to; includes declaring identifiers. */
+  resolutions: Map<Identifier, Resolution>;
+  /** Expression → its type. */
+  types: Map<Expression, Type>;
+  /** Call → the resolved callee signature (only when the callee resolved to something callable). */
+  calls: Map<CallExpr, Signature>;
+  /** Locals declared directly in a block, in order. */
+  blockLocals: Map<Block, LocalSymbol[]>;
+  /** Inputs and outputs of each server/client action. */
+  actionLocals: Map<ServerActionDecl | ClientActionDecl, LocalSymbol[]>;
+  /** Variables and client actions of each screen. */
+  screenLocals: Map<ScreenDecl, LocalSymbol[]>;
+  /** The variable of each `for`. */
+  forLocals: Map<ForStatement, LocalSymbol>;
+}
+
+/**
+ * What the checker needs from the Program, for one file and one user. Implemented by
+ * `program.ts`; every lookup is by module name and cheap (cached per module).
+ */
+export interface CheckContext {
+  /** The file's module. */
+  module: ModuleInfo;
+  /** Its manifest, when valid (dependencies, kind). */
+  manifest?: ModuleManifest;
+  /** Its symbol table. */
+  symbols: ModuleSymbols;
+  /** The user's effective access on a module by name (`none` for a non-existent or invalid module). */
+  access(moduleName: string): AccessLevel;
+  /** The symbol table of a valid module, by name (no access check: the checker checks first). */
+  moduleSymbols(moduleName: string): ModuleSymbols | undefined;
+  /** The manifest of a valid module, by name. */
+  moduleManifest(moduleName: string): ModuleManifest | undefined;
+  /** The signature of a server action (types resolved in its module, without diagnostics). */
+  signatureOf(symbol: ElementSymbol): Signature;
+  /** The fields of a structure type, or `undefined` when it is not a known structure. */
+  fieldsOf(t: StructureType): FieldInfo[] | undefined;
+  /** Whether the user may see the members and name of a structure (No leak). */
+  canSeeStructure(t: StructureType): boolean;
+  /** The type as the user may see it (hides names, see `UserProgram.typeToString`). */
+  typeText(t: Type): string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quiet type resolution (declarations' types, as their module sees them)
+
+/**
+ * Resolves a type node as the declaring module `moduleName` sees it, without diagnostics and
+ * without access checks: a same-module structure by name (public or not), `Own.Name`, or a
+ * *public* structure of another valid module. Anything else is the error type.
+ *
+ * @param lookup symbol tables of valid modules by name
+ */
+export function declaredType(
+  node: TypeNode | undefined,
+  moduleName: string,
+  lookup: (module: string) => ModuleSymbols | undefined,
+): Type {
+  if (!node) return ERROR_TYPE;
+  switch (node.kind) {
+    case 'BasicType':
+      return basic(node.name);
+    case 'ListType':
+      return listOf(declaredType(node.element, moduleName, lookup));
+    case 'NamedType': {
+      const target = node.module && node.module.name !== moduleName ? node.module.name : moduleName;
+      const symbols = lookup(target);
+      const sym = symbols?.elements.get(node.name.name);
+      if (!sym || sym.kind !== 'structure') return ERROR_TYPE;
+      if (target !== moduleName && !sym.isPublic) return ERROR_TYPE;
+      return structureType(target, sym.name);
+    }
+  }
+}
+
+/** The Markdown documentation of a declaration's doc comment (text only). */
+export function docText(doc: { text: string } | undefined): string | undefined {
+  const t = doc?.text.trim();
+  return t ? t : undefined;
+}
+
+/**
+ * The signature of a server or client action, types resolved in `moduleName` quietly
+ * ({@link declaredType}); a parameter's documentation is its own doc comment or the action's
+ * `@param` tag.
+ */
+export function actionSignature(
+  decl: ServerActionDecl | ClientActionDecl,
+  moduleName: string,
+  lookup: (module: string) => ModuleSymbols | undefined,
+  target: CalleeRef,
+): Signature {
+  const tags = decl.doc?.params ?? {};
+  const mk = (p: ParamDecl, output: boolean): SignatureParam => ({
+    name: p.name.name,
+    type: declaredType(p.type, moduleName, lookup),
+    optional: !output && p.default !== undefined,
+    documentation: docText(p.doc) ?? (tags[p.name.name]?.trim() || undefined),
+    decl: p,
+  });
+  return {
+    name: decl.name.name,
+    params: decl.params.map((p) => mk(p, false)),
+    outputs: decl.returns.map((p) => mk(p, true)),
+    target,
+  };
+}
+
+/** The signature of a built-in. */
+export function builtinSignature(b: Builtin): Signature {
+  return {
+    name: b.name,
+    params: b.params.map((p) => ({ name: p.name, type: p.type, optional: !!p.optional, documentation: p.documentation })),
+    outputs: b.outputs.map((p) => ({ name: p.name, type: p.type, optional: false, documentation: p.documentation })),
+    target: { kind: 'builtin', builtin: b },
+  };
+}
+
+/** The value type of a call: void, its single output, or a record of its outputs (SPEC 3.3). */
+export function callValueType(outputs: { name: string; type: Type }[]): Type {
+  if (outputs.length === 0) return VOID_TYPE;
+  if (outputs.length === 1) return outputs[0].type;
+  return { kind: 'record', fields: outputs.map((o) => ({ name: o.name, type: o.type })) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The checker
+
+class Scope {
+  readonly names = new Map<string, LocalSymbol>();
+  constructor(
+    readonly parent: Scope | undefined,
+    readonly list: LocalSymbol[] = [],
+  ) {}
+  lookup(name: string): LocalSymbol | undefined {
+    return this.names.get(name) ?? this.parent?.lookup(name);
+  }
+}
+
+const INT_MAX = 2147483647;
+
+/**
+ * Checks one file of `ctx.module` for the user behind `ctx`.
+ *
+ * @param file the parsed file (its `syntax-error`s are included first)
+ * @returns diagnostics (LSP ranges) and the resolution tables. Never throws.
+ *
+ * Decisions (docs/DECISIONS.md): a server action with a `;` body in a `.logic` source file is a
+ * `syntax-error` on the action's name ("';' instead of a body is only allowed in interface
+ * documents"); an unknown member/field is `unknown-name`; a positional argument after a named one
+ * and too many arguments are `unknown-argument`; `missing-argument` is reported once per missing
+ * input on the callee's name; a `var` without type and initial value is a `type-mismatch`.
+ */
+export function checkFile(ctx: CheckContext, file: SourceFile): CheckResult {
+  return new FileChecker(ctx, file).run();
+}
+
+class FileChecker {
+  private readonly result: CheckResult = {
+    diagnostics: [],
+    resolutions: new Map(),
+    types: new Map(),
+    calls: new Map(),
+    blockLocals: new Map(),
+    actionLocals: new Map(),
+    screenLocals: new Map(),
+    forLocals: new Map(),
+  };
+  private readonly moduleName: string;
+  private readonly lookup: (m: string) => ModuleSymbols | undefined;
+
+  constructor(
+    private readonly ctx: CheckContext,
+    private readonly file: SourceFile,
+  ) {
+    this.moduleName = ctx.module.name;
+    this.lookup = (m) => (m === this.moduleName ? ctx.symbols : ctx.moduleSymbols(m));
+  }
+
+  run(): CheckResult {
+    for (const d of this.file.diagnostics) this.result.diagnostics.push({ ...d, severity: 'error' });
+    for (const decl of this.file.declarations) this.checkDeclaration(decl);
+    return this.result;
+  }
+
+  private report(code: DiagnosticCode, range: Range, message: string): void {
+    this.result.diagnostics.push({ code, severity: 'error', message, range });
+  }
+
+  private t(type: Type): string {
+    return this.ctx.typeText(type);
+  }
+
+  // ----- declarations
+
+  private checkDeclaration(decl: Declaration): void {
+    const own = this.ctx.symbols.elements.get(decl.name.name);
+    if (own && own.decl === decl) this.result.resolutions.set(decl.name, { kind: 'element', symbol: own });
+    switch (decl.kind) {
+      case 'Structure':
+        return this.checkStructure(decl, own);
+      case 'ServerAction':
+        return this.checkServerAction(decl, own);
+      case 'Screen':
+        return this.checkScreen(decl);
+    }
+  }
+
+  private checkStructure(decl: StructureDecl, own: ElementSymbol | undefined): void {
+    const seen = new Set<string>();
+    const fields = own && own.decl === decl ? this.ctx.fieldsOf(structureType(this.moduleName, decl.name.name)) : undefined;
+    for (const f of decl.fields) {
+      const type = this.resolveType(f.type);
+      if (f.name.name) {
+        if (seen.has(f.name.name)) {
+          this.report('duplicate-declaration', f.name.range, `Field '${f.name.name}' is already declared in structure '${decl.name.name}'.`);
+        }
+        seen.add(f.name.name);
+        const info = fields?.find((x) => x.decl === f);
+        if (info) this.result.resolutions.set(f.name, { kind: 'field', field: info });
+      }
+      if (f.default) this.checkAssignable(f.default, this.checkValue(f.default, undefined), type);
+    }
+  }
+
+  private declareParams(
+    action: ServerActionDecl | ClientActionDecl,
+    scope: Scope,
+    signature: Signature | undefined,
+  ): LocalSymbol[] {
+    const locals: LocalSymbol[] = [];
+    const tags = action.doc?.params ?? {};
+    const handle = (p: ParamDecl, output: boolean, index: number) => {
+      const type = this.resolveType(p.type);
+      if (p.default) this.checkAssignable(p.default, this.checkValue(p.default, undefined), type);
+      if (!p.name.name) return;
+      const sym: LocalSymbol = {
+        kind: output ? 'output' : 'param',
+        name: p.name.name,
+        type,
+        nameNode: p.name,
+        decl: p,
+        action,
+        documentation: docText(p.doc) ?? (tags[p.name.name]?.trim() || undefined),
+      };
+      this.declare(scope, sym);
+      locals.push(sym);
+      const sp = signature && (output ? signature.outputs[index] : signature.params[index]);
+      if (sp && sp.decl === p && signature) this.result.resolutions.set(p.name, { kind: 'param', param: sp, signature, output });
+      else this.result.resolutions.set(p.name, { kind: 'local', symbol: sym });
+    };
+    action.params.forEach((p, i) => handle(p, false, i));
+    action.returns.forEach((p, i) => handle(p, true, i));
+    this.result.actionLocals.set(action, locals);
+    return locals;
+  }
+
+  private checkServerAction(decl: ServerActionDecl, own: ElementSymbol | undefined): void {
+    const scope = new Scope(undefined);
+    const sig = own && own.decl === decl ? this.ctx.signatureOf(own) : undefined;
+    this.declareParams(decl, scope, sig);
+    if (decl.body) this.checkBlock(decl.body, scope);
+    else
+      this.report(
+        'syntax-error',
+        decl.name.range,
+        `Server action '${decl.name.name}' needs a body '{ … }': ';' instead of a body is only allowed in interface documents.`,
+      );
+  }
+
+  private checkScreen(decl: ScreenDecl): void {
+    const kind = this.ctx.manifest?.kind;
+    if (kind && kind !== 'ui') {
+      this.report(
+        'screen-in-non-ui-module',
+        decl.name.range,
+        `Screen '${decl.name.name}' is not allowed in module '${this.moduleName}': screens are allowed only in 'ui' modules, and this is a '${kind}' module.`,
+      );
+    }
+    const scope = new Scope(undefined);
+    const locals: LocalSymbol[] = [];
+    this.result.screenLocals.set(decl, locals);
+    // Client actions are visible in the whole screen; declare them first.
+    for (const m of decl.members) {
+      if (m.kind !== 'ClientAction' || !m.name.name) continue;
+      const sym: LocalSymbol = { kind: 'clientAction', name: m.name.name, type: ERROR_TYPE, nameNode: m.name, decl: m, documentation: docText(m.doc) };
+      this.declare(scope, sym);
+      locals.push(sym);
+      this.result.resolutions.set(m.name, { kind: 'local', symbol: sym });
+    }
+    for (const m of decl.members) {
+      if (m.kind === 'Var') {
+        const sym = this.checkVar(m, scope, 'screenVar');
+        if (sym) locals.push(sym);
+      }
+    }
+    for (const m of decl.members) {
+      if (m.kind !== 'ClientAction') continue;
+      const actionScope = new Scope(scope);
+      const local = scope.names.get(m.name.name);
+      const sig =
+        local && local.decl === m
+          ? actionSignature(m, this.moduleName, this.lookup, { kind: 'clientAction', decl: m, local })
+          : undefined;
+      this.declareParams(m, actionScope, sig);
+      this.checkBlock(m.body, actionScope);
+    }
+  }
+
+  private declare(scope: Scope, sym: LocalSymbol): void {
+    if (scope.names.has(sym.name)) {
+      this.report('duplicate-declaration', sym.nameNode.range, `'${sym.name}' is already declared in this scope.`);
+      return;
+    }
+    scope.names.set(sym.name, sym);
+    scope.list.push(sym);
+  }
+
+  // ----- statements
+
+  private checkBlock(block: Block, parent: Scope): void {
+    const scope = new Scope(parent);
+    this.result.blockLocals.set(block, scope.list);
+    for (const s of block.statements) this.checkStatement(s, scope);
+  }
+
+  private checkVar(v: VarDecl, scope: Scope, kind: 'local' | 'screenVar'): LocalSymbol | undefined {
+    const declared = v.type ? this.resolveType(v.type) : undefined;
+    let type: Type = declared ?? ERROR_TYPE;
+    if (v.init) {
+      const init = this.checkValue(v.init, declared);
+      if (declared) this.checkAssignable(v.init, init, declared);
+      else type = init;
+    } else if (!declared && v.name.name) {
+      this.report('type-mismatch', v.name.range, `Variable '${v.name.name}' needs a type or an initial value.`);
+    }
+    if (!v.name.name) return undefined;
+    const sym: LocalSymbol = { kind, name: v.name.name, type, nameNode: v.name, decl: v };
+    this.declare(scope, sym);
+    this.result.resolutions.set(v.name, { kind: 'local', symbol: sym });
+    return sym;
+  }
+
+  private checkStatement(s: Statement, scope: Scope): void {
+    switch (s.kind) {
+      case 'Var':
+        this.checkVar(s, scope, 'local');
+        return;
+      case 'Assignment': {
+        const target = this.checkAssignTarget(s.target, scope);
+        const value = this.checkValue(s.value, target, scope);
+        this.checkAssignable(s.value, value, target);
+        return;
+      }
+      case 'If':
+        this.checkCondition(s.condition, scope, 'if');
+        this.checkBlock(s.then, scope);
+        if (s.else) {
+          if (s.else.kind === 'Block') this.checkBlock(s.else, scope);
+          else this.checkStatement(s.else, scope);
+        }
+        return;
+      case 'While':
+        this.checkCondition(s.condition, scope, 'while');
+        this.checkBlock(s.body, scope);
+        return;
+      case 'For': {
+        const it = this.checkValue(s.iterable, undefined, scope);
+        let element: Type = ERROR_TYPE;
+        if (it.kind === 'list') element = it.element;
+        else if (it.kind !== 'error') this.report('type-mismatch', s.iterable.range, `'for' needs a List to iterate over, but this is '${this.t(it)}'.`);
+        const bodyScope = new Scope(scope);
+        if (s.variable.name) {
+          const sym: LocalSymbol = { kind: 'for', name: s.variable.name, type: element, nameNode: s.variable, decl: s };
+          bodyScope.names.set(sym.name, sym);
+          this.result.forLocals.set(s, sym);
+          this.result.resolutions.set(s.variable, { kind: 'local', symbol: sym });
+        }
+        this.checkBlock(s.body, bodyScope);
+        return;
+      }
+      case 'Return':
+        return;
+      case 'ExpressionStatement':
+        this.checkExpr(s.expression, scope, undefined);
+        return;
+    }
+  }
+
+  private checkCondition(e: Expression, scope: Scope, what: string): void {
+    const t = this.checkValue(e, BOOLEAN, scope);
+    if (!isBoolean(t)) this.report('type-mismatch', e.range, `The condition of '${what}' must be a Boolean, but this is '${this.t(t)}'.`);
+  }
+
+  /** The root identifier of an assignment target (`a` of `a.b[1].c`). */
+  private rootIdentifier(e: Expression): Identifier | undefined {
+    for (;;) {
+      if (e.kind === 'Identifier') return e;
+      if (e.kind === 'Member' || e.kind === 'Index') e = e.object;
+      else if (e.kind === 'Paren') e = e.expression;
+      else return undefined;
+    }
+  }
+
+  private checkAssignTarget(target: Expression, scope: Scope): Type {
+    const root = this.rootIdentifier(target);
+    const local = root && root.name ? scope.lookup(root.name) : undefined;
+    if (!root || target.kind === 'Missing') {
+      if (target.kind !== 'Missing') this.report('type-mismatch', target.range, 'Only variables, outputs and their fields or list elements can be assigned.');
+      this.checkExpr(target, scope, undefined);
+      return ERROR_TYPE;
+    }
+    if (!local) {
+      // Not a local: resolve it normally, which reports unknown names and elements used as values.
+      this.checkExpr(target, scope, undefined);
+      return ERROR_TYPE;
+    }
+    if (local.kind === 'param') {
+      this.report('read-only-input', target.range, `Input '${local.name}' is read-only; assign to a variable or an output instead.`);
+    } else if (local.kind === 'clientAction') {
+      this.report('type-mismatch', target.range, `'${local.name}' cannot be assigned: only variables, outputs and their fields or list elements can.`);
+      this.checkExpr(target, scope, undefined);
+      return ERROR_TYPE;
+    }
+    return this.checkExpr(target, scope, undefined);
+  }
+
+  private checkAssignable(e: Expression, from: Type, to: Type): void {
+    if (!isAssignable(from, to)) {
+      this.report('type-mismatch', e.range, `Type '${this.t(from)}' is not assignable to type '${this.t(to)}'.`);
+    }
+  }
+
+  // ----- types
+
+  /** Resolves a type node with diagnostics (SPEC 3.3 references in types). */
+  private resolveType(node: TypeNode | undefined): Type {
+    if (!node) return ERROR_TYPE;
+    switch (node.kind) {
+      case 'BasicType':
+        return basic(node.name);
+      case 'ListType':
+        return listOf(this.resolveType(node.element));
+      case 'NamedType':
+        return this.resolveNamedType(node);
+    }
+  }
+
+  private resolveNamedType(node: NamedTypeNode): Type {
+    let sym: ElementSymbol | undefined;
+    let display = node.name.name;
+    if (node.module) {
+      sym = this.resolveModuleElement(node.module, node.name);
+      display = `${node.module.name}.${node.name.name}`;
+    } else {
+      if (!node.name.name) return ERROR_TYPE;
+      sym = this.ctx.symbols.elements.get(node.name.name);
+      if (!sym) {
+        this.report('unknown-name', node.name.range, `Cannot find type '${node.name.name}'.`);
+        return ERROR_TYPE;
+      }
+      this.result.resolutions.set(node.name, { kind: 'element', symbol: sym });
+    }
+    if (!sym) return ERROR_TYPE;
+    if (sym.kind !== 'structure') {
+      this.report('type-mismatch', node.range, `'${display}' is ${kindPhrase(sym.kind)}, not a structure type.`);
+      return ERROR_TYPE;
+    }
+    return structureType(sym.module, sym.name);
+  }
+
+  /**
+   * Resolves `Module.Element` (SPEC 3.3, in order; see the file comment). Records resolutions
+   * for both identifiers. Returns the element (also after a dependency problem or for a
+   * hidden element seen by a user with ≥ open), or `undefined`.
+   */
+  private resolveModuleElement(modId: Identifier, elemId: Identifier): ElementSymbol | undefined {
+    const m = modId.name;
+    if (m === this.moduleName) {
+      this.result.resolutions.set(modId, { kind: 'module', module: m });
+      if (!elemId.name) return undefined;
+      const sym = this.ctx.symbols.elements.get(elemId.name);
+      if (!sym) {
+        this.report('unknown-element', elemId.range, `Module '${m}' has no element '${elemId.name}'.`);
+        return undefined;
+      }
+      this.result.resolutions.set(elemId, { kind: 'element', symbol: sym });
+      return sym;
+    }
+    const level = this.ctx.access(m);
+    const target = atLeast(level, 'list') ? this.ctx.moduleSymbols(m) : undefined;
+    if (!target) {
+      this.report('unknown-module', modId.range, `Cannot find module '${m}'.`);
+      return undefined;
+    }
+    this.result.resolutions.set(modId, { kind: 'module', module: m });
+    if (!atLeast(level, 'reference')) {
+      this.report(
+        'no-reference-access',
+        modId.range,
+        `Module '${m}' cannot be referenced: your access to it is '${level}', and 'reference' is needed. Ask its owner for access.`,
+      );
+      return undefined;
+    }
+    if (!elemId.name) return undefined;
+    const sym = target.elements.get(elemId.name);
+    const referenceable = sym && sym.kind !== 'screen';
+    if (!sym || !referenceable || (!sym.isPublic && !atLeast(level, 'open'))) {
+      this.report('unknown-element', elemId.range, `Module '${m}' has no public element '${elemId.name}'.`);
+      return undefined;
+    }
+    this.result.resolutions.set(elemId, { kind: 'element', symbol: sym });
+    if (!sym.isPublic) {
+      this.report('hidden-element', elemId.range, `'${elemId.name}' is not public in module '${m}': make it public to use it from other modules.`);
+      return sym;
+    }
+    const deps = this.ctx.manifest?.dependencies;
+    if (deps) {
+      const range = deps[m];
+      const version = this.ctx.moduleManifest(m)?.version;
+      if (range === undefined) {
+        this.report(
+          'not-a-dependency',
+          modId.range,
+          `Module '${m}' is not a dependency of '${this.moduleName}': add it to the dependencies in module.json.`,
+        );
+      } else if (version && !safeSatisfies(version, range)) {
+        this.report(
+          'dependency-version',
+          modId.range,
+          `Module '${m}' ${version} does not satisfy the dependency range '${range}' of '${this.moduleName}'.`,
+        );
+      }
+    }
+    return sym;
+  }
+
+  // ----- expressions
+
+  /** Checks an expression that must have a value (`no-value` for a call without outputs). */
+  private checkValue(e: Expression, expected: Type | undefined, scope?: Scope): Type {
+    const t = this.checkExpr(e, scope, expected);
+    if (t.kind === 'void') {
+      const name = e.kind === 'Call' ? this.calleeName(e) : undefined;
+      this.report(
+        'no-value',
+        e.range,
+        name ? `'${name}' has no outputs, so it has no value: call it as a statement.` : 'This expression has no value.',
+      );
+      return ERROR_TYPE;
+    }
+    return t;
+  }
+
+  private calleeName(call: CallExpr): string | undefined {
+    const c = call.callee;
+    if (c.kind === 'Identifier') return c.name;
+    if (c.kind === 'Member' && c.object.kind === 'Identifier') return `${c.object.name}.${c.member.name}`;
+    return undefined;
+  }
+
+  private checkExpr(e: Expression, scope: Scope | undefined, expected: Type | undefined): Type {
+    const t = this.exprType(e, scope ?? new Scope(undefined), expected);
+    this.result.types.set(e, t);
+    return t;
+  }
+
+  private exprType(e: Expression, scope: Scope, expected: Type | undefined): Type {
+    switch (e.kind) {
+      case 'Missing':
+        return ERROR_TYPE;
+      case 'Literal':
+        switch (e.literalKind) {
+          case 'Integer':
+            return typeof e.value === 'number' && Math.abs(e.value) > INT_MAX ? LONG_INTEGER : INTEGER;
+          case 'Decimal':
+            return DECIMAL;
+          case 'Text':
+            return TEXT;
+          case 'Boolean':
+            return BOOLEAN;
+          case 'Date':
+            return DATE;
+          case 'DateTime':
+            return DATE_TIME;
+          case 'Time':
+            return TIME;
+        }
+        return ERROR_TYPE;
+      case 'Identifier':
+        return this.identifierValue(e, scope);
+      case 'Paren':
+        return this.checkExpr(e.expression, scope, expected);
+      case 'Member':
+        return this.memberValue(e, scope);
+      case 'Call':
+        return this.checkCall(e, scope);
+      case 'Index': {
+        const obj = this.checkValue(e.object, undefined, scope);
+        const idx = this.checkValue(e.index, INTEGER, scope);
+        if (!isIntegral(idx)) this.report('type-mismatch', e.index.range, `A list index must be an Integer, but this is '${this.t(idx)}'.`);
+        if (obj.kind === 'list') return obj.element;
+        if (obj.kind !== 'error') this.report('type-mismatch', e.object.range, `Only lists can be indexed, but this is '${this.t(obj)}'.`);
+        return ERROR_TYPE;
+      }
+      case 'Unary': {
+        if (e.operator === 'not') {
+          const t = this.checkValue(e.operand, BOOLEAN, scope);
+          if (!isBoolean(t)) this.report('type-mismatch', e.operand.range, `Operator 'not' needs a Boolean, but this is '${this.t(t)}'.`);
+          return BOOLEAN;
+        }
+        const t = this.checkValue(e.operand, undefined, scope);
+        if (!isNumeric(t)) {
+          this.report('type-mismatch', e.operand.range, `Operator '-' needs a number, but this is '${this.t(t)}'.`);
+          return ERROR_TYPE;
+        }
+        return t;
+      }
+      case 'Binary': {
+        const op = e.operator;
+        if (op === 'and' || op === 'or') {
+          const l = this.checkValue(e.left, BOOLEAN, scope);
+          const r = this.checkValue(e.right, BOOLEAN, scope);
+          if (!isBoolean(l)) this.report('type-mismatch', e.left.range, `Operator '${op}' needs Boolean operands, but this is '${this.t(l)}'.`);
+          if (!isBoolean(r)) this.report('type-mismatch', e.right.range, `Operator '${op}' needs Boolean operands, but this is '${this.t(r)}'.`);
+          return BOOLEAN;
+        }
+        const l = this.checkValue(e.left, undefined, scope);
+        const r = this.checkValue(e.right, undefined, scope);
+        if (op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=') {
+          if (!isComparable(l, r, op)) {
+            this.report('type-mismatch', e.range, `Operator '${op}' cannot compare '${this.t(l)}' with '${this.t(r)}'.`);
+          }
+          return BOOLEAN;
+        }
+        const res = arithmeticResult(op, l, r);
+        if (!res) {
+          const what = op === '+' ? 'two numbers or two Texts' : 'numbers';
+          this.report('type-mismatch', e.range, `Operator '${op}' needs ${what}, but got '${this.t(l)}' and '${this.t(r)}'.`);
+          return ERROR_TYPE;
+        }
+        return res;
+      }
+      case 'List': {
+        let el: Type | undefined = expected?.kind === 'list' ? expected.element : undefined;
+        const fixed = el !== undefined && el.kind !== 'error';
+        for (const x of e.elements) {
+          const t = this.checkValue(x, el, scope);
+          if (t.kind === 'error') continue;
+          if (!el || el.kind === 'error') el = t;
+          else if (isAssignable(t, el)) continue;
+          else if (!fixed && isAssignable(el, t)) el = t;
+          else this.report('type-mismatch', x.range, `List element of type '${this.t(t)}' does not fit the list's element type '${this.t(el)}'.`);
+        }
+        return listOf(el ?? ERROR_TYPE);
+      }
+      case 'Record':
+        return this.checkRecord(e, scope);
+    }
+  }
+
+  private identifierValue(id: Identifier, scope: Scope): Type {
+    if (!id.name) return ERROR_TYPE;
+    const local = scope.lookup(id.name);
+    if (local) {
+      this.result.resolutions.set(id, { kind: 'local', symbol: local });
+      if (local.kind === 'clientAction') {
+        this.report('type-mismatch', id.range, `'${id.name}' is a client action: call it with '(…)'.`);
+        return ERROR_TYPE;
+      }
+      return local.type;
+    }
+    const sym = this.ctx.symbols.elements.get(id.name);
+    if (sym) {
+      this.result.resolutions.set(id, { kind: 'element', symbol: sym });
+      this.report('type-mismatch', id.range, notAValue(id.name, sym.kind));
+      return ERROR_TYPE;
+    }
+    const b = getBuiltin(id.name);
+    if (b) {
+      this.result.resolutions.set(id, { kind: 'builtin', builtin: b });
+      this.report('type-mismatch', id.range, `'${id.name}' is a built-in function: call it with '(…)'.`);
+      return ERROR_TYPE;
+    }
+    if (this.isListedModule(id.name)) {
+      this.result.resolutions.set(id, { kind: 'module', module: id.name });
+      this.report('unknown-name', id.range, `'${id.name}' is a module, not a value: use '${id.name}.Element'.`);
+      return ERROR_TYPE;
+    }
+    this.report('unknown-name', id.range, `Cannot find name '${id.name}'.`);
+    return ERROR_TYPE;
+  }
+
+  private isListedModule(name: string): boolean {
+    return name === this.moduleName || (atLeast(this.ctx.access(name), 'list') && this.ctx.moduleSymbols(name) !== undefined);
+  }
+
+  /** True when `id` (the object of a member expression) names no local, element or built-in. */
+  private isModulePath(id: Expression, scope: Scope): id is Identifier {
+    return (
+      id.kind === 'Identifier' &&
+      id.name !== '' &&
+      !scope.lookup(id.name) &&
+      !this.ctx.symbols.elements.has(id.name) &&
+      !getBuiltin(id.name)
+    );
+  }
+
+  private memberValue(e: MemberExpr, scope: Scope): Type {
+    if (this.isModulePath(e.object, scope)) {
+      const sym = this.resolveModuleElement(e.object, e.member);
+      if (sym) this.report('type-mismatch', e.range, notAValue(`${e.object.name}.${e.member.name}`, sym.kind));
+      return ERROR_TYPE;
+    }
+    const obj = this.checkValue(e.object, undefined, scope);
+    return this.memberOf(obj, e.member);
+  }
+
+  /** The type of `value.member`; reports unknown members (`unknown-name`). */
+  private memberOf(obj: Type, member: Identifier): Type {
+    if (obj.kind === 'error' || !member.name) return ERROR_TYPE;
+    if (obj.kind === 'record') {
+      const f = obj.fields.find((x) => x.name === member.name);
+      if (f) return f.type;
+    } else if (obj.kind === 'structure' && this.ctx.canSeeStructure(obj)) {
+      const f = this.ctx.fieldsOf(obj)?.find((x) => x.name === member.name);
+      if (f) {
+        this.result.resolutions.set(member, { kind: 'field', field: f });
+        return f.type;
+      }
+    }
+    this.report('unknown-name', member.range, `Type '${this.t(obj)}' has no member '${member.name}'.`);
+    return ERROR_TYPE;
+  }
+
+  private checkRecord(e: Expression & { kind: 'Record' }, scope: Scope): Type {
+    const t = this.resolveNamedType(e.type);
+    const fields = t.kind === 'structure' ? this.ctx.fieldsOf(t) : undefined;
+    const seen = new Set<string>();
+    for (const f of e.fields) {
+      let expected: Type | undefined;
+      if (fields && f.name.name) {
+        const info = fields.find((x) => x.name === f.name.name);
+        if (!info) {
+          this.report('unknown-name', f.name.range, `Structure '${this.t(t)}' has no field '${f.name.name}'.`);
+        } else {
+          this.result.resolutions.set(f.name, { kind: 'field', field: info });
+          expected = info.type;
+        }
+        if (seen.has(f.name.name)) this.report('duplicate-argument', f.name.range, `Field '${f.name.name}' is given more than once.`);
+        seen.add(f.name.name);
+      }
+      const v = this.checkValue(f.value, expected, scope);
+      if (expected) this.checkAssignable(f.value, v, expected);
+    }
+    return t;
+  }
+
+  // ----- calls
+
+  private resolveCallee(call: CallExpr, scope: Scope): Signature | undefined {
+    const c = call.callee;
+    if (c.kind === 'Identifier') {
+      if (!c.name) return undefined;
+      const local = scope.lookup(c.name);
+      if (local) {
+        this.result.resolutions.set(c, { kind: 'local', symbol: local });
+        if (local.kind === 'clientAction' && local.decl.kind === 'ClientAction') {
+          return actionSignature(local.decl, this.moduleName, this.lookup, { kind: 'clientAction', decl: local.decl, local });
+        }
+        this.report('type-mismatch', c.range, `'${c.name}' is not an action and cannot be called.`);
+        return undefined;
+      }
+      const sym = this.ctx.symbols.elements.get(c.name);
+      if (sym) {
+        this.result.resolutions.set(c, { kind: 'element', symbol: sym });
+        if (sym.kind === 'serverAction') return this.ctx.signatureOf(sym);
+        this.report('type-mismatch', c.range, notCallable(c.name, sym.kind));
+        return undefined;
+      }
+      const b = getBuiltin(c.name);
+      if (b) {
+        this.result.resolutions.set(c, { kind: 'builtin', builtin: b });
+        return builtinSignature(b);
+      }
+      this.identifierValue(c, scope); // reports unknown-name / module-not-a-value
+      return undefined;
+    }
+    if (c.kind === 'Member' && this.isModulePath(c.object, scope)) {
+      const sym = this.resolveModuleElement(c.object, c.member);
+      if (!sym) return undefined;
+      if (sym.kind === 'serverAction') return this.ctx.signatureOf(sym);
+      this.report('type-mismatch', c.range, notCallable(`${c.object.name}.${c.member.name}`, sym.kind));
+      return undefined;
+    }
+    const t = this.checkExpr(c, scope, undefined);
+    if (t.kind !== 'error') this.report('type-mismatch', c.range, 'This expression is not an action and cannot be called.');
+    return undefined;
+  }
+
+  private checkCall(call: CallExpr, scope: Scope): Type {
+    const sig = this.resolveCallee(call, scope);
+    if (!sig) {
+      for (const a of call.args) this.checkExpr(a.value, scope, undefined);
+      return ERROR_TYPE;
+    }
+    this.result.calls.set(call, sig);
+    const given = new Map<number, Argument>();
+    const bindings = new Map<string, Type>();
+    const pending: { arg: Argument; param: (typeof sig.params)[number] }[] = [];
+    let sawNamed = false;
+    let positional = 0;
+    const calleeRange = call.callee.kind === 'Member' ? call.callee.member.range : call.callee.range;
+    for (const a of call.args) {
+      if (!a.name) {
+        if (sawNamed) {
+          this.report('unknown-argument', a.range, 'A positional argument cannot follow a named argument.');
+          this.checkExpr(a.value, scope, undefined);
+          continue;
+        }
+        const index = positional++;
+        if (index >= sig.params.length) {
+          this.report('unknown-argument', a.range, `'${sig.name}' takes ${sig.params.length} input${sig.params.length === 1 ? '' : 's'}; this argument is one too many.`);
+          this.checkExpr(a.value, scope, undefined);
+          continue;
+        }
+        given.set(index, a);
+        pending.push({ arg: a, param: sig.params[index] });
+      } else {
+        sawNamed = true;
+        const index = sig.params.findIndex((p) => p.name === a.name!.name);
+        if (index < 0) {
+          if (a.name.name) this.report('unknown-argument', a.name.range, `'${sig.name}' has no input '${a.name.name}'.`);
+          this.checkExpr(a.value, scope, undefined);
+          continue;
+        }
+        this.result.resolutions.set(a.name, { kind: 'param', param: sig.params[index], signature: sig, output: false });
+        if (given.has(index)) {
+          this.report('duplicate-argument', a.name.range, `Input '${a.name.name}' of '${sig.name}' is given more than once.`);
+          this.checkExpr(a.value, scope, undefined);
+          continue;
+        }
+        given.set(index, a);
+        pending.push({ arg: a, param: sig.params[index] });
+      }
+    }
+    // Type-check arguments in source order; bind generic type parameters from the first mention.
+    for (const { arg, param } of pending) {
+      const expected = bindings.size ? substitute(param.type, bindings) : param.type;
+      const t = this.checkValue(arg.value, expected.kind === 'typeParameter' ? undefined : expected, scope);
+      bindTypeParameters(param.type, t, bindings);
+      const want = substitute(param.type, bindings);
+      if (!isAssignable(t, want)) {
+        this.report(
+          'type-mismatch',
+          arg.value.range,
+          `Input '${param.name}' of '${sig.name}' expects '${this.t(want)}', but got '${this.t(t)}'.`,
+        );
+      }
+    }
+    sig.params.forEach((p, i) => {
+      if (!p.optional && !given.has(i)) {
+        this.report('missing-argument', calleeRange, `Missing argument for input '${p.name}' of '${sig.name}'.`);
+      }
+    });
+    const outputs = sig.outputs.map((o) => ({ name: o.name, type: substitute(o.type, bindings) }));
+    return callValueType(outputs);
+  }
+}
+
+function kindPhrase(kind: ElementSymbol['kind']): string {
+  return kind === 'structure' ? 'a structure' : kind === 'serverAction' ? 'a server action' : 'a screen';
+}
+
+function notAValue(name: string, kind: ElementSymbol['kind']): string {
+  if (kind === 'serverAction') return `'${name}' is a server action: call it with '(…)'.`;
+  if (kind === 'structure') return `'${name}' is a structure, not a value: create one with '${name} { … }'.`;
+  return `'${name}' is a screen, not a value.`;
+}
+
+function notCallable(name: string, kind: ElementSymbol['kind']): string {
+  if (kind === 'structure') return `'${name}' is a structure and cannot be called: create one with '${name} { … }'.`;
+  return `'${name}' is ${kindPhrase(kind)} and cannot be called.`;
+}
+
+/** `semver.satisfies` that treats an invalid range as unsatisfied instead of throwing. */
+export function safeSatisfies(version: string, range: string): boolean {
+  try {
+    return semver.satisfies(version, range);
+  } catch {
+    return false;
+  }
+}
