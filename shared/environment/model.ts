@@ -69,6 +69,10 @@ export interface ModuleInfo {
   files: string[];
   /** `invalid-manifest` diagnostics of `module.json` (and duplicate names), empty when valid. */
   diagnostics: FileDiagnostic[];
+  /** The `owner` written in `module.json` when it is a valid user id, set even when the manifest is
+   *  invalid, so that the owner can still open and fix it (see `accessSubject` in access/resolve.ts:
+   *  a module without a valid manifest is treated as protected, owned by this user, if any). */
+  declaredOwner?: string;
 }
 
 /** A whole environment as read from disk. */
