@@ -1,0 +1,282 @@
+/**
+ * Reading a whole environment from disk (SPEC 2): `environment.json`, every module folder below
+ * the root and each module's `*.logic` sources. Synchronous (node:fs); the caller re-loads on
+ * change.
+ *
+ * Discovery rules (SPEC 2, plus the decisions noted here):
+ * - Every folder strictly below the root, at any depth, that contains a `module.json` is a module.
+ *   `node_modules` and dot-folders (`.git`, `.vscode`, …) are skipped, for modules and sources alike.
+ * - A module's sources are the `*.logic` files under its folder that are not inside a nested module.
+ * - Every path is resolved with `realpath`. Symbolic links to folders are never walked: a target
+ *   inside the environment is found at its real place anyway (and walking links could loop or put
+ *   one folder in two modules); a target outside must not be followed. A link to a `.logic` file
+ *   (or a `module.json`) counts only when its target lies inside the environment, and then the
+ *   target's real location decides which module it belongs to.
+ * - Module names must be unique (SPEC 2.2): when two or more valid manifests share a name, each
+ *   gets an `invalid-manifest` diagnostic on its `name` value and none of them is resolvable
+ *   (`manifest` is `undefined`), so no reference silently goes to the wrong one. The message does
+ *   not name the other module's folder (it may be a module the reader must not know about).
+ */
+import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import type { Environment, ModuleInfo } from './model';
+import { parseModuleManifest, parsePolicy, type ParsedManifest } from './manifest';
+import { isUserId } from './schemas';
+import type { Range } from '../language/ast';
+
+/** Name of the policy file at the root of an environment (SPEC 2.1). */
+export const ENVIRONMENT_FILE = 'environment.json';
+/** Name of the file that makes a folder a module (SPEC 2.2). */
+export const MODULE_FILE = 'module.json';
+/** Extension of Logic source files (SPEC 3). */
+export const LOGIC_EXTENSION = '.logic';
+
+const START: Range = { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } };
+
+/**
+ * Reads an environment from disk (SPEC 2).
+ *
+ * @param root path of the environment folder (absolute or relative to the process's cwd; links
+ *             are resolved, `Environment.root` is the real path)
+ * @returns the environment. A missing, unreadable or invalid `environment.json` gives
+ *          `policy: undefined` plus `invalid-environment` diagnostics in `policyDiagnostics`
+ *          (access then fails closed, SPEC 2.3 rule 1). Invalid or duplicate manifests give
+ *          modules without `manifest`, with `invalid-manifest` diagnostics.
+ * @throws Error when `root` does not exist, is not a folder or cannot be read; the message is one
+ *         line, suitable for a CLI.
+ */
+export function loadEnvironment(root: string): Environment {
+  let realRoot: string;
+  try {
+    realRoot = realpathSync(resolve(root));
+    if (!statSync(realRoot).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+    readdirSync(realRoot);
+  } catch (e) {
+    throw new Error(`cannot read the environment folder ${root}: ${describeFsError(e)}`);
+  }
+
+  const policyPath = join(realRoot, ENVIRONMENT_FILE);
+  const env: Environment = {
+    root: realRoot,
+    folderName: basename(realRoot),
+    policyPath,
+    policyDiagnostics: [],
+    modules: [],
+  };
+
+  const policyText = readInside(realRoot, policyPath);
+  if (typeof policyText === 'string') {
+    const parsed = parsePolicy(policyText, policyPath);
+    env.policy = parsed.policy;
+    env.policyDiagnostics = parsed.diagnostics;
+  } else {
+    env.policyDiagnostics = [
+      {
+        path: policyPath,
+        code: 'invalid-environment',
+        severity: 'error',
+        message: `${ENVIRONMENT_FILE}: ${policyText.error}; nobody has more than list access until it is fixed`,
+        range: START,
+      },
+    ];
+  }
+
+  const found: { info: ModuleInfo; parsed?: ParsedManifest }[] = [];
+  const walk = (dir: string, current: { info: ModuleInfo; parsed?: ParsedManifest } | undefined) => {
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // an unreadable folder holds nothing we can use
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (dir !== realRoot && entries.some((e) => e.name === MODULE_FILE && !e.isDirectory())) {
+      const manifestPath = join(dir, MODULE_FILE);
+      const text = readInside(realRoot, manifestPath);
+      const info: ModuleInfo = {
+        name: basename(dir),
+        folder: dir,
+        relFolder: toRel(realRoot, dir),
+        manifestPath,
+        files: [],
+        diagnostics: [],
+      };
+      let parsed: ParsedManifest | undefined;
+      if (typeof text === 'string') {
+        parsed = parseModuleManifest(text, manifestPath);
+        info.manifest = parsed.manifest;
+        info.diagnostics = parsed.diagnostics;
+        if (parsed.name !== undefined && parsed.name !== '') info.name = parsed.name;
+        if (isUserId(parsed.owner)) info.declaredOwner = parsed.owner;
+      } else {
+        info.diagnostics = [
+          {
+            path: manifestPath,
+            code: 'invalid-manifest',
+            severity: 'error',
+            message: `${MODULE_FILE}: ${text.error}`,
+            range: START,
+          },
+        ];
+      }
+      current = { info, parsed };
+      found.push(current);
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+        walk(p, current);
+      } else if (e.name.endsWith(LOGIC_EXTENSION) && current) {
+        if (e.isFile()) current.info.files.push(p);
+        else if (e.isSymbolicLink()) {
+          const target = realTarget(realRoot, p);
+          if (target && target.isFile) current.info.files.push(target.path);
+        }
+      }
+    }
+  };
+  walk(realRoot, undefined);
+
+  // A linked file belongs to the module that really contains its target (and only once).
+  const modules = found.map((f) => f.info);
+  for (const m of modules) {
+    m.files = [...new Set(m.files)].filter((f) => deepestModule(modules, f) === m).sort();
+  }
+
+  // Unique names (SPEC 2.2).
+  const byName = new Map<string, typeof found>();
+  for (const f of found) {
+    if (!f.info.manifest) continue;
+    const list = byName.get(f.info.manifest.name) ?? [];
+    list.push(f);
+    byName.set(f.info.manifest.name, list);
+  }
+  for (const [name, list] of byName) {
+    if (list.length < 2) continue;
+    for (const f of list) {
+      f.info.manifest = undefined;
+      f.info.diagnostics.push({
+        path: f.info.manifestPath,
+        code: 'invalid-manifest',
+        severity: 'error',
+        message: `name: another module in this environment is also named "${name}"; module names must be unique, so neither can be used until one is renamed`,
+        range: f.parsed?.nameRange ?? START,
+      });
+    }
+  }
+
+  env.modules = modules.sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
+  return env;
+}
+
+/**
+ * The module whose folder most deeply contains `absPath` (SPEC 2: a file belongs to the nearest
+ * enclosing module folder). The path is resolved first (`realPathOf`), so links and `..` are
+ * followed; it need not exist.
+ *
+ * @param env a loaded environment
+ * @param absPath an absolute path (a relative one is resolved against the process's cwd)
+ * @returns the module (valid or not — check `manifest`), or `undefined` when the path is in no
+ *          module or outside the environment. Never throws.
+ */
+export function findModuleForPath(env: Environment, absPath: string): ModuleInfo | undefined {
+  const real = realPathOf(absPath);
+  if (!isInside(env.root, real)) return undefined;
+  return deepestModule(env.modules, real);
+}
+
+/**
+ * The path of `absPath` relative to the environment root, `/`-separated (`''` for the root
+ * itself), after resolving it with `realPathOf`.
+ *
+ * @returns `undefined` when the resolved path lies outside the environment. Never throws.
+ */
+export function relPath(env: Environment, absPath: string): string | undefined {
+  const real = realPathOf(absPath);
+  if (!isInside(env.root, real)) return undefined;
+  return toRel(env.root, real);
+}
+
+/**
+ * Resolves a path as the file system would: absolute, normalised, every symbolic link replaced
+ * by its target. A path that does not exist (yet) is resolved as far as it exists and the rest
+ * appended (so a new file in a linked folder resolves into the link's target).
+ *
+ * @param p an absolute path (a relative one is resolved against the process's cwd)
+ * @returns the real absolute path. Never throws.
+ */
+export function realPathOf(p: string): string {
+  const abs = resolve(p);
+  try {
+    return realpathSync(abs);
+  } catch {
+    const parent = dirname(abs);
+    if (parent === abs) return abs;
+    return join(realPathOf(parent), basename(abs));
+  }
+}
+
+/**
+ * True when `child` is `parent` or lies below it. Both must be absolute and already resolved
+ * (no links, no `..`); the test is on path segments, so `/a/bc` is not inside `/a/b`.
+ */
+export function isInside(parent: string, child: string): boolean {
+  if (child === parent) return true;
+  const prefix = parent.endsWith(sep) ? parent : parent + sep;
+  return child.startsWith(prefix);
+}
+
+function deepestModule(modules: ModuleInfo[], real: string): ModuleInfo | undefined {
+  let best: ModuleInfo | undefined;
+  for (const m of modules) {
+    if (isInside(m.folder, real) && (!best || m.folder.length > best.folder.length)) best = m;
+  }
+  return best;
+}
+
+function toRel(root: string, p: string): string {
+  return relative(root, p).split(sep).join('/');
+}
+
+/** The real target of a link if it lies inside the environment. */
+function realTarget(root: string, p: string): { path: string; isFile: boolean } | undefined {
+  try {
+    const target = realpathSync(p);
+    if (!isInside(root, target)) return undefined;
+    return { path: target, isFile: statSync(target).isFile() };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads a UTF-8 file whose real location must be inside `root`; a short reason otherwise. */
+function readInside(root: string, p: string): string | { error: string } {
+  try {
+    const real = realpathSync(p);
+    if (!isInside(root, real)) return { error: 'it is a link that leaves the environment' };
+    return readFileSync(real, 'utf8');
+  } catch (e) {
+    return { error: describeFsError(e) };
+  }
+}
+
+function describeFsError(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'ENOENT':
+      return 'it does not exist';
+    case 'EACCES':
+    case 'EPERM':
+      return 'permission denied';
+    case 'ENOTDIR':
+      return 'it is not a folder';
+    case 'EISDIR':
+      return 'it is a folder, not a file';
+    case 'ELOOP':
+      return 'too many levels of symbolic links';
+    default:
+      return code ? `cannot read it (${code})` : 'cannot read it';
+  }
+}
+
