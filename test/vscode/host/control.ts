@@ -1,0 +1,90 @@
+/**
+ * The file channel between the launcher (test/vscode/run.mjs, electron.mjs) and the test host
+ * extension running inside VS Code's extension host. The launcher creates a control folder, writes
+ * `config.json` there and names the folder in the environment variable `PM_TEST_CONTROL` (which
+ * code-server and VS Code pass on to the extension host). In it:
+ *
+ * - `config.json`      ({@link TestConfig}) written by the launcher before VS Code starts;
+ * - `results.json`     ({@link TestResults}) written by the host when the suites have run;
+ * - `screenshots/<n>.request.json` ({@link ScreenshotRequest}) written by a suite, and
+ *   `screenshots/<n>.done.json` ({@link ScreenshotAck}) written back by the launcher once the PNG
+ *   exists.
+ *
+ * Files are written to a temporary name and renamed, so a reader never sees half a file.
+ */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Name of the environment variable that holds the control folder's absolute path. */
+export const CONTROL_ENV = 'PM_TEST_CONTROL';
+
+/** What the launcher asks the host to run. */
+export interface TestConfig {
+  /** Suite bundles to run, paths relative to the host extension's `suite/` folder (`smoke.test.js`). */
+  suites: string[];
+  /** Run the suites when the host activates (code-server). `false` under @vscode/test-electron, which calls `run()`. */
+  autorun: boolean;
+  /** Whether a launcher serves screenshot requests. */
+  screenshots: boolean;
+  /** Mocha's `grep` (a test title filter), optional. */
+  grep?: string;
+  /** Mocha's per-test timeout in milliseconds. */
+  timeoutMs: number;
+  /** Free-form label of the session (the suite group: user and workspace), shown in results. */
+  group: string;
+  /** The user the launcher configured (`protectedModules.user`), for the suites' information. */
+  user?: string;
+}
+
+/** One test's outcome. */
+export interface TestResult {
+  title: string;
+  fullTitle: string;
+  /** Suite bundle the test came from (`smoke.test.js`). */
+  file?: string;
+  state: 'passed' | 'failed' | 'pending';
+  durationMs?: number;
+  /** Failure message and stack, for failed tests. */
+  error?: { message: string; stack?: string };
+}
+
+/** What the host writes when every suite has run (or when running them threw). */
+export interface TestResults {
+  group: string;
+  passes: number;
+  failures: number;
+  pending: number;
+  tests: TestResult[];
+  /** A failure outside any test (loading a suite, a hook) that stopped the run. */
+  fatal?: string;
+  vscodeVersion: string;
+  startedAt: string;
+  finishedAt: string;
+}
+
+export interface ScreenshotRequest {
+  name: string;
+}
+
+export interface ScreenshotAck {
+  /** Absolute path of the PNG, or absent when taking it failed. */
+  path?: string;
+  error?: string;
+}
+
+/** The control folder from the environment, or undefined when no launcher is driving this host. */
+export function controlDir(): string | undefined {
+  return process.env[CONTROL_ENV] || undefined;
+}
+
+/** Reads `config.json` of a control folder. Throws when missing or malformed. */
+export function readConfig(dir: string): TestConfig {
+  return JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as TestConfig;
+}
+
+/** Writes JSON atomically (temporary file + rename). */
+export function writeJsonAtomic(path: string, value: unknown): void {
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+  renameSync(tmp, path);
+}

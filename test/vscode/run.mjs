@@ -1,0 +1,235 @@
+#!/usr/bin/env node
+// `npm run test:vscode`: runs test/vscode/suite/*.test.ts inside a real VS Code (code-server
+// 4.100.3 = VS Code 1.100.3, driven by Debian's chromium through playwright-core).
+//
+//   1. installs code-server when missing (scripts/setup-vscode.mjs), builds and packages the
+//      extension (`npm run package` → protected-modules.vsix) and the test host extension;
+//   2. installs both VSIX files into a temporary extensions folder;
+//   3. for each suite group (same @pm-user / @pm-workspace / @pm-settings, see session.mjs): copies
+//      the workspace, writes user settings, starts code-server on a free port with
+//      PM_TEST_CONTROL naming a control folder, opens the workbench in chromium; the test host
+//      extension runs the suites at startup and writes results.json; meanwhile screenshot
+//      requests are served into test-results/screenshots/;
+//   4. prints every test, then exactly `N passed, N failed`; exits 1 on any failure or timeout.
+//
+// Usage: node test/vscode/run.mjs [--skip-package] [--keep] [--grep TEXT] [--timeout SECONDS] [suite-filter…]
+//   PM_VSCODE_TIMEOUT (seconds per group, default 600), PM_VSCODE_HEADFUL=1 shows the browser.
+import { spawnSync } from 'node:child_process';
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { ensureCodeServer } from '../../scripts/setup-vscode.mjs';
+import {
+  CHROMIUM_ARGS, chromiumPath, freePort, installExtensions, startCodeServer, waitForHttp, workbenchUrl, writeUserSettings,
+} from '../../scripts/code-server.mjs';
+import { buildTestHost, repoRoot } from './build.mjs';
+import { planGroups, prepareWorkspace } from './session.mjs';
+
+const argv = process.argv.slice(2);
+const flag = (n) => {
+  const i = argv.indexOf(n);
+  if (i < 0) return false;
+  argv.splice(i, 1);
+  return true;
+};
+const option = (n) => {
+  const i = argv.indexOf(n);
+  if (i < 0) return undefined;
+  const v = argv[i + 1];
+  argv.splice(i, 2);
+  return v;
+};
+const skipPackage = flag('--skip-package');
+const keep = flag('--keep');
+const grep = option('--grep');
+const timeoutS = Number(option('--timeout') ?? process.env.PM_VSCODE_TIMEOUT ?? 600);
+const filters = argv;
+
+const resultsDir = join(repoRoot, 'test-results');
+const shotsDir = join(resultsDir, 'screenshots');
+const logsRoot = join(resultsDir, 'vscode');
+const t0 = Date.now();
+const secs = (since = t0) => `${((Date.now() - since) / 1000).toFixed(1)} s`;
+const say = (m) => console.log(`[test:vscode] ${m}`);
+
+function safeName(s) {
+  return s.replace(/[^A-Za-z0-9._@-]+/g, '_');
+}
+
+function sh(cmd, args, what) {
+  const r = spawnSync(cmd, args, { cwd: repoRoot, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status ?? r.signal})`);
+}
+
+/** Serves pending screenshot requests of a control folder. */
+async function serveScreenshots(page, controlDir, group, served) {
+  const dir = join(controlDir, 'screenshots');
+  if (!existsSync(dir)) return;
+  for (const f of readdirSync(dir)) {
+    if (!f.endsWith('.request.json') || served.has(f)) continue;
+    served.add(f);
+    const id = f.slice(0, -'.request.json'.length);
+    let ack;
+    try {
+      const { name } = JSON.parse(readFileSync(join(dir, f), 'utf8'));
+      const path = join(shotsDir, `${safeName(group)}-${safeName(name)}.png`);
+      await new Promise((r) => setTimeout(r, 300)); // let the workbench paint what the suite just did
+      await page.screenshot({ path });
+      ack = { path };
+      say(`  screenshot ${path.slice(repoRoot.length + 1)}`);
+    } catch (e) {
+      ack = { error: String(e?.message ?? e) };
+    }
+    writeFileSync(join(dir, `${id}.done.json.tmp`), JSON.stringify(ack));
+    // rename for atomicity
+    const { renameSync } = await import('node:fs');
+    renameSync(join(dir, `${id}.done.json.tmp`), join(dir, `${id}.done.json`));
+  }
+}
+
+/** Runs one suite group in its own code-server session; returns its results (never throws). */
+async function runGroup(group, { sessionRoot, extensionsDir, hostSuites }) {
+  const gt0 = Date.now();
+  say(`group ${group.name}: ${group.suites.join(', ')} (user ${group.user}, workspace ${group.workspace})`);
+  const sessionDir = join(sessionRoot, safeName(group.name));
+  const controlDir = join(sessionDir, 'control');
+  const userDataDir = join(sessionDir, 'user-data');
+  const logDir = join(logsRoot, safeName(group.name));
+  rmSync(logDir, { recursive: true, force: true });
+  mkdirSync(controlDir, { recursive: true });
+  mkdirSync(logDir, { recursive: true });
+  const folder = prepareWorkspace(group.workspace, join(sessionDir, 'workspace'));
+  writeUserSettings(userDataDir, { 'protectedModules.user': group.user, ...group.settings });
+  const suites = group.suites.filter((s) => hostSuites.includes(s));
+  writeFileSync(
+    join(controlDir, 'config.json'),
+    JSON.stringify({ suites, autorun: true, screenshots: true, grep, timeoutMs: 60000, group: group.name, user: group.user }, null, 2),
+  );
+
+  const fail = (message) => ({
+    group: group.name, passes: 0, failures: 1, pending: 0, tests: [], fatal: message,
+  });
+  const port = await freePort();
+  const server = startCodeServer({
+    port, userDataDir, extensionsDir, folder,
+    env: { PM_TEST_CONTROL: controlDir },
+    logFile: join(logDir, 'code-server.log'),
+  });
+  let browser;
+  let page;
+  let results;
+  try {
+    await waitForHttp(server.url, { timeoutMs: 60000, isDead: server.exited });
+    browser = await chromium.launch({
+      executablePath: chromiumPath(),
+      headless: !process.env.PM_VSCODE_HEADFUL,
+      args: CHROMIUM_ARGS,
+    });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    page = await context.newPage();
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') appendFileSync(join(logDir, 'browser.log'), `[${m.type()}] ${m.text()}\n`);
+    });
+    page.on('pageerror', (e) => appendFileSync(join(logDir, 'browser.log'), `[pageerror] ${e.message}\n`));
+    const url = workbenchUrl(server.url, folder);
+    say(`  ${url}`);
+    await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
+    await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
+    say(`  workbench up after ${secs(gt0)}`);
+    const served = new Set();
+    const resultsFile = join(controlDir, 'results.json');
+    const end = Date.now() + timeoutS * 1000;
+    while (!existsSync(resultsFile)) {
+      if (server.exited()) throw new Error('code-server exited before the suites finished');
+      if (Date.now() > end) throw new Error(`no results after ${timeoutS} s (did the test host activate? see ${logDir})`);
+      await serveScreenshots(page, controlDir, group.name, served);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    await serveScreenshots(page, controlDir, group.name, served);
+    results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  } catch (e) {
+    results = fail(String(e?.message ?? e));
+    if (page) {
+      try {
+        mkdirSync(shotsDir, { recursive: true });
+        const p = join(shotsDir, `${safeName(group.name)}-FAILED.png`);
+        await page.screenshot({ path: p });
+        say(`  failure screenshot ${p}`);
+      } catch {
+        /* page gone */
+      }
+    }
+  } finally {
+    await browser?.close().catch(() => {});
+    await server.stop();
+    // keep VS Code's own logs (extension host output, the extension's output channels)
+    const vsLogs = join(userDataDir, 'logs');
+    if (existsSync(vsLogs)) cpSync(vsLogs, join(logDir, 'vscode-logs'), { recursive: true });
+    copyFileSync(join(controlDir, 'config.json'), join(logDir, 'config.json'));
+    if (existsSync(join(controlDir, 'results.json'))) copyFileSync(join(controlDir, 'results.json'), join(logDir, 'results.json'));
+  }
+  say(`  group ${group.name} done in ${secs(gt0)}`);
+  return results;
+}
+
+async function main() {
+  const groups = planGroups(filters);
+  if (groups.length === 0) {
+    console.error('no suite matched');
+    console.log('0 passed, 1 failed');
+    return 1;
+  }
+  ensureCodeServer();
+  say(`code-server ready (${secs()})`);
+  if (!skipPackage || !existsSync(join(repoRoot, 'protected-modules.vsix'))) {
+    sh('npm', ['run', '--silent', 'package'], 'npm run package');
+  }
+  const host = await buildTestHost();
+  say(`extension and test host packaged (${secs()})`);
+  mkdirSync(shotsDir, { recursive: true });
+  const sessionRoot = mkdtempSync(join(tmpdir(), 'pm-vscode-'));
+  const extensionsDir = join(sessionRoot, 'extensions');
+  installExtensions(extensionsDir, [join(repoRoot, 'protected-modules.vsix'), host.vsix]);
+  say(`extensions installed in ${extensionsDir} (${secs()})`);
+
+  let passed = 0;
+  let failed = 0;
+  try {
+    for (const group of groups) {
+      const r = await runGroup(group, { sessionRoot, extensionsDir, hostSuites: host.suites });
+      console.log(`\n${group.name}${r.vscodeVersion ? ` (VS Code ${r.vscodeVersion})` : ''}`);
+      for (const t of r.tests ?? []) {
+        const mark = t.state === 'passed' ? '✔' : t.state === 'failed' ? '✘' : '-';
+        console.log(`  ${mark} ${t.fullTitle}${t.durationMs !== undefined ? ` (${t.durationMs} ms)` : ''}`);
+        if (t.error) console.log(`      ${(t.error.stack || t.error.message).split('\n').slice(0, 8).join('\n      ')}`);
+      }
+      if (r.fatal) console.log(`  ✘ ${group.name}: ${r.fatal.split('\n').join('\n      ')}`);
+      passed += r.passes ?? 0;
+      failed += r.failures ?? 0;
+      if ((r.failures ?? 0) > 0) console.log(`  logs: ${join(logsRoot, safeName(group.name))}`);
+    }
+  } finally {
+    if (!keep) rmSync(sessionRoot, { recursive: true, force: true });
+    else say(`kept ${sessionRoot}`);
+  }
+  say(`total ${secs()}`);
+  console.log(`${passed} passed, ${failed} failed`);
+  return failed > 0 || passed === 0 ? 1 : 0;
+}
+
+const stopOnSignal = (sig) => {
+  console.error(`\n[test:vscode] ${sig}: stopping`);
+  process.exit(130); // 'exit' handlers kill code-server's process group; chromium dies with us
+};
+process.on('SIGINT', stopOnSignal);
+process.on('SIGTERM', stopOnSignal);
+
+main().then(
+  (code) => process.exit(code),
+  (e) => {
+    console.error(`[test:vscode] ${e?.stack ?? e}`);
+    console.log('0 passed, 1 failed');
+    process.exit(1);
+  },
+);

@@ -1,0 +1,89 @@
+// Shared by test/vscode/run.mjs (code-server) and test/vscode/electron.mjs (@vscode/test-electron):
+// which suites run together (groups) and the workspace each group opens.
+//
+// A suite file declares, in `// @pm-…` comment lines at its top (before the first import):
+//   // @pm-user alice                      protectedModules.user in the user settings (default bob)
+//   // @pm-workspace examples/acme         folder copied to a temp workspace (default examples/acme)
+//   // @pm-settings {"editor.fontSize": 13} more user settings (JSON object)
+// Suites with the same user, workspace and settings run in one VS Code session; each session
+// gets a fresh copy of the workspace and a fresh user-data folder.
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import { repoRoot, suiteSources } from './build.mjs';
+
+export const DEFAULT_USER = 'bob';
+export const DEFAULT_WORKSPACE = 'examples/acme';
+
+/** Reads the `@pm-` directives of a suite source. */
+export function suiteDirectives(file) {
+  const d = { user: DEFAULT_USER, workspace: DEFAULT_WORKSPACE, settings: {} };
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    const m = /^\s*\/\/\s*@pm-(user|workspace|settings)\s+(.+?)\s*$/.exec(line);
+    if (!m) continue;
+    if (m[1] === 'settings') d.settings = { ...d.settings, ...JSON.parse(m[2]) };
+    else d[m[1]] = m[2];
+  }
+  return d;
+}
+
+/**
+ * The suite groups to run, one VS Code session each.
+ * @param {string[]} filters substrings of suite file names; none = all suites
+ * @returns {{name: string, user: string, workspace: string, settings: object, suites: string[]}[]}
+ *   suites: bundle names (`smoke.test.js`)
+ */
+export function planGroups(filters = []) {
+  const groups = new Map();
+  for (const src of suiteSources()) {
+    const name = basename(src);
+    if (filters.length && !filters.some((f) => name.includes(f))) continue;
+    const d = suiteDirectives(src);
+    const key = JSON.stringify([d.user, d.workspace, d.settings]);
+    if (!groups.has(key)) {
+      const base = `${d.user}@${basename(d.workspace)}`;
+      const taken = [...groups.values()].filter((g) => g.name.startsWith(base)).length;
+      groups.set(key, { name: taken ? `${base}-${taken + 1}` : base, ...d, suites: [] });
+    }
+    groups.get(key).suites.push(name.replace(/\.ts$/, '.js'));
+  }
+  return [...groups.values()];
+}
+
+/** A tiny environment used when the requested workspace folder does not exist (yet). */
+function writeFallbackEnvironment(dir) {
+  mkdirSync(join(dir, 'Common'), { recursive: true });
+  writeFileSync(
+    join(dir, 'environment.json'),
+    JSON.stringify(
+      {
+        name: 'Harness Fallback',
+        admins: ['alice'],
+        users: { alice: { groups: ['core'] }, bob: { groups: ['contractors'] }, carol: { groups: ['reviewers'] } },
+        defaultAccess: 'change',
+        grants: [],
+      },
+      null,
+      2,
+    ) + '\n',
+  );
+  writeFileSync(
+    join(dir, 'Common', 'module.json'),
+    JSON.stringify({ name: 'Common', version: '1.0.0', kind: 'library', owner: 'alice' }, null, 2) + '\n',
+  );
+}
+
+/**
+ * Copies the group's workspace (relative to the repo root) to `<sessionDir>/<its folder name>` and
+ * returns that absolute path. Falls back to a tiny generated environment when it does not exist.
+ */
+export function prepareWorkspace(workspace, sessionDir) {
+  const src = resolve(repoRoot, workspace);
+  const dest = join(sessionDir, basename(src));
+  if (existsSync(join(src, 'environment.json'))) {
+    cpSync(src, dest, { recursive: true, filter: (p) => !p.split('/').includes('node_modules') });
+  } else {
+    console.log(`  (no ${workspace}/environment.json yet: using a tiny generated environment)`);
+    writeFallbackEnvironment(dest);
+  }
+  return dest;
+}
