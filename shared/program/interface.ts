@@ -1,0 +1,228 @@
+/**
+ * The interface renderer (SPEC 3.5): a module's public elements as a Logic declaration file.
+ *
+ * Layout:
+ * ```
+ * // Interface of OrderAPI 1.4.0 — owner alice. Bodies are not shown.
+ *
+ * /// A line of an order.
+ * public structure OrderLine {
+ *   /// The product's code.
+ *   productId: Text
+ *   quantity: Integer = 1
+ * }
+ *
+ * /// Creates an order.
+ * /// @param customerId The customer.
+ * public server action CreateOrder(customerId: Text, lines: List<OrderLine>) returns (orderId: Text);
+ * ```
+ *
+ * What is rendered, and nothing else (No leak, SPEC 4): the header; public structures (declaration
+ * order) with every field's name, type and doc comment; public server actions with their inputs,
+ * outputs and doc comment, `;` instead of the body. Screens, private elements, bodies and ordinary
+ * comments are never rendered. Decisions (docs/DECISIONS.md):
+ * - a default value is rendered only when it is a literal (`= 1`, `= "EUR"`, `= -2.5`, `= []`); an
+ *   input with any other default is rendered `= default` (it stays optional, the expression — which
+ *   could name private elements — is not shown); a field's non-literal default is omitted;
+ * - a doc comment on an individual input/output is rendered as an `@param` tag of the action's doc
+ *   comment (signatures stay on one line);
+ * - `@param` tags naming no input/output are dropped;
+ * - a named type that is not a public structure (a private structure of the module, or a type that
+ *   does not resolve) is rendered as an opaque placeholder `_PrivateType1`, `_PrivateType2`, … (one
+ *   per distinct written type, in order of appearance), so the document still parses.
+ */
+import type {
+  Declaration,
+  DocComment,
+  Expression,
+  NamedTypeNode,
+  ParamDecl,
+  Range,
+  ServerActionDecl,
+  SourceFile,
+  StructureDecl,
+  TypeNode,
+} from '../language/ast';
+import { parse } from '../language/parser';
+
+/** The module facts of the header. */
+export interface InterfaceModule {
+  name: string;
+  version: string;
+  owner: string;
+}
+
+/** One public element of a rendered interface (SPEC 4 `moduleInterface` elements). */
+export interface RenderedElement {
+  kind: 'structure' | 'serverAction';
+  name: string;
+  /** One line: `server action CreateOrder(customerId: Text) returns (orderId: Text)` or `structure OrderLine { productId: Text, quantity: Integer }`. */
+  signature: string;
+  /** Markdown of the doc comment (with `@param` lines), when there is one. */
+  documentation?: string;
+  /** Range of the whole declaration in `text` (from `public` to `;` or `}`), LSP positions. */
+  range: Range;
+  /** Range of the element's name in `text`. */
+  nameRange: Range;
+  /** Fields (structures) or inputs then outputs (actions): name → range of the name in `text`. */
+  members: { name: string; range: Range }[];
+}
+
+/** A rendered interface document. */
+export interface RenderedInterface {
+  text: string;
+  elements: RenderedElement[];
+  /** The interface document parsed back (its ranges are those of `elements`). */
+  file: SourceFile;
+}
+
+/** Options of {@link renderInterface}. */
+export interface RenderOptions {
+  /**
+   * The text to write for a named type of a public signature (`OrderLine`, `Common.Money`), or
+   * `undefined` when it is not a public structure (rendered as an opaque placeholder). Default:
+   * same-module names that are public structures among `decls`; qualified names as written.
+   */
+  publicTypeName?(node: NamedTypeNode): string | undefined;
+}
+
+/**
+ * Renders the interface document of a module (SPEC 3.5).
+ *
+ * @param module name, version and owner for the header
+ * @param decls the module's declarations (all files; the first declaration of a name is taken,
+ *              private ones and screens are skipped)
+ * @returns the text (ends with a newline), its elements with ranges in the text, and the parsed
+ *          document. Never throws.
+ */
+export function renderInterface(module: InterfaceModule, decls: Declaration[], options: RenderOptions = {}): RenderedInterface {
+  const seen = new Set<string>();
+  const publicDecls: (StructureDecl | ServerActionDecl)[] = [];
+  for (const d of decls) {
+    if (!d.name.name || seen.has(d.name.name)) continue;
+    seen.add(d.name.name);
+    if (d.isPublic && (d.kind === 'Structure' || d.kind === 'ServerAction')) publicDecls.push(d);
+  }
+  const publicStructures = new Set(publicDecls.filter((d) => d.kind === 'Structure').map((d) => d.name.name));
+  const typeName =
+    options.publicTypeName ??
+    ((n: NamedTypeNode) => (n.module ? `${n.module.name}.${n.name.name}` : publicStructures.has(n.name.name) ? n.name.name : undefined));
+  const placeholders = new Map<string, string>();
+  const renderType = (t: TypeNode | undefined): string => {
+    if (!t) return placeholder('?');
+    switch (t.kind) {
+      case 'BasicType':
+        return t.name;
+      case 'ListType':
+        return `List<${renderType(t.element)}>`;
+      case 'NamedType': {
+        const shown = t.name.name ? typeName(t) : undefined;
+        return shown ?? placeholder(t.module ? `${t.module.name}.${t.name.name}` : t.name.name);
+      }
+    }
+  };
+  function placeholder(key: string): string {
+    let p = placeholders.get(key);
+    if (!p) placeholders.set(key, (p = `_PrivateType${placeholders.size + 1}`));
+    return p;
+  }
+
+  const out: string[] = [`// Interface of ${module.name} ${module.version} — owner ${module.owner}. Bodies are not shown.`];
+  const signatures = new Map<string, { signature: string; documentation?: string }>();
+  for (const d of publicDecls) {
+    out.push('');
+    if (d.kind === 'Structure') {
+      pushDoc(out, '', d.doc?.text, {});
+      out.push(`public structure ${d.name.name} {`);
+      const fieldSigs: string[] = [];
+      for (const f of d.fields) {
+        if (!f.name.name) continue;
+        pushDoc(out, '  ', f.doc?.text, {});
+        const type = renderType(f.type);
+        const def = f.default ? literalText(f.default) : undefined;
+        out.push(`  ${f.name.name}: ${type}${def !== undefined ? ` = ${def}` : ''}`);
+        fieldSigs.push(`${f.name.name}: ${type}`);
+      }
+      out.push('}');
+      signatures.set(d.name.name, {
+        signature: `structure ${d.name.name} { ${fieldSigs.join(', ')} }`.replace('{  }', '{ }'),
+        documentation: docMarkdown(d.doc?.text, {}),
+      });
+    } else {
+      const names = new Set([...d.params, ...d.returns].map((p) => p.name.name).filter(Boolean));
+      const tags: Record<string, string> = {};
+      for (const [k, v] of Object.entries(d.doc?.params ?? {})) if (names.has(k)) tags[k] = v;
+      for (const p of [...d.params, ...d.returns]) {
+        const own = p.doc?.text.trim();
+        if (own && p.name.name && tags[p.name.name] === undefined) tags[p.name.name] = own;
+      }
+      pushDoc(out, '', d.doc?.text, tags);
+      const renderParam = (p: ParamDecl, input: boolean) => {
+        let def = '';
+        if (input && p.default) def = ` = ${literalText(p.default) ?? 'default'}`;
+        return `${p.name.name}: ${renderType(p.type)}${def}`;
+      };
+      const ins = d.params.filter((p) => p.name.name).map((p) => renderParam(p, true));
+      const outs = d.returns.filter((p) => p.name.name).map((p) => renderParam(p, false));
+      const sig = `server action ${d.name.name}(${ins.join(', ')})${outs.length ? ` returns (${outs.join(', ')})` : ''}`;
+      out.push(`public ${sig};`);
+      signatures.set(d.name.name, { signature: sig, documentation: docMarkdown(d.doc?.text, tags) });
+    }
+  }
+  const text = out.join('\n') + '\n';
+  const file = parse(text);
+  const elements: RenderedElement[] = [];
+  for (const d of file.declarations) {
+    if (d.kind === 'Screen') continue;
+    const s = signatures.get(d.name.name);
+    const members =
+      d.kind === 'Structure'
+        ? d.fields.map((f) => ({ name: f.name.name, range: f.name.range }))
+        : [...d.params, ...d.returns].map((p) => ({ name: p.name.name, range: p.name.range }));
+    elements.push({
+      kind: d.kind === 'Structure' ? 'structure' : 'serverAction',
+      name: d.name.name,
+      signature: s?.signature ?? '',
+      ...(s?.documentation ? { documentation: s.documentation } : {}),
+      range: d.range,
+      nameRange: d.name.range,
+      members,
+    });
+  }
+  return { text, elements, file };
+}
+
+function pushDoc(out: string[], indent: string, text: string | undefined, tags: Record<string, string>): void {
+  const lines = (text ?? '').replace(/\s+$/, '').split(/\r\n|\r|\n/);
+  if (lines.length === 1 && lines[0] === '' && Object.keys(tags).length === 0) return;
+  if (!(lines.length === 1 && lines[0] === '')) for (const l of lines) out.push(`${indent}///${l ? ` ${l}` : ''}`);
+  for (const [k, v] of Object.entries(tags)) {
+    const [first, ...rest] = v.trim().split(/\r\n|\r|\n/);
+    out.push(`${indent}/// @param ${k} ${first}`.trimEnd());
+    for (const r of rest) out.push(`${indent}///${r ? ` ${r}` : ''}`);
+  }
+}
+
+/**
+ * The Markdown documentation of a doc comment: its text, then one `*@param* \`name\` — text`
+ * paragraph per tag. `undefined` when both are empty.
+ */
+export function docMarkdown(text: string | undefined, tags: Record<string, string>): string | undefined {
+  const parts: string[] = [];
+  if (text && text.trim()) parts.push(text.trim());
+  for (const [k, v] of Object.entries(tags)) parts.push(`*@param* \`${k}\` — ${v.trim()}`);
+  return parts.length ? parts.join('\n\n') : undefined;
+}
+
+/** The doc Markdown of a DocComment node (text + its `@param` tags). */
+export function docCommentMarkdown(doc: DocComment | undefined): string | undefined {
+  return doc ? docMarkdown(doc.text, doc.params) : undefined;
+}
+
+/** The source text of a literal default (`1`, `-2.5`, `"EUR"`, `true`, `#2026-01-01#`, `[]`), or `undefined`. */
+function literalText(e: Expression): string | undefined {
+  if (e.kind === 'Literal') return e.raw;
+  if (e.kind === 'Unary' && e.operator === '-' && e.operand.kind === 'Literal' && typeof e.operand.value === 'number') return `-${e.operand.raw}`;
+  if (e.kind === 'List' && e.elements.length === 0) return '[]';
+  return undefined;
+}
