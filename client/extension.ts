@@ -1,12 +1,151 @@
 /**
- * The VS Code client (SPEC 5). Placeholder so that the build produces `dist/extension.js` and the
- * real-VS-Code harness (`npm run test:vscode`) has something to activate; replaced by the real
- * client (language client, `modules` FileSystemProvider, views, commands).
+ * The VS Code client of Protected Modules (SPEC 5) — thin: every answer comes from the language
+ * server. `activate` wires the parts together:
+ * - `environments.ts` / `languageClient.ts`: one language server per environment folder;
+ * - `fileSystem.ts`: the `modules` file system over the server's custom requests;
+ * - `interfaceDocuments.ts`: `module-interface:` documents;
+ * - `deniedView.ts`: the permission-denied view in place of unreadable files;
+ * - `readonlyInfo.ts`: why a read-only module file is read-only;
+ * - `modulesView.ts`, `statusBar.ts`, `commands/*`: the Modules view, the user and the commands.
+ *
+ * The returned object is the extension's API (used by the real-VS-Code test suites).
  */
-import type * as vscode from 'vscode';
+import * as vscode from 'vscode';
+import { atLeast } from '../shared/access/levels';
+import { INTERFACE_SCHEME, MODULES_SCHEME, type RequestTypes, type WhoamiResult } from '../shared/protocol';
+import { DeniedView, type DeniedViewState } from './deniedView';
+import { Environments } from './environments';
+import { ModulesFileSystem } from './fileSystem';
+import { InterfaceDocuments } from './interfaceDocuments';
+import { ModulesView, type ModulesTreeSnapshot } from './modulesView';
+import { ReadonlyInfo } from './readonlyInfo';
+import { UserStatusBar } from './statusBar';
+import { manageAccess } from './commands/manageAccess';
+import { offerModuleWorkspace, openModuleWorkspace } from './commands/openModuleWorkspace';
+import type { ModuleArgument } from './commands/pickModule';
+import { setProtection } from './commands/protection';
+import { showInterface } from './commands/showInterface';
+import { switchUser } from './commands/switchUser';
 
-/** Called by VS Code on the first activation event of package.json. */
-export function activate(_context: vscode.ExtensionContext): void {}
+/** The extension's API: what tests (and other extensions) can ask. */
+export interface ProtectedModulesApi {
+  /** Resolves when every environment's server is running. */
+  ready(): Promise<void>;
+  /** The environments of the window (name, path on disk). */
+  environments(): { name: string; path: string }[];
+  /** Process id of an environment's server (the first environment by default). */
+  getServerPid(env?: string): number | undefined;
+  /** How many times an environment's server was restarted after stopping unexpectedly. */
+  getServerRestarts(env?: string): number;
+  /** The Modules view, expanded, as plain data. */
+  getModulesTreeItems(): Promise<ModulesTreeSnapshot[]>;
+  /** The open permission-denied views. */
+  getDeniedViews(): DeniedViewState[];
+  /** Fires when a permission-denied view has rendered. */
+  onDidShowDeniedView: vscode.Event<DeniedViewState>;
+  /** Why a `modules:` file is read-only (the text of its read-only message), or undefined. */
+  getReadonlyReason(uri: vscode.Uri): Promise<string | undefined>;
+  /** The status-bar item's text and the last `whoami`. */
+  getStatusBar(): { text: string; tooltip: string; whoami: WhoamiResult | undefined };
+  /** Sends a custom request of SPEC 4 to an environment's server. */
+  request<M extends keyof RequestTypes>(method: M, params: RequestTypes[M]['params'], env?: string): Promise<RequestTypes[M]['result']>;
+}
 
-/** Called by VS Code when the extension is deactivated. */
-export function deactivate(): void {}
+let environments: Environments | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<ProtectedModulesApi> {
+  const output = vscode.window.createOutputChannel('Protected Modules', { log: true });
+  environments = new Environments(context, output);
+  const envs = environments;
+  const fs = new ModulesFileSystem(envs);
+  const interfaces = new InterfaceDocuments(envs);
+  context.subscriptions.push(
+    output,
+    envs,
+    fs,
+    interfaces,
+    vscode.workspace.registerFileSystemProvider(MODULES_SCHEME, fs, { isCaseSensitive: true }),
+    vscode.workspace.registerTextDocumentContentProvider(INTERFACE_SCHEME, interfaces),
+  );
+  // Creates the connections synchronously (their requests wait for the servers to run).
+  const started = envs.sync();
+
+  const denied = new DeniedView(envs, fs);
+  const modulesView = new ModulesView(envs);
+  const statusBar = new UserStatusBar(envs);
+  const readonlyInfo = new ReadonlyInfo(envs, fs);
+  context.subscriptions.push(denied, modulesView, statusBar, readonlyInfo);
+
+  const register = (id: string, fn: (...args: any[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  register('protectedModules.openModuleWorkspace', (arg?: vscode.Uri | string, options?: { dryRun?: boolean }) =>
+    openModuleWorkspace(context, arg, options),
+  );
+  register('protectedModules.switchUser', (user?: string) => switchUser(envs, user));
+  register('protectedModules.protectModule', (arg?: ModuleArgument) => setProtection(envs, arg, true));
+  register('protectedModules.unprotectModule', (arg?: ModuleArgument) => setProtection(envs, arg, false));
+  register('protectedModules.manageAccess', (arg?: ModuleArgument, to?: string, access?: string) =>
+    manageAccess(envs, arg, to, access),
+  );
+  register('protectedModules.showInterface', (arg?: ModuleArgument) => showInterface(envs, arg as never));
+  register('protectedModules.refreshModules', () => modulesView.refresh());
+  register('protectedModules.showOutput', () => output.show());
+
+  // Context keys for `when` clauses: which commands the user may use anywhere.
+  const updateContext = async () => {
+    const all = envs.all();
+    let canAdminister = false;
+    let canReference = false;
+    for (const conn of all) {
+      try {
+        const r = await conn.request('protectedModules/listModules', {});
+        canAdminister ||= r.modules.some((m) => m.access === 'full');
+        canReference ||= r.modules.some((m) => atLeast(m.access, 'reference'));
+      } catch {
+        // server not available: keep false
+      }
+    }
+    await vscode.commands.executeCommand('setContext', 'protectedModules.active', all.length > 0);
+    await vscode.commands.executeCommand('setContext', 'protectedModules.canAdminister', canAdminister);
+    await vscode.commands.executeCommand('setContext', 'protectedModules.canReference', canReference);
+  };
+  context.subscriptions.push(
+    envs.onDidChange(() => void updateContext()),
+    envs.onDidChangeAccess(() => void updateContext()),
+    envs.onDidChangeModules(() => void updateContext()),
+  );
+  void vscode.commands.executeCommand('setContext', 'protectedModules.active', envs.all().length > 0);
+
+  void offerModuleWorkspace(context);
+
+  const connection = (env?: string) => (env ? envs.get(env) : envs.all()[0]);
+  return {
+    ready: async () => {
+      await started;
+      await Promise.all(envs.all().map((c) => c.whenRunning()));
+    },
+    environments: () => envs.all().map((c) => ({ name: c.env.name, path: c.env.path })),
+    getServerPid: (env) => connection(env)?.pid,
+    getServerRestarts: (env) => connection(env)?.restarts ?? 0,
+    getModulesTreeItems: () => modulesView.snapshot(),
+    getDeniedViews: () => denied.states(),
+    onDidShowDeniedView: denied.onDidShow,
+    getReadonlyReason: (uri) => readonlyInfo.reason(uri),
+    getStatusBar: () => ({
+      text: statusBar.item.text,
+      tooltip: typeof statusBar.item.tooltip === 'string' ? statusBar.item.tooltip : (statusBar.item.tooltip?.value ?? ''),
+      whoami: statusBar.current,
+    }),
+    request: (method, params, env) => {
+      const conn = connection(env);
+      if (!conn) return Promise.reject(new Error(`no environment ${env ?? ''}`));
+      return conn.request(method, params);
+    },
+  };
+}
+
+export async function deactivate(): Promise<void> {
+  const envs = environments;
+  environments = undefined;
+  if (envs) await Promise.all(envs.all().map((c) => c.stop()));
+}

@@ -1,0 +1,132 @@
+/**
+ * The HTML of the permission-denied view (SPEC 5): module, owner, the user's access, the access
+ * needed, how to ask for it and — at `reference` — the module's public elements with a
+ * **Show Interface** button. Built only from what the server may tell the user (the
+ * PermissionDenied error's data and `protectedModules/moduleInterface`); it never contains
+ * source text. Pure: no `vscode` import; unit-tested in `test/client/deniedPage.test.ts`.
+ */
+import type { AccessLevel } from '../shared/access/levels';
+import type { InterfaceElement } from '../shared/protocol';
+import { escapeHtml, htmlPage } from './webview';
+
+export interface DeniedViewModel {
+  /** The path the user tried to open, below the environment (e.g. `OrderAPI/orders.logic`). */
+  path: string;
+  module: string;
+  owner: string;
+  /** The user's access to the module. */
+  access: AccessLevel;
+  /** The access reading the file needs (normally `open`). */
+  required: AccessLevel;
+  /** The current user id, if known. */
+  user?: string;
+  userDisplayName?: string;
+  version?: string;
+  description?: string;
+  /** Public elements, present only when the user has `reference` access or more. */
+  elements?: InterfaceElement[];
+}
+
+/** The sentence that tells the user how to get access. */
+export function askSentence(m: DeniedViewModel): string {
+  const owner = m.owner ? `${m.owner} (the owner)` : 'the owner of the module';
+  return `Ask ${owner} or an environment admin for ${m.required} access to ${m.module}.`;
+}
+
+/** A request text the user can paste into a message to the owner. */
+export function accessRequestText(m: DeniedViewModel): string {
+  const me = m.user ? (m.userDisplayName ? `${m.userDisplayName} (${m.user})` : m.user) : 'I';
+  const greeting = m.owner ? `Hi ${m.owner},` : 'Hi,';
+  return `${greeting} could you grant ${me === 'I' ? 'me' : me} ${m.required} access to the module ${m.module}? (Current access: ${m.access}.) I would like to open ${m.path}.`;
+}
+
+const STYLE = `
+body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 16px 24px; max-width: 900px; }
+h1 { font-size: 1.4em; font-weight: 600; margin: 0 0 4px 0; display: flex; align-items: center; gap: 8px; }
+.lock { font-size: 1.3em; }
+.path { color: var(--vscode-descriptionForeground); margin-bottom: 16px; font-family: var(--vscode-editor-font-family); }
+table.facts { border-collapse: collapse; margin: 8px 0 16px 0; }
+table.facts th { text-align: left; font-weight: 600; padding: 3px 16px 3px 0; color: var(--vscode-descriptionForeground); }
+table.facts td { padding: 3px 0; }
+.level { font-family: var(--vscode-editor-font-family); padding: 1px 6px; border-radius: 3px; background: var(--vscode-badge-background); color: var(--vscode-badge-foreground); }
+.ask { padding: 8px 12px; border-left: 3px solid var(--vscode-textLink-foreground); background: var(--vscode-textBlockQuote-background); margin: 12px 0; }
+button { font-family: var(--vscode-font-family); color: var(--vscode-button-foreground); background: var(--vscode-button-background); border: none; padding: 5px 12px; cursor: pointer; margin-right: 8px; border-radius: 2px; }
+button:hover { background: var(--vscode-button-hoverBackground); }
+button.secondary { color: var(--vscode-button-secondaryForeground); background: var(--vscode-button-secondaryBackground); }
+h2 { font-size: 1.1em; font-weight: 600; margin: 24px 0 8px 0; }
+ul.elements { list-style: none; padding: 0; margin: 0; }
+ul.elements li { margin: 0 0 10px 0; }
+code.sig { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); color: var(--vscode-textPreformat-foreground); }
+.kind { color: var(--vscode-descriptionForeground); font-size: 0.9em; margin-right: 6px; }
+.doc { color: var(--vscode-descriptionForeground); white-space: pre-wrap; margin: 2px 0 0 0; }
+.note { color: var(--vscode-descriptionForeground); margin-top: 24px; font-size: 0.9em; }
+`;
+
+const SCRIPT = `
+const vscode = acquireVsCodeApi();
+for (const b of document.querySelectorAll('button[data-action]')) {
+  b.addEventListener('click', () => vscode.postMessage({ type: b.getAttribute('data-action') }));
+}
+`;
+
+/**
+ * The whole page.
+ * @param m what to show (see {@link DeniedViewModel}); every text is escaped.
+ * @param csp the webview's `cspSource` and a fresh nonce.
+ */
+export function renderDeniedPage(m: DeniedViewModel, csp: { cspSource: string; nonce: string }): string {
+  const who = m.user ? (m.userDisplayName ? `${m.userDisplayName} (${m.user})` : m.user) : 'You';
+  const facts: [string, string][] = [
+    ['Module', `${escapeHtml(m.module)}${m.version ? ` <span class="kind">${escapeHtml(m.version)}</span>` : ''}`],
+    ['Owner', escapeHtml(m.owner || 'unknown')],
+    ['User', escapeHtml(who)],
+    ['Your access', `<span class="level" id="access">${escapeHtml(m.access)}</span>`],
+    ['Access needed', `<span class="level" id="required">${escapeHtml(m.required)}</span>`],
+  ];
+  if (m.description) facts.splice(1, 0, ['Description', escapeHtml(m.description)]);
+  const rows = facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${v}</td></tr>`).join('\n');
+
+  let elements = '';
+  if (m.elements) {
+    const items = m.elements.length
+      ? m.elements
+          .map(
+            (e) =>
+              `<li><span class="kind">${e.kind === 'structure' ? 'structure' : 'server action'}</span><code class="sig">${escapeHtml(e.signature)}</code>${
+                e.documentation ? `<div class="doc">${escapeHtml(e.documentation)}</div>` : ''
+              }</li>`,
+          )
+          .join('\n')
+      : '<li>This module has no public elements.</li>';
+    elements = `<h2>Public elements of ${escapeHtml(m.module)}</h2>
+<p>You may use these from your modules (add ${escapeHtml(m.module)} to your module's dependencies).</p>
+<ul class="elements" id="elements">
+${items}
+</ul>`;
+  }
+
+  const buttons = [
+    m.elements ? '<button data-action="showInterface" id="showInterface">Show Interface</button>' : '',
+    '<button class="secondary" data-action="copyRequest" id="copyRequest">Copy Access Request</button>',
+  ].join('');
+
+  const body = `<h1><span class="lock" aria-hidden="true">&#128274;</span> You cannot open this file</h1>
+<div class="path">${escapeHtml(m.path)}</div>
+<p>${escapeHtml(m.module)} is a protected module. Reading its files needs <b>${escapeHtml(m.required)}</b> access; you have <b>${escapeHtml(m.access)}</b>.</p>
+<table class="facts">
+${rows}
+</table>
+<div class="ask" id="ask">${escapeHtml(askSentence(m))}</div>
+<div>${buttons}</div>
+${elements}
+<p class="note">The file's content was not sent to VS Code.</p>`;
+
+  return htmlPage({
+    cspSource: csp.cspSource,
+    nonce: csp.nonce,
+    title: `${m.module}: access denied`,
+    style: STYLE,
+    body,
+    script: SCRIPT,
+  });
+}

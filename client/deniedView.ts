@@ -1,0 +1,242 @@
+/**
+ * The permission-denied view (SPEC 5): shown in place of any `modules:` file the user may not read.
+ *
+ * How it takes the editor's place, whatever path the user took (explorer, quick open, go to
+ * definition, a link, `vscode.open`): every path ends in a text editor tab whose model asks the
+ * `modules` file system for the file; the server refuses (PermissionDenied), so the file system
+ * throws NoPermissions — no text ever reaches VS Code, no `TextDocument` is created — and reports
+ * the denial. This module then opens the custom editor `protectedModules.deniedView` (a
+ * `CustomReadonlyEditorProvider`: no `TextDocument`, a webview) for the same URI in the same
+ * group and closes the failed text tab. The custom editor's priority is "option", so readable
+ * files keep opening in ordinary text editors.
+ */
+import * as vscode from 'vscode';
+import { atLeast, type AccessLevel } from '../shared/access/levels';
+import { MODULES_SCHEME, type ModuleSummary, type PermissionDeniedData } from '../shared/protocol';
+import { accessRequestText, renderDeniedPage, type DeniedViewModel } from './deniedPage';
+import type { Environments } from './environments';
+import type { ModulesFileSystem } from './fileSystem';
+import { openInterface } from './interfaceDocuments';
+import { escapeHtml, htmlPage, makeNonce } from './webview';
+
+export const DENIED_VIEW_TYPE = 'protectedModules.deniedView';
+
+/** What a test (or the API) can see of an open denied view. */
+export interface DeniedViewState {
+  uri: string;
+  /** `denied` while the view explains a denial, `readable` when the user may now open the file. */
+  state: 'denied' | 'readable' | 'error';
+  model?: DeniedViewModel;
+  html: string;
+}
+
+interface OpenView {
+  uri: vscode.Uri;
+  panel: vscode.WebviewPanel;
+  state: DeniedViewState;
+}
+
+export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.Disposable {
+  private readonly views = new Set<OpenView>();
+  private readonly replacing = new Set<string>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly shownEmitter = new vscode.EventEmitter<DeniedViewState>();
+  /** Fires when a denied view has rendered (test hook). */
+  readonly onDidShow = this.shownEmitter.event;
+
+  constructor(
+    private readonly environments: Environments,
+    private readonly fs: ModulesFileSystem,
+  ) {
+    this.disposables.push(
+      vscode.window.registerCustomEditorProvider(DENIED_VIEW_TYPE, this, {
+        supportsMultipleEditorsPerDocument: false,
+        webviewOptions: { retainContextWhenHidden: false },
+      }),
+      // A denial from the file system: a text tab for that URI is (about to be) open.
+      fs.onDidDeny((d) => this.scheduleReplace(d.uri)),
+      // A tab opened for a URI already known to be denied.
+      vscode.window.tabGroups.onDidChangeTabs((e) => {
+        for (const tab of [...e.opened, ...e.changed]) {
+          if (tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === MODULES_SCHEME) {
+            if (this.fs.denial(tab.input.uri)) this.scheduleReplace(tab.input.uri);
+          }
+        }
+      }),
+      environments.onDidChangeAccess(() => this.refreshAll()),
+      environments.onDidChangeModules(() => this.refreshAll()),
+    );
+  }
+
+  /** States of the open denied views (test hook). */
+  states(): DeniedViewState[] {
+    return [...this.views].map((v) => v.state);
+  }
+
+  private scheduleReplace(uri: vscode.Uri): void {
+    const key = uri.toString();
+    if (this.replacing.has(key)) return;
+    this.replacing.add(key);
+    // Let the workbench finish opening (and failing) the text editor first.
+    setTimeout(() => {
+      void this.replaceTextTabs(uri).finally(() => this.replacing.delete(key));
+    }, 50);
+  }
+
+  private textTabsFor(uri: vscode.Uri): vscode.Tab[] {
+    const key = uri.toString();
+    const tabs: vscode.Tab[] = [];
+    for (const group of vscode.window.tabGroups.all) {
+      for (const tab of group.tabs) {
+        if (tab.input instanceof vscode.TabInputText && tab.input.uri.toString() === key) tabs.push(tab);
+      }
+    }
+    return tabs;
+  }
+
+  /** Opens the denied view in place of every text tab of `uri`. */
+  private async replaceTextTabs(uri: vscode.Uri): Promise<void> {
+    const tabs = this.textTabsFor(uri);
+    for (const tab of tabs) {
+      await vscode.commands.executeCommand('vscode.openWith', uri, DENIED_VIEW_TYPE, {
+        viewColumn: tab.group.viewColumn,
+        preview: tab.isPreview,
+        preserveFocus: !tab.isActive,
+      });
+    }
+    // Close the failed text tabs (re-read: the tab objects may be stale after opening).
+    const stale = this.textTabsFor(uri);
+    if (stale.length) await vscode.window.tabGroups.close(stale, true);
+  }
+
+  openCustomDocument(uri: vscode.Uri): vscode.CustomDocument {
+    return { uri, dispose: () => undefined };
+  }
+
+  async resolveCustomEditor(document: vscode.CustomDocument, panel: vscode.WebviewPanel): Promise<void> {
+    panel.webview.options = { enableScripts: true, enableCommandUris: false, localResourceRoots: [] };
+    const view: OpenView = { uri: document.uri, panel, state: { uri: document.uri.toString(), state: 'error', html: '' } };
+    this.views.add(view);
+    panel.onDidDispose(() => this.views.delete(view));
+    panel.webview.onDidReceiveMessage((msg: { type?: string }) => void this.onMessage(view, msg));
+    await this.render(view);
+  }
+
+  private async refreshAll(): Promise<void> {
+    await Promise.all([...this.views].map((v) => this.render(v)));
+  }
+
+  /** Builds the model from what the server may tell this user, then renders. */
+  private async render(view: OpenView): Promise<void> {
+    const { uri, panel } = view;
+    const conn = this.environments.forUri(uri);
+    const nonce = makeNonce();
+    const cspSource = panel.webview.cspSource;
+    const relPath = uri.path.replace(/^\//, '');
+    if (!conn) {
+      this.setHtml(view, 'error', undefined, messagePage(cspSource, nonce, 'No environment', `No open environment serves ${uri.toString()}.`));
+      return;
+    }
+    let data: PermissionDeniedData | undefined = this.fs.denial(uri)?.data;
+    try {
+      const access = await conn.request('protectedModules/access', { uri: uri.toString() });
+      if (access.canRead) {
+        this.setHtml(
+          view,
+          'readable',
+          undefined,
+          messagePage(cspSource, nonce, 'You can open this file', `Your access to ${access.module ?? 'this module'} is now ${access.access}.`, true),
+        );
+        return;
+      }
+      data = {
+        module: access.module ?? data?.module ?? relPath.split('/')[0] ?? '',
+        access: access.access,
+        required: data?.required ?? 'open',
+        owner: access.owner ?? data?.owner ?? '',
+      };
+    } catch {
+      // Fall back to the denial's data (the server may refuse `access` for the same reason).
+    }
+    if (!data) {
+      this.setHtml(view, 'error', undefined, messagePage(cspSource, nonce, 'Cannot open this file', `${relPath} cannot be opened.`));
+      return;
+    }
+    const model: DeniedViewModel = {
+      path: relPath,
+      module: data.module,
+      owner: data.owner,
+      access: data.access,
+      required: data.required,
+    };
+    const [who, list, iface] = await Promise.all([
+      conn.request('protectedModules/whoami', {}).catch(() => undefined),
+      conn.request('protectedModules/listModules', {}).catch(() => undefined),
+      atLeast(data.access as AccessLevel, 'reference')
+        ? conn.request('protectedModules/moduleInterface', { module: data.module }).catch(() => undefined)
+        : Promise.resolve(undefined),
+    ]);
+    if (who?.user) {
+      model.user = who.user;
+      model.userDisplayName = who.displayName;
+    }
+    const summary: ModuleSummary | undefined = list?.modules.find((m) => m.name === data!.module);
+    if (summary) {
+      model.version = summary.version;
+      model.description = summary.description;
+      if (!model.owner) model.owner = summary.owner;
+    }
+    if (iface) {
+      model.elements = iface.elements;
+      model.version = model.version ?? iface.version;
+    }
+    this.setHtml(view, 'denied', model, renderDeniedPage(model, { cspSource, nonce }));
+  }
+
+  private setHtml(view: OpenView, state: DeniedViewState['state'], model: DeniedViewModel | undefined, html: string): void {
+    view.panel.webview.html = html;
+    view.panel.title = `${view.uri.path.split('/').pop()} (access denied)`;
+    if (state === 'readable') view.panel.title = view.uri.path.split('/').pop() ?? 'file';
+    view.state = { uri: view.uri.toString(), state, model, html };
+    this.shownEmitter.fire(view.state);
+  }
+
+  private async onMessage(view: OpenView, msg: { type?: string }): Promise<void> {
+    const model = view.state.model;
+    switch (msg.type) {
+      case 'showInterface':
+        if (model) await openInterface(view.uri.authority, model.module, undefined, vscode.ViewColumn.Beside);
+        break;
+      case 'copyRequest':
+        if (model) {
+          await vscode.env.clipboard.writeText(accessRequestText(model));
+          void vscode.window.showInformationMessage(`Copied an access request for ${model.module} to the clipboard — send it to ${model.owner || 'the owner'}.`);
+        }
+        break;
+      case 'open':
+        await vscode.commands.executeCommand('vscode.openWith', view.uri, 'default', { viewColumn: view.panel.viewColumn });
+        view.panel.dispose();
+        break;
+    }
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+    this.shownEmitter.dispose();
+  }
+}
+
+/** A small page with a heading, a sentence and, optionally, an **Open File** button. */
+function messagePage(cspSource: string, nonce: string, title: string, text: string, openButton = false): string {
+  return htmlPage({
+    cspSource,
+    nonce,
+    title,
+    style:
+      'body{font-family:var(--vscode-font-family);color:var(--vscode-foreground);padding:16px 24px}button{color:var(--vscode-button-foreground);background:var(--vscode-button-background);border:none;padding:5px 12px;cursor:pointer}',
+    body: `<h1>${escapeHtml(title)}</h1><p>${escapeHtml(text)}</p>${openButton ? '<button data-action="open" id="open">Open File</button>' : ''}`,
+    script: openButton
+      ? "const vscode=acquireVsCodeApi();document.getElementById('open').addEventListener('click',()=>vscode.postMessage({type:'open'}));"
+      : undefined,
+  });
+}

@@ -1,0 +1,235 @@
+/**
+ * One language server per environment folder (SPEC 5): starts `node <extension>/dist/server.js
+ * --stdio` through vscode-languageclient, restarts it when it crashes (open documents, with their
+ * unsaved edits, are re-synchronised by the client on restart), reports a crash once in plain
+ * words, and offers typed access to the custom requests of SPEC 4.
+ */
+import * as vscode from 'vscode';
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  RevealOutputChannelOn,
+  State,
+  type LanguageClientOptions,
+  type Middleware,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import { INTERFACE_SCHEME, MODULES_SCHEME, Methods, type RequestTypes } from '../shared/protocol';
+import type { EnvironmentFolder } from './environments';
+
+type Method = keyof RequestTypes;
+
+/** Settings section synchronised to the server (`workspace/didChangeConfiguration`). */
+export const CONFIG_SECTION = 'protectedModules';
+
+/** The connection to the language server of one environment folder. */
+export class EnvironmentConnection implements vscode.Disposable {
+  readonly client: LanguageClient;
+  private process: ChildProcess | undefined;
+  private readonly accessEmitter = new vscode.EventEmitter<void>();
+  private readonly modulesEmitter = new vscode.EventEmitter<void>();
+  private readonly readyEmitter = new vscode.EventEmitter<void>();
+  /** Fires on `protectedModules/didChangeAccess` (and after every (re)start: access may differ). */
+  readonly onDidChangeAccess = this.accessEmitter.event;
+  /** Fires on `protectedModules/didChangeModules`. */
+  readonly onDidChangeModules = this.modulesEmitter.event;
+  /** Fires whenever the server is (re)started and ready for requests. */
+  readonly onDidStart = this.readyEmitter.event;
+  private crashReported = false;
+  private stopping = false;
+  private restartCount = 0;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    readonly env: EnvironmentFolder,
+    private readonly context: vscode.ExtensionContext,
+    private readonly output: vscode.LogOutputChannel,
+    /** Decides whether a document belongs to this environment (several environments may be open). */
+    private readonly owns: (uri: vscode.Uri) => boolean,
+  ) {
+    const serverModule = context.asAbsolutePath('dist/server.js');
+    const serverOptions: ServerOptions = async () => {
+      const child = spawn(process.execPath, [serverModule, '--stdio'], {
+        cwd: env.path,
+        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      this.process = child;
+      return child;
+    };
+
+    const guard = <T extends unknown[], R>(uriOf: (...args: T) => vscode.Uri | undefined, fallback: R) =>
+      (...args: [...T, (...a: T) => R]): R => {
+        const next = args[args.length - 1] as (...a: T) => R;
+        const rest = args.slice(0, -1) as unknown as T;
+        const uri = uriOf(...rest);
+        return uri && !this.owns(uri) ? fallback : next(...rest);
+      };
+    const docUri = (d: vscode.TextDocument) => d.uri;
+    // With several environments open, `modules:` and `module-interface:` documents of another
+    // environment must not reach this server: filter them here (DocumentFilter cannot select by
+    // URI authority).
+    const middleware: Middleware = {
+      didOpen: guard(docUri, Promise.resolve()),
+      didChange: guard((e: vscode.TextDocumentChangeEvent) => e.document.uri, Promise.resolve()),
+      didClose: guard(docUri, Promise.resolve()),
+      didSave: guard(docUri, Promise.resolve()),
+      provideCompletionItem: guard(docUri, undefined as never),
+      provideHover: guard(docUri, undefined as never),
+      provideSignatureHelp: guard(docUri, undefined as never),
+      provideDefinition: guard(docUri, undefined as never),
+      provideReferences: guard(docUri, undefined as never),
+      provideDocumentSymbols: guard(docUri, undefined as never),
+      provideCodeActions: guard(docUri, undefined as never),
+      provideRenameEdits: guard(docUri, undefined as never),
+      prepareRename: guard(docUri, undefined as never),
+      provideDocumentHighlights: guard(docUri, undefined as never),
+    } as unknown as Middleware;
+
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [
+        { scheme: 'file', language: 'logic', pattern: `${env.path.replace(/\\/g, '/')}/**/*` },
+        { scheme: MODULES_SCHEME, language: 'logic' },
+        { scheme: INTERFACE_SCHEME, language: 'logic' },
+        { scheme: INTERFACE_SCHEME },
+      ],
+      // The server sees the environment as the `file:` folder it is on disk, whatever the
+      // workspace folder's scheme, plus the name → path mapping for `modules://<name>/` URIs.
+      workspaceFolder: { uri: vscode.Uri.file(env.path), name: env.name, index: 0 },
+      initializationOptions: () => ({
+        user: userSetting(),
+        environments: [{ name: env.name, path: env.path }],
+      }),
+      synchronize: { configurationSection: CONFIG_SECTION },
+      outputChannel: output,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      middleware,
+      errorHandler: {
+        error: () => ({ action: ErrorAction.Continue, handled: true }),
+        closed: () => this.onClosed(),
+      },
+    };
+    this.client = new LanguageClient(
+      'protectedModules', // so that `protectedModules.trace.server` applies
+      `Protected Modules (${env.name})`,
+      serverOptions,
+      clientOptions,
+    );
+    this.disposables.push(
+      this.client.onDidChangeState((e) => {
+        if (e.newState === State.Running) this.afterStart();
+      }),
+      // Registered once: vscode-languageclient keeps the handlers across restarts.
+      this.client.onNotification(Methods.didChangeAccess, () => this.accessEmitter.fire()),
+      this.client.onNotification(Methods.didChangeModules, () => this.modulesEmitter.fire()),
+    );
+  }
+
+  /** Starts the server (idempotent while running). */
+  async start(): Promise<void> {
+    await this.client.start();
+  }
+
+  private afterStart(): void {
+    this.readyEmitter.fire();
+    this.accessEmitter.fire();
+  }
+
+  private onClosed() {
+    if (this.stopping) return { action: CloseAction.DoNotRestart, handled: true };
+    this.restartCount++;
+    this.output.appendLine(`[client] the server of ${this.env.name} stopped unexpectedly; restarting it (restart ${this.restartCount}).`);
+    if (!this.crashReported) {
+      this.crashReported = true;
+      void vscode.window.showWarningMessage(
+        `The Protected Modules language server for "${this.env.name}" stopped unexpectedly and was restarted. Your open files and unsaved edits are kept.`,
+      );
+    }
+    // Restart without limit but not in a tight loop: vscode-languageclient waits between attempts
+    // only when asked, so refuse after many rapid restarts.
+    if (this.restartCount > 20) {
+      void vscode.window.showErrorMessage(
+        `The Protected Modules language server for "${this.env.name}" keeps stopping; it will not be restarted. Run "Developer: Reload Window" to try again, and see the "Protected Modules" output for details.`,
+      );
+      return { action: CloseAction.DoNotRestart, handled: true };
+    }
+    return { action: CloseAction.Restart, handled: true };
+  }
+
+  /** Process id of the running server, if any (test hook). */
+  get pid(): number | undefined {
+    return this.process && this.process.exitCode === null ? this.process.pid : undefined;
+  }
+
+  /** True while the connection to the server is up. */
+  get running(): boolean {
+    return this.client.state === State.Running;
+  }
+
+  /** Number of times the server was restarted after stopping unexpectedly. */
+  get restarts(): number {
+    return this.restartCount;
+  }
+
+  /** Resolves when the server is running (waits at most `timeoutMs`). */
+  async whenRunning(timeoutMs = 30000): Promise<void> {
+    if (this.running) return;
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        sub.dispose();
+        reject(new Error(`the language server for "${this.env.name}" is not running`));
+      }, timeoutMs);
+      const sub = this.client.onDidChangeState((e) => {
+        if (e.newState === State.Running) {
+          clearTimeout(timer);
+          sub.dispose();
+          resolve();
+        }
+      });
+    });
+  }
+
+  /**
+   * Sends a custom request of SPEC 4. Waits for a (re)starting server; a request cut off by a
+   * crash is retried once after the restart. Errors from the server (JSON-RPC `ResponseError`,
+   * with `code`/`message`/`data`) are rethrown as they are.
+   */
+  async request<M extends Method>(method: M, params: RequestTypes[M]['params']): Promise<RequestTypes[M]['result']> {
+    for (let attempt = 0; ; attempt++) {
+      await this.whenRunning();
+      try {
+        return (await this.client.sendRequest(method, params)) as RequestTypes[M]['result'];
+      } catch (e) {
+        const code = (e as { code?: unknown }).code;
+        const connectionLost = typeof code !== 'number' || code === -32097 /* ConnectionInactive */ || code === -32099;
+        if (attempt === 0 && connectionLost && !this.stopping && !this.running) continue;
+        throw e;
+      }
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    try {
+      if (this.client.state !== State.Stopped) await this.client.stop(5000);
+    } catch {
+      // already gone
+    }
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.disposables.forEach((d) => d.dispose());
+    this.accessEmitter.dispose();
+    this.modulesEmitter.dispose();
+    this.readyEmitter.dispose();
+  }
+}
+
+/** The `protectedModules.user` setting (undefined when empty). */
+export function userSetting(): string | undefined {
+  const v = vscode.workspace.getConfiguration(CONFIG_SECTION).get<string>('user');
+  return typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined;
+}

@@ -1,0 +1,62 @@
+/**
+ * The status-bar item of SPEC 5: the current user (`protectedModules/whoami`); a click runs
+ * **Switch User…**. Warns (warning background) when the user is not a known user of the
+ * environment — every protected module is then hidden (SPEC 2.3 rule 1).
+ */
+import * as vscode from 'vscode';
+import type { WhoamiResult } from '../shared/protocol';
+import type { Environments } from './environments';
+
+export class UserStatusBar implements vscode.Disposable {
+  readonly item: vscode.StatusBarItem;
+  private readonly disposables: vscode.Disposable[] = [];
+  /** The last whoami answer (per the first environment), test hook. */
+  current: WhoamiResult | undefined;
+
+  constructor(private readonly environments: Environments) {
+    this.item = vscode.window.createStatusBarItem('protectedModules.user', vscode.StatusBarAlignment.Left, 100);
+    this.item.name = 'Protected Modules User';
+    this.item.command = 'protectedModules.switchUser';
+    this.disposables.push(
+      this.item,
+      environments.onDidChange(() => void this.update()),
+      environments.onDidChangeAccess(() => void this.update()),
+    );
+    void this.update();
+  }
+
+  /** Re-reads `whoami` and redraws. */
+  async update(): Promise<void> {
+    const conn = this.environments.all()[0];
+    if (!conn) {
+      this.item.hide();
+      return;
+    }
+    let who: WhoamiResult | undefined;
+    try {
+      who = await conn.request('protectedModules/whoami', {});
+    } catch {
+      who = undefined;
+    }
+    this.current = who;
+    if (!who || !who.user) {
+      this.item.text = '$(account) No user';
+      this.item.tooltip = 'Protected Modules: no user is set — click to choose who you are in this environment.';
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else {
+      this.item.text = `$(account) ${who.user}${who.admin ? ' (admin)' : ''}`;
+      const md = new vscode.MarkdownString();
+      md.appendMarkdown('**Protected Modules user:** ').appendText(who.displayName ? `${who.displayName} (${who.user})` : who.user);
+      if (!who.known) md.appendMarkdown('\n\n').appendText('Not a known user of this environment: protected modules are hidden.');
+      if (who.groups.length) md.appendMarkdown('\n\nGroups: ').appendText(who.groups.join(', '));
+      md.appendMarkdown('\n\nClick to switch user.');
+      this.item.tooltip = md;
+      this.item.backgroundColor = who.known ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');
+    }
+    this.item.show();
+  }
+
+  dispose(): void {
+    this.disposables.forEach((d) => d.dispose());
+  }
+}
