@@ -27,6 +27,9 @@ const contexts = await Promise.all(
       sourcemap: true,
       minify,
       external: ['vscode'],
+      // jsonc-parser's `main` is a UMD build whose lazy `require('./impl/…')` calls esbuild cannot
+      // follow; its ESM build (`module`) bundles cleanly.
+      mainFields: ['module', 'main'],
       banner: e.banner ? { js: e.banner } : undefined,
       logLevel: 'warning',
     }),
