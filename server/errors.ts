@@ -1,0 +1,93 @@
+/**
+ * The JSON-RPC errors of the custom protocol (SPEC 4), built in one place so that their messages
+ * are fixed and carry nothing the user may not see:
+ *
+ * - messages never contain a URI or a path (the request's own URI may name a file the user may
+ *   not know about);
+ * - `moduleNotFound()` and `fileNotFound()` take no argument, so the answer for a module at `none`
+ *   is byte-for-byte the answer for a module that does not exist (SPEC 2.3);
+ * - any unexpected exception becomes {@link internalError}, whose text never includes the
+ *   exception's own message (which could hold a path or file content).
+ */
+import { ResponseError, ErrorCodes as RpcErrorCodes } from 'vscode-languageserver';
+import { ErrorCodes, type PermissionDeniedData } from '../shared/protocol';
+import type { AccessLevel } from '../shared/access/levels';
+
+/** What a denied operation needed (used in messages). */
+const NEEDED_FOR: Record<AccessLevel, string> = {
+  none: '',
+  list: 'seeing it',
+  reference: 'seeing its public elements',
+  open: 'reading its files',
+  change: 'changing its files',
+  full: 'changing its protection and access',
+};
+
+/**
+ * `PermissionDenied` (-32001) with `data: { module, access, required, owner }` (SPEC 4).
+ * Only for a module the user can see (access ≥ `list`), or for the environment's own files
+ * (`module: ""`, `owner: ""`, see docs/DECISIONS.md).
+ * @param data the module's name and owner, the user's access and the access the operation needs.
+ */
+export function permissionDenied(data: PermissionDeniedData): ResponseError<PermissionDeniedData> {
+  const what = data.module ? `module ${data.module}` : 'the environment settings';
+  const owner = data.owner ? ` Ask its owner ${data.owner} for ${data.required} access.` : ' Ask an environment admin.';
+  return new ResponseError(
+    ErrorCodes.PermissionDenied,
+    `Permission denied: your access to ${what} is ${data.access}; ${NEEDED_FOR[data.required] || 'this'} needs ${data.required}.${owner}`,
+    data,
+  );
+}
+
+/** `ModuleNotFound` (-32002): the same for a module that does not exist and one at `none`. */
+export function moduleNotFound(): ResponseError<void> {
+  return new ResponseError(ErrorCodes.ModuleNotFound, 'Module not found.');
+}
+
+/** `FileNotFound` (-32003): the same for a missing path, a path that leaves the environment and
+ *  any path of a module at `none`. */
+export function fileNotFound(): ResponseError<void> {
+  return new ResponseError(ErrorCodes.FileNotFound, 'File not found.');
+}
+
+/** `InvalidPolicy` (-32004): an admin operation while `environment.json` is invalid (SPEC 2.3 rule 1). */
+export function invalidPolicy(): ResponseError<void> {
+  return new ResponseError(
+    ErrorCodes.InvalidPolicy,
+    'The environment policy (environment.json) is invalid; fix it before changing protection or access.',
+  );
+}
+
+/** `InvalidParams` (-32602) with a fixed message naming the offending parameter. */
+export function invalidParams(message: string): ResponseError<void> {
+  return new ResponseError(RpcErrorCodes.InvalidParams, message);
+}
+
+/** A file operation the target cannot support (e.g. writing a directory or a virtual file). */
+export function notSupported(message: string): ResponseError<void> {
+  return new ResponseError(RpcErrorCodes.InvalidRequest, message);
+}
+
+/** `InternalError` (-32603) for an unexpected exception; the exception's text is never sent. */
+export function internalError(method: string): ResponseError<void> {
+  return new ResponseError(RpcErrorCodes.InternalError, `Internal error while handling ${method}.`);
+}
+
+/**
+ * Maps anything thrown by a handler to a safe `ResponseError`: our own `ResponseError`s pass
+ * through; everything else (fs errors with paths, bugs) becomes {@link internalError}.
+ */
+export function toResponseError(error: unknown, method: string): ResponseError<unknown> {
+  if (error instanceof ResponseError) return error;
+  return internalError(method);
+}
+
+/** A safe one-line description of an unexpected exception for the server's log: its class name
+ *  and stack frames (code locations only), never its message. */
+export function describeForLog(error: unknown): string {
+  if (error instanceof Error) {
+    const frames = (error.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 6);
+    return `${error.name}${frames.length ? '\n' + frames.join('\n') : ''}`;
+  }
+  return typeof error;
+}

@@ -1,0 +1,154 @@
+/**
+ * Pushed diagnostics (SPEC 3.4, SPEC 4): `textDocument/publishDiagnostics` for every open
+ * document, re-computed after every change that can affect it — an edit of any open document,
+ * a file changed on disk (another module, a `module.json`, `environment.json`), a new user.
+ *
+ * Scheduling: changes only mark the work dirty; the re-check runs after a short debounce, one
+ * document per macrotask (`setImmediate`), so requests that arrive meanwhile (completion, hover) are
+ * answered between two documents. A newer change abandons the running pass and starts over.
+ *
+ * What is published, by access (SPEC 2.3, no leak):
+ * - files of modules the user may open (`.logic`, `module.json`): the Program's diagnostics for
+ *   the user, plus `read-only-module` when a `.logic` document differs from the file on disk and
+ *   the user may not change the module;
+ * - `environment.json`: all its diagnostics for admins and while the policy is invalid (the
+ *   visible error of SPEC 2.3 rule 1), else only `unknown-user`;
+ * - anything else, and every document in a module below `open` or hidden from the user: nothing.
+ *   A document that had diagnostics is cleared (empty list) once it should have none.
+ */
+import * as fs from 'node:fs';
+import { DiagnosticSeverity, type Connection, type Diagnostic as LspDiagnostic } from 'vscode-languageserver';
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { readOnlyDiagnostic } from '../../shared/program/program';
+import { DIAGNOSTIC_SOURCE, type Diagnostic, type Severity } from '../../shared/language/diagnostics';
+import type { Workspace } from '../workspace';
+import { ModuleFileSystem, type Decision } from '../filesystem';
+import { describeForLog } from '../errors';
+
+/** Milliseconds between the last change and the start of a re-check. */
+export const DIAGNOSTICS_DEBOUNCE_MS = 30;
+
+/** LSP severity of each product severity (SPEC 3.4). */
+export const SEVERITY: Record<Severity, DiagnosticSeverity> = {
+  error: DiagnosticSeverity.Error,
+  warning: DiagnosticSeverity.Warning,
+  info: DiagnosticSeverity.Information,
+};
+
+/** Converts a product diagnostic to LSP, with `source: "protected-modules"` and its stable `code`. */
+export function toLspDiagnostic(d: Diagnostic): LspDiagnostic {
+  return { range: d.range, severity: SEVERITY[d.severity], code: d.code, source: DIAGNOSTIC_SOURCE, message: d.message };
+}
+
+/**
+ * Computes and pushes the diagnostics of the open documents.
+ */
+export class DiagnosticsPublisher {
+  private timer: NodeJS.Timeout | undefined;
+  /** Incremented for every scheduled pass; a running pass stops when it is no longer current. */
+  private pass = 0;
+  /** URIs whose last published list was non-empty. */
+  private readonly nonEmpty = new Set<string>();
+  private readonly files: ModuleFileSystem;
+
+  constructor(
+    private readonly connection: Connection,
+    private readonly workspace: Workspace,
+  ) {
+    this.files = new ModuleFileSystem(workspace);
+    workspace.onDidChange(() => this.schedule());
+    workspace.documents.onDidClose((e) => {
+      // Clear what the client shows for a closed document.
+      if (this.nonEmpty.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+    });
+  }
+
+  /** Schedules a re-check of every open document (debounced; abandons a running pass). */
+  schedule(delayMs = DIAGNOSTICS_DEBOUNCE_MS): void {
+    this.pass++;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      void this.run(this.pass);
+    }, delayMs);
+  }
+
+  /** Resolves once no pass is scheduled or running (used by tests and on shutdown). */
+  async idle(): Promise<void> {
+    while (this.timer || this.running) await new Promise((r) => setTimeout(r, 5));
+  }
+
+  private running = false;
+
+  private async run(pass: number): Promise<void> {
+    this.running = true;
+    try {
+      for (const doc of this.workspace.documents.all()) {
+        await new Promise((r) => setImmediate(r));
+        if (pass !== this.pass) return;
+        const still = this.workspace.documents.get(doc.uri);
+        if (!still) continue;
+        let diagnostics: LspDiagnostic[];
+        try {
+          diagnostics = this.compute(still);
+        } catch (e) {
+          this.connection.console.error(`diagnostics failed: ${describeForLog(e)}`);
+          diagnostics = [];
+        }
+        if (pass !== this.pass) return;
+        this.publish(still, diagnostics);
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+
+  private publish(doc: TextDocument, diagnostics: LspDiagnostic[]): void {
+    if (diagnostics.length === 0) {
+      if (!this.nonEmpty.has(doc.uri)) return;
+      this.nonEmpty.delete(doc.uri);
+    } else {
+      this.nonEmpty.add(doc.uri);
+    }
+    void this.connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
+  }
+
+  /** The diagnostics one open document gets for the current user (rules in the file comment). */
+  compute(doc: TextDocument): LspDiagnostic[] {
+    const ws = this.workspace;
+    const l = ws.locate(doc.uri);
+    if (!l || l.kind !== 'path') return [];
+    let d: Decision;
+    try {
+      d = this.files.decidePath(l.state, l.path);
+    } catch {
+      return []; // hidden or denied: nothing at all
+    }
+    const state = l.state;
+    const view = ws.view(state);
+    if (d.kind === 'environmentPath') {
+      if (d.path !== state.env.policyPath) return [];
+      const all = !state.env.policy || ws.userInfo(state).admin;
+      return view
+        .diagnostics(d.path)
+        .filter((x) => all || x.code === 'unknown-user')
+        .map(toLspDiagnostic);
+    }
+    if (d.kind !== 'modulePath') return [];
+    const out = view.diagnostics(d.path).map(toLspDiagnostic);
+    if (d.path.endsWith('.logic') && isEdited(doc, d.path)) {
+      const readOnly = readOnlyDiagnostic(d.module.name, d.access.level);
+      if (readOnly) out.unshift(toLspDiagnostic(readOnly));
+    }
+    return out;
+  }
+}
+
+/** True when an open document's text differs from its file on disk (or the file is gone). */
+function isEdited(doc: TextDocument, abs: string): boolean {
+  try {
+    return fs.readFileSync(abs, 'utf8') !== doc.getText();
+  } catch {
+    return true;
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * The custom requests of SPEC 4 (`protectedModules/*`), registered on the connection. The file
+ * system requests are implemented in `filesystem.ts`, the owner/admin ones in `admin.ts`; the
+ * module requests (`whoami`, `listModules`, `moduleInterface`) here.
+ *
+ * Notifications (`didChangeAccess`, `didChangeModules`) are sent by `server.ts` when the
+ * workspace reports a change.
+ */
+import { Methods, type ListModulesResult, type ModuleInterfaceParams, type ModuleInterfaceResult, type ModuleSummary, type UriParams, type WhoamiResult, type WriteFileParams, type SetProtectionParams, type GrantAccessParams } from '../shared/protocol';
+import { atLeast } from '../shared/access/levels';
+import { invalidParams, moduleNotFound, permissionDenied } from './errors';
+import { ownerOf } from './filesystem';
+import { grantAccess, setProtection } from './admin';
+import { interfaceUri } from './uris';
+import type { FeatureContext } from './features/feature';
+import type { Workspace } from './workspace';
+
+/** `protectedModules/whoami` (SPEC 4): the current user as the first environment's policy knows them. */
+export function whoami(workspace: Workspace): WhoamiResult {
+  const u = workspace.userInfo(workspace.environments[0]);
+  return {
+    user: u.user,
+    known: u.known,
+    ...(u.displayName !== undefined ? { displayName: u.displayName } : {}),
+    groups: u.groups,
+    admin: u.admin,
+  };
+}
+
+/** `protectedModules/listModules` (SPEC 4): every module with a valid manifest at access ≥ `list`,
+ *  sorted by name (environments in workspace order). */
+export function listModules(workspace: Workspace): ListModulesResult {
+  const modules: ModuleSummary[] = [];
+  for (const state of workspace.environments) {
+    const here: ModuleSummary[] = [];
+    for (const info of state.env.modules) {
+      const m = info.manifest;
+      if (!m) continue;
+      const access = workspace.moduleAccess(state, info).level;
+      if (!atLeast(access, 'list')) continue;
+      here.push({
+        name: m.name,
+        version: m.version,
+        kind: m.kind,
+        owner: m.owner,
+        ...(m.description !== undefined ? { description: m.description } : {}),
+        protected: m.protected,
+        access,
+      });
+    }
+    modules.push(...here.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+  }
+  return { modules };
+}
+
+/**
+ * `protectedModules/moduleInterface` (SPEC 4, 3.5): the interface document of a module.
+ * @throws ModuleNotFound for a missing module and one at `none` (same answer), PermissionDenied
+ *   below `reference`
+ */
+export function moduleInterface(workspace: Workspace, params: ModuleInterfaceParams): ModuleInterfaceResult {
+  if (!params || typeof params.module !== 'string') throw invalidParams('moduleInterface needs { module: string }.');
+  const hit = workspace.moduleByName(params.module);
+  const manifest = hit?.module.manifest;
+  if (!hit || !manifest) throw moduleNotFound();
+  const { state, module, access } = hit;
+  if (!atLeast(access.level, 'reference')) {
+    throw permissionDenied({ module: module.name, access: access.level, required: 'reference', owner: ownerOf(module) });
+  }
+  const iface = workspace.view(state).interfaceOf(manifest.name);
+  if (!iface) throw moduleNotFound();
+  return {
+    module: manifest.name,
+    version: iface.version,
+    owner: iface.owner,
+    access: access.level,
+    uri: interfaceUri(state.folderName, manifest.name),
+    text: iface.text,
+    elements: iface.elements.map((e) => ({
+      kind: e.kind,
+      name: e.name,
+      signature: e.signature,
+      ...(e.documentation !== undefined ? { documentation: e.documentation } : {}),
+      range: e.range,
+    })),
+  };
+}
+
+/** Checks that `params.uri` is a string. */
+function uriOf(params: UriParams | undefined, method: string): string {
+  if (!params || typeof params.uri !== 'string') throw invalidParams(`${method} needs { uri: string }.`);
+  return params.uri;
+}
+
+/** Registers every custom request of SPEC 4 on the connection. */
+export function registerProtocol(ctx: FeatureContext): void {
+  const { connection, workspace, files, safe } = ctx;
+  connection.onRequest(Methods.whoami, safe(Methods.whoami, () => whoami(workspace)));
+  connection.onRequest(Methods.listModules, safe(Methods.listModules, () => listModules(workspace)));
+  connection.onRequest(
+    Methods.moduleInterface,
+    safe(Methods.moduleInterface, (p: ModuleInterfaceParams) => moduleInterface(workspace, p)),
+  );
+  connection.onRequest(Methods.access, safe(Methods.access, (p: UriParams) => files.access(uriOf(p, Methods.access))));
+  connection.onRequest(Methods.stat, safe(Methods.stat, (p: UriParams) => files.stat(uriOf(p, Methods.stat))));
+  connection.onRequest(
+    Methods.readDirectory,
+    safe(Methods.readDirectory, (p: UriParams) => files.readDirectory(uriOf(p, Methods.readDirectory))),
+  );
+  connection.onRequest(Methods.readFile, safe(Methods.readFile, (p: UriParams) => files.readFile(uriOf(p, Methods.readFile))));
+  connection.onRequest(Methods.writeFile, safe(Methods.writeFile, (p: WriteFileParams) => files.writeFile(p)));
+  connection.onRequest(
+    Methods.setProtection,
+    safe(Methods.setProtection, (p: SetProtectionParams) => setProtection(workspace, p)),
+  );
+  connection.onRequest(Methods.grantAccess, safe(Methods.grantAccess, (p: GrantAccessParams) => grantAccess(workspace, p)));
+}

@@ -1,0 +1,200 @@
+/**
+ * The Protected Modules language server (SPEC 4), bundled to `dist/server.js`.
+ *
+ * Start: `node dist/server.js --stdio` (or `--node-ipc`, `--socket=N`; vscode-languageserver picks
+ * the transport from the arguments).
+ *
+ * Wiring (one file per concern):
+ * - `session.ts`: the current user (initialization option, setting, environment variable);
+ * - `workspace.ts`: environments (one per workspace folder with an `environment.json`), open
+ *   documents, a Program per environment, reloads on watched-file changes;
+ * - `uris.ts`: `file:`, `modules:` and `module-interface:` URIs ↔ real paths;
+ * - `filesystem.ts`, `admin.ts`, `protocol.ts`: the custom requests; `errors.ts`: their errors;
+ * - `features/diagnostics.ts`: pushed diagnostics; `features/index.ts`: the IDE features, each a
+ *   {@link Feature} registered here with a {@link FeatureContext}.
+ *
+ * Initialization options: `{ user?: string, environments?: string[] }` — `environments` lists
+ * environment folders (`file:` URIs or absolute paths) for clients whose workspace folders are
+ * `modules://` URIs; `file:` workspace folders and `rootUri` are used as well.
+ *
+ * No leak: nothing here logs paths, names or file contents; handler exceptions become generic
+ * errors (`errors.ts`); stray exceptions are logged as class name + stack frames only.
+ */
+import {
+  createConnection,
+  ProposedFeatures,
+  TextDocumentSyncKind,
+  DidChangeWatchedFilesNotification,
+  DidChangeConfigurationNotification,
+  LSPErrorCodes,
+  ResponseError,
+  MessageType,
+  type CancellationToken,
+  type ClientCapabilities,
+  type InitializeParams,
+  type InitializeResult,
+  type ServerCapabilities,
+} from 'vscode-languageserver/node';
+import { Methods } from '../shared/protocol';
+import { Session } from './session';
+import { Workspace } from './workspace';
+import { ModuleFileSystem } from './filesystem';
+import { DiagnosticsPublisher } from './features/diagnostics';
+import { FEATURES } from './features/index';
+import type { FeatureContext } from './features/feature';
+import { registerProtocol } from './protocol';
+import { describeForLog, toResponseError } from './errors';
+
+const connection = createConnection(ProposedFeatures.all);
+
+process.on('uncaughtException', (e) => {
+  // Never the message: it may hold a path or file content.
+  process.stderr.write(`protected-modules server: uncaught ${describeForLog(e)}\n`);
+});
+process.on('unhandledRejection', (e) => {
+  process.stderr.write(`protected-modules server: unhandled rejection ${describeForLog(e)}\n`);
+});
+
+let session: Session | undefined;
+let workspace: Workspace | undefined;
+let clientCapabilities: ClientCapabilities = {};
+
+/**
+ * Wraps a request handler (see {@link FeatureContext.safe}): cancellation before and after the
+ * handler runs answers `RequestCancelled`; exceptions become safe `ResponseError`s.
+ */
+function safe<P, R>(
+  method: string,
+  handler: (params: P, token: CancellationToken) => R | Promise<R>,
+): (params: P, token: CancellationToken) => Promise<R> {
+  return async (params: P, token: CancellationToken) => {
+    if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'Request cancelled.');
+    try {
+      const result = await handler(params, token);
+      if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'Request cancelled.');
+      return result;
+    } catch (e) {
+      const error = toResponseError(e, method);
+      if (!(e instanceof ResponseError)) connection.console.error(`${method} failed: ${describeForLog(e)}`);
+      throw error;
+    }
+  };
+}
+
+/** Runs a notification handler, logging (safely) instead of letting an exception's text out. */
+function guarded<P>(name: string, handler: (params: P) => void | Promise<void>): (params: P) => void {
+  return (params: P) => {
+    try {
+      const r = handler(params);
+      if (r instanceof Promise) r.catch((e) => connection.console.error(`${name} failed: ${describeForLog(e)}`));
+    } catch (e) {
+      connection.console.error(`${name} failed: ${describeForLog(e)}`);
+    }
+  };
+}
+
+/** Tells the user, once per distinct situation, that access fails closed (SPEC 2.3 rule 1). */
+let lastWarning = '';
+function warnIfRestricted(): void {
+  if (!workspace) return;
+  const warnings: string[] = [];
+  for (const state of workspace.environments) {
+    if (!state.env.policy) {
+      warnings.push(`The environment.json of ${state.folderName} is invalid: access is restricted until it is fixed.`);
+      continue;
+    }
+    const u = workspace.userInfo(state);
+    if (!u.user) warnings.push('No user is set (setting protectedModules.user or PROTECTED_MODULES_USER): access is restricted.');
+    else if (!u.known) warnings.push(`${u.user} is not a known user of ${state.folderName}: access is restricted.`);
+  }
+  const text = [...new Set(warnings)].join(' ');
+  if (text && text !== lastWarning) void connection.sendNotification('window/showMessage', { type: MessageType.Warning, message: text });
+  lastWarning = text;
+}
+
+connection.onInitialize((params: InitializeParams): InitializeResult => {
+  clientCapabilities = params.capabilities ?? {};
+  const options = (params.initializationOptions ?? {}) as { user?: unknown; environments?: unknown };
+  session = new Session(options.user);
+  session.canPullConfiguration = !!clientCapabilities.workspace?.configuration;
+  workspace = new Workspace(session);
+
+  const folders: string[] = [];
+  if (Array.isArray(options.environments)) folders.push(...options.environments.filter((x): x is string => typeof x === 'string'));
+  for (const f of params.workspaceFolders ?? []) folders.push(f.uri);
+  if (params.rootUri) folders.push(params.rootUri);
+  else if (params.rootPath) folders.push(params.rootPath);
+  for (const f of folders) {
+    try {
+      workspace.addFolder(f);
+    } catch (e) {
+      connection.console.error(`an environment could not be loaded: ${describeForLog(e)}`);
+    }
+  }
+
+  const files = new ModuleFileSystem(workspace);
+  const diagnostics = new DiagnosticsPublisher(connection, workspace);
+  const ctx: FeatureContext = { connection, workspace, files, diagnostics, clientCapabilities, safe };
+  registerProtocol(ctx);
+
+  const capabilities: ServerCapabilities = {
+    textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
+    workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
+  };
+  for (const feature of FEATURES) {
+    feature.register(ctx);
+    Object.assign(capabilities, feature.capabilities?.(clientCapabilities) ?? {});
+  }
+
+  workspace.onDidChange((change) => {
+    if (change.access) {
+      void connection.sendNotification(Methods.didChangeAccess, {});
+      warnIfRestricted();
+    }
+    if (change.modules) void connection.sendNotification(Methods.didChangeModules, {});
+  });
+  workspace.listen(connection);
+  return { capabilities, serverInfo: { name: 'protected-modules' } };
+});
+
+connection.onInitialized(
+  guarded('initialized', async () => {
+    if (!session || !workspace) return;
+    const ws = workspace;
+    if (clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
+      await connection.client.register(DidChangeWatchedFilesNotification.type, {
+        watchers: [{ globPattern: '**/*.logic' }, { globPattern: '**/module.json' }, { globPattern: '**/environment.json' }],
+      });
+    }
+    if (clientCapabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
+      await connection.client.register(DidChangeConfigurationNotification.type, { section: 'protectedModules' });
+    }
+    if (clientCapabilities.workspace?.workspaceFolders) {
+      connection.workspace.onDidChangeWorkspaceFolders(
+        guarded('didChangeWorkspaceFolders', (e) => {
+          for (const f of e.removed) ws.removeFolder(f.uri);
+          for (const f of e.added) ws.addFolder(f.uri);
+          ws.fire({ access: true, modules: true });
+        }),
+      );
+    }
+    // The user may come from the setting (pulled now); a change fires the workspace's listeners.
+    const changed = await session.start(connection);
+    if (!changed) ws.fire({ access: false, modules: false });
+    warnIfRestricted();
+  }),
+);
+
+connection.onDidChangeConfiguration(
+  guarded('didChangeConfiguration', async (params) => {
+    if (session) await session.didChangeConfiguration(connection, params);
+  }),
+);
+
+connection.onDidChangeWatchedFiles(
+  guarded('didChangeWatchedFiles', (params) => {
+    workspace?.filesChanged(params.changes ?? []);
+  }),
+);
+
+connection.listen();

@@ -1,0 +1,400 @@
+/**
+ * The server's view of the workspace: one loaded environment per workspace folder that has an
+ * `environment.json` (SPEC 2), a `Program` per environment queried for the current user, and the
+ * open documents (an overlay over the files on disk).
+ *
+ * Everything a feature needs starts here:
+ * - {@link Workspace.locate} turns a document URI (`file:`, `modules:`, `module-interface:`) into
+ *   the environment, the real absolute path and the module it belongs to;
+ * - {@link Workspace.view} gives the Program's view for the current user;
+ * - {@link Workspace.moduleAccess} / {@link Workspace.moduleByName} decide access (SPEC 2.3);
+ * - {@link Workspace.onDidChange} tells when something that can change answers happened.
+ *
+ * Open documents overlay the disk only in modules the user may open (≥ `open`): a user below that
+ * cannot make the checker see a different version of a module they may not read.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { TextDocuments, FileChangeType, type Connection, type FileEvent } from 'vscode-languageserver';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import type { Environment, ModuleInfo } from '../shared/environment/model';
+import { loadEnvironment } from '../shared/environment/load';
+import { resolveModuleAccess, userInfo } from '../shared/access/resolve';
+import { atLeast, type AccessLevel } from '../shared/access/levels';
+import { Program } from '../shared/program/program';
+import type { Session } from './session';
+import { isInside, isStrictlyInside, parseUri, pathFromFileUriOrPath, resolveRealPath } from './uris';
+
+/** The name of the policy file at an environment's root (SPEC 2.1). */
+export const ENVIRONMENT_FILE = 'environment.json';
+/** The name of a module's manifest (SPEC 2.2). */
+export const MODULE_FILE = 'module.json';
+
+/** A user's access with the reason the resolver gave (SPEC 2.3). */
+export interface Access {
+  level: AccessLevel;
+  reason: string;
+}
+
+/** The per-user view of a Program (`program.forUser(user)`). */
+export type UserView = ReturnType<Program['forUser']>;
+
+/**
+ * One environment of the workspace. `env` is replaced on every reload; hold the state, not it.
+ */
+export class EnvironmentState {
+  /** The loaded environment (replaced on reload). */
+  env: Environment;
+  /** The Program over `env` (kept; told about every change). */
+  readonly program: Program;
+  /** Bumped whenever `env` is replaced or a file of it changes. */
+  generation = 0;
+
+  /**
+   * @param root the real absolute path of the environment folder
+   * @param given the folder as the client named it (may be a symbolic link to `root`)
+   */
+  constructor(
+    readonly root: string,
+    readonly given: string,
+    private readonly workspace: Workspace,
+  ) {
+    this.env = loadEnvironment(root);
+    this.program = this.newProgram();
+  }
+
+  /** The base name of the environment folder: the authority of `modules:` and `module-interface:` URIs. */
+  get folderName(): string {
+    return this.env.folderName;
+  }
+
+  /**
+   * Re-reads the environment from disk and hands it to the Program (`updateEnvironment`). When
+   * the folder cannot be read any more the previous state is kept.
+   */
+  reload(): void {
+    try {
+      this.env = loadEnvironment(this.root);
+    } catch {
+      return;
+    }
+    this.program.updateEnvironment(this.env);
+    this.generation++;
+  }
+
+  /** Tells the Program that the text of a file may have changed (on disk or in an open document). */
+  updateFile(abs: string): void {
+    this.program.updateFile(abs);
+    this.generation++;
+  }
+
+  private newProgram(): Program {
+    return new Program(this.env, { readFile: (p: string) => this.workspace.readSource(this, p) });
+  }
+}
+
+/** What a document URI names, once matched against the environments. */
+export type Located =
+  /** A path in an environment; `path` is real (symbolic links resolved) and inside `state.root`. */
+  | { kind: 'path'; state: EnvironmentState; path: string; module?: ModuleInfo }
+  /** An interface document `module-interface://<folder>/<module>.logic`. */
+  | { kind: 'interface'; state: EnvironmentState; module: string };
+
+/** What changed, for listeners of {@link Workspace.onDidChange}. */
+export interface WorkspaceChange {
+  /** The access of the user may differ (user switched, policy or a manifest changed). */
+  access: boolean;
+  /** Modules, their files or their interfaces may differ. */
+  modules: boolean;
+}
+
+/**
+ * The environments and open documents of one server.
+ */
+export class Workspace {
+  /** The open documents (synced incrementally), keyed by the URI the client used. */
+  readonly documents = new TextDocuments(TextDocument);
+  private readonly states: EnvironmentState[] = [];
+  private readonly listeners: ((change: WorkspaceChange) => void)[] = [];
+  /** Where each open document lives (`null`: not in an environment); filled lazily. */
+  private readonly documentPaths = new Map<string, { state: EnvironmentState; path: string } | null>();
+
+  /** @param session the current user */
+  constructor(readonly session: Session) {
+    session.onDidChangeUser(() => {
+      // Whether an open document overlays the disk depends on the user's access.
+      for (const doc of this.documents.all()) {
+        const where = this.whereIs(doc.uri);
+        if (where) where.state.updateFile(where.path);
+      }
+      this.fire({ access: true, modules: true });
+    });
+    this.documents.onDidChangeContent((e) => this.documentChanged(e.document.uri));
+    this.documents.onDidClose((e) => {
+      this.documentChanged(e.document.uri);
+      this.documentPaths.delete(e.document.uri);
+    });
+  }
+
+  /** Starts syncing documents over `connection` (call before `connection.listen()`). */
+  listen(connection: Connection): void {
+    this.documents.listen(connection);
+  }
+
+  /** Every loaded environment, in the order their folders were added. */
+  get environments(): readonly EnvironmentState[] {
+    return this.states;
+  }
+
+  /** Registers a listener for changes that may alter answers (diagnostics, access, modules). */
+  onDidChange(listener: (change: WorkspaceChange) => void): void {
+    this.listeners.push(listener);
+  }
+
+  /** Calls every listener. */
+  fire(change: WorkspaceChange): void {
+    for (const l of this.listeners) l(change);
+  }
+
+  /**
+   * Adds a workspace folder: loaded as an environment when it has an `environment.json` at its
+   * root, ignored otherwise (and when already added).
+   * @param folder a `file:` URI or an absolute path
+   * @returns the environment, or `undefined` when the folder is not one
+   */
+  addFolder(folder: string): EnvironmentState | undefined {
+    const given = pathFromFileUriOrPath(folder);
+    if (!given) return undefined;
+    let root: string;
+    try {
+      root = fs.realpathSync.native(given);
+      if (!fs.statSync(path.join(root, ENVIRONMENT_FILE)).isFile()) return undefined;
+    } catch {
+      return undefined;
+    }
+    const existing = this.states.find((s) => s.root === root);
+    if (existing) return existing;
+    const state = new EnvironmentState(root, path.resolve(given), this);
+    this.states.push(state);
+    this.documentPaths.clear();
+    return state;
+  }
+
+  /** Removes the environment of a workspace folder (a `file:` URI or a path). */
+  removeFolder(folder: string): void {
+    const given = pathFromFileUriOrPath(folder);
+    if (!given) return;
+    const real = resolveRealPath(given);
+    const i = this.states.findIndex((s) => s.root === real || s.given === path.resolve(given));
+    if (i >= 0) this.states.splice(i, 1);
+    this.documentPaths.clear();
+  }
+
+  /** The environment whose folder name is `folderName` (the authority of our URI schemes). */
+  byFolderName(folderName: string): EnvironmentState | undefined {
+    return this.states.find((s) => s.folderName === folderName);
+  }
+
+  /**
+   * The environment containing an absolute path, comparing both the real and the given root.
+   * @returns the environment and the path rebased onto its real root (not yet resolved)
+   */
+  byPath(abs: string): { state: EnvironmentState; path: string } | undefined {
+    for (const s of this.states) {
+      if (isInside(s.root, abs)) return { state: s, path: abs };
+      if (isInside(s.given, abs)) return { state: s, path: path.join(s.root, path.relative(s.given, abs)) };
+    }
+    return undefined;
+  }
+
+  /**
+   * Matches a document URI against the environments. The path is resolved (symbolic links
+   * included) and must stay inside its environment. No access decision is taken here.
+   * @returns `undefined` for another scheme, an unknown environment or a path that leaves it
+   */
+  locate(uri: string): Located | undefined {
+    const parsed = parseUri(uri);
+    if (!parsed) return undefined;
+    if (parsed.scheme === 'interface') {
+      const state = this.byFolderName(parsed.folderName);
+      return state && { kind: 'interface', state, module: parsed.module };
+    }
+    let state: EnvironmentState | undefined;
+    let raw: string;
+    if (parsed.scheme === 'modules') {
+      state = this.byFolderName(parsed.folderName);
+      if (!state) return undefined;
+      raw = path.resolve(state.root, ...parsed.relPath.split('/').filter((s) => s !== ''));
+    } else {
+      const hit = this.byPath(parsed.path);
+      if (!hit) return undefined;
+      state = hit.state;
+      raw = hit.path;
+    }
+    if (!isInside(state.root, raw)) return undefined;
+    const real = resolveRealPath(raw);
+    if (!isInside(state.root, real)) return undefined;
+    return { kind: 'path', state, path: real, module: this.moduleOf(state, real) };
+  }
+
+  /** The innermost module whose folder contains `abs` (or is `abs`), if any. */
+  moduleOf(state: EnvironmentState, abs: string): ModuleInfo | undefined {
+    let best: ModuleInfo | undefined;
+    for (const m of state.env.modules) {
+      if (isInside(m.folder, abs) && (!best || m.folder.length > best.folder.length)) best = m;
+    }
+    return best;
+  }
+
+  /** Every module whose folder contains `abs` (or is `abs`), outermost first. */
+  enclosingModules(state: EnvironmentState, abs: string): ModuleInfo[] {
+    return state.env.modules
+      .filter((m) => isInside(m.folder, abs))
+      .sort((a, b) => a.folder.length - b.folder.length);
+  }
+
+  /** Every module strictly below folder `abs`. */
+  modulesBelow(state: EnvironmentState, abs: string): ModuleInfo[] {
+    return state.env.modules.filter((m) => isStrictlyInside(abs, m.folder));
+  }
+
+  /**
+   * The current user's access to a module (SPEC 2.3). A module whose `module.json` is invalid is
+   * treated as protected and owned by its declared owner (`accessSubject` in shared/access/resolve.ts).
+   */
+  moduleAccess(state: EnvironmentState, module: ModuleInfo): Access {
+    const r = resolveModuleAccess(state.env.policy, module, this.session.user);
+    return { level: r.level, reason: r.reason };
+  }
+
+  /**
+   * The module named `name` with a valid manifest, with the user's access; `undefined` when no
+   * such module exists **or** the user's access to it is `none` (SPEC 2.3: indistinguishable).
+   * @param state one environment, or all of them in order when omitted
+   */
+  moduleByName(
+    name: string,
+    state?: EnvironmentState,
+  ): { state: EnvironmentState; module: ModuleInfo; access: Access } | undefined {
+    for (const s of state ? [state] : this.states) {
+      const module = s.env.modules.find((m) => m.manifest?.name === name);
+      if (!module) continue;
+      const access = this.moduleAccess(s, module);
+      if (access.level !== 'none') return { state: s, module, access };
+    }
+    return undefined;
+  }
+
+  /** The current user's identity in an environment's policy (SPEC 2.1, 2.3 rule 1; `whoami`). */
+  userInfo(state: EnvironmentState | undefined): { user: string | null; known: boolean; admin: boolean; displayName?: string; groups: string[] } {
+    return { user: this.session.user, ...userInfo(state?.env.policy, this.session.user) };
+  }
+
+  /**
+   * The user's access to the environment's own files (everything outside modules, decision in
+   * docs/DECISIONS.md): `full` for admins, `open` (read-only) for other known users, `list` for
+   * unknown users and whenever the policy is invalid.
+   */
+  environmentAccess(state: EnvironmentState): AccessLevel {
+    const u = this.userInfo(state);
+    if (!u.known) return 'list';
+    return u.admin ? 'full' : 'open';
+  }
+
+  /** The Program's view for the current user. */
+  view(state: EnvironmentState): UserView {
+    return state.program.forUser(this.session.user);
+  }
+
+  /** The open document whose real path is `abs` in `state`, if any. */
+  openDocumentAt(state: EnvironmentState, abs: string): TextDocument | undefined {
+    for (const doc of this.documents.all()) {
+      const where = this.whereIs(doc.uri);
+      if (where && where.state === state && where.path === abs) return doc;
+    }
+    return undefined;
+  }
+
+  /** The environment and real path of an open document (cached), or `null` outside environments. */
+  private whereIs(uri: string): { state: EnvironmentState; path: string } | null {
+    let where = this.documentPaths.get(uri);
+    if (where === undefined) {
+      const l = this.locate(uri);
+      where = l?.kind === 'path' ? { state: l.state, path: l.path } : null;
+      this.documentPaths.set(uri, where);
+    }
+    return where;
+  }
+
+  /**
+   * The Program host's `readFile`: the text of an open document at `abs` when the user may open
+   * its module, else the file on disk; `undefined` when unreadable.
+   */
+  readSource(state: EnvironmentState, abs: string): string | undefined {
+    const doc = this.openDocumentAt(state, abs);
+    if (doc) {
+      const mod = this.moduleOf(state, abs);
+      if (mod && atLeast(this.moduleAccess(state, mod).level, 'open')) return doc.getText();
+    }
+    try {
+      return fs.readFileSync(abs, 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** An open document's text changed or it was closed: the Program re-reads that file. */
+  private documentChanged(uri: string): void {
+    const where = this.whereIs(uri);
+    if (where && where.path.endsWith('.logic')) where.state.updateFile(where.path);
+    this.fire({ access: false, modules: false });
+  }
+
+  /**
+   * Applies `workspace/didChangeWatchedFiles` events: `environment.json` or any `module.json`
+   * changed, or a source was created or deleted → the environment is reloaded; a source changed →
+   * the Program is rebuilt. Fires one change event when anything was affected.
+   */
+  filesChanged(events: readonly FileEvent[]): void {
+    let access = false;
+    let modules = false;
+    const reload = new Set<EnvironmentState>();
+    const updated: { state: EnvironmentState; path: string }[] = [];
+    for (const e of events) {
+      const parsed = parseUri(e.uri);
+      if (parsed?.scheme !== 'file') continue;
+      const hit = this.byPath(parsed.path);
+      if (!hit) continue;
+      const base = path.basename(hit.path);
+      if (base === ENVIRONMENT_FILE || base === MODULE_FILE) {
+        reload.add(hit.state);
+        access = true;
+      } else if (base.endsWith('.logic')) {
+        if (e.type === FileChangeType.Changed) updated.push({ state: hit.state, path: resolveRealPath(hit.path) });
+        else reload.add(hit.state);
+      } else if (e.type !== FileChangeType.Changed) {
+        // A folder created or deleted may hold modules.
+        reload.add(hit.state);
+        access = true;
+      }
+      modules = true;
+    }
+    for (const s of reload) s.reload();
+    for (const u of updated) if (!reload.has(u.state)) u.state.updateFile(u.path);
+    if (reload.size) this.documentPaths.clear();
+    if (access || modules) this.fire({ access, modules });
+  }
+
+  /** Reloads one environment after the server itself wrote a file into it, and fires a change. */
+  wrote(state: EnvironmentState, abs: string, existed: boolean): void {
+    const base = path.basename(abs);
+    const structural = base === ENVIRONMENT_FILE || base === MODULE_FILE || !existed;
+    if (structural) {
+      state.reload();
+      this.documentPaths.clear();
+    } else {
+      state.updateFile(abs);
+    }
+    this.fire({ access: base === ENVIRONMENT_FILE || base === MODULE_FILE, modules: true });
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * A small LSP client for the server tests: spawns `node dist/server.js --stdio`, talks JSON-RPC
+ * with vscode-languageserver-protocol's node connection, records every byte the server writes
+ * (stdout and stderr, for leak tests) and every notification it sends.
+ *
+ * Build first (`node scripts/build.mjs`); {@link ensureBuilt} does it once per test process.
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import {
+  createMessageConnection,
+  StreamMessageReader,
+  StreamMessageWriter,
+  type MessageConnection,
+} from 'vscode-languageserver-protocol/node';
+import {
+  InitializeRequest,
+  InitializedNotification,
+  ShutdownRequest,
+  ExitNotification,
+  DidOpenTextDocumentNotification,
+  DidChangeTextDocumentNotification,
+  DidChangeConfigurationNotification,
+  DidChangeWatchedFilesNotification,
+  PublishDiagnosticsNotification,
+  ConfigurationRequest,
+  RegistrationRequest,
+  type PublishDiagnosticsParams,
+  type InitializeResult,
+  type FileEvent,
+  type Diagnostic,
+} from 'vscode-languageserver-protocol';
+import { URI } from 'vscode-uri';
+
+/** The repository root. */
+export const REPO = path.resolve(__dirname, '..', '..');
+/** The built server. */
+export const SERVER_JS = path.join(REPO, 'dist', 'server.js');
+
+let built = false;
+/** Builds `dist/` once per process (esbuild, a second or so). */
+export function ensureBuilt(): void {
+  if (built) return;
+  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
+  built = true;
+}
+
+/** Copies a fixture folder into a fresh temp folder and returns the copy's real path. */
+export function copyFixture(relFromRepo: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pm-server-'));
+  const dest = path.join(dir, path.basename(relFromRepo));
+  fs.cpSync(path.join(REPO, relFromRepo), dest, { recursive: true });
+  return fs.realpathSync(dest);
+}
+
+/** Options of {@link startServer}. */
+export interface StartOptions {
+  /** Environment folders, given as `file:` workspace folders. */
+  folders: string[];
+  /** `initializationOptions.user` (omitted when undefined). */
+  user?: string;
+  /** The value answered to `workspace/configuration` for `protectedModules.user`. */
+  settingUser?: string | null;
+  /** Extra environment variables for the server process. */
+  env?: Record<string, string>;
+  /** Announce `workspace.configuration` (pull) support. Default true. */
+  pullConfiguration?: boolean;
+  /** Initial `trace` value ('off' | 'messages' | 'verbose'). */
+  trace?: 'off' | 'messages' | 'verbose';
+}
+
+/** A running server and the client connected to it. */
+export class TestClient {
+  /** Everything the server wrote to stdout and stderr. */
+  stdout: Buffer[] = [];
+  stderr: Buffer[] = [];
+  /** Every notification received: method and params. */
+  readonly notifications: { method: string; params: unknown }[] = [];
+  /** The latest published diagnostics per URI. */
+  readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
+  /** Every `client/registerCapability` registration received. */
+  readonly registrations: { method: string; registerOptions?: unknown }[] = [];
+  /** The value answered to `workspace/configuration`. */
+  settingUser: string | null;
+  initializeResult!: InitializeResult;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(
+    readonly process: ChildProcessWithoutNullStreams,
+    readonly connection: MessageConnection,
+    settingUser: string | null,
+  ) {
+    this.settingUser = settingUser;
+  }
+
+  /** All bytes the server wrote (stdout + stderr) as one UTF-8 string. */
+  allOutput(): string {
+    return Buffer.concat([...this.stdout, ...this.stderr]).toString('utf8');
+  }
+
+  /** Sends a request. */
+  request<R>(method: string, params: unknown): Promise<R> {
+    return this.connection.sendRequest(method, params) as Promise<R>;
+  }
+
+  /** Sends a request and returns the error it fails with (throws if it succeeds). */
+  async requestError(method: string, params: unknown): Promise<{ code: number; message: string; data?: unknown }> {
+    try {
+      await this.connection.sendRequest(method, params);
+    } catch (e) {
+      const err = e as { code: number; message: string; data?: unknown };
+      return { code: err.code, message: err.message, data: err.data };
+    }
+    throw new Error(`${method} succeeded, an error was expected`);
+  }
+
+  /** Sends a notification. */
+  notify(method: string, params: unknown): void {
+    void this.connection.sendNotification(method, params);
+  }
+
+  /** Opens a document. */
+  open(uri: string, text: string, languageId = 'logic', version = 1): void {
+    void this.connection.sendNotification(DidOpenTextDocumentNotification.type, {
+      textDocument: { uri, languageId, version, text },
+    });
+  }
+
+  /** Replaces a document's whole text. */
+  change(uri: string, version: number, text: string): void {
+    void this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
+      textDocument: { uri, version },
+      contentChanges: [{ text }],
+    });
+  }
+
+  /** Sends `workspace/didChangeConfiguration` (pull style, `settings: null`) after setting what
+   *  `workspace/configuration` answers. */
+  switchUser(user: string | null): void {
+    this.settingUser = user;
+    void this.connection.sendNotification(DidChangeConfigurationNotification.type, { settings: null });
+  }
+
+  /** Sends `workspace/didChangeWatchedFiles`. */
+  filesChanged(changes: FileEvent[]): void {
+    void this.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes });
+  }
+
+  /** Resolves when `predicate` holds (checked on every message), or rejects after `timeoutMs`. */
+  waitFor(predicate: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
+    if (predicate()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        const i = this.waiters.indexOf(check);
+        if (i >= 0) this.waiters.splice(i, 1);
+        reject(new Error(`timed out waiting for ${what}`));
+      }, timeoutMs);
+      const check = () => {
+        if (predicate()) {
+          clearTimeout(timer);
+          const i = this.waiters.indexOf(check);
+          if (i >= 0) this.waiters.splice(i, 1);
+          resolve();
+        }
+      };
+      this.waiters.push(check);
+    });
+  }
+
+  /** Waits for diagnostics of `uri` that satisfy `predicate` (e.g. a given code appears). */
+  async diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
+    await this.waitFor(() => {
+      const p = this.diagnostics.get(uri);
+      return !!p && predicate(p.diagnostics);
+    }, `${what} for ${uri}`);
+    return this.diagnostics.get(uri)!.diagnostics;
+  }
+
+  /** Number of notifications of a method received so far. */
+  count(method: string): number {
+    return this.notifications.filter((n) => n.method === method).length;
+  }
+
+  /** Called on every incoming message. */
+  poke(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Shuts the server down (shutdown + exit) and waits for the process to end. */
+  async close(): Promise<void> {
+    try {
+      await Promise.race([this.connection.sendRequest(ShutdownRequest.type), delay(3000)]);
+      void this.connection.sendNotification(ExitNotification.type);
+    } catch {
+      /* already gone */
+    }
+    await Promise.race([new Promise((r) => this.process.once('exit', r)), delay(3000)]);
+    if (this.process.exitCode === null) this.process.kill();
+    this.connection.dispose();
+  }
+}
+
+function delay(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** `file:` URI of an absolute path. */
+export function fileUri(p: string): string {
+  return URI.file(p).toString();
+}
+
+/** `modules://<folder>/<rel>` URI. */
+export function modulesUri(folderName: string, rel: string): string {
+  return URI.from({ scheme: 'modules', authority: folderName, path: '/' + rel }).toString();
+}
+
+/**
+ * Starts the server over stdio, initializes it with the folders and user, and waits until the
+ * server has finished `initialized` (its first `workspace/configuration` pull, when supported).
+ */
+export async function startServer(options: StartOptions): Promise<TestClient> {
+  ensureBuilt();
+  const child = spawn(process.execPath, [SERVER_JS, '--stdio'], {
+    cwd: REPO,
+    env: { ...process.env, PROTECTED_MODULES_USER: '', ...options.env },
+  });
+  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(child.stdin));
+  const client = new TestClient(child, connection, options.settingUser ?? null);
+  child.stdout.on('data', (b: Buffer) => client.stdout.push(b));
+  child.stderr.on('data', (b: Buffer) => client.stderr.push(b));
+
+  connection.onNotification((method: string, params: unknown) => {
+    client.notifications.push({ method, params });
+    if (method === PublishDiagnosticsNotification.method) {
+      const p = params as PublishDiagnosticsParams;
+      client.diagnostics.set(p.uri, p);
+    }
+    client.poke();
+  });
+  let configured = false;
+  connection.onRequest(ConfigurationRequest.type, (params) => {
+    configured = true;
+    client.poke();
+    return params.items.map((item) =>
+      item.section === 'protectedModules.user'
+        ? client.settingUser
+        : item.section === 'protectedModules'
+          ? { user: client.settingUser }
+          : null,
+    );
+  });
+  connection.onRequest(RegistrationRequest.type, (params) => {
+    client.registrations.push(...params.registrations.map((r) => ({ method: r.method, registerOptions: r.registerOptions })));
+    client.poke();
+  });
+  connection.onRequest('window/workDoneProgress/create', () => null);
+  connection.listen();
+
+  const pull = options.pullConfiguration ?? true;
+  client.initializeResult = await connection.sendRequest(InitializeRequest.type, {
+    processId: process.pid,
+    rootUri: null,
+    capabilities: {
+      workspace: {
+        configuration: pull,
+        didChangeConfiguration: { dynamicRegistration: true },
+        didChangeWatchedFiles: { dynamicRegistration: true },
+        workspaceFolders: true,
+      },
+      textDocument: {
+        synchronization: { dynamicRegistration: false },
+        publishDiagnostics: { versionSupport: true },
+      },
+    },
+    workspaceFolders: options.folders.map((f) => ({ uri: fileUri(f), name: path.basename(f) })),
+    initializationOptions: options.user === undefined ? {} : { user: options.user },
+    trace: options.trace ?? 'off',
+  });
+  void connection.sendNotification(InitializedNotification.type, {});
+  if (pull) await client.waitFor(() => configured, 'the first workspace/configuration pull');
+  // whoami round-trips after `initialized` has been handled.
+  await client.request('protectedModules/whoami', {});
+  return client;
+}
