@@ -10,7 +10,7 @@
  */
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
 const root = join(__dirname, '..', '..');
@@ -111,8 +111,11 @@ function applyCaptures(
   }
 }
 
-/** Tokenizes `text` and returns, per line, the scopes of every character. */
-function tokenize(text: string): { line: string; scopes: string[][] }[] {
+/**
+ * Tokenizes `text` and returns, per line, the scopes of every character. `openRules` receives
+ * the scopes of the rules still open at the end of the text (none for well-formed code).
+ */
+function tokenize(text: string, openRules?: string[][]): { line: string; scopes: string[][] }[] {
   const stack: Frame[] = [{ rule: grammar, scopes: [grammar.scopeName] }];
   const result: { line: string; scopes: string[][] }[] = [];
   for (const line of text.split('\n')) {
@@ -156,6 +159,7 @@ function tokenize(text: string): { line: string; scopes: string[][] }[] {
     for (let i = pos; i < line.length; i++) out[i] ??= [...stack[stack.length - 1]!.scopes];
     result.push({ line, scopes: out });
   }
+  openRules?.push(...stack.slice(1).map((f) => f.scopes));
   return result;
 }
 
@@ -378,6 +382,42 @@ describe('logic.tmLanguage.json: tokens', () => {
     const s = 'var x = "open\nvar y = 1';
     assertScope(s, 'var', 'storage.type.var.logic', 1);
     assertScope(s, '1', 'constant.numeric.integer.logic');
+  });
+});
+
+describe('logic.tmLanguage.json: the example environment', () => {
+  const files: string[] = [];
+  const walkDir = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const p = join(dir, name);
+      if (statSync(p).isDirectory()) walkDir(p);
+      else if (name.endsWith('.logic')) files.push(p);
+    }
+  };
+  const acme = join(root, 'examples', 'acme');
+  if (existsSync(acme)) walkDir(acme);
+
+  test('every .logic file of examples/acme tokenizes with no invalid scope and no rule left open', () => {
+    assert.ok(files.length > 0, 'examples/acme has .logic files');
+    for (const f of files) {
+      const open: string[][] = [];
+      const lines = tokenize(readFileSync(f, 'utf8').replace(/\r\n/g, '\n'), open);
+      assert.deepEqual(open, [], `${f}: rules left open at the end`);
+      lines.forEach(({ line, scopes }, i) => {
+        scopes.forEach((sc, c) => {
+          assert.ok(!sc.some((x) => x.startsWith('invalid.')), `${f}:${i + 1}:${c + 1}: invalid token in: ${line}`);
+        });
+        // Every keyword outside comments and strings is highlighted as a keyword.
+        for (const m of line.matchAll(/\b(?:if|else|while|for|return|var|structure|screen|public)\b/g)) {
+          const sc = scopes[m.index!]!;
+          if (sc.some((x) => x.startsWith('comment') || x.startsWith('string'))) continue;
+          assert.ok(
+            sc.some((x) => x.startsWith('keyword') || x.startsWith('storage')),
+            `${f}:${i + 1}:${m.index! + 1}: "${m[0]}" scoped ${sc.join(' ')}`,
+          );
+        }
+      });
+    }
   });
 });
 
