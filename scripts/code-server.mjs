@@ -64,6 +64,8 @@ export function writeUserSettings(userDataDir, settings, { merge = false } = {})
 
 /** Installs VSIX files into an extensions folder (`code-server --install-extension`). Throws on failure. */
 export function installExtensions(extensionsDir, vsixFiles, { userDataDir } = {}) {
+  mkdirSync(extensionsDir, { recursive: true });
+  if (userDataDir) mkdirSync(userDataDir, { recursive: true });
   const args = [codeServerEntry(), '--extensions-dir', extensionsDir];
   if (userDataDir) args.push('--user-data-dir', userDataDir);
   for (const f of vsixFiles) args.push('--install-extension', f);
