@@ -378,6 +378,28 @@ describe('logic.tmLanguage.json: tokens', () => {
     assertScope(src, 'Email', 'support.type.primitive.logic');
   });
 
+  test('a signature spread over lines, with doc comments on parameters', () => {
+    const s = [
+      'public server action EstimateDelivery(',
+      '  /// The day the order is placed.',
+      '  orderDate: Date,',
+      '  orderTime: Time = #09:00:00#',
+      ') returns (',
+      '  deliveryDate: Date',
+      ') {',
+      '  deliveryDate = orderDate',
+      '}',
+    ].join('\n');
+    assertScope(s, 'The day the order', 'comment.line.triple-slash.documentation.logic');
+    assertScope(s, 'orderDate', 'variable.parameter.logic');
+    assertScope(s, ': Time', 'support.type.primitive.logic', 0, 'Time');
+    assertScope(s, '#09:00:00#', 'constant.other.time.logic');
+    assertScope(s, 'returns', 'keyword.other.returns.logic');
+    assertScope(s, 'deliveryDate', 'variable.parameter.logic');
+    assertScope(s, 'deliveryDate', 'variable.other.logic', 1);
+    assertNotScope(s, 'deliveryDate', 'meta.declaration', 1);
+  });
+
   test('an unterminated string ends at the end of its line', () => {
     const s = 'var x = "open\nvar y = 1';
     assertScope(s, 'var', 'storage.type.var.logic', 1);
