@@ -92,6 +92,14 @@ function resolve(p: Rule, seen = new Set<Rule>()): Rule[] {
   return (p.patterns ?? []).flatMap((x) => resolve(x, seen));
 }
 
+const expanded = new Map<Rule, Rule[]>();
+/** The match and begin/end rules reachable from `rule.patterns`, includes expanded (cached). */
+function patternsOf(rule: Rule): Rule[] {
+  let r = expanded.get(rule);
+  if (!r) expanded.set(rule, (r = (rule.patterns ?? []).flatMap((x) => resolve(x))));
+  return r;
+}
+
 function scopesOf(name?: string): string[] {
   return name ? name.split(/\s+/).filter(Boolean) : [];
 }
@@ -130,7 +138,7 @@ function tokenize(text: string, openRules?: string[][]): { line: string; scopes:
         if (m) best = { m };
       }
       if (pos < line.length) {
-        for (const p of (top.rule.patterns ?? []).flatMap((x) => resolve(x))) {
+        for (const p of patternsOf(top.rule)) {
           const r = re((p.match ?? p.begin)!);
           r.lastIndex = pos;
           const m = r.exec(line);
@@ -167,9 +175,12 @@ function tokenize(text: string, openRules?: string[][]): { line: string; scopes:
  * The scopes of every character of the `occurrence`-th appearance of `needle` in the tokenized
  * `text` (lines are tokenized in order, the rule stack carried across them).
  */
+const tokenized = new Map<string, ReturnType<typeof tokenize>>();
 function scopesOf_(text: string, needle: string, occurrence = 0): string[][] {
   let seen = 0;
-  for (const { line, scopes } of tokenize(text)) {
+  let lines = tokenized.get(text);
+  if (!lines) tokenized.set(text, (lines = tokenize(text)));
+  for (const { line, scopes } of lines) {
     let at = line.indexOf(needle);
     while (at >= 0) {
       if (seen++ === occurrence) return scopes.slice(at, at + needle.length);
