@@ -54,8 +54,18 @@ export interface TypeParameter {
   constraint?: 'numeric' | 'date';
 }
 
+/**
+ * A structure the viewer may not see, redacted for output (No leak, SPEC 4): `text` is what to
+ * show (`OrderAPI.<private type>`). Only in answers of the per-user Program view; never produced
+ * by the checker. Converts like the error type (nothing is known about it).
+ */
+export interface OpaqueType {
+  kind: 'opaque';
+  text: string;
+}
+
 /** Any type of the model. */
-export type Type = BasicType | ListType | StructureType | RecordType | VoidType | ErrorType | TypeParameter;
+export type Type = BasicType | ListType | StructureType | RecordType | VoidType | ErrorType | TypeParameter | OpaqueType;
 
 const basicCache = new Map<BasicTypeName, BasicType>();
 /** The basic type named `name` (shared instances). */
@@ -113,6 +123,8 @@ export function typeEquals(a: Type, b: Type): boolean {
       return a.kind === b.kind;
     case 'typeParameter':
       return b.kind === 'typeParameter' && a.name === b.name;
+    case 'opaque':
+      return b.kind === 'opaque' && a.text === b.text;
   }
 }
 
@@ -178,7 +190,7 @@ function basicConverts(from: BasicTypeName, to: BasicTypeName): boolean {
  * nominal; `void` converts to nothing (the checker reports `no-value` before asking).
  */
 export function isAssignable(from: Type, to: Type): boolean {
-  if (from.kind === 'error' || to.kind === 'error') return true;
+  if (from.kind === 'error' || to.kind === 'error' || from.kind === 'opaque' || to.kind === 'opaque') return true;
   if (to.kind === 'typeParameter') return satisfiesConstraint(from, to);
   switch (from.kind) {
     case 'basic':
@@ -285,6 +297,8 @@ export function typeToString(t: Type, options: TypeToStringOptions = {}): string
       return 'unknown';
     case 'typeParameter':
       return t.name;
+    case 'opaque':
+      return t.text;
   }
 }
 

@@ -476,7 +476,7 @@ class FileChecker {
     const declared = v.type ? this.resolveType(v.type) : undefined;
     let type: Type = declared ?? ERROR_TYPE;
     if (v.init) {
-      const init = this.checkValue(v.init, declared);
+      const init = this.checkValue(v.init, declared, scope);
       if (declared) this.checkAssignable(v.init, init, declared);
       else type = init;
     } else if (!declared && v.name.name) {

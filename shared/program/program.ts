@@ -48,7 +48,7 @@ import { parse } from '../language/parser';
 import { LineIndex } from '../language/text';
 import { comparePositions, findNodePath, rangeContains } from '../language/visit';
 import { type Builtin, BUILTINS, getBuiltin } from '../language/builtins';
-import { type StructureType, type Type, typeToString } from '../language/types';
+import { type StructureType, type Type, listOf, typeToString } from '../language/types';
 import { type ElementSymbol, type ModuleSymbols, asStructure, bindModule } from './binder';
 import {
   type CheckContext,
@@ -641,7 +641,11 @@ export class UserProgram {
     return this.canRead(path) ? this.program.sourceFile(path) : undefined;
   }
 
-  /** The full check result of a readable `.logic` file (cached until the next update). */
+  /**
+   * The full check result of a readable `.logic` file (cached until the next update).
+   * @internal Its tables hold unfiltered nodes and symbols of other modules (declarations with
+   * bodies): use them to navigate, never serialize them to a client; use the other methods.
+   */
   checkResult(path: string): CheckResult | undefined {
     const gen = this.program.generation;
     const cached = this.checks.get(path);
@@ -670,13 +674,17 @@ export class UserProgram {
       signatureOf: (s) => this.program.signatureOf(s),
       fieldsOf: (t) => this.program.fieldsOf(t, symbols),
       canSeeStructure: canSee,
-      typeText: (t) => this.typeToString(t, moduleName),
+      typeText: (t) => this.typeToString(t, moduleName, moduleName),
     };
   }
 
-  /** Whether the user may see a structure's name and fields (own module, ≥ open, or public at ≥ reference). */
-  canSeeStructure(t: StructureType, fromModule?: string): boolean {
-    if (t.module === fromModule) return true;
+  /**
+   * Whether the user may see a structure's name and fields: public on a module at ≥ reference, or
+   * any on a module at ≥ open. `readableModule`: a module the caller has verified the user can read
+   * (its own structures count as visible even when its manifest is invalid).
+   */
+  canSeeStructure(t: StructureType, readableModule?: string): boolean {
+    if (readableModule !== undefined && t.module === readableModule) return true;
     const level = this.access(t.module).level;
     if (atLeast(level, 'open')) return true;
     if (!atLeast(level, 'reference')) return false;
@@ -686,18 +694,36 @@ export class UserProgram {
   /**
    * A type as this user may see it (No leak): a structure the user may not see is written
    * `Module.<private type>` (reference on its module), `Module.<hidden type>` (list) or
-   * `<hidden type>` (none). Structures of `fromModule` are unqualified.
+   * `<hidden type>` (none). Structures of `fromModule` are written unqualified (qualification
+   * only; visibility is decided by access, or `readableModule` as in {@link canSeeStructure}).
    */
-  typeToString(t: Type, fromModule?: string): string {
+  typeToString(t: Type, fromModule?: string, readableModule?: string): string {
     return typeToString(t, {
       structureName: (s) => {
-        if (this.canSeeStructure(s, fromModule)) return s.module === fromModule ? s.name : `${s.module}.${s.name}`;
+        if (this.canSeeStructure(s, readableModule)) return s.module === fromModule ? s.name : `${s.module}.${s.name}`;
         const level = this.access(s.module).level;
         if (atLeast(level, 'reference')) return `${s.module}.<private type>`;
         if (atLeast(level, 'list')) return `${s.module}.<hidden type>`;
         return '<hidden type>';
       },
     });
+  }
+
+  /**
+   * `t` with every structure the user may not see replaced by an {@link OpaqueType} whose text is
+   * what {@link typeToString} shows (No leak: types returned by this view are always redacted).
+   */
+  redactType(t: Type, readableModule?: string): Type {
+    switch (t.kind) {
+      case 'structure':
+        return this.canSeeStructure(t, readableModule) ? t : { kind: 'opaque', text: this.typeToString(t, undefined, readableModule) };
+      case 'list':
+        return listOf(this.redactType(t.element, readableModule));
+      case 'record':
+        return { kind: 'record', fields: t.fields.map((f) => ({ name: f.name, type: this.redactType(f.type, readableModule) })) };
+      default:
+        return t;
+    }
   }
 
   /**
@@ -945,7 +971,7 @@ export class UserProgram {
       module: owner.module,
       container: owner.name,
       ...(location ? { location } : {}),
-      type: field.type,
+      type: this.redactType(field.type),
       typeText,
       signature: `${owner.name}.${field.name}: ${typeText}`,
       ...(field.documentation ? { documentation: field.documentation } : {}),
@@ -988,7 +1014,7 @@ export class UserProgram {
       module: sym.module,
       container: sym.name,
       ...(location ? { location } : {}),
-      type: p.type,
+      type: this.redactType(p.type),
       typeText,
       signature: `${output ? 'output' : 'input'} ${p.name}: ${typeText}${p.optional ? ' (optional)' : ''}`,
       ...(p.documentation ? { documentation: p.documentation } : {}),
@@ -997,7 +1023,7 @@ export class UserProgram {
   }
 
   private localInfo(l: LocalSymbol, path: string, fromModule: string | undefined): SymbolInfo {
-    const typeText = this.typeToString(l.type, fromModule);
+    const typeText = this.typeToString(l.type, fromModule, fromModule);
     const module = fromModule;
     const action = l.action;
     const isElementParam = (l.kind === 'param' || l.kind === 'output') && action?.kind === 'ServerAction' && !!module;
@@ -1021,7 +1047,7 @@ export class UserProgram {
       ...(module ? { module } : {}),
       ...(action ? { container: action.name.name } : {}),
       location: { kind: 'source', path, range: l.nameNode.range },
-      type: l.type,
+      type: this.redactType(l.type, fromModule),
       typeText,
       signature: `${prefix} ${l.name}: ${typeText}`,
       ...(l.documentation ? { documentation: l.documentation } : {}),
@@ -1059,8 +1085,8 @@ export class UserProgram {
       out.push({
         name: l.name,
         kind,
-        type: l.type,
-        typeText: l.kind === 'clientAction' ? 'client action' : this.typeToString(l.type, fromModule),
+        type: this.redactType(l.type, fromModule),
+        typeText: l.kind === 'clientAction' ? 'client action' : this.typeToString(l.type, fromModule, fromModule),
         range: l.nameNode.range,
         ...(l.documentation ? { documentation: l.documentation } : {}),
       });
@@ -1091,25 +1117,30 @@ export class UserProgram {
     return [...symbols.elements.values()].map((s) => this.elementInfo(s)).filter((x): x is SymbolInfo => !!x);
   }
 
-  /** The type the checker computed for an expression of a readable file, or `undefined`. */
+  /** The type the checker computed for an expression of a readable file (redacted), or `undefined`. */
   typeOf(path: string, expr: Expression): Type | undefined {
-    return this.checkResult(path)?.types.get(expr);
+    const t = this.checkResult(path)?.types.get(expr);
+    return t && this.redactType(t, this.program.moduleOfPath(path)?.name);
   }
 
   /**
    * The members of a value of type `t` the user may see (for `record.` completion): the fields of
    * a visible structure, or the outputs of a multi-output call. `[]` for opaque structures.
+   *
+   * @param path the readable file the value appears in (its module's structures are unqualified
+   *             and always visible); omit to decide by access alone
    */
-  membersOf(t: Type, fromModule?: string): MemberInfo[] {
+  membersOf(t: Type, path?: string): MemberInfo[] {
+    const fromModule = path && this.canRead(path) ? this.program.moduleOfPath(path)?.name : undefined;
     if (t.kind === 'record') {
-      return t.fields.map((f) => ({ name: f.name, kind: 'output' as const, type: f.type, typeText: this.typeToString(f.type, fromModule) }));
+      return t.fields.map((f) => ({ name: f.name, kind: 'output' as const, type: this.redactType(f.type, fromModule), typeText: this.typeToString(f.type, fromModule, fromModule) }));
     }
     if (t.kind !== 'structure' || !this.canSeeStructure(t, fromModule)) return [];
     return (this.program.fieldsOf(t) ?? []).map((f) => ({
       name: f.name,
       kind: 'field' as const,
-      type: f.type,
-      typeText: this.typeToString(f.type, fromModule),
+      type: this.redactType(f.type, fromModule),
+      typeText: this.typeToString(f.type, fromModule, fromModule),
       ...(f.documentation ? { documentation: f.documentation } : {}),
     }));
   }
