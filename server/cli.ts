@@ -1,0 +1,313 @@
+/**
+ * The `protected-modules` command line (SPEC 6), bundled to `dist/cli.js`.
+ *
+ * ```
+ * protected-modules check <environment> --user <id> [--format text|json]
+ * protected-modules interface <environment> <Module> --user <id>
+ * protected-modules access <environment> --user <id> [--format text|json]
+ * protected-modules --help | --version
+ * ```
+ *
+ * Exit codes: 0 success (for `check`: no error-severity diagnostic); 1 `check` found an error;
+ * 2 bad usage, an unreadable environment (folder missing/unreadable, or no readable
+ * `environment.json`) or an internal failure; 3 `interface` of a module the user may not see.
+ * Errors are one line on stderr (`protected-modules: …`), never a stack trace.
+ *
+ * The user is `--user <id>` (or `-u <id>`), else the `PROTECTED_MODULES_USER` environment
+ * variable (as for the server, SPEC 4); one of them is required.
+ *
+ * No leak (SPEC 4): everything printed for a user goes through the per-user `Program` view or the
+ * access rule: `check` prints only diagnostics of what the user may read; `interface` prints the
+ * interface only at ≥ `reference`, and the same message for a missing module and a hidden one;
+ * `access` lists only modules at ≥ `list`, with list-level facts.
+ */
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadEnvironment, relPath } from '../shared/environment/load';
+import type { Environment, FileDiagnostic } from '../shared/environment/model';
+import { resolveModuleAccess } from '../shared/access/resolve';
+import { atLeast, type AccessLevel } from '../shared/access/levels';
+import { Program } from '../shared/program/program';
+import type { ModuleSummary } from '../shared/protocol';
+import pkg from '../package.json';
+
+/** Where the CLI writes; `process.stdout`/`process.stderr` in `main`, buffers in tests. */
+export interface CliOutput {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+/** The exit codes of SPEC 6 (plus 3 for `interface`). */
+export const ExitCode = {
+  Ok: 0,
+  Errors: 1,
+  Usage: 2,
+  NotVisible: 3,
+} as const;
+
+/** The usage text printed by `--help` (stdout) and after a usage error hint (stderr). */
+export const USAGE = `Usage:
+  protected-modules check <environment> --user <id> [--format text|json]
+      Print every diagnostic the user would see, one per line:
+      <path>:<line>:<column>: <error|warning|info>: <message> [<code>]
+      Exit 1 if any is an error, 0 otherwise.
+  protected-modules interface <environment> <Module> --user <id>
+      Print the interface document of a module (SPEC 3.5); exit 3 when the user may not see it.
+  protected-modules access <environment> --user <id> [--format text|json]
+      Print the modules the user can see, with their access levels.
+
+Options:
+  -u, --user <id>      the user (default: the PROTECTED_MODULES_USER environment variable)
+  -f, --format <fmt>   text (default) or json
+  -h, --help           show this help
+  -v, --version        show the version
+
+Exit codes: 0 ok, 1 errors found (check), 2 bad usage or unreadable environment,
+3 module interface not available to the user.
+`;
+
+/** A usage or environment problem: printed as one line, exit code 2 (or the given one). */
+class CliError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = ExitCode.Usage,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs the CLI on `argv` (the arguments after the script name) and returns the exit code.
+ * Never throws: every failure is a one-line message on `out.stderr` and exit code 2.
+ *
+ * @param argv e.g. `['check', 'examples/acme', '--user', 'bob']`
+ * @param out where to write (text is written with its own line ends)
+ * @param env the process environment (for `PROTECTED_MODULES_USER`)
+ */
+export function runCli(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv = process.env): number {
+  try {
+    return run(argv, out, env);
+  } catch (e) {
+    if (e instanceof CliError) {
+      out.stderr(`protected-modules: ${e.message}\n`);
+      if (e.exitCode === ExitCode.Usage && /^(missing|unknown|unexpected|expected|option)/.test(e.message)) {
+        out.stderr(`Run 'protected-modules --help' for usage.\n`);
+      }
+      return e.exitCode;
+    }
+    const msg = e instanceof Error ? e.message.split('\n')[0] : String(e);
+    out.stderr(`protected-modules: internal error: ${msg}\n`);
+    return ExitCode.Usage;
+  }
+}
+
+function run(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv): number {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(argv);
+  } catch (e) {
+    // node:util parseArgs messages are one line plus hints; keep the first sentence.
+    const msg = (e as Error).message.split('\n')[0].replace(/\. To specify a positional.*$/, '');
+    throw new CliError(`option error: ${msg}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out.stdout(USAGE);
+    return ExitCode.Ok;
+  }
+  if (values.version) {
+    out.stdout(`${pkg.version}\n`);
+    return ExitCode.Ok;
+  }
+  const [command, ...rest] = positionals;
+  if (!command) {
+    out.stderr(USAGE);
+    return ExitCode.Usage;
+  }
+  const format = values.format ?? 'text';
+  if (format !== 'text' && format !== 'json') throw new CliError(`unknown format '${format}' (expected text or json)`);
+
+  const expectArgs = (names: string[]) => {
+    if (rest.length < names.length) throw new CliError(`missing ${names[rest.length]} for '${command}'`);
+    if (rest.length > names.length) throw new CliError(`unexpected argument '${rest[names.length]}' for '${command}'`);
+  };
+  const user = () => {
+    const u = values.user ?? env.PROTECTED_MODULES_USER;
+    if (u === undefined || u === '') throw new CliError('missing --user <id> (or set PROTECTED_MODULES_USER)');
+    return u;
+  };
+
+  switch (command) {
+    case 'check': {
+      expectArgs(['<environment>']);
+      return check(openEnvironment(rest[0]), user(), format, out);
+    }
+    case 'interface': {
+      expectArgs(['<environment>', '<Module>']);
+      if (values.format !== undefined) throw new CliError(`option --format is not supported by 'interface'`);
+      return printInterface(openEnvironment(rest[0]), rest[1], user(), out);
+    }
+    case 'access': {
+      expectArgs(['<environment>']);
+      return access(openEnvironment(rest[0]), user(), format, out);
+    }
+    default:
+      throw new CliError(`unknown command '${command}' (expected check, interface or access)`);
+  }
+}
+
+function parse(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    allowPositionals: true,
+    strict: true,
+    options: {
+      user: { type: 'string', short: 'u' },
+      format: { type: 'string', short: 'f' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean', short: 'v' },
+    },
+  });
+}
+
+/**
+ * Loads the environment at `folder`; an unreadable folder or a missing/unreadable
+ * `environment.json` is exit 2 (an invalid one is not: `check` reports it).
+ */
+function openEnvironment(folder: string): Environment {
+  let env: Environment;
+  try {
+    env = loadEnvironment(folder);
+  } catch (e) {
+    throw new CliError((e as Error).message);
+  }
+  const policy = join(env.root, 'environment.json');
+  try {
+    if (!statSync(policy).isFile()) throw new Error();
+    accessSync(policy, constants.R_OK);
+  } catch {
+    throw new CliError(`${folder} is not a readable environment: no readable environment.json in it`);
+  }
+  return env;
+}
+
+function programFor(env: Environment): Program {
+  return new Program(env, {
+    readFile(path) {
+      try {
+        return readFileSync(path, 'utf8');
+      } catch {
+        return undefined;
+      }
+    },
+  });
+}
+
+/** SPEC 6 `check`. */
+function check(env: Environment, user: string, format: 'text' | 'json', out: CliOutput): number {
+  const diagnostics: FileDiagnostic[] = programFor(env).forUser(user).allDiagnostics();
+  const rows = diagnostics.map((d) => ({
+    path: relPath(env, d.path) ?? d.path,
+    line: d.range.start.line + 1,
+    column: d.range.start.character + 1,
+    severity: d.severity,
+    code: d.code,
+    message: d.message,
+    range: d.range,
+  }));
+  if (format === 'json') {
+    const errors = rows.filter((r) => r.severity === 'error').length;
+    out.stdout(
+      JSON.stringify(
+        {
+          user,
+          diagnostics: rows,
+          summary: { errors, warnings: rows.filter((r) => r.severity === 'warning').length, infos: rows.filter((r) => r.severity === 'info').length },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+  } else {
+    for (const r of rows) {
+      out.stdout(`${r.path}:${r.line}:${r.column}: ${r.severity}: ${oneLine(r.message)} [${r.code}]\n`);
+    }
+  }
+  return rows.some((r) => r.severity === 'error') ? ExitCode.Errors : ExitCode.Ok;
+}
+
+/** SPEC 6 `interface`: the same message whether the module is missing or hidden. */
+function printInterface(env: Environment, module: string, user: string, out: CliOutput): number {
+  const iface = programFor(env).forUser(user).interfaceOf(module);
+  if (!iface) {
+    throw new CliError(
+      `no interface of '${module}' is available to ${user}: there is no such module, or seeing its interface needs reference access`,
+      ExitCode.NotVisible,
+    );
+  }
+  out.stdout(iface.text.endsWith('\n') ? iface.text : iface.text + '\n');
+  return ExitCode.Ok;
+}
+
+/**
+ * The modules `user` can see (access ≥ list, SPEC 2.3), with list-level facts only. Modules with
+ * an invalid or duplicate `module.json` are not listed (they cannot be used by name).
+ */
+export function visibleModules(env: Environment, user: string | null): ModuleSummary[] {
+  const out: ModuleSummary[] = [];
+  for (const m of env.modules) {
+    if (!m.manifest) continue;
+    const level: AccessLevel = resolveModuleAccess(env.policy, m, user).level;
+    if (!atLeast(level, 'list')) continue;
+    out.push({
+      name: m.manifest.name,
+      version: m.manifest.version,
+      kind: m.manifest.kind,
+      owner: m.manifest.owner,
+      ...(m.manifest.description !== undefined ? { description: m.manifest.description } : {}),
+      protected: m.manifest.protected,
+      access: level,
+    });
+  }
+  return out;
+}
+
+/** SPEC 6 `access`: a table of module, kind, version, owner, protected, access. */
+function access(env: Environment, user: string, format: 'text' | 'json', out: CliOutput): number {
+  const modules = visibleModules(env, user);
+  if (format === 'json') {
+    out.stdout(JSON.stringify({ user, modules }, null, 2) + '\n');
+    return ExitCode.Ok;
+  }
+  const header = ['MODULE', 'KIND', 'VERSION', 'OWNER', 'PROTECTED', 'ACCESS'];
+  const rows = modules.map((m) => [m.name, m.kind, m.version, m.owner, m.protected ? 'yes' : 'no', m.access]);
+  out.stdout(table([header, ...rows]));
+  if (!env.policy) out.stderr('protected-modules: environment.json is invalid, so access is restricted (run check for details)\n');
+  else if (!Object.prototype.hasOwnProperty.call(env.policy.users, user)) {
+    out.stderr(`protected-modules: ${user} is not a known user of this environment, so access is restricted\n`);
+  }
+  return ExitCode.Ok;
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ') + '\n').join('');
+}
+
+function oneLine(s: string): string {
+  return s.replace(/\r?\n|\r/g, ' ');
+}
+
+/** Entry point when run as a program: exit code via `process.exitCode` so output is flushed. */
+function main(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  });
+  process.exitCode = runCli(process.argv.slice(2), {
+    stdout: (t) => process.stdout.write(t),
+    stderr: (t) => process.stderr.write(t),
+  });
+}
+
+if (typeof require !== 'undefined' && require.main === module) main();
