@@ -635,6 +635,11 @@ class FileChecker {
       this.result.resolutions.set(elemId, { kind: 'element', symbol: sym });
       return sym;
     }
+    if (!/^[A-Z]/.test(m)) {
+      // Module names start with an upper-case letter (SPEC 2.2): this is a misspelt local.
+      if (m) this.report('unknown-name', modId.range, `Cannot find name '${m}'.`);
+      return undefined;
+    }
     const level = this.ctx.access(m);
     const target = atLeast(level, 'list') ? this.ctx.moduleSymbols(m) : undefined;
     if (!target) {

@@ -300,6 +300,7 @@ export class Program {
     for (const m of this.env.modules) {
       if (m.manifest && !this.byName.has(m.manifest.name)) this.byName.set(m.manifest.name, m);
       for (const f of m.files) this.byFile.set(f, m);
+      this.byFile.set(m.manifestPath, m);
     }
     this.reverseDeps = undefined;
     this.cycles = undefined;
@@ -327,7 +328,8 @@ export class Program {
 
   /** The module containing `path` (valid or not), or `undefined`. Unfiltered. */
   moduleOfPath(path: string): ModuleInfo | undefined {
-    return this.byFile.get(path) ?? this.env.modules.find((m) => m.manifestPath === path) ?? findModuleForPath(this.env, path);
+    if (!path) return undefined;
+    return this.byFile.get(path) ?? findModuleForPath(this.env, path);
   }
 
   /** The `.logic` files of a module (`ModuleInfo.files` plus files added by `updateFile`), sorted. */
