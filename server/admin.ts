@@ -28,6 +28,15 @@ function readForEdit(p: string): string {
   }
 }
 
+/** Applies a formatting-preserving edit; a file with JSON syntax errors cannot be edited. */
+function edit(text: string, apply: (text: string) => string, file: string): string {
+  try {
+    return apply(text);
+  } catch {
+    throw notSupported(`${file} has JSON syntax errors; fix them before changing it.`);
+  }
+}
+
 /** Writes an edited file atomically; a failure is a generic error (no path in it). */
 function writeEdited(p: string, text: string): void {
   try {
@@ -69,7 +78,7 @@ export function setProtection(workspace: Workspace, params: SetProtectionParams)
   }
   const hit = moduleForAdmin(workspace, params.module);
   const text = readForEdit(hit.module.manifestPath);
-  writeEdited(hit.module.manifestPath, setModuleProtected(text, params.protected));
+  writeEdited(hit.module.manifestPath, edit(text, (t) => setModuleProtected(t, params.protected), 'module.json'));
   workspace.wrote(hit.state, hit.module.manifestPath, true);
   return {};
 }
@@ -104,7 +113,7 @@ export function grantAccess(workspace: Workspace, params: GrantAccessParams): Re
   }
   const policyPath = state.env.policyPath;
   const text = readForEdit(policyPath);
-  writeEdited(policyPath, setGrant(text, params.module, params.to, params.access));
+  writeEdited(policyPath, edit(text, (t) => setGrant(t, params.module, params.to, params.access), 'environment.json'));
   workspace.wrote(state, policyPath, true);
   return {};
 }

@@ -47,8 +47,8 @@ export class DiagnosticsPublisher {
   private timer: NodeJS.Timeout | undefined;
   /** Incremented for every scheduled pass; a running pass stops when it is no longer current. */
   private pass = 0;
-  /** URIs whose last published list was non-empty. */
-  private readonly nonEmpty = new Set<string>();
+  /** The last list published per URI (JSON), to skip identical re-publications. */
+  private readonly published = new Map<string, string>();
   private readonly files: ModuleFileSystem;
 
   constructor(
@@ -59,7 +59,9 @@ export class DiagnosticsPublisher {
     workspace.onDidChange(() => this.schedule());
     workspace.documents.onDidClose((e) => {
       // Clear what the client shows for a closed document.
-      if (this.nonEmpty.delete(e.document.uri)) void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
+      const last = this.published.get(e.document.uri);
+      this.published.delete(e.document.uri);
+      if (last !== undefined && last !== '[]') void connection.sendDiagnostics({ uri: e.document.uri, diagnostics: [] });
     });
   }
 
@@ -88,12 +90,12 @@ export class DiagnosticsPublisher {
         if (pass !== this.pass) return;
         const still = this.workspace.documents.get(doc.uri);
         if (!still) continue;
-        let diagnostics: LspDiagnostic[];
+        let diagnostics: LspDiagnostic[] | undefined;
         try {
           diagnostics = this.compute(still);
         } catch (e) {
           this.connection.console.error(`diagnostics failed: ${describeForLog(e)}`);
-          diagnostics = [];
+          diagnostics = undefined;
         }
         if (pass !== this.pass) return;
         this.publish(still, diagnostics);
@@ -103,38 +105,48 @@ export class DiagnosticsPublisher {
     }
   }
 
-  private publish(doc: TextDocument, diagnostics: LspDiagnostic[]): void {
-    if (diagnostics.length === 0) {
-      if (!this.nonEmpty.has(doc.uri)) return;
-      this.nonEmpty.delete(doc.uri);
-    } else {
-      this.nonEmpty.add(doc.uri);
+  /**
+   * Publishes when the list differs from the last one published for the URI (always the first
+   * time). `undefined` (a document the user may not know about) is published — as an empty list —
+   * only to clear what was published before.
+   */
+  private publish(doc: TextDocument, diagnostics: LspDiagnostic[] | undefined): void {
+    const last = this.published.get(doc.uri);
+    if (diagnostics === undefined) {
+      if (last === undefined || last === '[]') return;
+      diagnostics = [];
     }
+    const json = JSON.stringify(diagnostics);
+    if (json === last) return;
+    this.published.set(doc.uri, json);
     void this.connection.sendDiagnostics({ uri: doc.uri, version: doc.version, diagnostics });
   }
 
-  /** The diagnostics one open document gets for the current user (rules in the file comment). */
-  compute(doc: TextDocument): LspDiagnostic[] {
+  /**
+   * The diagnostics one open document gets for the current user (rules in the file comment);
+   * `undefined` for a document the user may not read or that is not in an environment.
+   */
+  compute(doc: TextDocument): LspDiagnostic[] | undefined {
     const ws = this.workspace;
     const l = ws.locate(doc.uri);
-    if (!l || l.kind !== 'path') return [];
+    if (!l || l.kind !== 'path') return undefined;
     let d: Decision;
     try {
       d = this.files.decidePath(l.state, l.path);
     } catch {
-      return []; // hidden or denied: nothing at all
+      return undefined; // hidden or denied: nothing at all
     }
     const state = l.state;
     const view = ws.view(state);
     if (d.kind === 'environmentPath') {
-      if (d.path !== state.env.policyPath) return [];
+      if (d.path !== state.env.policyPath) return undefined;
       const all = !state.env.policy || ws.userInfo(state).admin;
       return view
         .diagnostics(d.path)
         .filter((x) => all || x.code === 'unknown-user')
         .map(toLspDiagnostic);
     }
-    if (d.kind !== 'modulePath') return [];
+    if (d.kind !== 'modulePath') return undefined;
     const out = view.diagnostics(d.path).map(toLspDiagnostic);
     if (d.path.endsWith('.logic') && isEdited(doc, d.path)) {
       const readOnly = readOnlyDiagnostic(d.module.name, d.access.level);
