@@ -251,8 +251,13 @@ function printInterface(env: Environment, module: string, user: string, out: Cli
 }
 
 /**
- * The modules `user` can see (access ≥ list, SPEC 2.3), with list-level facts only. Modules with
- * an invalid or duplicate `module.json` are not listed (they cannot be used by name).
+ * The modules `user` can see (access ≥ list, SPEC 2.3), with list-level facts only, in the
+ * environment's module order. Modules with an invalid or duplicate `module.json` are not listed
+ * (they cannot be used by name).
+ *
+ * @param env a loaded environment
+ * @param user the user's id (`null`: no user, fail closed)
+ * @returns one `ModuleSummary` (SPEC 4 `listModules` shape) per visible module. Never throws.
  */
 export function visibleModules(env: Environment, user: string | null): ModuleSummary[] {
   const out: ModuleSummary[] = [];

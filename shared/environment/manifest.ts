@@ -212,6 +212,8 @@ function parseWithSchema<S extends z.ZodType>(
         if (!keyNode) continue;
         const key = keyNode.value as string;
         if (seen.has(key)) report(nodeRange(keyNode), `${formatJsonPath([...p, key])}: duplicate key`);
+        // `__proto__` would become the object's prototype when the value is built: never valid here.
+        else if (key === '__proto__') report(nodeRange(keyNode), `${formatJsonPath([...p, key])}: key not allowed`);
         seen.add(key);
         if (valueNode) checkDuplicates(valueNode, [...p, key]);
       }

@@ -113,10 +113,13 @@ export const moduleManifestSchema = z.strictObject({
 /** The parsed (defaults applied) output of `environmentSchema`. */
 export type EnvironmentFile = z.output<typeof environmentSchema>;
 
-// Compile-time checks that the schemas produce the contract types of model.ts.
+// Compile-time checks that the schemas produce the contract types of model.ts (a mismatch is a
+// type error here).
 type Assert<T extends true> = T;
-export type _PolicyMatches = Assert<Omit<EnvironmentFile, 'name'> & { name: string } extends Policy ? true : false>;
-export type _ManifestMatches = Assert<z.output<typeof moduleManifestSchema> extends ModuleManifest ? true : false>;
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+type _PolicyMatches = Assert<Omit<EnvironmentFile, 'name'> & { name: string } extends Policy ? true : false>;
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+type _ManifestMatches = Assert<z.output<typeof moduleManifestSchema> extends ModuleManifest ? true : false>;
 
 /**
  * The keys an object at `path` may have under `schema` (used to say which keys are allowed when

@@ -160,6 +160,12 @@ describe('parsePolicy (environment.json, SPEC 2.1)', () => {
     expectOne(r.diagnostics, 0, 15, 'users: duplicate key');
   });
 
+  it('a __proto__ key is an error, not a silent prototype', () => {
+    const r = parsePolicy('{ "users": { "__proto__": { "groups": [] } } }', ENV_PATH);
+    assert.equal(r.policy, undefined);
+    assert.deepEqual(r.diagnostics.map(brief), ['0:13 users.__proto__: key not allowed']);
+  });
+
   it('warns (without invalidating) about admins and user grants naming unknown users', () => {
     const r = parsePolicy('{ "users": { "bob": {} }, "admins": ["zed"], "grants": [{ "module": "A", "to": "user:ann", "access": "list" }] }', ENV_PATH);
     assert.ok(r.policy);
