@@ -276,6 +276,8 @@ export function callValueType(outputs: { name: string; type: Type }[]): Type {
 
 class Scope {
   readonly names = new Map<string, LocalSymbol>();
+  /** The inputs/outputs scope of an action: its body's top-level `var`s may not reuse these names. */
+  isAction = false;
   constructor(
     readonly parent: Scope | undefined,
     readonly list: LocalSymbol[] = [],
@@ -405,6 +407,7 @@ class FileChecker {
 
   private checkServerAction(decl: ServerActionDecl, own: ElementSymbol | undefined): void {
     const scope = new Scope(undefined);
+    scope.isAction = true;
     const sig = own && own.decl === decl ? this.ctx.signatureOf(own) : undefined;
     this.declareParams(decl, scope, sig);
     if (decl.body) this.checkBlock(decl.body, scope);
@@ -445,6 +448,7 @@ class FileChecker {
     for (const m of decl.members) {
       if (m.kind !== 'ClientAction') continue;
       const actionScope = new Scope(scope);
+      actionScope.isAction = true;
       const local = scope.names.get(m.name.name);
       const sig =
         local && local.decl === m
@@ -456,7 +460,7 @@ class FileChecker {
   }
 
   private declare(scope: Scope, sym: LocalSymbol): void {
-    if (scope.names.has(sym.name)) {
+    if (scope.names.has(sym.name) || (scope.parent?.isAction && scope.parent.names.has(sym.name))) {
       this.report('duplicate-declaration', sym.nameNode.range, `'${sym.name}' is already declared in this scope.`);
       return;
     }
