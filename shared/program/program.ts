@@ -465,7 +465,7 @@ export class Program {
    * dependency names in the same strongly connected component (or itself).
    */
   cyclicDependencies(module: string): Set<string> {
-    if (!this.cycles) this.cycles = computeCycles(this.env, this.byName);
+    if (!this.cycles) this.cycles = computeCycles(this.byName);
     return this.cycles.get(module) ?? new Set();
   }
 
@@ -475,7 +475,7 @@ export class Program {
   }
 }
 
-function computeCycles(env: Environment, byName: Map<string, ModuleInfo>): Map<string, Set<string>> {
+function computeCycles(byName: Map<string, ModuleInfo>): Map<string, Set<string>> {
   // Tarjan's strongly connected components over valid modules.
   const deps = (n: string) => Object.keys(byName.get(n)?.manifest?.dependencies ?? {}).filter((d) => byName.has(d));
   const index = new Map<string, number>();
@@ -530,7 +530,6 @@ function computeCycles(env: Environment, byName: Map<string, ModuleInfo>): Map<s
     for (const d of deps(n)) if (d === n || comp.get(d) === comp.get(n)) set.add(d);
     if (set.size) out.set(n, set);
   }
-  void env;
   return out;
 }
 
@@ -1377,8 +1376,7 @@ function defaultText(p: SignatureParam): string {
   if (d?.kind === 'Literal') return d.raw;
   if (d?.kind === 'Unary' && d.operator === '-' && d.operand.kind === 'Literal') return `-${d.operand.raw}`;
   if (d?.kind === 'List' && d.elements.length === 0) return '[]';
-  if (!p.decl) return 'default';
-  return 'default';
+  return 'default'; // a non-literal default is not shown (it could name private elements)
 }
 
 function calleeText(e: Expression): string | undefined {
@@ -1419,6 +1417,3 @@ function dependencyKeyRanges(text: string, names: string[]): Map<string, Range> 
   }
   return out;
 }
-
-/** Unused-type guard for ClientActionDecl in public signatures of this module. */
-export type ActionDecl = ServerActionDecl | ClientActionDecl;
