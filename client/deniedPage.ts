@@ -43,7 +43,7 @@ export function accessRequestText(m: DeniedViewModel): string {
 const STYLE = `
 body { font-family: var(--vscode-font-family); font-size: var(--vscode-font-size); color: var(--vscode-foreground); padding: 16px 24px; max-width: 900px; }
 h1 { font-size: 1.4em; font-weight: 600; margin: 0 0 4px 0; display: flex; align-items: center; gap: 8px; }
-.lock { font-size: 1.3em; }
+.lock { flex: none; }
 .path { color: var(--vscode-descriptionForeground); margin-bottom: 16px; font-family: var(--vscode-editor-font-family); }
 table.facts { border-collapse: collapse; margin: 8px 0 16px 0; }
 table.facts th { text-align: left; font-weight: 600; padding: 3px 16px 3px 0; color: var(--vscode-descriptionForeground); }
@@ -58,9 +58,41 @@ ul.elements { list-style: none; padding: 0; margin: 0; }
 ul.elements li { margin: 0 0 10px 0; }
 code.sig { font-family: var(--vscode-editor-font-family); font-size: var(--vscode-editor-font-size); color: var(--vscode-textPreformat-foreground); }
 .kind { color: var(--vscode-descriptionForeground); font-size: 0.9em; margin-right: 6px; }
-.doc { color: var(--vscode-descriptionForeground); white-space: pre-wrap; margin: 2px 0 0 0; }
+.doc { color: var(--vscode-descriptionForeground); margin: 2px 0 0 0; }
+.doc p { margin: 2px 0; }
+.doc details summary { cursor: pointer; color: var(--vscode-textLink-foreground); }
+.doc code { font-family: var(--vscode-editor-font-family); }
 .note { color: var(--vscode-descriptionForeground); margin-top: 24px; font-size: 0.9em; }
 `;
+
+/** An inline lock icon (no font or image needed; inline SVG elements are allowed by the CSP). */
+const LOCK_SVG =
+  '<svg class="lock" aria-hidden="true" width="22" height="22" viewBox="0 0 16 16"><path fill="currentColor" d="M4 7V5a4 4 0 1 1 8 0v2h.5A1.5 1.5 0 0 1 14 8.5v5a1.5 1.5 0 0 1-1.5 1.5h-9A1.5 1.5 0 0 1 2 13.5v-5A1.5 1.5 0 0 1 3.5 7H4zm1.5 0h5V5a2.5 2.5 0 0 0-5 0v2z"/></svg>';
+
+/**
+ * A doc comment (Markdown) as safe HTML: the text is escaped first, then only `code`, **strong**
+ * and *emphasis* spans become elements; paragraphs are kept. The first paragraph is shown, the
+ * rest folds into a `<details>` element.
+ */
+export function renderDoc(markdown: string): string {
+  const paragraphs = markdown
+    .trim()
+    .split(/\n\s*\n/)
+    .map((p) =>
+      escapeHtml(p.trim())
+        .replace(/&#96;([^\n]*?)&#96;/g, '<code>$1</code>')
+        .replace(/\*\*([^*\n]+?)\*\*/g, '<strong>$1</strong>')
+        .replace(/\*([^*\n]+?)\*/g, '<em>$1</em>')
+        .replace(/\n/g, '<br>'),
+    )
+    .filter((p) => p !== '');
+  if (paragraphs.length === 0) return '';
+  const [first, ...rest] = paragraphs;
+  const more = rest.length
+    ? `<details><summary>More</summary>${rest.map((p) => `<p>${p}</p>`).join('')}</details>`
+    : '';
+  return `<div class="doc"><p>${first}</p>${more}</div>`;
+}
 
 const SCRIPT = `
 const vscode = acquireVsCodeApi();
@@ -93,7 +125,7 @@ export function renderDeniedPage(m: DeniedViewModel, csp: { cspSource: string; n
           .map(
             (e) =>
               `<li><span class="kind">${e.kind === 'structure' ? 'structure' : 'server action'}</span><code class="sig">${escapeHtml(e.signature)}</code>${
-                e.documentation ? `<div class="doc">${escapeHtml(e.documentation)}</div>` : ''
+                e.documentation ? renderDoc(e.documentation) : ''
               }</li>`,
           )
           .join('\n')
@@ -110,7 +142,7 @@ ${items}
     '<button class="secondary" data-action="copyRequest" id="copyRequest">Copy Access Request</button>',
   ].join('');
 
-  const body = `<h1><span class="lock" aria-hidden="true">&#128274;</span> You cannot open this file</h1>
+  const body = `<h1>${LOCK_SVG} You cannot open this file</h1>
 <div class="path">${escapeHtml(m.path)}</div>
 <p>${escapeHtml(m.module)} is a protected module. Reading its files needs <b>${escapeHtml(m.required)}</b> access; you have <b>${escapeHtml(m.access)}</b>.</p>
 <table class="facts">

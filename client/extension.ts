@@ -39,6 +39,8 @@ export interface ProtectedModulesApi {
   getServerRestarts(env?: string): number;
   /** The Modules view, expanded, as plain data. */
   getModulesTreeItems(): Promise<ModulesTreeSnapshot[]>;
+  /** Shows the Modules view with every module the user may reference expanded. */
+  revealModules(): Promise<void>;
   /** The open permission-denied views. */
   getDeniedViews(): DeniedViewState[];
   /** Fires when a permission-denied view has rendered. */
@@ -128,6 +130,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
     getServerPid: (env) => connection(env)?.pid,
     getServerRestarts: (env) => connection(env)?.restarts ?? 0,
     getModulesTreeItems: () => modulesView.snapshot(),
+    revealModules: async () => {
+      await vscode.commands.executeCommand('protectedModules.modules.focus');
+      await modulesView.expandAll();
+    },
     getDeniedViews: () => denied.states(),
     onDidShowDeniedView: denied.onDidShow,
     getReadonlyReason: (uri) => readonlyInfo.reason(uri),

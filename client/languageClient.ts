@@ -96,11 +96,12 @@ export class EnvironmentConnection implements vscode.Disposable {
         { scheme: INTERFACE_SCHEME },
       ],
       // The server sees the environment as the `file:` folder it is on disk, whatever the
-      // workspace folder's scheme, plus the name → path mapping for `modules://<name>/` URIs.
+      // workspace folder's scheme (a `modules://<name>/` workspace has no path): the server names
+      // environments by their folder's base name, which is the `modules://` authority.
       workspaceFolder: { uri: vscode.Uri.file(env.path), name: env.name, index: 0 },
       initializationOptions: () => ({
         user: userSetting(),
-        environments: [{ name: env.name, path: env.path }],
+        environments: [env.path],
       }),
       synchronize: { configurationSection: CONFIG_SECTION },
       outputChannel: output,
@@ -160,7 +161,7 @@ export class EnvironmentConnection implements vscode.Disposable {
 
   /** Process id of the running server, if any (test hook). */
   get pid(): number | undefined {
-    return this.process && this.process.exitCode === null ? this.process.pid : undefined;
+    return this.process && this.process.exitCode === null && this.process.signalCode === null ? this.process.pid : undefined;
   }
 
   /** True while the connection to the server is up. */

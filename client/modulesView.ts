@@ -40,6 +40,7 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
   readonly onDidChangeTreeData = this.changeEmitter.event;
   private readonly modules = new Map<string, Promise<ModuleSummary[] | string>>();
   private readonly elements = new Map<string, Promise<InterfaceElement[] | string>>();
+  private readonly moduleNodes = new Map<string, ModulesNode>();
   private readonly disposables: vscode.Disposable[] = [];
   readonly treeView: vscode.TreeView<ModulesNode>;
 
@@ -57,6 +58,7 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
   refresh(): void {
     this.modules.clear();
     this.elements.clear();
+    this.moduleNodes.clear();
     this.changeEmitter.fire(undefined);
   }
 
@@ -98,7 +100,16 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
       const mods = await this.listModules(conn);
       if (typeof mods === 'string') return [{ kind: 'message', env: node.env, text: mods }];
       if (mods.length === 0) return [{ kind: 'message', env: node.env, text: 'No module is visible to you.' }];
-      return mods.map((module) => ({ kind: 'module', env: node.env, module }));
+      return mods.map((module) => {
+        // The same object for the same module until the next refresh (TreeView.reveal needs it).
+        const key = `${node.env}/${module.name}`;
+        let n = this.moduleNodes.get(key);
+        if (!n || n.kind !== 'module' || n.module !== module) {
+          n = { kind: 'module', env: node.env, module };
+          this.moduleNodes.set(key, n);
+        }
+        return n;
+      });
     }
     if (node.kind === 'module') {
       if (!atLeast(node.module.access, 'reference')) return [];
@@ -108,6 +119,33 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
       return els.map((element) => ({ kind: 'element', env: node.env, module: node.module.name, element }));
     }
     return [];
+  }
+
+  getParent(node: ModulesNode): ModulesNode | undefined {
+    const single = this.environments.all().length === 1;
+    switch (node.kind) {
+      case 'environment':
+        return undefined;
+      case 'module':
+      case 'message':
+        return single ? undefined : { kind: 'environment', env: node.env };
+      case 'element': {
+        // The module's summary is needed for the item: look it up in the cached listing.
+        return this.moduleNodes.get(`${node.env}/${node.module}`);
+      }
+    }
+  }
+
+  /** Reveals (and expands) the items of every module the user may reference (screenshots, tests). */
+  async expandAll(): Promise<void> {
+    for (const node of await this.getChildren()) {
+      const modules = node.kind === 'environment' ? await this.getChildren(node) : [node];
+      for (const m of modules) {
+        if (m.kind === 'module' && atLeast(m.module.access, 'reference')) {
+          await this.treeView.reveal(m, { expand: true, select: false, focus: false });
+        }
+      }
+    }
   }
 
   getTreeItem(node: ModulesNode): vscode.TreeItem {

@@ -99,3 +99,13 @@ describe('the permission-denied page', () => {
     );
   });
 });
+
+describe('doc comments in the denied page', () => {
+  test('Markdown spans become elements only after escaping', async () => {
+    const { renderDoc } = await import('../../client/deniedPage');
+    const html = renderDoc('Places a **new** order with `code` and *em* <b>x</b>.\n\n@param a `<script>`');
+    assert.match(html, /^<div class="doc"><p>Places a <strong>new<\/strong> order with <code>code<\/code> and <em>em<\/em> &lt;b&gt;x&lt;\/b&gt;\.<\/p>/);
+    assert.match(html, /<details><summary>More<\/summary><p>@param a <code>&lt;script&gt;<\/code><\/p><\/details>/);
+    assert.equal(renderDoc('  '), '');
+  });
+});
