@@ -157,6 +157,8 @@ class Parser {
   private readonly diagnostics: SyntaxDiagnostic[] = [];
   private lastErrorLine = -1;
   private lastErrorChar = -1;
+  /** The current token when the last error was reported: no second error before moving on. */
+  private lastErrorTok: Token | undefined;
   /** Whether a line end ends the current expression (false inside brackets). */
   private nlSignificant = true;
   /** Whether `T { … }` is a record literal here (false in if/while conditions and for lists). */
@@ -173,7 +175,7 @@ class Parser {
 
   private next(): void {
     this.prev = this.tok;
-    this.endPos = { line: this.tok.endLine, character: this.tok.endCharacter };
+    this.endPos = this.tok.endPos;
     if (this.ahead) {
       this.tok = this.ahead;
       this.ahead = undefined;
@@ -193,11 +195,11 @@ class Parser {
   }
 
   private startOf(tok: Token): Position {
-    return { line: tok.line, character: tok.character };
+    return tok.startPos;
   }
 
   private tokRange(tok: Token): Range {
-    return { start: this.startOf(tok), end: { line: tok.endLine, character: tok.endCharacter } };
+    return { start: tok.startPos, end: tok.endPos };
   }
 
   /** The gap point: after the previous token and the blanks that follow it on its line. */
@@ -212,7 +214,7 @@ class Parser {
       else break;
     }
     if (!this.tok.newlineBefore && this.tok.start < i) i = this.tok.start;
-    return { line: prev.endLine, character: prev.endCharacter + (i - prev.end) };
+    return i === prev.end ? prev.endPos : { line: prev.endPos.line, character: prev.endPos.character + (i - prev.end) };
   }
 
   /** Extends the end of the nodes being built to the gap point, and returns it. */
@@ -221,18 +223,18 @@ class Parser {
     if (gap.line > this.endPos.line || (gap.line === this.endPos.line && gap.character > this.endPos.character)) {
       this.endPos = gap;
     }
-    return { line: gap.line, character: gap.character };
+    return gap;
   }
 
   private rangeFrom(start: Position): Range {
-    return { start, end: { line: this.endPos.line, character: this.endPos.character } };
+    return { start, end: this.endPos };
   }
 
   /** Where an "Expected …" error goes: the current token if on the same line, else the gap point. */
   private expectedRange(): Range {
     if (!this.tok.newlineBefore && !this.at('EOF')) return this.tokRange(this.tok);
     const gap = this.gapPos();
-    return { start: gap, end: { line: gap.line, character: gap.character } };
+    return { start: gap, end: gap };
   }
 
   private atLineStart(): boolean {
@@ -242,11 +244,13 @@ class Parser {
   // ---------------------------------------------------------------- diagnostics
 
   private error(message: string, range: Range = this.expectedRange()): void {
+    if (this.tok === this.lastErrorTok) return;
     if (range.start.line === this.lastErrorLine && range.start.character === this.lastErrorChar) return;
     // A lexical error right before already explains what follows.
     if (this.tok.skippedBefore || this.prev?.unterminated) return;
     this.lastErrorLine = range.start.line;
     this.lastErrorChar = range.start.character;
+    this.lastErrorTok = this.tok;
     this.diagnostics.push({ code: 'syntax-error', message, range });
   }
 
@@ -289,19 +293,24 @@ class Parser {
     }
   }
 
-  /** After the nesting limit: skips to a line start where the brackets skipped are balanced. */
+  /**
+   * After the nesting limit: skips to a line start where the brackets skipped are balanced (or to
+   * a declaration keyword at a line start). Errors at the token where it stops are not reported:
+   * they would only be consequences of the skip.
+   */
   private skipNested(): void {
     let balance = 0;
     let first = true;
     for (;;) {
       const t = this.tok;
-      if (t.kind === 'EOF') return;
-      if (!first && t.newlineBefore && balance <= 0) return;
+      if (t.kind === 'EOF') break;
+      if (!first && t.newlineBefore && (balance <= 0 || isDeclarationStart(t.kind))) break;
       if (t.kind === '(' || t.kind === '[' || t.kind === '{') balance++;
       else if (t.kind === ')' || t.kind === ']' || t.kind === '}') balance--;
       this.next();
       first = false;
     }
+    this.lastErrorTok = this.tok;
   }
 
   // ---------------------------------------------------------------- names and docs
@@ -312,7 +321,7 @@ class Parser {
 
   private missingIdentifier(): Identifier {
     const gap = this.markGap();
-    return { kind: 'Identifier', name: '', range: { start: gap, end: { line: gap.line, character: gap.character } } };
+    return { kind: 'Identifier', name: '', range: { start: gap, end: gap } };
   }
 
   /**
@@ -387,7 +396,7 @@ class Parser {
       declarations,
       comments: this.scanner.comments,
       diagnostics,
-      range: { start: { line: 0, character: 0 }, end: { line: eof.line, character: eof.character } },
+      range: { start: { line: 0, character: 0 }, end: eof.startPos },
     };
   }
 
@@ -671,6 +680,12 @@ class Parser {
       return;
     }
     if (t.newlineBefore || t.kind === '}' || t.kind === 'EOF') return;
+    if (what === 'field' && t.kind === ',') {
+      // `structure S { a: Text, b: Text }`: report once, keep the following fields.
+      this.error("Fields are separated by new lines or ';', not ','", this.tokRange(t));
+      this.next();
+      return;
+    }
     if (this.diagnostics.length === mark) {
       this.error(`Expected a new line or ';' after the ${what}, found ${describe(t, this.text)}${hint}`, this.tokRange(t));
     }
@@ -691,7 +706,7 @@ class Parser {
     }
     if (this.at('{') && !this.tok.newlineBefore) return this.parseBlock();
     const gap = this.markGap();
-    return { kind: 'Block', statements: [], range: { start: gap, end: { line: gap.line, character: gap.character } } };
+    return { kind: 'Block', statements: [], range: { start: gap, end: gap } };
   }
 
   /** `{ { Statement } }`; the current token is `{`. */
@@ -828,7 +843,7 @@ class Parser {
       if (!tooLong) elseBlock = b;
       break;
     }
-    const end = { line: this.endPos.line, character: this.endPos.character };
+    const end = this.endPos;
     let node: IfStatement | undefined;
     for (let i = links.length - 1; i >= 0; i--) {
       const l = links[i];
@@ -838,7 +853,7 @@ class Parser {
         condition: l.condition,
         then: l.then,
         ...(elsePart ? { else: elsePart } : {}),
-        range: { start: l.start, end: { line: end.line, character: end.character } },
+        range: { start: l.start, end },
       };
     }
     return node!;
@@ -929,7 +944,7 @@ class Parser {
   private missing(message: string): MissingExpr {
     this.error(message);
     const gap = this.markGap();
-    return { kind: 'Missing', range: { start: gap, end: { line: gap.line, character: gap.character } } };
+    return { kind: 'Missing', range: { start: gap, end: gap } };
   }
 
   /** An expression, or `Missing` (reporting `message`) when none can start here. */
@@ -1179,6 +1194,9 @@ class Parser {
       if (this.at(':')) {
         this.next();
         value = this.parseExpressionOr(`Expected a value for the field '${name.name}'`);
+      } else if (canStartExpression(this.tok.kind) && !this.tok.newlineBefore) {
+        this.error(`Expected ':' between the field name '${name.name}' and its value`);
+        value = this.parseExpression();
       } else {
         value = this.missing(`Expected ':' and a value after the field name '${name.name}'`);
       }

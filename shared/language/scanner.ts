@@ -15,7 +15,7 @@
  * `Scanner.diagnostics` with code `syntax-error`; each yields exactly one diagnostic and scanning
  * continues.
  */
-import type { Comment, Range, SyntaxDiagnostic } from './ast';
+import type { Comment, Position, Range, SyntaxDiagnostic } from './ast';
 
 /** The keywords of SPEC 3.1; the token kind of a keyword is the keyword itself. */
 export const KEYWORDS = [
@@ -91,14 +91,10 @@ export interface Token {
   start: number;
   /** Offset just after the last character. */
   end: number;
-  /** 0-based line of `start`. */
-  line: number;
-  /** 0-based UTF-16 character of `start` in its line. */
-  character: number;
-  /** 0-based line of `end` (tokens never span lines, so this equals `line`). */
-  endLine: number;
-  /** 0-based UTF-16 character of `end` in its line. */
-  endCharacter: number;
+  /** LSP position of `start` (0-based line, UTF-16 character). Shared by the tree: do not mutate. */
+  startPos: Position;
+  /** LSP position of `end` (tokens never span lines). Shared by the tree: do not mutate. */
+  endPos: Position;
   /** True when a line end (or the start of the text) precedes this token, comments aside. */
   newlineBefore: boolean;
   /**
@@ -119,6 +115,7 @@ export interface Token {
   unterminated?: boolean;
 }
 
+const EMPTY_POS: Position = { line: 0, character: 0 };
 const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
 
 /** Whether `name` is a keyword of SPEC 3.1 (and therefore not usable as an identifier). */
@@ -218,12 +215,14 @@ export class Scanner {
       const tok = this.scanOne(newlineBefore);
       if (tok) return tok;
       // An unknown run was skipped (and reported); a line end before it still counts.
-      newlineBefore = this.pendingNewline!;
+      newlineBefore = this.pendingNewline;
     }
   }
 
-  /** Set after skipping unknown characters: whether a line end preceded them. */
-  private pendingNewline: boolean | undefined = undefined;
+  /** After skipping unknown characters: whether a line end preceded them. */
+  private pendingNewline = false;
+  /** Set when a lexical error (unknown characters, unterminated comment) precedes the next token. */
+  private skipped = false;
 
   /** Scans trivia then one token; returns undefined after skipping a run of unknown characters. */
   private scanOne(newlineBefore: boolean): Token | undefined {
@@ -264,23 +263,27 @@ export class Scanner {
       kind: 'EOF',
       start,
       end: start,
-      line: this.line,
-      character: start - this.lineStart,
-      endLine: this.line,
-      endCharacter: start - this.lineStart,
+      startPos: { line: this.line, character: start - this.lineStart },
+      endPos: EMPTY_POS,
       newlineBefore,
+      value: undefined,
       docFirst: -1,
       docLast: -1,
+      skippedBefore: false,
+      unterminated: false,
     };
     if (this.docFirst >= 0 && this.newlinesSinceDoc === 1) {
       tok.docFirst = this.docFirst;
       tok.docLast = this.docLast;
     }
-    if (this.pendingNewline !== undefined) {
+    if (this.skipped) {
       tok.skippedBefore = true;
-      this.pendingNewline = undefined;
+      this.skipped = false;
     }
-    if (start >= n) return tok;
+    if (start >= n) {
+      tok.endPos = tok.startPos;
+      return tok;
+    }
 
     const c = text.charCodeAt(start);
     if (isIdentChar(c) && !(c >= 48 && c <= 57)) {
@@ -334,6 +337,7 @@ export class Scanner {
         this.error(message, start, end);
         this.pos = end;
         this.pendingNewline = newlineBefore;
+        this.skipped = true;
         this.docFirst = this.docLast = -1;
         return undefined;
       }
@@ -341,7 +345,7 @@ export class Scanner {
       tok.kind = kind;
     }
     tok.end = this.pos;
-    tok.endCharacter = this.pos - this.lineStart;
+    tok.endPos = { line: this.line, character: this.pos - this.lineStart };
     return tok;
   }
 
@@ -403,6 +407,7 @@ export class Scanner {
     this.comments.push({ kind: 'Comment', style: 'block', text: text.slice(start, i), range });
     this.docFirst = this.docLast = -1;
     if (!closed) {
+      this.skipped = true;
       this.diagnostics.push({
         code: 'syntax-error',
         message: "Unterminated comment: expected '*/'",
