@@ -157,6 +157,13 @@ export class MemoryMonitor {
     if (sum > this.peakSumRssKb) this.peakSumRssKb = sum;
   }
 
+  /** CPU time (user + system) consumed so far by the live process tree, ms (10 ms resolution). */
+  cpuMsNow(): number {
+    let ticks = 0;
+    for (const pid of processTree(this.root)) ticks += readCpuTicks(pid) ?? 0;
+    return ticks * 10;
+  }
+
   stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;

@@ -5,12 +5,15 @@
  *
  *   npm run bench -- --size small|medium|large [--seed N] [--servers ours,tsgo,tsserver]
  *                    [--quick] [--requests N] [--edits N] [--signature-edits N]
- *                    [--regenerate] [--out DIR] [--results-dir DIR]
+ *                    [--regenerate] [--out DIR] [--results-dir DIR] [--merge false] [--update-doc]
  *
  * Servers run one after another (each alone on the machine). For each: cold start, completion
  * after `Module.`, hover, go to definition, edit-to-diagnostics in the 5,000-line consumer,
  * signature edit in a service module (TS: its .d.ts) to the consumer's diagnostics, peak memory.
- * Writes `<results-dir>/results-<size>.json` and `.md` (default results dir: bench/out).
+ * Writes `<results-dir>/results-<size>.json` and `.md` (default results dir: bench/out; `--quick`
+ * adds `-quick`). Servers left out with `--servers` keep their figures from the previous result
+ * of the same size, seed and mode (unless `--merge false`). `--update-doc` also rewrites the
+ * size's table in BENCHMARKS.md (between `<!-- results:<size> -->` markers).
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -28,7 +31,11 @@ const repo = resolve(here, '..');
 
 /** Latency statistics of one operation (ms), or why there are none. */
 export type Stat =
-  | { n: number; ok: number; p50: number; p95: number; p99: number; mean: number; max: number; first?: number; note?: string }
+  | {
+      n: number; ok: number; p50: number; p95: number; p99: number; mean: number; max: number; first?: number; note?: string;
+      /** Server CPU time (whole process tree, user + system) per operation, mean over the phase, ms. */
+      cpuMsPerOp?: number;
+    }
   | { na: string };
 
 export interface ServerResult {
@@ -41,6 +48,8 @@ export interface ServerResult {
   diagnosticsMode?: 'push' | 'pull';
   coldStartMs?: number | { na: string };
   firstDiagnosticsMs?: number;
+  /** CPU time of the server's process tree from spawn to the end of the cold start, ms. */
+  coldStartCpuMs?: number;
   completion?: Stat;
   hover?: Stat;
   definition?: Stat;
@@ -51,6 +60,8 @@ export interface ServerResult {
   loadAverage?: { start: number; end: number };
   notes: string[];
   durationMs?: number;
+  /** When this server was measured (ISO date); set when a later run kept these figures. */
+  measuredAt?: string;
 }
 
 export interface BenchResult {
@@ -141,13 +152,14 @@ const isError = (d: Diag) => (d.severity ?? 1) === 1;
 const errorsAt = (ds: Diag[], line: number) => ds.some((d) => isError(d) && d.range.start.line <= line && d.range.end.line >= line);
 const errorCount = (ds: Diag[]) => ds.filter(isError).length;
 
-function stats(samples: number[], ok: number, extra: { first?: number; note?: string } = {}): Stat {
+function stats(samples: number[], ok: number, extra: { first?: number; note?: string; cpuMs?: number } = {}): Stat {
   if (samples.length === 0) return { na: extra.note ?? 'no samples' };
   const r = (x: number) => Math.round(x * 100) / 100;
   return {
     n: samples.length, ok, p50: r(percentile(samples, 50)), p95: r(percentile(samples, 95)), p99: r(percentile(samples, 99)),
     mean: r(samples.reduce((a, b) => a + b, 0) / samples.length), max: r(Math.max(...samples)),
     ...(extra.first !== undefined ? { first: r(extra.first) } : {}), ...(extra.note ? { note: extra.note } : {}),
+    ...(extra.cpuMs !== undefined ? { cpuMsPerOp: r(extra.cpuMs / samples.length) } : {}),
   };
 }
 
@@ -221,6 +233,7 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
         return errorsAt(ds, probe.line);
       }, { timeoutMs: o.coldTimeoutMs, pollGapMs: 20 });
       res.coldStartMs = Math.round(msSince(session.spawnedAt));
+      res.coldStartCpuMs = session.memory.cpuMsNow();
       say(`  ${spec.id}: cold start ${res.coldStartMs} ms`);
     } catch (e) {
       res.coldStartMs = { na: `the probe error (a number for a Text argument, line ${probe.line + 1}) was not reported: ${(e as Error).message}` };
@@ -269,6 +282,7 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
           if (session.exited) return { na: `server ${session.exited}` };
         }
       }
+      const cpu0 = session.memory.cpuMsNow();
       for (const p of picks(o.requests)) {
         try {
           const { ms, result } = await session.timed(method, pos(at(p).line, at(p).character), o.timeoutMs);
@@ -281,7 +295,7 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
       }
       say(`  ${spec.id}: ${name} ${samples.length} requests, ${ok} useful, p50 ${percentile(samples, 50).toFixed(2)} ms, p99 ${percentile(samples, 99).toFixed(2)} ms`);
       if (ok === 0) return { na: failure ? `failed: ${failure}` : `no useful answer in ${samples.length} requests` };
-      return stats(samples, ok, { first, note: failure ? `some requests failed: ${failure}` : undefined });
+      return stats(samples, ok, { first, note: failure ? `some requests failed: ${failure}` : undefined, cpuMs: session.memory.cpuMsNow() - cpu0 });
     };
     const hasLabel = (r: any, label: string) => {
       const items: any[] = Array.isArray(r) ? r : (r?.items ?? []);
@@ -300,6 +314,7 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
       let ok = 0;
       let failure: string | undefined;
       const sites = shuffled(editable.slice(1)).slice(0, Math.max(1, Math.ceil(o.edits / 2)));
+      const cpu0 = session.memory.cpuMsNow();
       for (const p of sites) {
         if (samples.length >= o.edits || session.exited) break;
         const s = site(p);
@@ -320,7 +335,7 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
         }
         if (failure) break;
       }
-      res.edit = samples.length ? stats(samples, ok, { note: failure ? `stopped: ${failure}` : undefined }) : { na: failure ?? 'no editable call site' };
+      res.edit = samples.length ? stats(samples, ok, { note: failure ? `stopped: ${failure}` : undefined, cpuMs: session.memory.cpuMsNow() - cpu0 }) : { na: failure ?? 'no editable call site' };
       say(`  ${spec.id}: edit→diagnostics ${samples.length} edits${samples.length ? `, p50 ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms` : ''}${failure ? ` (${failure})` : ''}`);
       if (failure && session.diagnosticsMode === 'push') {
         // Resynchronise the document so later phases see the disk text.
@@ -339,6 +354,7 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
       if (!sigOriginal) failure = `${sigFile} missing`;
       else if (callLines.length === 0) failure = 'the consumer does not call the target action';
       const lines = sigOriginal?.split('\n') ?? [];
+      const cpu0 = session.memory.cpuMsNow();
       for (let i = 0; !failure && i < o.signatureEdits && !session.exited; i++) {
         const broken = i % 2 === 0;
         lines[sig.line] = broken ? sig.modified : sig.original;
@@ -355,7 +371,7 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
         }
       }
       if (sigOriginal !== undefined) writeFileSync(sigFile, sigOriginal);
-      res.signatureEdit = samples.length ? stats(samples, samples.length, { note: failure ? `stopped: ${failure}` : undefined }) : { na: failure ?? 'not measured' };
+      res.signatureEdit = samples.length ? stats(samples, samples.length, { note: failure ? `stopped: ${failure}` : undefined, cpuMs: session.memory.cpuMsNow() - cpu0 }) : { na: failure ?? 'not measured' };
       say(`  ${spec.id}: signature edit ${samples.length} changes${samples.length ? `, p50 ${percentile(samples, 50).toFixed(0)} ms, max ${Math.max(...samples).toFixed(0)} ms` : ''}${failure ? ` (${failure})` : ''}`);
     }
   } catch (e) {
@@ -437,8 +453,13 @@ export function markdown(r: BenchResult): string {
   const statRow = (label: string, key: 'completion' | 'hover' | 'definition' | 'edit' | 'signatureEdit', k: 'p50' | 'p95' | 'p99'): Row => ({
     label, unit: 'ms', get: (s) => num(s[key], k), na: (s) => { const v = s[key]; return v && 'na' in v ? v.na : undefined; },
   });
+  const cpuRow = (label: string, key: 'completion' | 'edit'): Row => ({
+    label, unit: 'ms', get: (s) => { const v = s[key]; return v && !('na' in v) ? v.cpuMsPerOp : undefined; },
+    na: (s) => { const v = s[key]; return v && 'na' in v ? v.na : undefined; },
+  });
   const rows: Row[] = [
     { label: 'cold start (spawn → diagnostics of the open consumer)', unit: 'ms', get: coldOf, na: (s) => (typeof s.coldStartMs === 'object' ? s.coldStartMs.na : undefined) },
+    { label: 'server CPU during the cold start', unit: 'ms', get: (s) => s.coldStartCpuMs, na: () => undefined },
     statRow('completion after `Module.` p50', 'completion', 'p50'),
     statRow('completion p95', 'completion', 'p95'),
     statRow('completion p99', 'completion', 'p99'),
@@ -450,6 +471,8 @@ export function markdown(r: BenchResult): string {
     statRow('edit → diagnostics p99', 'edit', 'p99'),
     statRow('signature edit in a service module → consumer diagnostics p50', 'signatureEdit', 'p50'),
     statRow('signature edit → consumer diagnostics p99 (max)', 'signatureEdit', 'p99'),
+    cpuRow('server CPU per completion (mean)', 'completion'),
+    cpuRow('server CPU per edit → diagnostics (mean)', 'edit'),
     { label: 'peak resident memory (process tree)', unit: 'MB', get: memOf, na: (s) => (s.memory && 'na' in s.memory ? s.memory.na : undefined) },
   ];
   const L: string[] = [];
@@ -481,6 +504,7 @@ export function markdown(r: BenchResult): string {
     const bits: string[] = [];
     if (s.available) bits.push(`${s.diagnosticsMode} diagnostics`);
     if (s.version) bits.push(s.version);
+    if (s.measuredAt) bits.push(`measured ${s.measuredAt.slice(0, 16).replace('T', ' ')} UTC (kept from an earlier run)`);
     if (s.durationMs !== undefined) bits.push(`run ${(s.durationMs / 1000).toFixed(0)} s`);
     if (s.firstDiagnosticsMs !== undefined) bits.push(`first diagnostics at ${fmtMs(s.firstDiagnosticsMs)}`);
     for (const k of ['completion', 'hover', 'definition'] as const) {
@@ -502,6 +526,26 @@ export function markdown(r: BenchResult): string {
   }
   L.push('');
   return L.join('\n');
+}
+
+/**
+ * Replaces the block between `<!-- results:<size> -->` and `<!-- /results:<size> -->` of
+ * BENCHMARKS.md with the new table (nothing happens when the markers are missing).
+ */
+export function updateDoc(path: string, size: string, md: string, say: (s: string) => void = () => {}): boolean {
+  if (!existsSync(path)) return false;
+  const text = readFileSync(path, 'utf8');
+  const open = `<!-- results:${size} -->`;
+  const close = `<!-- /results:${size} -->`;
+  const a = text.indexOf(open);
+  const b = text.indexOf(close);
+  if (a < 0 || b < a) {
+    say(`BENCHMARKS.md has no ${open} … ${close} block; not updated`);
+    return false;
+  }
+  writeFileSync(path, text.slice(0, a + open.length) + '\n' + md.trimEnd() + '\n' + text.slice(b));
+  say(`updated the ${size} table of ${path}`);
+  return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -552,6 +596,26 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
     results.push(await measureServer(spec, manifest, outDir, o, say));
   }
 
+  // Servers not run this time keep their figures from the previous result of the same size,
+  // seed and mode (so `--servers ours` re-measures only our server next to the peers).
+  const base = join(resultsDir, `results-${size}${quick ? '-quick' : ''}`);
+  if (args.merge !== 'false' && existsSync(`${base}.json`)) {
+    try {
+      const prev = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as BenchResult;
+      if (prev.size === size && prev.seed === seed && prev.quick === quick) {
+        for (const s of prev.servers) {
+          if (wanted.includes(s.id) || results.some((r) => r.id === s.id)) continue;
+          s.measuredAt ??= prev.date;
+          results.push(s);
+        }
+      }
+    } catch {
+      // a broken previous result is simply replaced
+    }
+  }
+  const order = ['ours', 'tsgo', 'tsserver'];
+  results.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+
   const cpuList = cpus();
   const result: BenchResult = {
     size, seed, quick, date: new Date().toISOString(),
@@ -565,10 +629,10 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
     goals: goals(results),
     totalMs: Math.round(msSince(t0)),
   };
-  const base = join(resultsDir, `results-${size}${quick ? '-quick' : ''}`);
   writeFileSync(`${base}.json`, JSON.stringify(result, null, 2) + '\n');
   writeFileSync(`${base}.md`, markdown(result));
   say(`wrote ${base}.json and ${base}.md (${(result.totalMs / 1000).toFixed(0)} s)`);
+  if (args['update-doc'] === true && !quick) updateDoc(join(repo, 'BENCHMARKS.md'), size, markdown(result), say);
   return result;
 }
 
