@@ -73,7 +73,7 @@ import {
   type TypeNode,
   type VarDecl,
 } from './ast';
-import { Scanner, type Token, type TokenKind } from './scanner';
+import { MAX_DIAGNOSTICS, Scanner, type Token, type TokenKind } from './scanner';
 
 /** Deepest nesting of parentheses, brackets, unary operators and blocks the parser accepts. */
 export const MAX_NESTING = 256;
@@ -251,6 +251,7 @@ class Parser {
     this.lastErrorLine = range.start.line;
     this.lastErrorChar = range.start.character;
     this.lastErrorTok = this.tok;
+    if (this.diagnostics.length >= MAX_DIAGNOSTICS) return;
     this.diagnostics.push({ code: 'syntax-error', message, range });
   }
 
@@ -388,9 +389,9 @@ class Parser {
       if (this.tok === before) this.next(); // safety net: always progress
     }
     const eof = this.tok;
-    const diagnostics = [...this.scanner.diagnostics, ...this.diagnostics].sort(
-      (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
-    );
+    const diagnostics = [...this.scanner.diagnostics, ...this.diagnostics]
+      .sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character)
+      .slice(0, MAX_DIAGNOSTICS);
     return {
       kind: 'SourceFile',
       declarations,
@@ -1342,11 +1343,12 @@ function isAssignable(e: Expression): boolean {
  * @param text the whole source text (any of `\n`, `\r\n`, `\r` line ends).
  * @returns the tree: every declaration that could be recognised (also after mistakes), every
  *   comment (`comments`, raw source text), and the lexical and syntax errors (`diagnostics`, code
- *   `syntax-error`, sorted by position). All ranges are LSP ranges (0-based line, UTF-16
+ *   `syntax-error`, sorted by position, at most `MAX_DIAGNOSTICS` of them). All ranges are LSP ranges (0-based line, UTF-16
  *   character, end exclusive). Doc comments (`///` lines directly before a declaration, field,
  *   parameter or client action) are attached as `doc`, outside their owner's range. A `;` body
  *   (interface documents) gives `body: undefined` without a diagnostic: the checker decides where
- *   it is allowed.
+ *   it is allowed. Position objects are shared between nodes (a zero-width range's `start` and
+ *   `end` may be one object): treat the tree as immutable.
  */
 export function parse(text: string): SourceFile {
   return new Parser(text).parseSourceFile();

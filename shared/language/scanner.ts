@@ -115,6 +115,12 @@ export interface Token {
   unterminated?: boolean;
 }
 
+/**
+ * At most this many diagnostics are recorded per scan (and per parse): beyond it, a file is
+ * garbage as far as an editor is concerned, and millions of diagnostics would only clog the client.
+ */
+export const MAX_DIAGNOSTICS = 1000;
+
 const EMPTY_POS: Position = { line: 0, character: 0 };
 const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
 
@@ -251,7 +257,8 @@ export class Scanner {
           continue;
         }
         if (c2 === 42 /* * */) {
-          this.scanBlockComment();
+          // A line end inside a block comment separates lines like any other.
+          if (this.scanBlockComment()) newlineBefore = true;
           continue;
         }
       }
@@ -375,8 +382,11 @@ export class Scanner {
     }
   }
 
-  /** Scans `/* … *\/` (possibly over several lines); an unterminated one is an error. */
-  private scanBlockComment(): void {
+  /**
+   * Scans `/* … *\/` (possibly over several lines); an unterminated one is an error.
+   * Returns whether the comment contains a line end.
+   */
+  private scanBlockComment(): boolean {
     const text = this.text;
     const start = this.pos;
     const startLine = this.line;
@@ -408,12 +418,13 @@ export class Scanner {
     this.docFirst = this.docLast = -1;
     if (!closed) {
       this.skipped = true;
-      this.diagnostics.push({
+      if (this.diagnostics.length < MAX_DIAGNOSTICS) this.diagnostics.push({
         code: 'syntax-error',
         message: "Unterminated comment: expected '*/'",
         range: { start: range.start, end: { line: startLine, character: startChar + 2 } },
       });
     }
+    return this.line !== startLine;
   }
 
   /** Integer `42` or decimal `3.14` (a `.` not followed by a digit is not part of the number). */
@@ -518,8 +529,15 @@ export class Scanner {
         );
       }
     } else {
-      // Unterminated: keep only the part that looks like a literal (no trailing blanks).
-      while (i > start + 1 && text.charCodeAt(i - 1) === 32) i--;
+      // Unterminated: keep only the part that looks like a literal (digits, '-', ':', single
+      // blanks between them), so that what follows is scanned normally.
+      i = start + 1;
+      while (i < n) {
+        const c = text.charCodeAt(i);
+        if ((c >= 48 && c <= 58) || c === 45) i++;
+        else if (c === 32 && i > start + 1 && text.charCodeAt(i + 1) >= 48 && text.charCodeAt(i + 1) <= 57) i++;
+        else break;
+      }
       body = text.slice(start + 1, i);
       tok.kind = classifyDateTime(body).kind;
       this.error("Unterminated date/time literal: expected '#'", start, i);
@@ -538,6 +556,7 @@ export class Scanner {
 
   /** Reports an error on the current line between two offsets. */
   private error(message: string, start: number, end: number): void {
+    if (this.diagnostics.length >= MAX_DIAGNOSTICS) return;
     this.diagnostics.push({ code: 'syntax-error', message, range: this.rangeOnLine(start, end) });
   }
 }

@@ -4,7 +4,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { parse, MAX_NESTING } from '../../shared/language/parser';
-import { findNodePath, walk } from '../../shared/language/visit';
+import { comparePositions, findNodePath, forEachChild, rangeContains, walk } from '../../shared/language/visit';
+import { MAX_DIAGNOSTICS } from '../../shared/language/scanner';
 import type {
   AssignmentStatement,
   Block,
@@ -989,5 +990,115 @@ describe('parser: robustness', () => {
       const f = parse(src.slice(0, i));
       assertWellFormed(f, src.slice(0, i));
     }
+  });
+});
+
+describe('visit', () => {
+  const src = [
+    'public structure S {',
+    '  /// d',
+    '  a: List<M.T> = [1]',
+    '}',
+    'server action A(x: Integer = 1) returns (y: Text) {',
+    '  var v: Integer = -x',
+    '  if v >= 1 and not false { y = M.F(2, a: T { b: 1 })[0].c } else if v < 0 { return } else { }',
+    '  for i in [1] { f(i) }',
+    '  while v < 3 { v = (v + 1) }',
+    '}',
+    'screen X {',
+    '  var s = 1',
+    '  client action C(p: Text) returns (q: Text) { s = 2 }',
+    '}',
+  ].join('\n');
+  const file = ok(src);
+
+  it('walk visits every node kind of ast.ts, in source order, with parents', () => {
+    const seen = new Set<string>();
+    let last = { line: 0, character: 0 };
+    let count = 0;
+    walk(file, (node, parent) => {
+      seen.add(node.kind);
+      count++;
+      assert.equal(parent === undefined, node === file);
+      if (node.kind !== 'DocComment') {
+        assert.ok(comparePositions(last, node.range.start) <= 0 || parent?.kind === 'Binary' || parent?.kind === 'Record', `${node.kind} out of order`);
+        last = node.range.start;
+      }
+    });
+    const all = [
+      'SourceFile', 'Structure', 'ServerAction', 'Screen', 'Field', 'Param', 'ClientAction', 'BasicType', 'ListType',
+      'NamedType', 'Block', 'Var', 'Assignment', 'If', 'For', 'While', 'Return', 'ExpressionStatement', 'Identifier',
+      'Literal', 'Member', 'Call', 'Argument', 'Index', 'Binary', 'Unary', 'Paren', 'List', 'Record', 'RecordField',
+      'DocComment',
+    ];
+    assert.deepEqual([...seen].sort(), all.filter((k) => k !== 'Missing').sort());
+    assert.ok(count > 80);
+  });
+
+  it('walk skips the children of a node when the callback returns false', () => {
+    const kinds: string[] = [];
+    walk(file, (node) => {
+      kinds.push(node.kind);
+      return node.kind === 'SourceFile';
+    });
+    assert.deepEqual(kinds, ['SourceFile', 'Structure', 'ServerAction', 'Screen']);
+  });
+
+  it('forEachChild stops when the callback returns true', () => {
+    const seen: string[] = [];
+    const stopped = forEachChild(file, (d) => {
+      seen.push(d.kind);
+      return d.kind === 'ServerAction';
+    });
+    assert.equal(stopped, true);
+    assert.deepEqual(seen, ['Structure', 'ServerAction']);
+  });
+
+  it('walk is safe on a very long chain', () => {
+    const f = parse('server action A() { x = 1' + ' + 1'.repeat(1500) + ' }');
+    assert.deepEqual(f.diagnostics, []);
+    let n = 0;
+    walk(f, () => {
+      n++;
+    });
+    assert.ok(n > 3000);
+  });
+
+  it('findNodePath descends to the innermost node, end-inclusive', () => {
+    const kindsAt = (line: number, character: number) => findNodePath(file, { line, character }).map((n) => n.kind);
+    // On `M` of `M.F(` (line 6: `  if v >= 1 and not false { y = M.F(2, …`).
+    const mCol = src.split('\n')[6].indexOf('M.F');
+    assert.deepEqual(kindsAt(6, mCol), [
+      'SourceFile', 'ServerAction', 'Block', 'If', 'Block', 'Assignment', 'Member', 'Index', 'Call', 'Member', 'Identifier',
+    ]);
+    // Right after `F` (end-inclusive): still the member name.
+    const path = findNodePath(file, { line: 6, character: mCol + 3 });
+    const last = path[path.length - 1];
+    assert.ok(last.kind === 'Identifier' && last.name === 'F');
+    // Inside the record literal's field value.
+    const bCol = src.split('\n')[6].indexOf('b: 1') + 3;
+    assert.deepEqual(kindsAt(6, bCol).slice(-4), ['Argument', 'Record', 'RecordField', 'Literal']);
+    // On a type inside a field.
+    assert.deepEqual(kindsAt(2, 13), ['SourceFile', 'Structure', 'Field', 'ListType', 'NamedType', 'Identifier']);
+    // Outside every declaration.
+    assert.deepEqual(findNodePath(ok('structure S {}\n\n'), { line: 2, character: 0 }).map((n) => n.kind), ['SourceFile']);
+  });
+
+  it('rangeContains is end-exclusive unless asked', () => {
+    const range = { start: { line: 1, character: 2 }, end: { line: 1, character: 5 } };
+    assert.ok(rangeContains(range, { line: 1, character: 2 }));
+    assert.ok(rangeContains(range, { line: 1, character: 4 }));
+    assert.ok(!rangeContains(range, { line: 1, character: 5 }));
+    assert.ok(rangeContains(range, { line: 1, character: 5 }, true));
+    assert.ok(!rangeContains(range, { line: 0, character: 9 }));
+    assert.ok(!rangeContains(range, { line: 2, character: 0 }, true));
+  });
+});
+
+describe('parser: diagnostics cap', () => {
+  it('records at most MAX_DIAGNOSTICS diagnostics', () => {
+    const f = parse('server action A() {\n' + ') \n'.repeat(MAX_DIAGNOSTICS * 2) + '}\nstructure After {}');
+    assert.equal(f.diagnostics.length, MAX_DIAGNOSTICS);
+    assert.ok(f.declarations.some((d) => d.name.name === 'After'));
   });
 });
