@@ -35,6 +35,13 @@ export function moduleContextValue(m: ModuleSummary): string {
   return `module:${m.access}:${m.protected ? 'locked' : 'unlocked'}`;
 }
 
+/** The signature without its leading `server action <Name>` / `structure <Name>` (the label says it). */
+export function shortSignature(e: InterfaceElement): string {
+  const prefix = e.kind === 'structure' ? `structure ${e.name}` : `server action ${e.name}`;
+  const sig = e.signature.replace(/^public\s+/, '');
+  return sig.startsWith(prefix) ? sig.slice(prefix.length).trim() : sig;
+}
+
 export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<ModulesNode | undefined>();
   readonly onDidChangeTreeData = this.changeEmitter.event;
@@ -142,7 +149,16 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
       const modules = node.kind === 'environment' ? await this.getChildren(node) : [node];
       for (const m of modules) {
         if (m.kind === 'module' && atLeast(m.module.access, 'reference')) {
-          await this.treeView.reveal(m, { expand: true, select: false, focus: false });
+          // The view may still be loading (or reloading after a refresh): retry a few times.
+          for (let attempt = 0; ; attempt++) {
+            try {
+              await this.treeView.reveal(m, { expand: true, select: false, focus: false });
+              break;
+            } catch (e) {
+              if (attempt >= 4) throw e;
+              await new Promise((r) => setTimeout(r, 300));
+            }
+          }
         }
       }
     }
@@ -183,7 +199,7 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
         const e = node.element;
         const item = new vscode.TreeItem(e.name, vscode.TreeItemCollapsibleState.None);
         item.id = `${node.env}/${node.module}/${e.name}`;
-        item.description = e.signature;
+        item.description = shortSignature(e);
         item.iconPath = new vscode.ThemeIcon(e.kind === 'structure' ? 'symbol-structure' : 'symbol-method');
         const tip = new vscode.MarkdownString();
         tip.appendCodeblock(e.signature, 'logic');

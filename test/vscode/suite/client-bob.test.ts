@@ -101,10 +101,7 @@ suite('client as bob (contractor)', function () {
       assert.doesNotMatch(doc.getText(), /ApplyPricing|SaveOrder/);
     });
 
-    suiteTeardown(async () => {
-      await vscode.commands.executeCommand('workbench.action.files.revert');
-      await closeAllEditors();
-    });
+    suiteTeardown(closeAllEditors);
   });
 
   suite('2. an OrderAPI source shows the permission-denied view', () => {
@@ -226,6 +223,8 @@ suite('client as bob (contractor)', function () {
       const editor = await openEditor(uri);
       const before = diskText(COMMON_FILE);
       assert.equal(editor.document.getText(), before);
+      await sleep(1000);
+      await screenshot('read-only-editor');
       // typing (what the user does) is refused by the read-only editor
       editor.selection = new vscode.Selection(0, 0, 0, 0);
       await vscode.commands.executeCommand('type', { text: 'typed by bob ' });
@@ -247,8 +246,6 @@ suite('client as bob (contractor)', function () {
       const lens = lenses.find((l) => l.command?.title.includes('Read-only'));
       assert.ok(lens, 'a read-only CodeLens');
       assert.match(lens!.command!.title, /Common/);
-      await sleep(300);
-      await screenshot('read-only-editor');
     });
 
     suiteTeardown(closeAllEditors);
