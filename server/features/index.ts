@@ -4,7 +4,26 @@
  * (Diagnostics are not here: they are pushed by `DiagnosticsPublisher`, created by the server.)
  */
 import type { Feature } from './feature';
+import { completionFeature } from './completion';
+import { hoverFeature } from './hover';
+import { signatureHelpFeature } from './signatureHelp';
+import { definitionFeature } from './definition';
+import { referencesFeature } from './references';
+import { documentSymbolsFeature } from './documentSymbols';
+import { workspaceSymbolsFeature } from './workspaceSymbols';
+import { codeActionsFeature } from './codeActions';
+import { renameFeature } from './rename';
 
 /** The IDE features (completion, hover, signature help, definition, references, symbols,
  *  code actions, rename), each filtered by access (SPEC 4). */
-export const FEATURES: Feature[] = [];
+export const FEATURES: Feature[] = [
+  completionFeature,
+  hoverFeature,
+  signatureHelpFeature,
+  definitionFeature,
+  referencesFeature,
+  documentSymbolsFeature,
+  workspaceSymbolsFeature,
+  codeActionsFeature,
+  renameFeature,
+];
