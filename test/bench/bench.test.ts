@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { generate, validateSample } from '../../bench/generate';
 import { runBench, type BenchResult, type Stat } from '../../bench/run';
 
@@ -69,6 +70,24 @@ test('generated Logic parses without syntax errors (when the parser exists)', as
     }
     assert.ok(v.files > 0);
     assert.deepEqual(v.errors, []);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+test('the generated environment checks clean for alice and bob (when the CLI is built)', (t) => {
+  const cli = join(__dirname, '..', '..', 'dist', 'cli.js');
+  if (!existsSync(cli)) {
+    t.skip('dist/cli.js is not built');
+    return;
+  }
+  const tmp = mkdtempSync(join(tmpdir(), 'pm-bench-check-'));
+  try {
+    generate('tiny', 5, tmp);
+    for (const user of ['alice', 'bob']) {
+      const r = spawnSync(process.execPath, [cli, 'check', join(tmp, 'logic'), '--user', user], { encoding: 'utf8' });
+      assert.equal(r.status, 0, `${user}: ${r.stdout}${r.stderr}`);
+    }
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
