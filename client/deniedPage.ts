@@ -124,7 +124,7 @@ export function renderDeniedPage(m: DeniedViewModel, csp: { cspSource: string; n
       ? m.elements
           .map(
             (e) =>
-              `<li><span class="kind">${e.kind === 'structure' ? 'structure' : 'server action'}</span><code class="sig">${escapeHtml(e.signature)}</code>${
+              `<li><code class="sig">${escapeHtml(e.signature)}</code>${
                 e.documentation ? renderDoc(e.documentation) : ''
               }</li>`,
           )

@@ -62,10 +62,28 @@ export async function openModuleWorkspace(
   }
   const uri = moduleWorkspaceUri(folder);
   await rememberEnvironmentPath(context, uri.authority, folder);
+  const workspaceFile = await writeWorkspaceFile(context, uri);
   if (!options.dryRun) {
-    await vscode.commands.executeCommand('vscode.openFolder', uri, { forceNewWindow: !!options.newWindow });
+    await vscode.commands.executeCommand('vscode.openFolder', workspaceFile, { forceNewWindow: !!options.newWindow });
   }
   return uri;
+}
+
+/**
+ * Writes `<global storage>/workspaces/<name>.code-workspace` with the one folder
+ * `modules://<name>/` (named after the environment: VS Code would label the folder "/").
+ * @returns the workspace file's URI.
+ */
+export async function writeWorkspaceFile(context: vscode.ExtensionContext, uri: vscode.Uri): Promise<vscode.Uri> {
+  const dir = vscode.Uri.joinPath(context.globalStorageUri, 'workspaces');
+  await vscode.workspace.fs.createDirectory(dir);
+  const file = vscode.Uri.joinPath(dir, `${uri.authority}.code-workspace`);
+  const content = {
+    folders: [{ uri: uri.toString(), name: `${uri.authority} (module workspace)` }],
+    settings: {},
+  };
+  await vscode.workspace.fs.writeFile(file, new TextEncoder().encode(JSON.stringify(content, null, 2) + '\n'));
+  return file;
 }
 
 const OFFERED_KEY = 'protectedModules.offeredModuleWorkspace';

@@ -89,13 +89,20 @@ suite('client: switching user and owner commands', function () {
     await screenshot('modules-view-alice');
   });
 
-  test('back to bob: OrderAPI is denied again', async () => {
+  test('back to bob: the OrderAPI editor alice had open becomes the denied view', async () => {
+    const uri = modulesUri(ORDERAPI_FILE);
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     await vscode.commands.executeCommand('protectedModules.switchUser', 'bob');
     await waitFor('the status bar to show bob', () => api.getStatusBar().text.includes('bob'));
-    await vscode.commands.executeCommand('vscode.open', modulesUri(ORDERAPI_FILE));
-    await waitFor('the denied view', () =>
-      api.getDeniedViews().find((v) => v.uri === modulesUri(ORDERAPI_FILE).toString() && v.state === 'denied'),
+    await waitFor('the denied view in place of the editor', () =>
+      api.getDeniedViews().find((v) => v.uri === uri.toString() && v.state === 'denied'),
     );
+    await waitFor('the text tab to be gone', () =>
+      !allTabs().some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString()),
+    );
+    await waitFor('no TextDocument of that file', () => !vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()), 20000);
+    await sleep(300);
+    await screenshot('denied-after-switch');
     // Common is protected now and bob has no grant on it: it is gone from his view.
     const items = await api.getModulesTreeItems();
     assert.ok(!items.some((i) => i.label === 'Common'), items.map((i) => i.label).join(','));
