@@ -12,6 +12,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync, lstatSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { cpus } from 'node:os';
 
 export const CODE_SERVER_VERSION = '4.100.3';
 export const APT_PACKAGES = ['libkrb5-dev', 'libxkbfile-dev', 'libsecret-1-dev', 'pkg-config', 'ripgrep', 'chromium'];
@@ -124,7 +125,7 @@ export function ensureCodeServer({ dir = codeServerDir(), force = false } = {}) 
   // 2. VS Code's own dependencies; ripgrep from Debian; native modules built here
   run('npm', ['install', '--omit=dev', '--ignore-scripts', ...npmFlags], vs);
   link(rg, join(vs, 'node_modules', '@vscode', 'ripgrep', 'bin', 'rg'));
-  run('npm', ['rebuild', ...npmFlags], vs, { npm_config_yes: 'true' });
+  run('npm', ['rebuild', ...npmFlags], vs, { npm_config_yes: 'true', JOBS: String(cpus().length) }); // JOBS: node-gyp's parallel make
   // 3. code-server's password hashing module
   run('npm', ['rebuild', ...npmFlags, 'argon2'], dir);
   // 4. what code-server's postinstall would have done

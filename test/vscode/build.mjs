@@ -10,8 +10,6 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '..', '..');
 export const outDir = join(here, 'out');
-export const hostOut = join(outDir, 'host');
-export const hostVsix = join(outDir, 'pm-test-host.vsix');
 
 /** The suite sources: test/vscode/suite/*.test.ts, sorted. */
 export function suiteSources() {
@@ -24,10 +22,13 @@ export function suiteSources() {
 
 /**
  * Bundles the host (with mocha) and every suite (each with its helpers; `vscode` and `mocha`
- * external) into test/vscode/out/host/, then packages it with vsce unless `vsix` is false.
+ * external) into `<out>/host/` (default test/vscode/out/host/), then packages it with vsce as
+ * `<out>/pm-test-host.vsix` unless `vsix` is false.
  * @returns {{dir: string, vsix: string | undefined, suites: string[]}} suites: bundle names (`smoke.test.js`).
  */
-export async function buildTestHost({ vsix = true } = {}) {
+export async function buildTestHost({ vsix = true, out = outDir } = {}) {
+  const hostOut = join(out, 'host');
+  const hostVsix = join(out, 'pm-test-host.vsix');
   rmSync(hostOut, { recursive: true, force: true });
   mkdirSync(join(hostOut, 'suite'), { recursive: true });
   const common = { bundle: true, platform: 'node', format: 'cjs', target: 'node20', logLevel: 'error' };

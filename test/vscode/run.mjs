@@ -3,7 +3,8 @@
 // 4.100.3 = VS Code 1.100.3, driven by Debian's chromium through playwright-core).
 //
 //   1. installs code-server when missing (scripts/setup-vscode.mjs), builds and packages the
-//      extension (`npm run package` → protected-modules.vsix) and the test host extension;
+//      extension (scripts/package.mjs, as `npm run package`) and the test host extension into a
+//      temporary session folder (--skip-package: use the existing ./protected-modules.vsix);
 //   2. installs both VSIX files into a temporary extensions folder;
 //   3. for each suite group (same @pm-user / @pm-workspace / @pm-settings, see session.mjs): copies
 //      the workspace, writes user settings, starts code-server on a free port with
@@ -15,9 +16,10 @@
 // Usage: node test/vscode/run.mjs [--skip-package] [--keep] [--grep TEXT] [--timeout SECONDS] [suite-filter…]
 //   PM_VSCODE_TIMEOUT (seconds per group, default 600), PM_VSCODE_HEADFUL=1 shows the browser.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { copyFileSync, cpSync, renameSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { SourceMap } from 'node:module';
+import { join, relative, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ensureCodeServer } from '../../scripts/setup-vscode.mjs';
 import {
@@ -82,14 +84,35 @@ async function serveScreenshots(page, controlDir, group, served) {
       ack = { error: String(e?.message ?? e) };
     }
     writeFileSync(join(dir, `${id}.done.json.tmp`), JSON.stringify(ack));
-    // rename for atomicity
-    const { renameSync } = await import('node:fs');
     renameSync(join(dir, `${id}.done.json.tmp`), join(dir, `${id}.done.json`));
   }
 }
 
+/**
+ * Rewrites the frames of a stack that point into a suite bundle (`…/suite/x.test.js:L:C`) to the
+ * TypeScript source, with the bundle's inline source map (VS Code's extension host formats stacks
+ * itself, so Node's --enable-source-maps does not apply there).
+ */
+function mapStack(stack, buildSuiteDir) {
+  const maps = new Map();
+  return stack.replace(/(\/[^\s():]+\/suite\/[^\s():\/]+\.js):(\d+):(\d+)/g, (all, file, line, col) => {
+    try {
+      if (!maps.has(file)) {
+        const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(readFileSync(file, 'utf8'));
+        maps.set(file, m ? new SourceMap(JSON.parse(Buffer.from(m[1], 'base64').toString('utf8'))) : null);
+      }
+      const e = maps.get(file)?.findEntry(Number(line) - 1, Number(col) - 1);
+      if (!e || !e.originalSource) return all;
+      const src = relative(repoRoot, resolve(buildSuiteDir, e.originalSource.replace(/^file:\/\//, '')));
+      return `${src}:${e.originalLine + 1}:${e.originalColumn + 1}`;
+    } catch {
+      return all;
+    }
+  });
+}
+
 /** Runs one suite group in its own code-server session; returns its results (never throws). */
-async function runGroup(group, { sessionRoot, extensionsDir, hostSuites }) {
+async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSuiteDir }) {
   const gt0 = Date.now();
   say(`group ${group.name}: ${group.suites.join(', ')} (user ${group.user}, workspace ${group.workspace})`);
   const sessionDir = join(sessionRoot, safeName(group.name));
@@ -148,6 +171,8 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites }) {
     }
     await serveScreenshots(page, controlDir, group.name, served);
     results = JSON.parse(readFileSync(resultsFile, 'utf8'));
+    for (const t of results.tests ?? []) if (t.error?.stack) t.error.stack = mapStack(t.error.stack, buildSuiteDir);
+    if (results.fatal) results.fatal = mapStack(results.fatal, buildSuiteDir);
   } catch (e) {
     results = fail(String(e?.message ?? e));
     if (page) {
@@ -182,22 +207,23 @@ async function main() {
   }
   ensureCodeServer();
   say(`code-server ready (${secs()})`);
-  if (!skipPackage || !existsSync(join(repoRoot, 'protected-modules.vsix'))) {
-    sh('npm', ['run', '--silent', 'package'], 'npm run package');
-  }
-  const host = await buildTestHost();
+  // Everything of this run lives in its own temp folder, so concurrent runs do not collide.
+  const sessionRoot = mkdtempSync(join(tmpdir(), 'pm-vscode-'));
+  let vsix = join(sessionRoot, 'protected-modules.vsix');
+  if (skipPackage && existsSync(join(repoRoot, 'protected-modules.vsix'))) vsix = join(repoRoot, 'protected-modules.vsix');
+  else sh(process.execPath, ['scripts/package.mjs', '--quiet', '--out', vsix], 'npm run package');
+  const host = await buildTestHost({ out: join(sessionRoot, 'test-host') });
   say(`extension and test host packaged (${secs()})`);
   mkdirSync(shotsDir, { recursive: true });
-  const sessionRoot = mkdtempSync(join(tmpdir(), 'pm-vscode-'));
   const extensionsDir = join(sessionRoot, 'extensions');
-  installExtensions(extensionsDir, [join(repoRoot, 'protected-modules.vsix'), host.vsix]);
+  installExtensions(extensionsDir, [vsix, host.vsix]);
   say(`extensions installed in ${extensionsDir} (${secs()})`);
 
   let passed = 0;
   let failed = 0;
   try {
     for (const group of groups) {
-      const r = await runGroup(group, { sessionRoot, extensionsDir, hostSuites: host.suites });
+      const r = await runGroup(group, { sessionRoot, extensionsDir, hostSuites: host.suites, buildSuiteDir: join(host.dir, 'suite') });
       console.log(`\n${group.name}${r.vscodeVersion ? ` (VS Code ${r.vscodeVersion})` : ''}`);
       for (const t of r.tests ?? []) {
         const mark = t.state === 'passed' ? '✔' : t.state === 'failed' ? '✘' : '-';

@@ -5,8 +5,9 @@
 //   // @pm-user alice                      protectedModules.user in the user settings (default bob)
 //   // @pm-workspace examples/acme         folder copied to a temp workspace (default examples/acme)
 //   // @pm-settings {"editor.fontSize": 13} more user settings (JSON object)
-// Suites with the same user, workspace and settings run in one VS Code session; each session
-// gets a fresh copy of the workspace and a fresh user-data folder.
+// Suites with the same user, workspace and settings run in one VS Code session (a group, named
+// `user@workspace`, or `user@workspace-<first suite>` when several groups share user and
+// workspace); each session gets a fresh copy of the workspace and a fresh user-data folder.
 import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { repoRoot, suiteSources } from './build.mjs';
@@ -39,14 +40,17 @@ export function planGroups(filters = []) {
     if (filters.length && !filters.some((f) => name.includes(f))) continue;
     const d = suiteDirectives(src);
     const key = JSON.stringify([d.user, d.workspace, d.settings]);
-    if (!groups.has(key)) {
-      const base = `${d.user}@${basename(d.workspace)}`;
-      const taken = [...groups.values()].filter((g) => g.name.startsWith(base)).length;
-      groups.set(key, { name: taken ? `${base}-${taken + 1}` : base, ...d, suites: [] });
-    }
+    if (!groups.has(key)) groups.set(key, { name: '', ...d, suites: [] });
     groups.get(key).suites.push(name.replace(/\.ts$/, '.js'));
   }
-  return [...groups.values()];
+  // name: user@workspace, plus the first suite's name when several groups share user and workspace
+  const list = [...groups.values()];
+  for (const g of list) {
+    const base = `${g.user}@${basename(g.workspace)}`;
+    const shared = list.filter((o) => o.user === g.user && o.workspace === g.workspace).length > 1;
+    g.name = shared ? `${base}-${g.suites[0].replace(/\.test\.js$/, '')}` : base;
+  }
+  return list;
 }
 
 /** A tiny environment used when the requested workspace folder does not exist (yet). */

@@ -18,8 +18,6 @@ export async function runSuites(config: TestConfig, suiteDir: string): Promise<T
   const tests: TestResult[] = [];
   let fatal: string | undefined;
   try {
-    // failures' stacks point into the suites' .ts sources (inline source maps of the bundles)
-    process.setSourceMapsEnabled?.(true);
     const mocha = new Mocha({ ui: 'tdd', timeout: config.timeoutMs, color: false, reporter: NullReporter });
     if (config.grep) mocha.grep(config.grep);
     // `tdd` is the main interface; the bdd one too, so suites may use describe/it.
