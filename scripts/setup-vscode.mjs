@@ -101,12 +101,12 @@ function which(name) {
 export function ensureCodeServer({ dir = codeServerDir(), force = false } = {}) {
   const marker = join(dir, '.installed');
   const entry = codeServerEntry(dir);
+  ensureAptPackages(); // always: chromium is needed even when code-server is already there
   if (!force && existsSync(marker) && readFileSync(marker, 'utf8').trim() === CODE_SERVER_VERSION && existsSync(entry)) {
     log(`code-server ${CODE_SERVER_VERSION} already installed in ${dir}`);
     return { dir, entry };
   }
   const t0 = Date.now();
-  ensureAptPackages();
   const rg = which('rg');
   if (!rg) throw new Error('ripgrep (rg) not found on PATH');
 
