@@ -19,14 +19,14 @@ export function signatureHelp(ctx: FeatureContext, params: SignatureHelpParams):
   if (!doc || doc.kind !== 'source') return null;
   const call = doc.view.callAt(doc.path, params.position);
   if (!call) return null;
-  // Parameter labels as [start, end) offsets into the signature label (searched left to right
-  // after the opening parenthesis, so that a name equal to the action's name is not matched).
+  // Parameter labels as [start, end) offsets into the signature label, searched left to right
+  // after the opening parenthesis: the parameter's own label, else `name:` up to the next `,` or
+  // `)` outside brackets (built-ins write their defaults differently).
   let from = call.label.indexOf('(') + 1;
   const parameters: ParameterInformation[] = call.params.map((p) => {
-    const at = call.label.indexOf(p.label, from);
-    const label: ParameterInformation['label'] = at >= 0 ? [at, at + p.label.length] : p.label;
-    if (at >= 0) from = at + p.label.length;
-    return { label, ...(p.documentation ? { documentation: { kind: MarkupKind.Markdown, value: p.documentation } } : {}) };
+    const span = findParam(call.label, p.label, p.name, from);
+    if (span) from = span[1];
+    return { label: span ?? p.label, ...(p.documentation ? { documentation: { kind: MarkupKind.Markdown, value: p.documentation } } : {}) };
   });
   // No active input (e.g. an unknown named argument): an index past the end highlights nothing.
   const active = call.activeParameter >= 0 ? call.activeParameter : parameters.length;
@@ -42,6 +42,26 @@ export function signatureHelp(ctx: FeatureContext, params: SignatureHelpParams):
     activeSignature: 0,
     activeParameter: active,
   };
+}
+
+/** The [start, end) offsets of a parameter in a signature label, searching from `from`. */
+function findParam(label: string, paramLabel: string, name: string, from: number): [number, number] | undefined {
+  const exact = label.indexOf(paramLabel, from);
+  if (exact >= 0) return [exact, exact + paramLabel.length];
+  const m = new RegExp(`\\b${name}\\s*:`).exec(label.slice(from));
+  if (!m) return undefined;
+  const start = from + m.index;
+  let depth = 0;
+  for (let i = start; i < label.length; i++) {
+    const c = label[i];
+    if (c === '<' || c === '(' || c === '[') depth++;
+    else if ((c === '>' || c === ']') && depth > 0) depth--;
+    else if (c === ')') {
+      if (depth === 0) return [start, i];
+      depth--;
+    } else if (c === ',' && depth === 0) return [start, i];
+  }
+  return [start, label.length];
 }
 
 export const signatureHelpFeature: Feature = {

@@ -254,6 +254,14 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     position = edit(probe('OrderAPI.QuoteOrder(lines, customerId: "C", countryCode: "DE"‸)'));
     help = await request<SignatureHelp>('textDocument/signatureHelp', { textDocument: { uri: newOrderUri }, position });
     assert.equal(names[help.activeParameter!], 'countryCode');
+    // A built-in: parameter spans in its own signature.
+    position = edit(probe('var s = Substr("abc", ‸'));
+    help = await request<SignatureHelp>('textDocument/signatureHelp', { textDocument: { uri: newOrderUri }, position });
+    const b = help.signatures[0];
+    assert.match(b.label, /^Substr\(/);
+    const [bs, be] = b.parameters![help.activeParameter!].label as [number, number];
+    assert.match(b.label.slice(bs, be), /^start: Integer/);
+    assert.ok(b.parameters!.every((p) => Array.isArray(p.label)), 'every built-in parameter located in the label');
   });
 
   test('definition of a public action lands in the interface document', async () => {
