@@ -30,11 +30,18 @@ const NEEDED_FOR: Record<AccessLevel, string> = {
  * @param data the module's name and owner, the user's access and the access the operation needs.
  */
 export function permissionDenied(data: PermissionDeniedData): ResponseError<PermissionDeniedData> {
-  const what = data.module ? `module ${data.module}` : 'the environment settings';
-  const owner = data.owner ? ` Ask its owner ${data.owner} for ${data.required} access.` : ' Ask an environment admin.';
+  if (!data.module) {
+    const who = data.required === 'full' ? 'an admin of the environment' : 'a known user of the environment';
+    return new ResponseError(
+      ErrorCodes.PermissionDenied,
+      `Permission denied: only ${who} may do this (your access is ${data.access}).`,
+      data,
+    );
+  }
+  const owner = data.owner ? ` Ask its owner ${data.owner} for ${data.required} access.` : ' Ask an admin of the environment.';
   return new ResponseError(
     ErrorCodes.PermissionDenied,
-    `Permission denied: your access to ${what} is ${data.access}; ${NEEDED_FOR[data.required] || 'this'} needs ${data.required}.${owner}`,
+    `Permission denied: your access to module ${data.module} is ${data.access}; ${NEEDED_FOR[data.required] || 'this'} needs ${data.required}.${owner}`,
     data,
   );
 }

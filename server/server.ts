@@ -134,7 +134,34 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
 
   const files = new ModuleFileSystem(workspace);
   const diagnostics = new DiagnosticsPublisher(connection, workspace);
-  const ctx: FeatureContext = { connection, workspace, files, diagnostics, clientCapabilities, safe };
+  const ws = workspace;
+  const ctx: FeatureContext = {
+    connection,
+    workspace,
+    files,
+    diagnostics,
+    clientCapabilities,
+    safe,
+    source(uri) {
+      try {
+        const d = files.decide(uri);
+        if (d.kind !== 'modulePath' || !d.path.endsWith('.logic')) return undefined;
+        return { state: d.state, path: d.path, module: d.module, access: d.access, view: ws.view(d.state) };
+      } catch {
+        return undefined;
+      }
+    },
+    interfaceDocument(uri) {
+      try {
+        const d = files.decide(uri);
+        if (d.kind !== 'interfaceDocument' && d.kind !== 'interfaceFile') return undefined;
+        if (!d.module.manifest) return undefined;
+        return { state: d.state, module: d.module.manifest.name, access: d.access, view: ws.view(d.state) };
+      } catch {
+        return undefined;
+      }
+    },
+  };
   registerProtocol(ctx);
 
   const capabilities: ServerCapabilities = {

@@ -15,9 +15,32 @@ import type {
   Connection,
   ServerCapabilities,
 } from 'vscode-languageserver';
-import type { Workspace } from '../workspace';
+import type { ModuleInfo } from '../../shared/environment/model';
+import type { Access, EnvironmentState, UserView, Workspace } from '../workspace';
 import type { ModuleFileSystem } from '../filesystem';
 import type { DiagnosticsPublisher } from './diagnostics';
+
+/** An open source the current user may read (see {@link FeatureContext.source}). */
+export interface ReadableSource {
+  state: EnvironmentState;
+  /** Real absolute path (the Program's key). */
+  path: string;
+  module: ModuleInfo;
+  /** The user's access on `module` (≥ `open`). */
+  access: Access;
+  /** The Program for the current user. */
+  view: UserView;
+}
+
+/** An interface document the current user may read (see {@link FeatureContext.interfaceDocument}). */
+export interface ReadableInterface {
+  state: EnvironmentState;
+  /** The module's name. */
+  module: string;
+  /** The user's access on it (≥ `reference`). */
+  access: Access;
+  view: UserView;
+}
 
 /** What a feature gets to work with. */
 export interface FeatureContext {
@@ -33,6 +56,18 @@ export interface FeatureContext {
    * `InternalError` (the exception's message, which may hold a path or source text, is never sent).
    */
   safe<P, R>(method: string, handler: (params: P, token: CancellationToken) => R | Promise<R>): (params: P, token: CancellationToken) => Promise<R>;
+  /**
+   * The gate of every feature on a source document: the `.logic` file at `uri` (`file:` or
+   * `modules:`) when the current user may read it (≥ `open` on its module), else `undefined` —
+   * answer `null`/empty then, never an error that names anything.
+   */
+  source(uri: string): ReadableSource | undefined;
+  /**
+   * The interface document at `uri` (`module-interface://…/<M>.logic`, or a module's virtual
+   * `INTERFACE.logic` at `reference`) when the user may see it (≥ `reference`), else `undefined`.
+   * Its text is `view.interfaceOf(module).text`.
+   */
+  interfaceDocument(uri: string): ReadableInterface | undefined;
 }
 
 /** One LSP feature (completion, hover, …). */
