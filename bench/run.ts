@@ -6,6 +6,7 @@
  *   npm run bench -- --size small|medium|large [--seed N] [--servers ours,tsgo,tsserver]
  *                    [--quick] [--requests N] [--edits N] [--signature-edits N]
  *                    [--regenerate] [--out DIR] [--results-dir DIR] [--merge false] [--update-doc] [--doc-only]
+ *                    [--priority N]
  *
  * Servers run one after another (each alone on the machine). For each: cold start, completion
  * after `Module.`, hover, go to definition, edit-to-diagnostics in the 5,000-line consumer,
@@ -19,7 +20,7 @@
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { cpus, totalmem, release, platform, loadavg } from 'node:os';
+import { cpus, totalmem, release, platform, loadavg, getPriority, setPriority } from 'node:os';
 import { createRequire } from 'node:module';
 import { generate, makeRng, type BenchManifest, type SitePair } from './generate';
 import { LspSession, percentile, msSince, type ServerSpec, type Diag } from './lsp-driver';
@@ -57,6 +58,8 @@ export interface ServerResult {
   edit?: Stat;
   signatureEdit?: Stat;
   memory?: { peakMB: number; sumOfPeaksMB: number; cpuSeconds: number; processes: { pid: number; name: string; peakMB: number; cpuSeconds: number }[] } | { na: string };
+  /** The nice value the server ran at (inherited from the runner, `--priority`). */
+  nice?: number;
   /** 1-minute load average of the machine when the server started and when it stopped. */
   loadAverage?: { start: number; end: number };
   notes: string[];
@@ -72,7 +75,7 @@ export interface BenchResult {
   date: string;
   machine: { cpu: string; cores: number; memoryGB: number; node: string; os: string };
   environment: BenchManifest['counts'] & { generatedMs?: number };
-  settings: { requests: number; edits: number; signatureEdits: number; timeoutMs: number };
+  settings: { requests: number; edits: number; signatureEdits: number; timeoutMs: number; priority?: number };
   servers: ServerResult[];
   goals: { goal: string; status: 'met' | 'not met' | 'n/a'; detail: string }[];
   totalMs: number;
@@ -187,6 +190,7 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
   };
   const started = process.hrtime.bigint();
   const loadStart = loadavg()[0];
+  res.nice = getPriority();
   const lang = spec.languageId === 'logic' ? 'logic' : 'ts';
   const root = join(envDir, lang === 'logic' ? manifest.logicRoot : manifest.tsRoot);
   const consumerPath = join(root, lang === 'logic' ? manifest.consumer.logic : manifest.consumer.ts);
@@ -454,7 +458,7 @@ export function markdown(r: BenchResult): string {
   const statRow = (label: string, key: 'completion' | 'hover' | 'definition' | 'edit' | 'signatureEdit', k: 'p50' | 'p95' | 'p99'): Row => ({
     label, unit: 'ms', get: (s) => num(s[key], k), na: (s) => { const v = s[key]; return v && 'na' in v ? v.na : undefined; },
   });
-  const cpuRow = (label: string, key: 'completion' | 'edit'): Row => ({
+  const cpuRow = (label: string, key: 'completion' | 'hover' | 'definition' | 'edit' | 'signatureEdit'): Row => ({
     label, unit: 'ms', get: (s) => { const v = s[key]; return v && !('na' in v) ? v.cpuMsPerOp : undefined; },
     na: (s) => { const v = s[key]; return v && 'na' in v ? v.na : undefined; },
   });
@@ -473,7 +477,10 @@ export function markdown(r: BenchResult): string {
     statRow('signature edit in a service module → consumer diagnostics p50', 'signatureEdit', 'p50'),
     statRow('signature edit → consumer diagnostics p99 (max)', 'signatureEdit', 'p99'),
     cpuRow('server CPU per completion (mean)', 'completion'),
+    cpuRow('server CPU per hover (mean)', 'hover'),
+    cpuRow('server CPU per definition (mean)', 'definition'),
     cpuRow('server CPU per edit → diagnostics (mean)', 'edit'),
+    cpuRow('server CPU per signature edit (mean)', 'signatureEdit'),
     { label: 'peak resident memory (process tree)', unit: 'MB', get: memOf, na: (s) => (s.memory && 'na' in s.memory ? s.memory.na : undefined) },
   ];
   const L: string[] = [];
@@ -484,7 +491,8 @@ export function markdown(r: BenchResult): string {
     `${e.logicLines.toLocaleString('en')} lines of Logic in ${e.logicFiles.toLocaleString('en')} files; TypeScript project ${e.tsLines.toLocaleString('en')} lines ` +
     `(${e.tsDeclarationLines.toLocaleString('en')} in .d.ts) in ${e.tsFiles.toLocaleString('en')} files. Seed ${r.seed}.`, '');
   L.push(`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB, Node ${r.machine.node}, ${r.machine.os}. ` +
-    `${r.settings.requests} requests per feature, ${r.settings.edits} edits, ${r.settings.signatureEdits} signature edits; whole run ${(r.totalMs / 1000).toFixed(0)} s.`, '');
+    `${r.settings.requests} requests per feature, ${r.settings.edits} edits, ${r.settings.signatureEdits} signature edits` +
+    `${r.settings.priority ? `, nice ${r.settings.priority}` : ''}; this run took ${(r.totalMs / 1000).toFixed(0)} s.`, '');
   L.push(`| figure | ours | TypeScript 7 (tsgo) | tsserver 5.9 | ours ÷ tsgo | ours ÷ tsserver |`, '|---|---|---|---|---|---|');
   for (const row of rows) {
     const vals = ids.map((id) => { const s = by.get(id); return s && s.available ? row.get(s) : undefined; });
@@ -521,7 +529,7 @@ export function markdown(r: BenchResult): string {
       bits.push(`memory by process: ${s.memory.processes.map((p) => `${p.name} ${p.peakMB} MB`).join(', ')}`);
       bits.push(`server CPU time ${s.memory.cpuSeconds} s`);
     }
-    if (s.loadAverage) bits.push(`load average ${s.loadAverage.start} → ${s.loadAverage.end}`);
+    if (s.loadAverage) bits.push(`load average ${s.loadAverage.start} → ${s.loadAverage.end}${s.nice ? ` (server at nice ${s.nice})` : ''}`);
     bits.push(...s.notes);
     L.push(`- ${s.label}: ${bits.join('; ')}.`);
   }
@@ -562,6 +570,17 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
   const outDir = resolve(String(args.out ?? join(here, 'out', size)));
   const resultsDir = resolve(String(args['results-dir'] ?? join(here, 'out')));
   mkdirSync(resultsDir, { recursive: true });
+  // `--priority N`: the nice value of the runner and so of every server it spawns (they inherit
+  // it); a negative value shields the measurement from other jobs on a shared machine.
+  let priority = getPriority();
+  if (args.priority !== undefined) {
+    try {
+      setPriority(Number(args.priority));
+      priority = getPriority();
+    } catch (e) {
+      say(`cannot set priority ${String(args.priority)}: ${(e as Error).message}`);
+    }
+  }
   const o: RunOptions = {
     requests: Number(args.requests ?? (quick ? 20 : 200)),
     edits: Number(args.edits ?? (quick ? 4 : 50)),
@@ -635,7 +654,7 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
       node: process.version, os: `${platform()} ${release()}`,
     },
     environment: { ...manifest.counts, generatedMs: manifest.generatedMs },
-    settings: { requests: o.requests, edits: o.edits, signatureEdits: o.signatureEdits, timeoutMs: o.timeoutMs },
+    settings: { requests: o.requests, edits: o.edits, signatureEdits: o.signatureEdits, timeoutMs: o.timeoutMs, priority },
     servers: results,
     goals: goals(results),
     totalMs: Math.round(msSince(t0)),
