@@ -11,6 +11,7 @@
  * files keep opening in ordinary text editors.
  */
 import * as vscode from 'vscode';
+import * as path from 'node:path';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
 import { MODULES_SCHEME, type ModuleSummary, type PermissionDeniedData } from '../shared/protocol';
 import { accessRequestText, renderDeniedPage, type DeniedViewModel } from './deniedPage';
@@ -63,6 +64,11 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
           }
         }
       }),
+      // A plain `file:` workspace reads files from disk without asking the server: when such a
+      // file turns out to be unreadable for the user, its editor is closed and the denied view
+      // (for the same file through `modules:`) shown instead. (Reopening the folder as a module
+      // workspace is what keeps the text out of VS Code altogether; the client offers it.)
+      vscode.workspace.onDidOpenTextDocument((doc) => void this.checkFileDocument(doc)),
       environments.onDidChangeAccess(() => {
         void this.refreshAll();
         void this.recheckOpenEditors();
@@ -118,6 +124,33 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       }
       await this.replaceTextTabs(uri);
     }
+  }
+
+  /** See the constructor: a `file:` document under an environment that the user may not read. */
+  private async checkFileDocument(doc: vscode.TextDocument): Promise<void> {
+    if (doc.uri.scheme !== 'file') return;
+    const conn = this.environments.forUri(doc.uri);
+    if (!conn) return;
+    let access;
+    try {
+      access = await conn.request('protectedModules/access', { uri: doc.uri.toString() });
+    } catch {
+      return;
+    }
+    if (access.canRead) return;
+    const rel = path.relative(conn.env.path, doc.uri.fsPath).split(path.sep).join('/');
+    const modulesUri = vscode.Uri.from({ scheme: MODULES_SCHEME, authority: conn.env.name, path: '/' + rel });
+    // Only documents shown in an editor (not those opened by code without one).
+    await new Promise((r) => setTimeout(r, 150));
+    const tabs = this.textTabsFor(doc.uri);
+    const first = tabs[0];
+    if (!first) return;
+    await vscode.commands.executeCommand('vscode.openWith', modulesUri, DENIED_VIEW_TYPE, {
+      viewColumn: first.group.viewColumn,
+      preview: first.isPreview,
+    });
+    const stale = this.textTabsFor(doc.uri);
+    if (stale.length) await vscode.window.tabGroups.close(stale, true);
   }
 
   private textTabsFor(uri: vscode.Uri): vscode.Tab[] {

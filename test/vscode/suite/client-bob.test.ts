@@ -9,7 +9,7 @@ import * as vscode from 'vscode';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, sep } from 'node:path';
 import type { ProtectedModulesApi } from '../../../client/extension';
-import { screenshot, sleep, waitFor, workspaceRoot } from './helpers';
+import { screenshot, sleep, waitFor, workspaceRoot, workspaceUri } from './helpers';
 import {
   allTabs,
   appendText,
@@ -74,7 +74,7 @@ suite('client as bob (contractor)', function () {
     });
 
     test('hover shows the signature and the doc comment', async () => {
-      const pos = positionAfter(editor.document, 'OrderAPI.Create');
+      const pos = positionAfter(editor.document, 'created = OrderAPI.Create');
       const hovers = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, pos);
       const text = hoverText(hovers);
       assert.match(text, /CreateOrder\s*\(/);
@@ -84,7 +84,7 @@ suite('client as bob (contractor)', function () {
     });
 
     test('go to definition opens the interface document, not the source', async () => {
-      const pos = positionAfter(editor.document, 'OrderAPI.Create');
+      const pos = positionAfter(editor.document, 'created = OrderAPI.Create');
       const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>(
         'vscode.executeDefinitionProvider',
         editor.document.uri,
@@ -184,6 +184,17 @@ suite('client as bob (contractor)', function () {
         vscode.commands.executeCommand('vscode.open', modulesUri(ORDERAPI_PRIVATE_FILE), { preview: false, viewColumn: vscode.ViewColumn.Beside }),
       );
       assertNoDocumentHolds(ORDERAPI_PRIVATE_FILE);
+    });
+
+    test('in the plain file: workspace, opening the source from disk also ends in the denied view', async () => {
+      const fileUri = workspaceUri(ORDERAPI_FILE);
+      await vscode.commands.executeCommand('vscode.open', fileUri);
+      await waitFor('the denied view for the file', () =>
+        api.getDeniedViews().find((v) => v.uri === modulesUri(ORDERAPI_FILE).toString() && v.state === 'denied'),
+      );
+      await waitFor('the file: editor to be closed', () =>
+        !allTabs().some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === fileUri.toString()),
+      );
     });
 
     test('the module folder lists only the interface', async () => {

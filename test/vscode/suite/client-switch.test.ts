@@ -47,8 +47,12 @@ suite('client: switching user and owner commands', function () {
 
   test('as alice, an OrderAPI source opens normally in a writable editor', async () => {
     const uri = modulesUri(ORDERAPI_FILE);
-    const doc = await vscode.workspace.openTextDocument(uri);
-    await vscode.window.showTextDocument(doc);
+    // opened as the explorer does (not with openTextDocument: VS Code keeps documents opened by
+    // extensions alive for minutes, which the last test would see)
+    await vscode.commands.executeCommand('vscode.open', uri);
+    const doc = await waitFor('the text editor', () =>
+      vscode.window.activeTextEditor?.document.uri.toString() === uri.toString() ? vscode.window.activeTextEditor.document : undefined,
+    );
     assert.equal(doc.getText(), diskText(ORDERAPI_FILE));
     const stat = await vscode.workspace.fs.stat(uri);
     assert.ok(!((stat.permissions ?? 0) & vscode.FilePermission.Readonly));
@@ -91,7 +95,9 @@ suite('client: switching user and owner commands', function () {
 
   test('back to bob: the OrderAPI editor alice had open becomes the denied view', async () => {
     const uri = modulesUri(ORDERAPI_FILE);
-    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    // opened as the explorer does (a document opened by an extension is kept alive for minutes)
+    await vscode.commands.executeCommand('vscode.open', uri);
+    await waitFor('the text editor', () => vscode.window.activeTextEditor?.document.uri.toString() === uri.toString());
     await vscode.commands.executeCommand('protectedModules.switchUser', 'bob');
     await waitFor('the status bar to show bob', () => api.getStatusBar().text.includes('bob'));
     await waitFor('the denied view in place of the editor', () =>
