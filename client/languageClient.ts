@@ -203,9 +203,12 @@ export class EnvironmentConnection implements vscode.Disposable {
       try {
         return (await this.client.sendRequest(method, params)) as RequestTypes[M]['result'];
       } catch (e) {
+        // An answer of the server (SPEC 4 error codes and other JSON-RPC errors) is final; a
+        // request cut off because the server went away is retried once it is back.
         const code = (e as { code?: unknown }).code;
-        const connectionLost = typeof code !== 'number' || code === -32097 /* ConnectionInactive */ || code === -32099;
-        if (attempt === 0 && connectionLost && !this.stopping && !this.running) continue;
+        const lost = [-32097 /* PendingResponseRejected */, -32096 /* ConnectionInactive */, 1 /* Closed */, 2 /* Disposed */];
+        const answered = typeof code === 'number' && !lost.includes(code);
+        if (attempt === 0 && !answered && !this.stopping && !this.running) continue;
         throw e;
       }
     }
