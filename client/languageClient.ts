@@ -208,7 +208,10 @@ export class EnvironmentConnection implements vscode.Disposable {
         const code = (e as { code?: unknown }).code;
         const lost = [-32097 /* PendingResponseRejected */, -32096 /* ConnectionInactive */, 1 /* Closed */, 2 /* Disposed */];
         const answered = typeof code === 'number' && !lost.includes(code);
-        if (attempt === 0 && !answered && !this.stopping && !this.running) continue;
+        if (attempt === 0 && !answered && !this.stopping) {
+          await new Promise((r) => setTimeout(r, 200)); // let the client notice the crash
+          continue;
+        }
         throw e;
       }
     }
