@@ -11,6 +11,9 @@ import type { InterfaceElement, ModuleSummary } from '../shared/protocol';
 import type { Environments } from './environments';
 import type { EnvironmentConnection } from './languageClient';
 import { describeError } from './errors';
+import { moduleContextValue, moduleDescription, shortSignature } from './labels';
+
+export { moduleContextValue } from './labels';
 
 export const MODULES_VIEW_ID = 'protectedModules.modules';
 
@@ -28,18 +31,6 @@ export interface ModulesTreeSnapshot {
   contextValue?: string;
   icon?: string;
   children?: ModulesTreeSnapshot[];
-}
-
-/** The context value of a module item: `module:<access>:<locked|unlocked>`. */
-export function moduleContextValue(m: ModuleSummary): string {
-  return `module:${m.access}:${m.protected ? 'locked' : 'unlocked'}`;
-}
-
-/** The signature without its leading `server action <Name>` / `structure <Name>` (the label says it). */
-export function shortSignature(e: InterfaceElement): string {
-  const prefix = e.kind === 'structure' ? `structure ${e.name}` : `server action ${e.name}`;
-  const sig = e.signature.replace(/^public\s+/, '');
-  return sig.startsWith(prefix) ? sig.slice(prefix.length).trim() : sig;
 }
 
 export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode.Disposable {
@@ -180,7 +171,7 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
           canReference ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
         );
         item.id = `${node.env}/${m.name}`;
-        item.description = `${m.version} · ${m.kind} · ${m.access}`;
+        item.description = moduleDescription(m);
         item.iconPath = new vscode.ThemeIcon(m.protected ? 'lock' : 'package');
         const tip = new vscode.MarkdownString(undefined, false);
         tip.appendMarkdown(`**`).appendText(m.name).appendMarkdown(`** `).appendText(m.version);

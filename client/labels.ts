@@ -1,0 +1,28 @@
+/**
+ * How modules and elements are labelled in the Modules view and quick picks (SPEC 5). Pure: no
+ * `vscode` import; unit-tested in `test/client/labels.test.ts`.
+ */
+import type { InterfaceElement, ModuleSummary } from '../shared/protocol';
+
+/**
+ * The context value of a module item, `module:<access>:<locked|unlocked>`, which the owner
+ * commands' menus match (`viewItem =~ /^module:full:unlocked$/` offers Protect Module, …).
+ */
+export function moduleContextValue(m: Pick<ModuleSummary, 'access' | 'protected'>): string {
+  return `module:${m.access}:${m.protected ? 'locked' : 'unlocked'}`;
+}
+
+/** A module item's description: `<version> · <kind> · <the user's access>`. */
+export function moduleDescription(m: Pick<ModuleSummary, 'version' | 'kind' | 'access'>): string {
+  return `${m.version} · ${m.kind} · ${m.access}`;
+}
+
+/**
+ * An element's signature without the leading `[public] server action <Name>` /
+ * `[public] structure <Name>` (the item's label already says the name).
+ */
+export function shortSignature(e: Pick<InterfaceElement, 'kind' | 'name' | 'signature'>): string {
+  const prefix = e.kind === 'structure' ? `structure ${e.name}` : `server action ${e.name}`;
+  const sig = e.signature.replace(/^public\s+/, '');
+  return sig.startsWith(prefix) ? sig.slice(prefix.length).trim() : sig;
+}
