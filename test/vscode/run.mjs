@@ -10,7 +10,7 @@
 //      the workspace, writes user settings, starts code-server on a free port with
 //      PM_TEST_CONTROL naming a control folder, opens the workbench in chromium; the test host
 //      extension runs the suites at startup and writes results.json; meanwhile screenshot
-//      requests are served into test-results/screenshots/;
+//      requests are served into test-results/screenshots/<group>/<name>.png;
 //   4. prints every test, then exactly `N passed, N failed`; exits 1 on any failure or timeout.
 //
 // Usage: node test/vscode/run.mjs [--skip-package] [--keep] [--grep TEXT] [--timeout SECONDS] [suite-filter…]
@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, renameSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { SourceMap } from 'node:module';
-import { join, relative, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ensureCodeServer } from '../../scripts/setup-vscode.mjs';
 import {
@@ -75,7 +75,8 @@ async function serveScreenshots(page, controlDir, group, served) {
     let ack;
     try {
       const { name } = JSON.parse(readFileSync(join(dir, f), 'utf8'));
-      const path = join(shotsDir, `${safeName(group)}-${safeName(name)}.png`);
+      const path = join(shotsDir, safeName(group), `${safeName(name)}.png`);
+      mkdirSync(dirname(path), { recursive: true });
       await new Promise((r) => setTimeout(r, 300)); // let the workbench paint what the suite just did
       await page.screenshot({ path });
       ack = { path };
@@ -120,6 +121,7 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
   const userDataDir = join(sessionDir, 'user-data');
   const logDir = join(logsRoot, safeName(group.name));
   rmSync(logDir, { recursive: true, force: true });
+  rmSync(join(shotsDir, safeName(group.name)), { recursive: true, force: true }); // an earlier run's would mislead
   mkdirSync(controlDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const folder = prepareWorkspace(group.workspace, join(sessionDir, 'workspace'));
@@ -177,8 +179,8 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
     results = fail(String(e?.message ?? e));
     if (page) {
       try {
-        mkdirSync(shotsDir, { recursive: true });
-        const p = join(shotsDir, `${safeName(group.name)}-FAILED.png`);
+        const p = join(shotsDir, safeName(group.name), 'FAILED.png');
+        mkdirSync(dirname(p), { recursive: true });
         await page.screenshot({ path: p });
         say(`  failure screenshot ${p}`);
       } catch {

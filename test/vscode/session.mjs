@@ -36,21 +36,22 @@ export function suiteDirectives(file) {
 export function planGroups(filters = []) {
   const groups = new Map();
   for (const src of suiteSources()) {
-    const name = basename(src);
-    if (filters.length && !filters.some((f) => name.includes(f))) continue;
     const d = suiteDirectives(src);
     const key = JSON.stringify([d.user, d.workspace, d.settings]);
     if (!groups.has(key)) groups.set(key, { name: '', ...d, suites: [] });
-    groups.get(key).suites.push(name.replace(/\.ts$/, '.js'));
+    groups.get(key).suites.push(basename(src).replace(/\.ts$/, '.js'));
   }
-  // name: user@workspace, plus the first suite's name when several groups share user and workspace
+  // name (over all suites, so that it does not depend on the filters): user@workspace, plus the
+  // first suite's name when several groups share user and workspace
   const list = [...groups.values()];
   for (const g of list) {
     const base = `${g.user}@${basename(g.workspace)}`;
     const shared = list.filter((o) => o.user === g.user && o.workspace === g.workspace).length > 1;
     g.name = shared ? `${base}-${g.suites[0].replace(/\.test\.js$/, '')}` : base;
   }
-  return list;
+  return list
+    .map((g) => ({ ...g, suites: g.suites.filter((s) => filters.length === 0 || filters.some((f) => s.includes(f))) }))
+    .filter((g) => g.suites.length > 0);
 }
 
 /** A tiny environment used when the requested workspace folder does not exist (yet). */

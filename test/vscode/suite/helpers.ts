@@ -78,7 +78,7 @@ let shotCounter = 0;
 
 /**
  * Asks the launcher for a PNG of the whole workbench, stored as
- * `test-results/screenshots/<group>-<name>.png`, and waits until it exists. Returns its path, or
+ * `test-results/screenshots/<group>/<name>.png`, and waits until it exists. Returns its path, or
  * undefined when no launcher serves screenshots (e.g. under @vscode/test-electron). Throws when
  * the launcher does not answer within `timeoutMs` or reports an error.
  */
