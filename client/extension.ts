@@ -132,6 +132,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
     getModulesTreeItems: () => modulesView.snapshot(),
     revealModules: async () => {
       await vscode.commands.executeCommand('protectedModules.modules.focus');
+      await new Promise((r) => setTimeout(r, 300));
       await modulesView.expandAll();
     },
     getDeniedViews: () => denied.states(),

@@ -197,6 +197,24 @@ suite('client as bob (contractor)', function () {
       );
     });
 
+    test('a Reporting file (bob has list) shows the denied view without elements', async () => {
+      const view = await openAndExpectDeniedView('modules/reporting/screens/SalesDashboard.logic', () =>
+        vscode.commands.executeCommand('vscode.open', modulesUri('modules/reporting/screens/SalesDashboard.logic')),
+      );
+      assert.equal(view.model!.access, 'list');
+      assert.equal(view.model!.elements, undefined);
+      assert.doesNotMatch(view.html, /showInterface/);
+    });
+
+    test('a Pricing file (bob has none) is simply not found: no denied view reveals the module', async () => {
+      const uri = modulesUri('modules/pricing/PriceLists.logic');
+      await assert.rejects(Promise.resolve(vscode.workspace.fs.stat(uri)), (e: unknown) => e instanceof vscode.FileSystemError && e.code === 'FileNotFound');
+      await vscode.commands.executeCommand('vscode.open', uri);
+      await sleep(1000);
+      assert.ok(!api.getDeniedViews().some((v) => v.uri === uri.toString()));
+      assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()));
+    });
+
     test('the module folder lists only the interface', async () => {
       const entries = await vscode.workspace.fs.readDirectory(modulesUri('modules/order-api'));
       assert.deepEqual(entries.map(([n]) => n), ['INTERFACE.logic']);
