@@ -132,8 +132,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
     getModulesTreeItems: () => modulesView.snapshot(),
     revealModules: async () => {
       await vscode.commands.executeCommand('protectedModules.modules.focus');
-      await new Promise((r) => setTimeout(r, 300));
-      await modulesView.expandAll();
+      // twice: a refresh arriving meanwhile (didChangeModules) may collapse what was expanded
+      for (let i = 0; i < 2; i++) {
+        await new Promise((r) => setTimeout(r, 400));
+        await modulesView.expandAll();
+      }
     },
     getDeniedViews: () => denied.states(),
     onDidShowDeniedView: denied.onDidShow,
