@@ -14,8 +14,8 @@
  * - outside modules (the environment's own files: `environment.json`, READMEs, folders) the path's
  *   existence is checked first, so that a missing path and a hidden module look the same; reading
  *   needs a known user, `environment.json` and every write need an admin (docs/DECISIONS.md);
- * - writes need `change` on the module (`full` when a `module.json`'s `protected` or `owner` changes
- *   or a new `module.json` is created) and are atomic (temp file in the same folder + rename).
+ * - writes need `change` on the module (`full` when a `module.json`'s `protected`, `owner` or `name`
+ *   changes or a new `module.json` is created) and are atomic (temp file in the same folder + rename).
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -438,18 +438,18 @@ function readTextOrUndefined(p: string): string | undefined {
 }
 
 /**
- * True when the `protected` or `owner` value of a `module.json` differs between two texts (read
- * tolerantly: comments, trailing commas, even broken JSON). Changing them needs `full` (SPEC 4).
+ * True when the `protected`, `owner` or `name` value of a `module.json` differs between two texts
+ * (read tolerantly: comments, trailing commas, even broken JSON). Changing them needs `full`
+ * (SPEC 4 for `protected` and owner; `name` too, because grants are keyed by module name, so a
+ * rename changes who has access — docs/DECISIONS.md).
  */
 export function manifestAdminFieldsChanged(before: string | undefined, after: string): boolean {
   const read = (text: string | undefined) => {
     const v = text === undefined ? undefined : (parseJsonc(text, [], { allowTrailingComma: true }) as unknown);
     const o = v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
-    return { protected: o.protected === true, owner: JSON.stringify(o.owner ?? null) };
+    return JSON.stringify([o.protected === true, o.owner ?? null, o.name ?? null]);
   };
-  const a = read(before);
-  const b = read(after);
-  return a.protected !== b.protected || a.owner !== b.owner;
+  return read(before) !== read(after);
 }
 
 /**

@@ -159,7 +159,7 @@ describe('as bob (contractor: OrderAPI reference, Reporting list, Pricing none, 
     assert.deepEqual(r, { text, readonly: false });
   });
 
-  test("a change-level user may edit a manifest's ordinary fields but not protected or owner", async () => {
+  test("a change-level user may edit a manifest's ordinary fields but not protected, owner or name", async () => {
     const manifest = path.join(root, 'Portal/module.json');
     const original = fs.readFileSync(manifest, 'utf8');
     const described = original.replace('"kind": "ui",', '"kind": "ui",\n  "description": "The portal.",');
@@ -168,6 +168,7 @@ describe('as bob (contractor: OrderAPI reference, Reporting list, Pricing none, 
     for (const text of [
       described.replace('"owner": "alice"', '"owner": "bob"'),
       described.replace('"kind": "ui",', '"kind": "ui",\n  "protected": true,'),
+      described.replace('"name": "Portal"', '"name": "Reporting2"'),
     ]) {
       const e = await bob.requestError('protectedModules/writeFile', { uri: M('Portal/module.json'), text });
       assert.equal(e.code, PERMISSION_DENIED);
