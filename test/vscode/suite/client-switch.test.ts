@@ -30,6 +30,15 @@ suite('client: switching user and owner commands', function () {
     await closeAllEditors();
   });
 
+  test('Switch User… offers the environment\'s users (quick pick, on screen)', async () => {
+    const pending = vscode.commands.executeCommand('protectedModules.switchUser');
+    await sleep(1200);
+    await screenshot('switch-user-quick-pick');
+    await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
+    assert.equal(await pending, undefined, 'cancelled: nothing changes');
+    assert.equal(vscode.workspace.getConfiguration('protectedModules').get('user'), 'bob');
+  });
+
   test('Switch User to alice (as the status bar does) updates status bar and Modules view', async () => {
     const user = await vscode.commands.executeCommand('protectedModules.switchUser', 'alice');
     assert.equal(user, 'alice');
