@@ -23,7 +23,7 @@ import { resolveModuleAccess, userInfo } from '../shared/access/resolve';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
 import { Program } from '../shared/program/program';
 import type { Session } from './session';
-import { isInside, isStrictlyInside, parseUri, pathFromFileUriOrPath, resolveRealPath } from './uris';
+import { isInside, isStrictlyInside, joinInside, parseUri, pathFromFileUriOrPath, resolveRealPath } from './uris';
 
 /** The name of the policy file at an environment's root (SPEC 2.1). */
 export const ENVIRONMENT_FILE = 'environment.json';
@@ -351,7 +351,7 @@ export class Workspace {
   }
 
   /**
-   * Applies `workspace/didChangeWatchedFiles` events: `environment.json` or any `module.json`
+   * Applies `workspace/didChangeWatchedFiles` events (`file:` or `modules:` URIs): `environment.json` or any `module.json`
    * changed, or a source was created or deleted → the environment is reloaded; a source changed →
    * the Program is rebuilt. Fires one change event when anything was affected.
    */
@@ -362,8 +362,13 @@ export class Workspace {
     const updated: { state: EnvironmentState; path: string }[] = [];
     for (const e of events) {
       const parsed = parseUri(e.uri);
-      if (parsed?.scheme !== 'file') continue;
-      const hit = this.byPath(parsed.path);
+      let hit: { state: EnvironmentState; path: string } | undefined;
+      if (parsed?.scheme === 'file') hit = this.byPath(parsed.path);
+      else if (parsed?.scheme === 'modules') {
+        const state = this.byFolderName(parsed.folderName);
+        const abs = state && joinInside(state.root, parsed.relPath);
+        hit = state && abs ? { state, path: abs } : undefined;
+      }
       if (!hit) continue;
       const base = path.basename(hit.path);
       if (base === ENVIRONMENT_FILE || base === MODULE_FILE) {

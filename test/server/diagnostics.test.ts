@@ -91,7 +91,8 @@ test('a changed file on disk (not open) updates the diagnostics of open dependen
     await bob.diagnosticsFor(uri, () => true);
     const orders = path.join(root, 'OrderAPI/src/orders.logic');
     fs.writeFileSync(orders, fs.readFileSync(orders, 'utf8').replace('public server action CreateOrder', 'server action CreateOrder'));
-    bob.filesChanged([{ uri: fileUri(orders), type: FileChangeType.Changed }]);
+    // Watchers over a `modules://` workspace report `modules:` URIs.
+    bob.filesChanged([{ uri: modulesUri('server-env', 'OrderAPI/src/orders.logic'), type: FileChangeType.Changed }]);
     const ds = await bob.diagnosticsFor(uri, (d) => d.length > 0, 'unknown-element');
     assert.deepEqual(codes(ds), ['unknown-element']);
     // Below open on OrderAPI: the same message as for a missing element, no hint of a private one.
