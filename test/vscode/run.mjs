@@ -165,8 +165,12 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
     const served = new Set();
     const resultsFile = join(controlDir, 'results.json');
     const end = Date.now() + timeoutS * 1000;
+    const startBy = Date.now() + Math.min(180, timeoutS) * 1000;
     while (!existsSync(resultsFile)) {
       if (server.exited()) throw new Error('code-server exited before the suites finished');
+      if (Date.now() > startBy && !existsSync(join(controlDir, 'started.json'))) {
+        throw new Error(`the test host did not start within 180 s of the workbench (extension host down? see ${logDir})`);
+      }
       if (Date.now() > end) throw new Error(`no results after ${timeoutS} s (did the test host activate? see ${logDir})`);
       await serveScreenshots(page, controlDir, group.name, served);
       await new Promise((r) => setTimeout(r, 200));

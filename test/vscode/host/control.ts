@@ -5,6 +5,7 @@
  * code-server and VS Code pass on to the extension host). In it:
  *
  * - `config.json`      ({@link TestConfig}) written by the launcher before VS Code starts;
+ * - `started.json`     written by the host when it activates and starts the suites;
  * - `results.json`     ({@link TestResults}) written by the host when the suites have run;
  * - `screenshots/<n>.request.json` ({@link ScreenshotRequest}) written by a suite, and
  *   `screenshots/<n>.done.json` ({@link ScreenshotAck}) written back by the launcher once the PNG

@@ -23,6 +23,7 @@ export function activate(_context: vscode.ExtensionContext): void {
     return;
   }
   if (!config.autorun) return;
+  writeJsonAtomic(join(dir, 'started.json'), { pid: process.pid, vscodeVersion: vscode.version, at: new Date().toISOString() });
   void runSuites(config, suiteDir).then((results) => writeJsonAtomic(join(dir, 'results.json'), results));
 }
 
