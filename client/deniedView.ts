@@ -40,6 +40,8 @@ interface OpenView {
 export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.Disposable {
   private readonly views = new Set<OpenView>();
   private readonly replacing = new Set<string>();
+  /** Text tabs of `modules:` URIs opened recently (URI → when, where). */
+  private readonly recentlyOpened = new Map<string, { at: number; viewColumn: vscode.ViewColumn }>();
   private readonly disposables: vscode.Disposable[] = [];
   private readonly shownEmitter = new vscode.EventEmitter<DeniedViewState>();
   /** Fires when a denied view has rendered (test hook). */
@@ -60,6 +62,11 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       vscode.window.tabGroups.onDidChangeTabs((e) => {
         for (const tab of [...e.opened, ...e.changed]) {
           if (tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === MODULES_SCHEME) {
+            if (e.opened.includes(tab)) {
+              const now = Date.now();
+              for (const [k, v] of this.recentlyOpened) if (now - v.at > 10000) this.recentlyOpened.delete(k);
+              this.recentlyOpened.set(tab.input.uri.toString(), { at: Date.now(), viewColumn: tab.group.viewColumn });
+            }
             if (this.fs.denial(tab.input.uri)) this.scheduleReplace(tab.input.uri);
           }
         }
@@ -167,6 +174,16 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
   /** Opens the denied view in place of every text tab of `uri`. */
   private async replaceTextTabs(uri: vscode.Uri): Promise<void> {
     const tabs = this.textTabsFor(uri);
+    if (tabs.length === 0) {
+      // The workbench may already have closed the failed editor: if a text tab for this URI was
+      // opened a moment ago, the user did open it — show the denied view where it was.
+      const recent = this.recentlyOpened.get(uri.toString());
+      if (recent && Date.now() - recent.at < 3000) {
+        this.recentlyOpened.delete(uri.toString());
+        await vscode.commands.executeCommand('vscode.openWith', uri, DENIED_VIEW_TYPE, { viewColumn: recent.viewColumn });
+      }
+      return;
+    }
     for (const tab of tabs) {
       await vscode.commands.executeCommand('vscode.openWith', uri, DENIED_VIEW_TYPE, {
         viewColumn: tab.group.viewColumn,
