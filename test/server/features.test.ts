@@ -129,7 +129,8 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     const pricingManifest = JSON.parse(
       fs.readFileSync(path.join(root, 'modules/pricing/module.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1'),
     ) as { description: string };
-    const words = [...orderApi.privateNames, ...pricing.publicNames, ...pricing.privateNames, 'Pricing'];
+    const reporting = declarations(path.join(root, 'modules/reporting'));
+    const words = [...orderApi.privateNames, ...pricing.publicNames, ...pricing.privateNames, 'Pricing', ...reporting.publicNames, ...reporting.privateNames];
     canaries = words.filter((w) => !new RegExp(`\\b${w}\\b`).test(seen)).map((w) => new RegExp(`\\b${w}\\b`));
     canaries.push(new RegExp(pricingManifest.description.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
     assert.ok(canaries.length >= 15, `enough canaries (${canaries.length})`);
@@ -143,7 +144,12 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
 
   after(async () => {
     assertNoLeak(responses, 'some response');
-    assert.ok(!canaries.some((c) => c.test(bob.allOutput())), 'the raw bytes the server wrote carry no canary');
+    // The diagnostics of the probes `OrderAPI.ComputeDiscount(` and `Pricing.` echo what bob typed.
+    const raw = bob.allOutput().replace(/has no public element '\w+'|Cannot find module '\w+'/g, '');
+    for (const c of canaries) {
+      const m = c.exec(raw);
+      assert.ok(!m, `the raw bytes the server wrote carry ${c}: …${m ? raw.slice(Math.max(0, m.index - 300), m.index + 100) : ''}`);
+    }
     await bob.close();
   });
 
@@ -208,6 +214,24 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     position = edit(probe('var l = OrderAPI.OrderLine { ‸ }'));
     list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
     assert.ok(labels(list).includes('productId:') && labels(list).includes('quantity:'), JSON.stringify(labels(list)));
+  });
+
+  test('a module at list (Reporting): its facts only, none of its elements', async () => {
+    const position = edit(probe('Reporting.‸'));
+    const list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
+    assert.deepEqual(labels(list), []);
+    const text = marked(probe('Reporting.Anything(1)‸')).text;
+    edit(probe('Reporting.Anything(1)‸'));
+    const at = positionOf(text, 'Reporting.Anything', 3);
+    const hover = await request<Hover>('textDocument/hover', { textDocument: { uri: newOrderUri }, position: at });
+    const value = (hover.contents as { value: string }).value;
+    assert.match(value, /module Reporting 1\.0\.0/);
+    assert.match(value, /your access: list/);
+    assert.equal(await request('textDocument/definition', { textDocument: { uri: newOrderUri }, position: at }), null);
+    const member = positionOf(text, 'Anything', 2);
+    assert.equal(await request('textDocument/hover', { textDocument: { uri: newOrderUri }, position: member }), null);
+    assert.equal(await request('textDocument/signatureHelp', { textDocument: { uri: newOrderUri }, position: positionOf(text, 'Anything(1', 9) }), null);
+    assert.deepEqual(await request('textDocument/documentSymbol', { textDocument: { uri: 'module-interface://acme/Reporting.logic' } }), []);
   });
 
   test('completion after `Pricing.` and after a private name answers nothing', async () => {
@@ -281,6 +305,10 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     const local = await request<Location>('textDocument/definition', { textDocument: { uri: newOrderUri }, position: positionOf(newOrderText, 'couponCode: couponCode', 14) });
     assert.equal(local.uri, newOrderUri);
     assert.equal(textAt(newOrderText, local.range), 'couponCode');
+    // The interface document is readable through the custom file system, with the same text.
+    const read = await request<{ text: string; readonly: boolean }>('protectedModules/readFile', { uri: loc.uri });
+    assert.equal(read.text, iface.text);
+    assert.equal(read.readonly, true);
     // Hover and definition inside the interface document itself.
     const inside = await request<Hover>('textDocument/hover', { textDocument: { uri: iface.uri }, position: loc.range.start });
     assert.match((inside.contents as { value: string }).value, /CreateOrder/);
@@ -464,6 +492,47 @@ describe('IDE features as alice (owner of everything)', () => {
       assert.ok(files.some((f) => f.includes('order-api')), JSON.stringify(files));
     } finally {
       await alice.close();
+    }
+  });
+});
+
+describe('IDE features as carol (reviewer: reference on protected modules, open on the others)', () => {
+  test('Pricing public elements by their interface; nothing to change, so no rename and no fixes', async () => {
+    const root = copyFixture('examples/acme');
+    const carol = await startServer({ folders: [root], user: 'carol' });
+    try {
+      const pricing = declarations(path.join(root, 'modules/pricing'));
+      const all = await carol.request<SymbolInformation[]>('workspace/symbol', { query: '' });
+      for (const n of pricing.publicNames) {
+        const s = all.find((x) => x.name === n && x.containerName === 'Pricing');
+        assert.ok(s, n);
+        assert.equal(s.location.uri, 'module-interface://acme/Pricing.logic');
+      }
+      for (const n of pricing.privateNames) assert.ok(!all.some((x) => x.name === n), n);
+      assert.ok(!JSON.stringify(all).includes('/pricing/'));
+
+      const newOrderPath = path.join(root, 'modules/order-portal/screens/NewOrder.logic');
+      const text = fs.readFileSync(newOrderPath, 'utf8');
+      const uri = fileUri(newOrderPath);
+      carol.open(uri, text);
+      const end = text.lastIndexOf('}');
+      const probe = marked(text.slice(0, end) + '\n  client action Probe() {\n    Pricing.‸\n  }\n}\n');
+      carol.change(uri, 2, probe.text);
+      const list = await carol.request<CompletionList>('textDocument/completion', { textDocument: { uri }, position: probe.position });
+      assert.deepEqual(labels(list).sort(), pricing.publicNames);
+      carol.change(uri, 3, text);
+      const err = await carol.requestError('textDocument/rename', { textDocument: { uri }, position: positionOf(text, 'var couponCode', 5), newName: 'coupon' });
+      assert.match(err.message, /read-only for you \(your access is open; renaming needs change\)/);
+      const ds = await carol.diagnosticsFor(uri, () => true);
+      const actions = await carol.request<CodeAction[]>('textDocument/codeAction', {
+        textDocument: { uri },
+        range: { start: { line: 0, character: 0 }, end: { line: 200, character: 0 } },
+        context: { diagnostics: ds },
+      });
+      assert.deepEqual(actions, []);
+      for (const p of pricing.privateNames) assert.ok(!new RegExp(`\\b${p}\\b`).test(carol.allOutput()), `${p} never sent to carol`);
+    } finally {
+      await carol.close();
     }
   });
 });
