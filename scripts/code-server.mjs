@@ -164,6 +164,8 @@ export const CHROMIUM_ARGS = [
   '--disable-sync',
   '--no-first-run',
   '--disable-dev-shm-usage',
+  '--disable-breakpad', // no crashpad handler processes left behind
+  '--disable-crash-reporter',
 ];
 
 /** Debian's chromium, or $PM_CHROMIUM. */

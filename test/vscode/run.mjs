@@ -171,7 +171,10 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
       if (Date.now() > startBy && !existsSync(join(controlDir, 'started.json'))) {
         throw new Error(`the test host did not start within 180 s of the workbench (extension host down? see ${logDir})`);
       }
-      if (Date.now() > end) throw new Error(`no results after ${timeoutS} s (did the test host activate? see ${logDir})`);
+      if (Date.now() > end) {
+        const started = existsSync(join(controlDir, 'started.json'));
+        throw new Error(`no results after ${timeoutS} s (${started ? 'the suites did not finish' : 'the test host never started'}; see ${logDir})`);
+      }
       await serveScreenshots(page, controlDir, group.name, served);
       await new Promise((r) => setTimeout(r, 200));
     }
