@@ -93,6 +93,16 @@ function guarded<P>(name: string, handler: (params: P) => void | Promise<void>):
   };
 }
 
+/** Merges a feature's capabilities into the result; object values (e.g. `workspace`) merge one level deep. */
+function mergeCapabilities(into: ServerCapabilities, add: Partial<ServerCapabilities>): void {
+  const target = into as Record<string, unknown>;
+  for (const [key, value] of Object.entries(add)) {
+    const old = target[key];
+    const isObject = (v: unknown) => !!v && typeof v === 'object' && !Array.isArray(v);
+    target[key] = isObject(old) && isObject(value) ? { ...(old as object), ...(value as object) } : value;
+  }
+}
+
 /** Tells the user, once per distinct situation, that access fails closed (SPEC 2.3 rule 1). */
 let lastWarning = '';
 function warnIfRestricted(): void {
@@ -134,34 +144,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
 
   const files = new ModuleFileSystem(workspace);
   const diagnostics = new DiagnosticsPublisher(connection, workspace);
-  const ws = workspace;
-  const ctx: FeatureContext = {
-    connection,
-    workspace,
-    files,
-    diagnostics,
-    clientCapabilities,
-    safe,
-    source(uri) {
-      try {
-        const d = files.decide(uri);
-        if (d.kind !== 'modulePath' || !d.path.endsWith('.logic')) return undefined;
-        return { state: d.state, path: d.path, module: d.module, access: d.access, view: ws.view(d.state) };
-      } catch {
-        return undefined;
-      }
-    },
-    interfaceDocument(uri) {
-      try {
-        const d = files.decide(uri);
-        if (d.kind !== 'interfaceDocument' && d.kind !== 'interfaceFile') return undefined;
-        if (!d.module.manifest) return undefined;
-        return { state: d.state, module: d.module.manifest.name, access: d.access, view: ws.view(d.state) };
-      } catch {
-        return undefined;
-      }
-    },
-  };
+  const ctx: FeatureContext = { connection, workspace, files, diagnostics, clientCapabilities, safe };
   registerProtocol(ctx);
 
   const capabilities: ServerCapabilities = {
@@ -170,7 +153,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   };
   for (const feature of FEATURES) {
     feature.register(ctx);
-    Object.assign(capabilities, feature.capabilities?.(clientCapabilities) ?? {});
+    mergeCapabilities(capabilities, feature.capabilities?.(clientCapabilities) ?? {});
   }
 
   workspace.onDidChange((change) => {
