@@ -214,8 +214,16 @@ function argumentItems(view: UserProgram, path: string, position: Position, node
   // Only where an argument's name may be written: not in the value of a named argument.
   const arg = [...nodes].reverse().find((n) => n.kind === 'Argument');
   if (arg && arg.kind === 'Argument' && arg.name && comparePositions(position, arg.name.range.end) > 0) return [];
+  // A positional argument being typed (`f(cust|)`) may become a name: its input is not "given".
+  const given = new Set(call.givenInputs);
+  const callNode = [...nodes].reverse().find((n) => n.kind === 'Call');
+  if (arg && arg.kind === 'Argument' && !arg.name && arg.value.kind === 'Identifier' && callNode?.kind === 'Call') {
+    const index = callNode.args.indexOf(arg);
+    const positional = callNode.args.slice(0, index).filter((a) => !a.name).length;
+    if (index >= 0 && positional < call.params.length && callNode.args.slice(0, index).every((a) => !a.name)) given.delete(call.params[positional].name);
+  }
   return call.params
-    .filter((p) => !call.givenInputs.includes(p.name))
+    .filter((p) => !given.has(p.name))
     .map((p) => ({
       label: `${p.name}:`,
       kind: CompletionItemKind.Field,
