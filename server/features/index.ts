@@ -13,6 +13,7 @@ import { documentSymbolsFeature } from './documentSymbols';
 import { workspaceSymbolsFeature } from './workspaceSymbols';
 import { codeActionsFeature } from './codeActions';
 import { renameFeature } from './rename';
+import { documentHighlightsFeature } from './documentHighlights';
 
 /** The IDE features (completion, hover, signature help, definition, references, symbols,
  *  code actions, rename), each filtered by access (SPEC 4). */
@@ -26,4 +27,5 @@ export const FEATURES: Feature[] = [
   workspaceSymbolsFeature,
   codeActionsFeature,
   renameFeature,
+  documentHighlightsFeature,
 ];

@@ -324,6 +324,9 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     for (const r of refs) assert.ok(!r.uri.includes('order-api'), `no location in OrderAPI: ${r.uri}`);
     const local = await request<Location[]>('textDocument/references', { textDocument: { uri: newOrderUri }, position: positionOf(newOrderText, 'var couponCode', 5), context: { includeDeclaration: true } });
     assert.ok(local.length >= 3 && local.every((r) => r.uri === newOrderUri));
+    const highlights = await request<{ range: Range; kind: number }[]>('textDocument/documentHighlight', { textDocument: { uri: newOrderUri }, position: positionOf(newOrderText, 'var couponCode', 5) });
+    assert.equal(highlights.length, local.length);
+    assert.ok(highlights.every((h) => textAt(newOrderText, h.range) === 'couponCode'));
   });
 
   test('document symbols of a source and of an interface document', async () => {
@@ -419,6 +422,7 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
             assert.ok(c === null || c.items.length === 0);
             const refs = await request<Location[] | null>('textDocument/references', { ...td, context: { includeDeclaration: true } });
             assert.ok(refs === null || refs.length === 0);
+            assert.equal(await request('textDocument/documentHighlight', td), null);
             const pr = await request('textDocument/prepareRename', td);
             assert.equal(pr, null);
           }
