@@ -5,7 +5,9 @@
  *
  * Scheduling: changes only mark the work dirty; the re-check runs after a short debounce, one
  * document per macrotask (`setImmediate`), so requests that arrive meanwhile (completion, hover) are
- * answered between two documents. A newer change abandons the running pass and starts over.
+ * answered between two documents; the most recently edited documents go first. A newer change
+ * abandons the running pass and starts over. (The Program caches each file's check per generation,
+ * so a completion right after a pass reuses its work.)
  *
  * What is published, by access (SPEC 2.3, no leak):
  * - files of modules the user may open (`.logic`, `module.json`): the Program's diagnostics for
@@ -26,7 +28,7 @@ import { ModuleFileSystem, type Decision } from '../filesystem';
 import { describeForLog } from '../errors';
 
 /** Milliseconds between the last change and the start of a re-check. */
-export const DIAGNOSTICS_DEBOUNCE_MS = 30;
+export const DIAGNOSTICS_DEBOUNCE_MS = 10;
 
 /** LSP severity of each product severity (SPEC 3.4). */
 export const SEVERITY: Record<Severity, DiagnosticSeverity> = {
@@ -50,6 +52,8 @@ export class DiagnosticsPublisher {
   /** The last list published per URI (JSON), to skip identical re-publications. */
   private readonly published = new Map<string, string>();
   private readonly files: ModuleFileSystem;
+  /** Recently edited document URIs, most recent first (checked first). */
+  private recent: string[] = [];
 
   constructor(
     private readonly connection: Connection,
@@ -57,6 +61,12 @@ export class DiagnosticsPublisher {
   ) {
     this.files = new ModuleFileSystem(workspace);
     workspace.onDidChange(() => this.schedule());
+    // The document being edited is re-checked first in the next pass.
+    workspace.documents.onDidChangeContent((e) => {
+      this.recent = this.recent.filter((u) => u !== e.document.uri);
+      this.recent.unshift(e.document.uri);
+      if (this.recent.length > 8) this.recent.pop();
+    });
     workspace.documents.onDidClose((e) => {
       // Clear what the client shows for a closed document.
       const last = this.published.get(e.document.uri);
@@ -85,7 +95,13 @@ export class DiagnosticsPublisher {
   private async run(pass: number): Promise<void> {
     this.running = true;
     try {
-      for (const doc of this.workspace.documents.all()) {
+      const all = this.workspace.documents.all();
+      const rank = (uri: string) => {
+        const i = this.recent.indexOf(uri);
+        return i < 0 ? this.recent.length : i;
+      };
+      const ordered = all.map((doc, i) => ({ doc, i })).sort((a, b) => rank(a.doc.uri) - rank(b.doc.uri) || a.i - b.i);
+      for (const { doc } of ordered) {
         await new Promise((r) => setImmediate(r));
         if (pass !== this.pass) return;
         const still = this.workspace.documents.get(doc.uri);
