@@ -35,13 +35,12 @@ export function isValidName(name: string): boolean {
 function renameLocations(doc: Extract<ReadableDocument, { kind: 'source' }>, symbol: SymbolInfo): { path: string; range: Range }[] {
   const view = doc.view;
   if (symbol.kind === 'builtin') throw requestFailed(`'${symbol.name}' is a built-in function: it cannot be renamed.`);
-  if (symbol.kind === 'module') throw requestFailed(`'${symbol.name}' is a module: modules are renamed in their module.json, not here.`);
+  if (symbol.kind === 'module') throw requestFailed(`'${symbol.name}' is a module: it cannot be renamed here (a module's name is set in its module.json).`);
   const readOnly = (module: string, level: string) =>
     requestFailed(`You cannot rename '${symbol.name}': module ${module} is read-only for you (your access is ${level}; renaming needs change).`);
-  if (symbol.location?.kind !== 'source') {
-    const m = symbol.module ?? '';
-    throw readOnly(m, view.access(m).level);
-  }
+  if (symbol.key.startsWith('builtin:')) throw requestFailed(`'${symbol.name}' belongs to a built-in function: it cannot be renamed.`);
+  if (symbol.location?.kind === 'interface') throw readOnly(symbol.location.module, view.access(symbol.location.module).level);
+  if (symbol.location?.kind !== 'source') throw requestFailed(`'${symbol.name}' cannot be renamed.`);
   const locations: { path: string; range: Range }[] = [];
   for (const loc of view.references(symbol, true)) {
     if (loc.kind !== 'source') {

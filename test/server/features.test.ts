@@ -366,7 +366,7 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     assert.match(renamed, /var coupon: Text/);
     assert.match(renamed, /couponCode: coupon\b/, 'the named argument (an OrderAPI input) is kept');
 
-    for (const [needle, delta] of [['OrderAPI.CreateOrder', 12], ['Common.FormatMoney', 10], ['couponCode: couponCode', 2]] as const) {
+    for (const [needle, delta] of [['OrderAPI.CreateOrder', 12], ['Common.FormatMoney', 10], ['couponCode: couponCode', 2], ['Length(phone)', 2], ['OrderAPI.CreateOrder', 3]] as const) {
       const position = positionOf(newOrderText, needle, delta);
       const err = await bob.requestError('textDocument/prepareRename', { textDocument: { uri: newOrderUri }, position });
       assert.match(err.message, /cannot rename|read-only|cannot be renamed/i, needle);
