@@ -164,9 +164,12 @@ class Parser {
   /** Whether `T { … }` is a record literal here (false in if/while conditions and for lists). */
   private allowRecord = true;
   private depth = 0;
+  /** Work counter (see {@link ParseStats}); a private one when the caller passes none. */
+  private readonly stats: ParseStats;
 
-  constructor(text: string) {
+  constructor(text: string, stats: ParseStats = { steps: 0 }) {
     this.text = text;
+    this.stats = stats;
     this.scanner = new Scanner(text);
     this.tok = this.scanner.scan();
   }
@@ -174,6 +177,7 @@ class Parser {
   // ---------------------------------------------------------------- tokens and positions
 
   private next(): void {
+    this.stats.steps++;
     this.prev = this.tok;
     this.endPos = this.tok.endPos;
     if (this.ahead) {
@@ -208,7 +212,9 @@ class Parser {
     if (!prev) return { line: 0, character: 0 };
     const text = this.text;
     let i = prev.end;
+    this.stats.steps++;
     while (i < text.length) {
+      this.stats.steps++;
       const c = text.charCodeAt(i);
       if (c === 32 || c === 9) i++;
       else break;
@@ -244,6 +250,7 @@ class Parser {
   // ---------------------------------------------------------------- diagnostics
 
   private error(message: string, range: Range = this.expectedRange()): void {
+    this.stats.steps++;
     if (this.tok === this.lastErrorTok) return;
     if (range.start.line === this.lastErrorLine && range.start.character === this.lastErrorChar) return;
     // A lexical error right before already explains what follows.
@@ -321,6 +328,7 @@ class Parser {
   }
 
   private missingIdentifier(): Identifier {
+    this.stats.steps++;
     const gap = this.markGap();
     return { kind: 'Identifier', name: '', range: { start: gap, end: gap } };
   }
@@ -402,6 +410,7 @@ class Parser {
   }
 
   private parseDeclaration(): Declaration | undefined {
+    this.stats.steps++;
     const first = this.tok;
     const start = this.startOf(first);
     const doc = this.docOf(first);
@@ -712,6 +721,7 @@ class Parser {
 
   /** `{ { Statement } }`; the current token is `{`. */
   private parseBlock(): Block {
+    this.stats.steps++;
     const open = this.tok;
     const start = this.startOf(open);
     if (this.depth >= MAX_NESTING) {
@@ -754,6 +764,7 @@ class Parser {
   }
 
   private parseStatement(): Statement | undefined {
+    this.stats.steps++;
     const t = this.tok;
     const mark = this.diagnostics.length;
     switch (t.kind) {
@@ -893,6 +904,7 @@ class Parser {
 
   /** `BasicType | List<Type> | Name | Module.Name`, starting on the current line. */
   private parseType(message: string): TypeNode | undefined {
+    this.stats.steps++;
     const t = this.tok;
     if (t.kind !== 'Identifier' || t.newlineBefore) {
       if (message) this.error(message);
@@ -943,6 +955,7 @@ class Parser {
   // ---------------------------------------------------------------- expressions
 
   private missing(message: string): MissingExpr {
+    this.stats.steps++;
     this.error(message);
     const gap = this.markGap();
     return { kind: 'Missing', range: { start: gap, end: gap } };
@@ -964,6 +977,7 @@ class Parser {
 
   /** Precedence climbing over SPEC 3.2's Or/And/Cmp/Add/Mul; comparisons do not chain. */
   private parseBinary(minPrec: number): Expression {
+    this.stats.steps++;
     let left = this.parseOperand();
     let count = 0;
     let sawComparison = false;
@@ -1223,6 +1237,7 @@ class Parser {
   }
 
   private parsePrimary(): Expression {
+    this.stats.steps++;
     const t = this.tok;
     switch (t.kind) {
       case 'Identifier':
@@ -1341,6 +1356,7 @@ function isAssignable(e: Expression): boolean {
  * Never throws, on any input. Linear in the text's length.
  *
  * @param text the whole source text (any of `\n`, `\r\n`, `\r` line ends).
+ * @param stats optional work counter, increased by this parse (see {@link ParseStats}; tests only).
  * @returns the tree: every declaration that could be recognised (also after mistakes), every
  *   comment (`comments`, raw source text), and the lexical and syntax errors (`diagnostics`, code
  *   `syntax-error`, sorted by position, at most `MAX_DIAGNOSTICS` of them). All ranges are LSP ranges (0-based line, UTF-16
@@ -1350,6 +1366,17 @@ function isAssignable(e: Expression): boolean {
  *   it is allowed. Position objects are shared between nodes (a zero-width range's `start` and
  *   `end` may be one object): treat the tree as immutable.
  */
-export function parse(text: string): SourceFile {
-  return new Parser(text).parseSourceFile();
+export function parse(text: string, stats?: ParseStats): SourceFile {
+  return new Parser(text, stats).parseSourceFile();
+}
+
+/**
+ * A deterministic work counter of one parse (issue 5, hardening: "linear in the input" is asserted
+ * on work, not time). `steps` is increased once per token consumed, per character the gap-point
+ * computation looks at, per diagnostic attempted, per invented node and per entry into the
+ * declaration, block, statement, type and expression rules, so it bounds the parser's own work;
+ * the tests assert `steps <= c * (text.length + 1)`.
+ */
+export interface ParseStats {
+  steps: number;
 }

@@ -44,6 +44,16 @@ import type {
   TypeNode,
 } from '../language/ast';
 import { parse } from '../language/parser';
+import { isKeyword, tokenize } from '../language/scanner';
+
+/**
+ * Whether a declared name can be written into the document: not missing (`''`) and not a keyword
+ * (the parser keeps `public server action if()` as an action named `if`, with a syntax error; the
+ * document would not parse back). Such elements and members are left out, as unnamed ones are.
+ */
+function renderable(name: string): boolean {
+  return name !== '' && !isKeyword(name);
+}
 
 /** The module facts of the header. */
 export interface InterfaceModule {
@@ -99,7 +109,7 @@ export function renderInterface(module: InterfaceModule, decls: Declaration[], o
   const seen = new Set<string>();
   const publicDecls: (StructureDecl | ServerActionDecl)[] = [];
   for (const d of decls) {
-    if (!d.name.name || seen.has(d.name.name)) continue;
+    if (!renderable(d.name.name) || seen.has(d.name.name)) continue;
     seen.add(d.name.name);
     if (d.isPublic && (d.kind === 'Structure' || d.kind === 'ServerAction')) publicDecls.push(d);
   }
@@ -136,7 +146,7 @@ export function renderInterface(module: InterfaceModule, decls: Declaration[], o
       out.push(`public structure ${d.name.name} {`);
       const fieldSigs: string[] = [];
       for (const f of d.fields) {
-        if (!f.name.name) continue;
+        if (!renderable(f.name.name)) continue;
         pushDoc(out, '  ', f.doc?.text, {});
         const type = renderType(f.type);
         const def = f.default ? literalText(f.default) : undefined;
@@ -149,12 +159,12 @@ export function renderInterface(module: InterfaceModule, decls: Declaration[], o
         documentation: docMarkdown(d.doc?.text, {}),
       });
     } else {
-      const names = new Set([...d.params, ...d.returns].map((p) => p.name.name).filter(Boolean));
+      const names = new Set([...d.params, ...d.returns].map((p) => p.name.name).filter(renderable));
       const tags: Record<string, string> = {};
       for (const [k, v] of Object.entries(d.doc?.params ?? {})) if (names.has(k)) tags[k] = v;
       for (const p of [...d.params, ...d.returns]) {
         const own = p.doc?.text.trim();
-        if (own && p.name.name && tags[p.name.name] === undefined) tags[p.name.name] = own;
+        if (own && renderable(p.name.name) && tags[p.name.name] === undefined) tags[p.name.name] = own;
       }
       pushDoc(out, '', d.doc?.text, tags);
       const renderParam = (p: ParamDecl, input: boolean) => {
@@ -162,8 +172,8 @@ export function renderInterface(module: InterfaceModule, decls: Declaration[], o
         if (input && p.default) def = ` = ${literalText(p.default) ?? 'default'}`;
         return `${p.name.name}: ${renderType(p.type)}${def}`;
       };
-      const ins = d.params.filter((p) => p.name.name).map((p) => renderParam(p, true));
-      const outs = d.returns.filter((p) => p.name.name).map((p) => renderParam(p, false));
+      const ins = d.params.filter((p) => renderable(p.name.name)).map((p) => renderParam(p, true));
+      const outs = d.returns.filter((p) => renderable(p.name.name)).map((p) => renderParam(p, false));
       const sig = `server action ${d.name.name}(${ins.join(', ')})${outs.length ? ` returns (${outs.join(', ')})` : ''}`;
       out.push(`public ${sig};`);
       signatures.set(d.name.name, { signature: sig, documentation: docMarkdown(d.doc?.text, tags) });
@@ -219,10 +229,22 @@ export function docCommentMarkdown(doc: DocComment | undefined): string | undefi
   return doc ? docMarkdown(doc.text, doc.params) : undefined;
 }
 
+/**
+ * Whether a literal's source text is one token without a lexical error: a malformed literal the
+ * parser kept (`1Text`, an unterminated `"abc` or `#2026-11`, `#2026-02-30#`) would make the
+ * document fail to parse, so it is treated like a non-literal default.
+ */
+function wellFormed(raw: string): boolean {
+  const { tokens, diagnostics } = tokenize(raw);
+  return diagnostics.length === 0 && tokens.length === 2 && tokens[0].start === 0 && tokens[0].end === raw.length;
+}
+
 /** The source text of a literal default (`1`, `-2.5`, `"EUR"`, `true`, `#2026-01-01#`, `[]`), or `undefined`. */
 function literalText(e: Expression): string | undefined {
-  if (e.kind === 'Literal') return e.raw;
-  if (e.kind === 'Unary' && e.operator === '-' && e.operand.kind === 'Literal' && typeof e.operand.value === 'number') return `-${e.operand.raw}`;
+  if (e.kind === 'Literal') return wellFormed(e.raw) ? e.raw : undefined;
+  if (e.kind === 'Unary' && e.operator === '-' && e.operand.kind === 'Literal' && typeof e.operand.value === 'number') {
+    return wellFormed(e.operand.raw) ? `-${e.operand.raw}` : undefined;
+  }
   if (e.kind === 'List' && e.elements.length === 0) return '[]';
   return undefined;
 }
