@@ -380,7 +380,7 @@ export const validModule: fc.Arbitrary<string> = fc
   .chain((structs) => {
     const named = structs.map((s, i) => ({ ...s, name: `${s.isPublic ? 'Pub' : 'Priv'}Struct${i}` }));
     const member = fc.record({ name: fc.constantFrom('a', 'b', 'c', 'qty', 'customerId', 'x'), type: memberType(named), def: fc.option(DEFAULTS, { freq: 3 }), doc: fc.option(DOC_TEXTS, { freq: 4 }) });
-    const uniq = (ms: { name: string }[]) => ms.filter((m, i) => ms.findIndex((x) => x.name === m.name) === i);
+    const uniq = <T extends { name: string }>(ms: T[]): T[] => ms.filter((m, i) => ms.findIndex((x) => x.name === m.name) === i);
     const structure = fc.array(member, { maxLength: 5 }).map(uniq);
     const action = fc.record({
       isPublic: fc.boolean(),
