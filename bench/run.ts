@@ -6,7 +6,7 @@
  *   npm run bench -- --size small|medium|large [--seed N] [--servers ours,tsgo,tsserver]
  *                    [--quick] [--requests N] [--edits N] [--signature-edits N]
  *                    [--regenerate] [--out DIR] [--results-dir DIR] [--merge false] [--update-doc] [--doc-only]
- *                    [--priority N]
+ *                    [--priority N] [--cpu-prof]
  *
  * Servers run one after another (each alone on the machine). For each: cold start, completion
  * after `Module.`, hover, go to definition, edit-to-diagnostics in the 5,000-line consumer,
@@ -615,8 +615,16 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
   } else say(`reusing ${outDir} (generated in ${manifest.generatedMs} ms)`);
 
   const wanted = String(args.servers ?? 'ours,tsgo,tsserver').split(',');
+  // `--cpu-prof`: our server (a Node process) writes a V8 CPU profile when it exits;
+  // summarise it with `npx tsx bench/profile-summary.ts <file>`.
+  const profileDir = join(resultsDir, 'profiles');
+  const specs = serverSpecs().map((s) => {
+    if (args['cpu-prof'] !== true || s.id !== 'ours') return s;
+    mkdirSync(profileDir, { recursive: true });
+    return { ...s, args: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=ours-${size}-${Date.now()}.cpuprofile`, ...s.args] };
+  });
   const results: ServerResult[] = [];
-  for (const spec of serverSpecs().filter((s) => wanted.includes(s.id))) {
+  for (const spec of specs.filter((s) => wanted.includes(s.id))) {
     if (spec.id === 'ours' && !existsSync(join(repo, 'dist', 'server.js'))) {
       results.push({ id: spec.id, label: spec.label, command: [spec.command, ...spec.args].join(' '), available: false, reason: 'dist/server.js does not exist (run npm run build)', notes: [] });
       say(`  ours: n/a (dist/server.js does not exist)`);
