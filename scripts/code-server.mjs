@@ -18,6 +18,7 @@ export const BASE_SETTINGS = {
   'telemetry.telemetryLevel': 'off',
   'update.mode': 'none',
   'chat.disableAIFeatures': true,
+  'git.openRepositoryInParentFolders': 'never', // npm start opens examples/acme inside this repository
 };
 
 /** A TCP port free on 127.0.0.1 right now. */
