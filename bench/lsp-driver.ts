@@ -401,13 +401,14 @@ export class LspSession {
 
   /**
    * Waits for diagnostics of `uri` that satisfy `accept`. Push: the first publication after
-   * `afterMark` (a `pushMark`) that satisfies it. Pull: `textDocument/diagnostic` requests one
+   * `afterMark` (a `pushMark`) that satisfies it and, when it names a document version, is not
+   * older than `minVersion`. Pull: `textDocument/diagnostic` requests one
    * after another (`pollGapMs` apart) until the answer satisfies it. Rejects after `timeoutMs`.
    */
   async waitForDiagnostics(
     uri: string,
     accept: (d: Diag[]) => boolean,
-    opts: { afterMark?: number; timeoutMs?: number; pollGapMs?: number } = {},
+    opts: { afterMark?: number; minVersion?: number; timeoutMs?: number; pollGapMs?: number } = {},
   ): Promise<Diag[]> {
     const timeoutMs = opts.timeoutMs ?? 30_000;
     const deadline = Date.now() + timeoutMs;
@@ -426,7 +427,9 @@ export class LspSession {
       const exit = this.onExit();
       const check = () => {
         const p = this.pushed.get(uri);
-        if (p && p.seq > after && accept(p.diagnostics)) {
+        // A publication that names an older document version is stale.
+        const fresh = opts.minVersion === undefined || p?.version === undefined || p.version === null || p.version >= opts.minVersion;
+        if (p && p.seq > after && fresh && accept(p.diagnostics)) {
           done();
           resolve(p.diagnostics);
         }

@@ -55,6 +55,8 @@ export interface ServerResult {
   completion?: Stat;
   hover?: Stat;
   definition?: Stat;
+  /** Completion right after typing `Module.` on a new line (incomplete code). */
+  typing?: Stat;
   edit?: Stat;
   signatureEdit?: Stat;
   memory?: { peakMB: number; sumOfPeaksMB: number; cpuSeconds: number; processes: { pid: number; name: string; peakMB: number; cpuSeconds: number }[] } | { na: string };
@@ -313,6 +315,43 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
     res.definition = await runRequests('definition', 'textDocument/definition', mid,
       (r) => (Array.isArray(r) ? r.length > 0 : !!r), 'definitionProvider');
 
+    // --- completion while typing: `Module.` on a new line (incomplete code), then the line is
+    // removed again; timed from the change to the completion answer.
+    if (!session.capabilities.completionProvider) res.typing = { na: 'server has no completionProvider' };
+    else {
+      const samples: number[] = [];
+      let ok = 0;
+      let failure: string | undefined;
+      const cpu0 = session.memory.cpuMsNow();
+      let lastVersion = 0;
+      mark = session.pushMark;
+      for (const p of picks(Math.max(1, Math.round(o.requests / 4)))) {
+        const s = site(p);
+        const line = s.line + 1;
+        const typed = `    ${s.module}.`;
+        const t0 = process.hrtime.bigint();
+        session.change(uri, { start: { line, character: 0 }, end: { line, character: 0 } }, typed + '\n');
+        try {
+          const r = await session.request('textDocument/completion', pos(line, typed.length), o.timeoutMs);
+          samples.push(msSince(t0));
+          if (hasLabel(r, s.action)) ok++;
+        } catch (e) {
+          failure = (e as Error).message;
+        }
+        lastVersion = session.change(uri, { start: { line, character: 0 }, end: { line: line + 1, character: 0 } }, '');
+        if (failure) break;
+      }
+      res.typing = ok ? stats(samples, ok, { note: failure ? `stopped: ${failure}` : undefined, cpuMs: session.memory.cpuMsNow() - cpu0 })
+        : { na: failure ? `failed: ${failure}` : `no useful answer in ${samples.length} requests` };
+      say(`  ${spec.id}: completion while typing ${samples.length} requests, ${ok} useful, p50 ${percentile(samples, 50).toFixed(2)} ms, p99 ${percentile(samples, 99).toFixed(2)} ms`);
+      // Let the diagnostics settle on the restored text before the edit benchmark.
+      try {
+        await session.waitForDiagnostics(uri, (ds) => errorCount(ds) <= baseline, { afterMark: mark, minVersion: lastVersion, timeoutMs: o.timeoutMs, pollGapMs: 20 });
+      } catch {
+        // push servers may have published for the last version already; nothing to wait for
+      }
+    }
+
     // --- edits in the consumer: a Text argument becomes a number (error), then back (no error)
     {
       const samples: number[] = [];
@@ -327,10 +366,10 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
         for (const [from, to, expectError] of [[a.end, NUMBER, true], [a.start + NUMBER.length, a.text, false]] as const) {
           mark = session.pushMark;
           const t0 = process.hrtime.bigint();
-          session.change(uri, { start: { line: s.line, character: a.start }, end: { line: s.line, character: from } }, to);
+          const version = session.change(uri, { start: { line: s.line, character: a.start }, end: { line: s.line, character: from } }, to);
           try {
             await session.waitForDiagnostics(uri, (ds) => (expectError ? errorsAt(ds, s.line) : !errorsAt(ds, s.line) && errorCount(ds) <= baseline),
-              { afterMark: mark, timeoutMs: o.timeoutMs, pollGapMs: 2 });
+              { afterMark: mark, minVersion: version, timeoutMs: o.timeoutMs, pollGapMs: 2 });
             samples.push(msSince(t0));
             ok++;
           } catch (e) {
@@ -455,7 +494,7 @@ export function markdown(r: BenchResult): string {
     return `${(ours / peer).toFixed(2)}`;
   };
   type Row = { label: string; get: (s: ServerResult) => number | undefined; na: (s: ServerResult) => string | undefined; unit: 'ms' | 'MB' };
-  const statRow = (label: string, key: 'completion' | 'hover' | 'definition' | 'edit' | 'signatureEdit', k: 'p50' | 'p95' | 'p99'): Row => ({
+  const statRow = (label: string, key: 'completion' | 'typing' | 'hover' | 'definition' | 'edit' | 'signatureEdit', k: 'p50' | 'p95' | 'p99'): Row => ({
     label, unit: 'ms', get: (s) => num(s[key], k), na: (s) => { const v = s[key]; return v && 'na' in v ? v.na : undefined; },
   });
   const cpuRow = (label: string, key: 'completion' | 'hover' | 'definition' | 'edit' | 'signatureEdit'): Row => ({
@@ -468,6 +507,8 @@ export function markdown(r: BenchResult): string {
     statRow('completion after `Module.` p50', 'completion', 'p50'),
     statRow('completion p95', 'completion', 'p95'),
     statRow('completion p99', 'completion', 'p99'),
+    statRow('completion while typing `Module.` on a new line p50', 'typing', 'p50'),
+    statRow('completion while typing p99', 'typing', 'p99'),
     statRow('hover p50', 'hover', 'p50'),
     statRow('hover p99', 'hover', 'p99'),
     statRow('go to definition p50', 'definition', 'p50'),
@@ -516,9 +557,10 @@ export function markdown(r: BenchResult): string {
     if (s.measuredAt) bits.push(`measured ${s.measuredAt.slice(0, 16).replace('T', ' ')} UTC (kept from an earlier run)`);
     if (s.durationMs !== undefined) bits.push(`run ${(s.durationMs / 1000).toFixed(0)} s`);
     if (s.firstDiagnosticsMs !== undefined) bits.push(`first diagnostics at ${fmtMs(s.firstDiagnosticsMs)}`);
-    for (const k of ['completion', 'hover', 'definition'] as const) {
+    for (const k of ['completion', 'typing', 'hover', 'definition'] as const) {
       const v = s[k];
-      if (v && !('na' in v)) bits.push(`${k}: ${v.ok}/${v.n} useful, first request ${fmtMs(v.first)}`);
+      if (v && !('na' in v)) bits.push(`${k}: ${v.ok}/${v.n} useful${v.first !== undefined ? `, first request ${fmtMs(v.first)}` : ''}`);
+      else if (v) bits.push(`${k}: ${v.na}`);
     }
     for (const k of ['edit', 'signatureEdit'] as const) {
       const v = s[k];

@@ -123,7 +123,7 @@ test('a quick run on the small size writes a well-formed result for every server
         continue;
       }
       assert.ok(typeof s.coldStartMs === 'number' || typeof s.coldStartMs?.na === 'string', `${s.id} cold start`);
-      for (const k of ['completion', 'hover', 'definition', 'edit', 'signatureEdit'] as const) assertStat(s[k], `${s.id}.${k}`);
+      for (const k of ['completion', 'typing', 'hover', 'definition', 'edit', 'signatureEdit'] as const) assertStat(s[k], `${s.id}.${k}`);
       assert.ok(s.memory && ('na' in s.memory || s.memory.peakMB > 0), `${s.id} memory`);
     }
     // The TypeScript peers are installed, so they must have answered.
