@@ -64,16 +64,15 @@ export function joinInside(root: string, relPath: string): string | undefined {
   return isInside(root, abs) ? abs : undefined;
 }
 
-/** True when `p` is `root` or a path below it (both absolute and normalised). */
+/** True when `p` is `root` or a path below it (both absolute and normalised; string test, no I/O). */
 export function isInside(root: string, p: string): boolean {
-  const rel = path.relative(root, p);
-  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+  return p === root || isStrictlyInside(root, p);
 }
 
-/** True when `p` is strictly below `folder`. */
+/** True when `p` is strictly below `folder` (both absolute and normalised). */
 export function isStrictlyInside(folder: string, p: string): boolean {
-  const rel = path.relative(folder, p);
-  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
+  if (p.length <= folder.length || !p.startsWith(folder)) return false;
+  return folder.endsWith(path.sep) || p.charCodeAt(folder.length) === path.sep.charCodeAt(0);
 }
 
 /**

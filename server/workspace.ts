@@ -49,6 +49,8 @@ export class EnvironmentState {
   readonly program: Program;
   /** Bumped whenever `env` is replaced or a file of it changes. */
   generation = 0;
+  /** Every module by its (real, absolute) folder. */
+  private byFolder = new Map<string, ModuleInfo>();
 
   /**
    * @param root the real absolute path of the environment folder
@@ -60,7 +62,26 @@ export class EnvironmentState {
     private readonly workspace: Workspace,
   ) {
     this.env = loadEnvironment(root);
+    this.indexModules();
     this.program = this.newProgram();
+  }
+
+  private indexModules(): void {
+    this.byFolder = new Map(this.env.modules.map((m) => [m.folder, m]));
+  }
+
+  /** Every module whose folder contains `abs` (or is `abs`), outermost first; O(depth of `abs`). */
+  enclosingModules(abs: string): ModuleInfo[] {
+    const out: ModuleInfo[] = [];
+    if (!isInside(this.root, abs)) return out;
+    for (let p = abs; p !== this.root; ) {
+      const m = this.byFolder.get(p);
+      if (m) out.push(m);
+      const parent = path.dirname(p);
+      if (parent === p) break;
+      p = parent;
+    }
+    return out.reverse();
   }
 
   /** The base name of the environment folder: the authority of `modules:` and `module-interface:` URIs. */
@@ -78,6 +99,7 @@ export class EnvironmentState {
     } catch {
       return;
     }
+    this.indexModules();
     this.program.updateEnvironment(this.env);
     this.generation++;
   }
@@ -116,6 +138,8 @@ export class Workspace {
   readonly documents = new TextDocuments(TextDocument);
   private readonly states: EnvironmentState[] = [];
   private readonly listeners: ((change: WorkspaceChange) => void)[] = [];
+  /** The access decided per module (a reload makes new `ModuleInfo`s; user and policy are checked). */
+  private readonly accessCache = new WeakMap<ModuleInfo, { user: string | null; policy: unknown; access: Access }>();
   /** Where each open document lives (`null`: not in an environment); filled lazily. */
   private readonly documentPaths = new Map<string, { state: EnvironmentState; path: string } | null>();
 
@@ -239,18 +263,13 @@ export class Workspace {
 
   /** The innermost module whose folder contains `abs` (or is `abs`), if any. */
   moduleOf(state: EnvironmentState, abs: string): ModuleInfo | undefined {
-    let best: ModuleInfo | undefined;
-    for (const m of state.env.modules) {
-      if (isInside(m.folder, abs) && (!best || m.folder.length > best.folder.length)) best = m;
-    }
-    return best;
+    const all = state.enclosingModules(abs);
+    return all[all.length - 1];
   }
 
   /** Every module whose folder contains `abs` (or is `abs`), outermost first. */
   enclosingModules(state: EnvironmentState, abs: string): ModuleInfo[] {
-    return state.env.modules
-      .filter((m) => isInside(m.folder, abs))
-      .sort((a, b) => a.folder.length - b.folder.length);
+    return state.enclosingModules(abs);
   }
 
   /** Every module strictly below folder `abs`. */
@@ -263,8 +282,13 @@ export class Workspace {
    * treated as protected and owned by its declared owner (`accessSubject` in shared/access/resolve.ts).
    */
   moduleAccess(state: EnvironmentState, module: ModuleInfo): Access {
-    const r = resolveModuleAccess(state.env.policy, module, this.session.user);
-    return { level: r.level, reason: r.reason };
+    const user = this.session.user;
+    const cached = this.accessCache.get(module);
+    if (cached && cached.user === user && cached.policy === state.env.policy) return cached.access;
+    const r = resolveModuleAccess(state.env.policy, module, user);
+    const access = { level: r.level, reason: r.reason };
+    this.accessCache.set(module, { user, policy: state.env.policy, access });
+    return access;
   }
 
   /**
