@@ -106,7 +106,7 @@ test('a quick run on the small size writes a well-formed result for every server
   const tmp = mkdtempSync(join(tmpdir(), 'pm-bench-run-'));
   try {
     const result: BenchResult = await runBench(
-      ['--size', 'small', '--quick', '--out', join(tmp, 'env'), '--results-dir', join(tmp, 'results'), '--requests', '5', '--edits', '2'],
+      ['--size', 'small', '--quick', '--out', join(tmp, 'env'), '--results-dir', join(tmp, 'results'), '--requests', '5', '--edits', '2', '--signature-edits', '1'],
       () => {},
     );
     const jsonPath = join(tmp, 'results', 'results-small-quick.json');
