@@ -68,6 +68,7 @@ function safe<P, R>(
   handler: (params: P, token: CancellationToken) => R | Promise<R>,
 ): (params: P, token: CancellationToken) => Promise<R> {
   return async (params: P, token: CancellationToken) => {
+    await session?.ready;
     if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'Request cancelled.');
     try {
       const result = await handler(params, token);
@@ -143,7 +144,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   }
 
   const files = new ModuleFileSystem(workspace);
-  const diagnostics = new DiagnosticsPublisher(connection, workspace);
+  const diagnostics = new DiagnosticsPublisher(connection, workspace, session.ready);
   const ctx: FeatureContext = { connection, workspace, files, diagnostics, clientCapabilities, safe };
   registerProtocol(ctx);
 

@@ -17,6 +17,9 @@ export const USER_SETTING_SECTION = 'protectedModules';
 /** The environment variable naming the user when neither option nor setting does. */
 export const USER_ENV_VARIABLE = 'PROTECTED_MODULES_USER';
 
+/** How long requests wait at most for the first pull of the setting (ms). */
+export const READY_TIMEOUT_MS = 3000;
+
 /** Normalises a configured user id: a trimmed non-empty string, else `null`. */
 function asUser(value: unknown): string | null {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
@@ -46,8 +49,16 @@ export class Session {
   private setting: string | null | undefined;
   private current: string | null;
   private readonly listeners: ((user: string | null) => void)[] = [];
-  /** True when the client answers `workspace/configuration`. */
-  canPullConfiguration = false;
+  private canPull = false;
+  private resolveReady!: () => void;
+  /**
+   * Resolves once the user is settled: at once when `initializationOptions.user` is given or the
+   * client cannot answer `workspace/configuration`; otherwise after the first pull of the setting
+   * ({@link start}), or after {@link READY_TIMEOUT_MS}. Requests and diagnostics wait for it, so
+   * nothing is ever answered for a provisional user (e.g. the environment variable's, who may have
+   * more access than the configured one).
+   */
+  readonly ready: Promise<void>;
 
   /**
    * @param initializationOptionsUser `initializationOptions.user` of `initialize` (any type; only a
@@ -58,6 +69,19 @@ export class Session {
     this.initUser = asUser(initializationOptionsUser);
     this.envUser = asUser(environment[USER_ENV_VARIABLE]);
     this.current = this.initUser ?? this.envUser;
+    this.ready = new Promise((r) => (this.resolveReady = r));
+    if (this.initUser) this.resolveReady();
+  }
+
+  /** True when the client answers `workspace/configuration` (from its capabilities). Without it,
+   *  the user is settled at once. */
+  get canPullConfiguration(): boolean {
+    return this.canPull;
+  }
+  set canPullConfiguration(value: boolean) {
+    this.canPull = value;
+    if (!value) this.resolveReady();
+    else setTimeout(() => this.resolveReady(), READY_TIMEOUT_MS).unref();
   }
 
   /** The current user id, or `null` when none is configured (treated as an unknown user, SPEC 2.3 rule 1). */
@@ -79,7 +103,9 @@ export class Session {
   async start(connection: Connection): Promise<boolean> {
     const pulled = await this.pull(connection);
     this.setting = pulled ?? null;
-    return this.set(this.initUser ?? this.setting ?? this.envUser);
+    const changed = this.set(this.initUser ?? this.setting ?? this.envUser);
+    this.resolveReady();
+    return changed;
   }
 
   /**
@@ -106,7 +132,7 @@ export class Session {
 
   /** Pulls `protectedModules.user` with `workspace/configuration`; `undefined` when unsupported or failed. */
   private async pull(connection: Connection): Promise<string | null | undefined> {
-    if (!this.canPullConfiguration) return undefined;
+    if (!this.canPull) return undefined;
     try {
       const [value] = await connection.workspace.getConfiguration([{ section: `${USER_SETTING_SECTION}.user` }]);
       if (value && typeof value === 'object') return asUser((value as Record<string, unknown>).user);

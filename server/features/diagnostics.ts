@@ -55,9 +55,13 @@ export class DiagnosticsPublisher {
   /** Recently edited document URIs, most recent first (checked first). */
   private recent: string[] = [];
 
+  /**
+   * @param ready resolves when the user is settled (`Session.ready`); no pass runs before
+   */
   constructor(
     private readonly connection: Connection,
     private readonly workspace: Workspace,
+    private readonly ready: Promise<void> = Promise.resolve(),
   ) {
     this.files = new ModuleFileSystem(workspace);
     workspace.onDidChange(() => this.schedule());
@@ -95,6 +99,7 @@ export class DiagnosticsPublisher {
   private async run(pass: number): Promise<void> {
     this.running = true;
     try {
+      await this.ready;
       const all = this.workspace.documents.all();
       const rank = (uri: string) => {
         const i = this.recent.indexOf(uri);

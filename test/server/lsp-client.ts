@@ -68,6 +68,8 @@ export interface StartOptions {
   env?: Record<string, string>;
   /** Announce `workspace.configuration` (pull) support. Default true. */
   pullConfiguration?: boolean;
+  /** Delay before answering each `workspace/configuration` request (ms). */
+  configurationDelayMs?: number;
   /** Initial `trace` value ('off' | 'messages' | 'verbose'). */
   trace?: 'off' | 'messages' | 'verbose';
 }
@@ -86,6 +88,8 @@ export class TestClient {
   /** The value answered to `workspace/configuration`. */
   settingUser: string | null;
   initializeResult!: InitializeResult;
+  /** The answer to the `whoami` sent right after `initialized`. */
+  firstWhoami: unknown;
   private readonly waiters: (() => void)[] = [];
 
   constructor(
@@ -241,9 +245,10 @@ export async function startServer(options: StartOptions): Promise<TestClient> {
     client.poke();
   });
   let configured = false;
-  connection.onRequest(ConfigurationRequest.type, (params) => {
+  connection.onRequest(ConfigurationRequest.type, async (params) => {
     configured = true;
     client.poke();
+    if (options.configurationDelayMs) await delay(options.configurationDelayMs);
     return params.items.map((item) =>
       item.section === 'protectedModules.user'
         ? client.settingUser
@@ -281,7 +286,7 @@ export async function startServer(options: StartOptions): Promise<TestClient> {
   });
   void connection.sendNotification(InitializedNotification.type, {});
   if (pull) await client.waitFor(() => configured, 'the first workspace/configuration pull');
-  // whoami round-trips after `initialized` has been handled.
-  await client.request('protectedModules/whoami', {});
+  // whoami round-trips after `initialized` has been handled (requests wait until the user is settled).
+  client.firstWhoami = await client.request('protectedModules/whoami', {});
   return client;
 }

@@ -92,6 +92,17 @@ test('without an initialization option the setting decides, then PROTECTED_MODUL
   }
 });
 
+test('requests wait for the first pull of the setting: never answered for a provisional user', async () => {
+  const root = copyFixture('test/fixtures/server-env');
+  const c = await startServer({ folders: [root], settingUser: 'bob', configurationDelayMs: 300, env: { PROTECTED_MODULES_USER: 'alice' } });
+  try {
+    assert.equal((c.firstWhoami as Who).user, 'bob');
+    assert.ok(!c.allOutput().includes('Pricing'));
+  } finally {
+    await c.close();
+  }
+});
+
 test('the server works on examples/acme for bob: Pricing nowhere, OrderAPI by its interface only', async () => {
   const root = copyFixture('examples/acme');
   const bob = await startServer({ folders: [root], user: 'bob' });
