@@ -11,51 +11,58 @@ import { startServer, copyFixture, fileUri, modulesUri } from './lsp-client';
 const codes = (ds: Diagnostic[]) => ds.map((d) => d.code);
 const msg = (d: Diagnostic) => (typeof d.message === 'string' ? d.message : d.message.value);
 
-test('lowering bob\'s access on disk turns his references into no-reference-access, then unknown-module, and back', async () => {
-  const root = copyFixture('test/fixtures/server-env');
-  const bob = await startServer({ folders: [root], user: 'bob' });
-  try {
-    assert.ok(
-      bob.registrations.some(
-        (r) =>
-          r.method === 'workspace/didChangeWatchedFiles' &&
-          JSON.stringify(r.registerOptions).includes('**/environment.json') &&
-          JSON.stringify(r.registerOptions).includes('**/module.json') &&
-          JSON.stringify(r.registerOptions).includes('**/*.logic'),
-      ),
-      'file watchers registered dynamically',
-    );
-    const home = path.join(root, 'Portal/screens/home.logic');
-    const uri = fileUri(home);
-    bob.open(uri, fs.readFileSync(home, 'utf8'));
-    assert.deepEqual(await bob.diagnosticsFor(uri, () => true), []);
+for (const [fixture, consumer] of [
+  ['test/fixtures/server-env', 'Portal/screens/home.logic'],
+  ['examples/acme', 'modules/order-portal/screens/NewOrder.logic'],
+] as const) {
+  test(`lowering bob's access on disk turns his references into no-reference-access, then unknown-module, and back (${fixture})`, async () => {
+    const root = copyFixture(fixture);
+    const bob = await startServer({ folders: [root], user: 'bob' });
+    try {
+      assert.ok(
+        bob.registrations.some(
+          (r) =>
+            r.method === 'workspace/didChangeWatchedFiles' &&
+            JSON.stringify(r.registerOptions).includes('**/environment.json') &&
+            JSON.stringify(r.registerOptions).includes('**/module.json') &&
+            JSON.stringify(r.registerOptions).includes('**/*.logic'),
+        ),
+        'file watchers registered dynamically',
+      );
+      const home = path.join(root, consumer);
+      const uri = fileUri(home);
+      bob.open(uri, fs.readFileSync(home, 'utf8'));
+      assert.deepEqual(await bob.diagnosticsFor(uri, () => true), []);
 
-    const policyPath = path.join(root, 'environment.json');
-    const original = fs.readFileSync(policyPath, 'utf8');
-    const changed = () => bob.filesChanged([{ uri: fileUri(policyPath), type: FileChangeType.Changed }]);
+      const policyPath = path.join(root, 'environment.json');
+      const original = fs.readFileSync(policyPath, 'utf8');
+      const grant = /\{ "module": "OrderAPI",\s*"to": "group:contractors",\s*"access": "reference" \},/;
+      assert.match(original, grant);
+      const changed = () => bob.filesChanged([{ uri: fileUri(policyPath), type: FileChangeType.Changed }]);
 
-    fs.writeFileSync(policyPath, original.replace('"to": "group:contractors", "access": "reference"', '"to": "group:contractors", "access": "list"'));
-    const accessBefore = bob.count('protectedModules/didChangeAccess');
-    changed();
-    let ds = await bob.diagnosticsFor(uri, (d) => d.length > 0, 'no-reference-access');
-    assert.ok(ds.length > 0 && ds.every((d) => d.code === 'no-reference-access'), JSON.stringify(ds));
-    assert.ok(ds.every((d) => d.source === 'protected-modules' && d.severity === 1));
-    await bob.waitFor(() => bob.count('protectedModules/didChangeAccess') > accessBefore, 'didChangeAccess');
+      fs.writeFileSync(policyPath, original.replace(grant, '{ "module": "OrderAPI", "to": "group:contractors", "access": "list" },'));
+      const accessBefore = bob.count('protectedModules/didChangeAccess');
+      changed();
+      let ds = await bob.diagnosticsFor(uri, (d) => d.length > 0, 'no-reference-access');
+      assert.ok(ds.every((d) => d.code === 'no-reference-access'), JSON.stringify(ds));
+      assert.ok(ds.every((d) => d.source === 'protected-modules' && d.severity === 1));
+      await bob.waitFor(() => bob.count('protectedModules/didChangeAccess') > accessBefore, 'didChangeAccess');
 
-    fs.writeFileSync(policyPath, original.replace(/\{ "module": "OrderAPI", "to": "group:contractors", "access": "reference" \},/, ''));
-    changed();
-    ds = await bob.diagnosticsFor(uri, (d) => d.some((x) => x.code === 'unknown-module'), 'unknown-module');
-    assert.ok(ds.every((d) => d.code === 'unknown-module'), JSON.stringify(ds));
-    assert.ok(ds.every((d) => !/protected|reference/.test(msg(d))), 'the message does not say the module exists');
+      fs.writeFileSync(policyPath, original.replace(grant, ''));
+      changed();
+      ds = await bob.diagnosticsFor(uri, (d) => d.some((x) => x.code === 'unknown-module'), 'unknown-module');
+      assert.ok(ds.every((d) => d.code === 'unknown-module'), JSON.stringify(ds));
+      assert.ok(ds.every((d) => !/protected|reference/.test(msg(d))), 'the message does not say the module exists');
 
-    fs.writeFileSync(policyPath, original);
-    changed();
-    ds = await bob.diagnosticsFor(uri, (d) => d.length === 0, 'cleared');
-    assert.deepEqual(ds, []);
-  } finally {
-    await bob.close();
-  }
-});
+      fs.writeFileSync(policyPath, original);
+      changed();
+      ds = await bob.diagnosticsFor(uri, (d) => d.length === 0, 'cleared');
+      assert.deepEqual(ds, []);
+    } finally {
+      await bob.close();
+    }
+  });
+}
 
 test("editing OrderAPI so that a public action loses an input updates open Portal files within one change", async () => {
   const root = copyFixture('test/fixtures/server-env');
