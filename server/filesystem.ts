@@ -46,7 +46,8 @@ export type Decision =
   | { kind: 'interfaceFile'; state: EnvironmentState; path: string; module: ModuleInfo; access: Access }
   /** A `module-interface://` document of a module at ≥ `reference`. */
   | { kind: 'interfaceDocument'; state: EnvironmentState; module: ModuleInfo; access: Access }
-  /** An existing path outside every module; `access` from {@link Workspace.environmentAccess}. */
+  /** A path outside every module (existing, unless the user is an admin); `access` from
+   *  {@link Workspace.environmentAccess}. */
   | { kind: 'environmentPath'; state: EnvironmentState; path: string; access: AccessLevel };
 
 /** A path inside a module below what reading it needs (becomes PermissionDenied). */
@@ -169,8 +170,10 @@ export class ModuleFileSystem {
       const below = ws.modulesBelow(state, folder);
       if (below.length > 0 && below.every((m) => ws.moduleAccess(state, m).level === 'none')) throw fileNotFound();
     }
-    if (!fs.existsSync(p)) throw fileNotFound();
-    return { kind: 'environmentPath', state, path: p, access: ws.environmentAccess(state) };
+    const access = ws.environmentAccess(state);
+    // Existence first for everyone who could not create the path (admins see everything anyway).
+    if (!atLeast(access, 'full') && !fs.existsSync(p)) throw fileNotFound();
+    return { kind: 'environmentPath', state, path: p, access };
   }
 
   /** `protectedModules/stat` (SPEC 4). Times are milliseconds since the epoch. */
@@ -325,8 +328,8 @@ export class ModuleFileSystem {
         break;
       }
       case 'environmentPath': {
-        existed = true;
-        if (fs.statSync(d.path).isDirectory()) throw notSupported('Is a directory.');
+        existed = fs.existsSync(d.path);
+        if (existed && fs.statSync(d.path).isDirectory()) throw notSupported('Is a directory.');
         if (!atLeast(d.access, 'full')) throw permissionDenied(environmentDeniedData(d.access, 'full'));
         break;
       }

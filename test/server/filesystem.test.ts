@@ -302,5 +302,13 @@ describe('as alice (owner and admin)', () => {
     await alice.waitFor(() => alice.count('protectedModules/didChangeAccess') > accessBefore, 'didChangeAccess');
     const orders = await alice.request<{ readonly: boolean }>('protectedModules/readFile', { uri: fileUri(path.join(root, 'OrderAPI/src/orders.logic')) });
     assert.equal(orders.readonly, false);
+    // An admin creates a new module outside every existing one.
+    const manifest = '{ "name": "Billing", "version": "0.1.0", "kind": "service", "owner": "alice" }\n';
+    await alice.request('protectedModules/writeFile', { uri: M('services/Billing/module.json'), text: manifest });
+    assert.equal(fs.readFileSync(path.join(root, 'services/Billing/module.json'), 'utf8'), manifest);
+    const after = await alice.request<{ modules: { name: string }[] }>('protectedModules/listModules', {});
+    assert.ok(after.modules.some((m) => m.name === 'Billing'));
+    const missing = await alice.requestError('protectedModules/readFile', { uri: M('services/nothing.txt') });
+    assert.equal(missing.code, -32003);
   });
 });
