@@ -37,8 +37,9 @@
  * a call's arguments or a list.
  *
  * Robustness: linear time; never loops without consuming a token; nesting deeper than
- * `MAX_NESTING` (parentheses, brackets, unary operators, blocks) and chains longer than
- * `MAX_CHAIN` (binary operators at one level, postfix operations, `else if`) are reported once and
+ * `MAX_NESTING` (parentheses, brackets, unary operators, blocks), more than `MAX_OPERATIONS` postfix
+ * operations on one path of an expression, and chains longer than `MAX_CHAIN` (binary operators
+ * at one level, `else if`) are reported once and
  * skipped, so tree depth stays bounded and neither the parser nor recursive tree walkers overflow
  * the stack.
  */
@@ -77,8 +78,15 @@ import { MAX_DIAGNOSTICS, Scanner, type Token, type TokenKind } from './scanner'
 
 /** Deepest nesting of parentheses, brackets, unary operators and blocks the parser accepts. */
 export const MAX_NESTING = 256;
-/** Longest chain of binary operators (at one precedence level), postfix operations or `else if`s. */
+/** Longest chain of binary operators at one level, or of `else if`s. */
 export const MAX_CHAIN = 2000;
+/**
+ * Most postfix operations (`.x`, `(…)`, `[…]`, record braces) on the path from an expression's root
+ * to any of its nodes: a chain of them makes the tree that deep, and chains inside the arguments of
+ * a chain add up. Bounding the sum keeps recursive tree walkers (the checker) far from the stack
+ * limit; one more is one syntax error (issue 5, hardening). Binary chains are walked iteratively.
+ */
+export const MAX_OPERATIONS = 500;
 
 const BASIC_TYPE_SET: ReadonlySet<string> = new Set(BASIC_TYPES);
 
@@ -164,6 +172,8 @@ class Parser {
   /** Whether `T { … }` is a record literal here (false in if/while conditions and for lists). */
   private allowRecord = true;
   private depth = 0;
+  /** Postfix operations of the enclosing chains (see {@link MAX_OPERATIONS}). */
+  private operations = 0;
   /** Work counter (see {@link ParseStats}); a private one when the caller passes none. */
   private readonly stats: ParseStats;
 
@@ -1034,6 +1044,15 @@ class Parser {
 
   /** `Primary { .Name | ( Args ) | [ Expr ] }`, plus record literals after `T`/`M.T`. */
   private parsePostfix(): Expression {
+    const outer = this.operations;
+    try {
+      return this.parsePostfixChain();
+    } finally {
+      this.operations = outer;
+    }
+  }
+
+  private parsePostfixChain(): Expression {
     let expr = this.parsePrimary();
     let count = 0;
     for (;;) {
@@ -1041,8 +1060,8 @@ class Parser {
       if (this.atLineStart()) break;
       if (t.kind !== '.' && t.kind !== '(' && t.kind !== '[' && t.kind !== '{') break;
       if (t.kind === '{' && !(this.allowRecord && isRecordType(expr))) break;
-      if (++count > MAX_CHAIN) {
-        this.error(`Expression too long (more than ${MAX_CHAIN} operations in a row)`, this.tokRange(t));
+      if (++count > MAX_CHAIN || ++this.operations > MAX_OPERATIONS) {
+        this.error(`Expression too long (more than ${MAX_OPERATIONS} operations in a row)`, this.tokRange(t));
         this.skipNested();
         break;
       }

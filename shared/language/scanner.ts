@@ -176,6 +176,21 @@ function isIdentChar(c: number): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || (c >= 48 && c <= 57) || c === 95;
 }
 
+/** Control characters (NUL…), invisible format characters, line/paragraph separators and lone surrogate halves. */
+const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * A run of unknown characters that holds invisible ones, shown as code points (`U+0000 '@'`),
+ * so that a NUL byte or a lone surrogate is named in the message rather than copied into it.
+ */
+function codePoints(bad: string): string {
+  const out: string[] = [];
+  for (const ch of bad) {
+    out.push(INVISIBLE.test(ch) ? `U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}` : `'${ch}'`);
+  }
+  return out.join(' ');
+}
+
 /** What a character that starts no token is; runs of them are reported once. */
 function isUnknownStart(text: string, i: number): boolean {
   const c = text.charCodeAt(i);
@@ -335,12 +350,17 @@ export class Scanner {
         // Unknown characters: one diagnostic for the whole run, then scan on.
         let end = start + 1;
         while (end < n && isUnknownStart(text, end)) end++;
-        const bad = text.slice(start, Math.min(end, start + 20));
+        // At most 20 UTF-16 units, not cutting a surrogate pair in two; one emoji is one character.
+        let cut = Math.min(end, start + 20);
+        if (cut < end && cut > start + 1 && (text.charCodeAt(cut - 1) & 0xfc00) === 0xd800) cut--;
+        const bad = text.slice(start, cut);
+        const single = end - start === 1 || (end - start === 2 && (text.charCodeAt(start) & 0xfc00) === 0xd800 && (text.charCodeAt(start + 1) & 0xfc00) === 0xdc00);
         let message: string;
         if (bad.startsWith('&&')) message = "Unexpected '&&': use 'and'";
         else if (bad.startsWith('||')) message = "Unexpected '||': use 'or'";
         else if (bad === '!') message = "Unexpected '!': use 'not'";
-        else message = end - start === 1 ? `Unexpected character '${bad}'` : `Unexpected characters '${bad}${end - start > 20 ? '…' : ''}'`;
+        else if (INVISIBLE.test(bad)) message = `Unexpected character${single ? '' : 's'} ${codePoints(bad)}${end > cut ? ' …' : ''}`;
+        else message = single ? `Unexpected character '${bad}'` : `Unexpected characters '${bad}${end > cut ? '…' : ''}'`;
         this.error(message, start, end);
         this.pos = end;
         this.pendingNewline = newlineBefore;

@@ -28,6 +28,7 @@
 import * as semver from 'semver';
 import type {
   Argument,
+  BinaryExpr,
   Block,
   CallExpr,
   ClientActionDecl,
@@ -305,7 +306,16 @@ export function checkFile(ctx: CheckContext, file: SourceFile): CheckResult {
   return new FileChecker(ctx, file).run();
 }
 
+/**
+ * Deepest expression nesting the checker descends into. The parser keeps trees well below it
+ * (`MAX_NESTING` + `MAX_OPERATIONS`); this only guarantees that no tree can overflow the stack:
+ * deeper subexpressions are typed as errors without a diagnostic (issue 5, hardening).
+ */
+const MAX_CHECK_DEPTH = 1000;
+
 class FileChecker {
+  /** Current depth of `checkExpr` calls (see {@link MAX_CHECK_DEPTH}). */
+  private exprDepth = 0;
   private readonly result: CheckResult = {
     diagnostics: [],
     resolutions: new Map(),
@@ -717,9 +727,18 @@ class FileChecker {
   }
 
   private checkExpr(e: Expression, scope: Scope | undefined, expected: Type | undefined): Type {
-    const t = this.exprType(e, scope ?? new Scope(undefined), expected);
-    this.result.types.set(e, t);
-    return t;
+    if (this.exprDepth >= MAX_CHECK_DEPTH) {
+      this.result.types.set(e, ERROR_TYPE);
+      return ERROR_TYPE;
+    }
+    this.exprDepth++;
+    try {
+      const t = this.exprType(e, scope ?? new Scope(undefined), expected);
+      this.result.types.set(e, t);
+      return t;
+    } finally {
+      this.exprDepth--;
+    }
   }
 
   private exprType(e: Expression, scope: Scope, expected: Type | undefined): Type {
@@ -773,31 +792,8 @@ class FileChecker {
         }
         return t;
       }
-      case 'Binary': {
-        const op = e.operator;
-        if (op === 'and' || op === 'or') {
-          const l = this.checkValue(e.left, BOOLEAN, scope);
-          const r = this.checkValue(e.right, BOOLEAN, scope);
-          if (!isBoolean(l)) this.report('type-mismatch', e.left.range, `Operator '${op}' needs Boolean operands, but this is '${this.t(l)}'.`);
-          if (!isBoolean(r)) this.report('type-mismatch', e.right.range, `Operator '${op}' needs Boolean operands, but this is '${this.t(r)}'.`);
-          return BOOLEAN;
-        }
-        const l = this.checkValue(e.left, undefined, scope);
-        const r = this.checkValue(e.right, undefined, scope);
-        if (op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=') {
-          if (!isComparable(l, r, op)) {
-            this.report('type-mismatch', e.range, `Operator '${op}' cannot compare '${this.t(l)}' with '${this.t(r)}'.`);
-          }
-          return BOOLEAN;
-        }
-        const res = arithmeticResult(op, l, r);
-        if (!res) {
-          const what = op === '+' ? 'two numbers or two Texts' : 'numbers';
-          this.report('type-mismatch', e.range, `Operator '${op}' needs ${what}, but got '${this.t(l)}' and '${this.t(r)}'.`);
-          return ERROR_TYPE;
-        }
-        return res;
-      }
+      case 'Binary':
+        return this.binaryChain(e, scope);
       case 'List': {
         let el: Type | undefined = expected?.kind === 'list' ? expected.element : undefined;
         const fixed = el !== undefined && el.kind !== 'error';
@@ -814,6 +810,52 @@ class FileChecker {
       case 'Record':
         return this.checkRecord(e, scope);
     }
+  }
+
+  /**
+   * A binary expression, walked iteratively down its left spine: a chain of 2,000 operators (the
+   * parser's limit) makes a tree that deep, too deep to recurse into (issue 5, hardening). Checks
+   * and reports in the same order as the recursive walk: innermost left operand first.
+   */
+  private binaryChain(e: BinaryExpr, scope: Scope): Type {
+    const spine: BinaryExpr[] = [];
+    let x: Expression = e;
+    while (x.kind === 'Binary') {
+      spine.push(x);
+      x = x.left;
+    }
+    const innermost = spine[spine.length - 1];
+    let l = this.checkValue(x, innermost.operator === 'and' || innermost.operator === 'or' ? BOOLEAN : undefined, scope);
+    for (let i = spine.length - 1; i >= 0; i--) {
+      l = this.binaryStep(spine[i], l, scope);
+      if (i > 0) this.result.types.set(spine[i], l);
+    }
+    return l;
+  }
+
+  /** One operator of a chain whose left operand's type `l` is known (see {@link binaryChain}). */
+  private binaryStep(e: BinaryExpr, l: Type, scope: Scope): Type {
+    const op = e.operator;
+    if (op === 'and' || op === 'or') {
+      const r = this.checkValue(e.right, BOOLEAN, scope);
+      if (!isBoolean(l)) this.report('type-mismatch', e.left.range, `Operator '${op}' needs Boolean operands, but this is '${this.t(l)}'.`);
+      if (!isBoolean(r)) this.report('type-mismatch', e.right.range, `Operator '${op}' needs Boolean operands, but this is '${this.t(r)}'.`);
+      return BOOLEAN;
+    }
+    const r = this.checkValue(e.right, undefined, scope);
+    if (op === '==' || op === '!=' || op === '<' || op === '<=' || op === '>' || op === '>=') {
+      if (!isComparable(l, r, op)) {
+        this.report('type-mismatch', e.range, `Operator '${op}' cannot compare '${this.t(l)}' with '${this.t(r)}'.`);
+      }
+      return BOOLEAN;
+    }
+    const res = arithmeticResult(op, l, r);
+    if (!res) {
+      const what = op === '+' ? 'two numbers or two Texts' : 'numbers';
+      this.report('type-mismatch', e.range, `Operator '${op}' needs ${what}, but got '${this.t(l)}' and '${this.t(r)}'.`);
+      return ERROR_TYPE;
+    }
+    return res;
   }
 
   private identifierValue(id: Identifier, scope: Scope): Type {

@@ -261,6 +261,41 @@ describe('fuzz: the checker and the IDE queries never throw', () => {
 
   const offsets = fc.array(fc.nat(), { minLength: 1, maxLength: 8 });
 
+  test('regression: long chains and deep nesting never overflow the checker\'s stack', () => {
+    // Found by the big-files test: a 2,000-operator chain (the parser's limit) or a long `.x`/`(…)`/
+    // `[…]` chain made the checker recurse 2,000 levels deep: RangeError, an internal error for
+    // every completion in the file and no diagnostics at all.
+    const body = (s: string) => `server action A(a: Text) returns (r: Text) {\n  r = ${s}\n}\n`;
+    const blocks = (s: string) => `server action A(a: Text) returns (r: Text) {\n${'if true {\n'.repeat(254)}  r = ${s}\n${'}\n'.repeat(254)}}\n`;
+    const nested = (levels: number, n: number) => {
+      let s = 'a';
+      for (let i = 0; i < levels; i++) s = `(${s})` + ' + a'.repeat(n);
+      return s;
+    };
+    const cases: [string, string][] = [
+      ['+ chain', body(Array(2000).fill('a').join(' + '))],
+      ['and chain', body(Array(2000).fill('true').join(' and '))],
+      ['. chain', body('a' + '.b'.repeat(2000))],
+      ['call chain', body('Trim' + '(a)'.repeat(2000))],
+      ['index chain', body('a' + '[0]'.repeat(2000))],
+      ['chains in parentheses in chains', body(nested(250, 100))],
+      ['blocks + postfix chain', blocks('Trim' + '(a)'.repeat(499))],
+      ['blocks + chains in parentheses', blocks(nested(200, 50))],
+      ['blocks + unary + postfix', blocks('not '.repeat(200) + '(' + '-'.repeat(50) + 'a' + '.b'.repeat(499) + ')')],
+    ];
+    for (const [name, text] of cases) exercise('portal/main.logic', text, [5, 60, 200, 4000]);
+    // The iterative walk still checks every operand of a long chain, in order.
+    t.edit('portal/main.logic', body(Array(1999).fill('a').join(' + ') + ' + 1'));
+    const ds = t.program.forUser('alice').diagnostics(t.path('portal/main.logic'));
+    assert.deepEqual(ds.map((d) => d.code), ['type-mismatch'], JSON.stringify(ds));
+    assert.match(ds[0].message, /Operator '\+' needs two numbers or two Texts, but got 'Text' and 'Integer'/);
+    // Postfix chains beyond MAX_OPERATIONS are one syntax error.
+    t.edit('portal/main.logic', body('a' + '.b'.repeat(600)));
+    const syntax = t.program.forUser('alice').diagnostics(t.path('portal/main.logic')).filter((d) => d.code === 'syntax-error');
+    assert.equal(syntax.length, 1);
+    assert.match(syntax[0].message, /Expression too long \(more than 500 operations/);
+  });
+
   test('(a) token soup as a UI module source', () => {
     fc.assert(
       fc.property(tokenSoup, offsets, (text, os) => exercise('portal/main.logic', text, os)),
