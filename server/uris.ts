@@ -78,16 +78,43 @@ export function isStrictlyInside(folder: string, p: string): boolean {
 /**
  * Resolves every symbolic link of an absolute path, also for a path that does not exist (yet):
  * the deepest existing ancestor is resolved with `realpath` and the rest appended.
- * @returns the real absolute path (never throws).
+ * @returns the real absolute path (never throws); for a link loop, the path as given (normalised).
  */
 export function resolveRealPath(abs: string): string {
+  return resolveRealPathStrict(abs) ?? path.resolve(abs);
+}
+
+/** How many dangling links {@link resolveRealPathStrict} follows before giving up (as `ELOOP`). */
+const MAX_LINK_HOPS = 40;
+
+/**
+ * {@link resolveRealPath}, also following *dangling* symbolic links: a link whose target does not
+ * exist (yet) resolves to where its target would be, so that `portal/x.logic → ../api/New.logic`
+ * is decided (and written) as `api/New.logic`, never as the link's own place (SPEC 4: paths are
+ * resolved, symbolic links included, before the decision).
+ * @returns the real absolute path, or `undefined` for a link loop or too many links (never throws)
+ */
+export function resolveRealPathStrict(abs: string, hops = 0): string | undefined {
   let existing = path.resolve(abs);
   const rest: string[] = [];
   for (;;) {
     try {
       const real = fs.realpathSync.native(existing);
       return rest.length ? path.join(real, ...rest.reverse()) : real;
-    } catch {
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException)?.code === 'ELOOP') return undefined;
+      let target: string | undefined;
+      try {
+        if (fs.lstatSync(existing).isSymbolicLink()) target = fs.readlinkSync(existing);
+      } catch {
+        /* does not exist: resolve the parent */
+      }
+      if (target !== undefined) {
+        // A dangling link: continue from where it points (relative to the link's folder).
+        if (hops >= MAX_LINK_HOPS) return undefined;
+        const next = path.resolve(path.dirname(existing), target, ...rest.reverse());
+        return resolveRealPathStrict(next, hops + 1);
+      }
       const parent = path.dirname(existing);
       if (parent === existing) return path.resolve(abs);
       rest.push(path.basename(existing));

@@ -23,7 +23,7 @@ import { resolveModuleAccess, userInfo } from '../shared/access/resolve';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
 import { Program } from '../shared/program/program';
 import type { Session } from './session';
-import { isInside, isStrictlyInside, joinInside, parseUri, pathFromFileUriOrPath, resolveRealPath } from './uris';
+import { isInside, isStrictlyInside, joinInside, parseUri, pathFromFileUriOrPath, resolveRealPath, resolveRealPathStrict } from './uris';
 
 /** The name of the policy file at an environment's root (SPEC 2.1). */
 export const ENVIRONMENT_FILE = 'environment.json';
@@ -214,9 +214,17 @@ export class Workspace {
     this.documentPaths.clear();
   }
 
-  /** The environment whose folder name is `folderName` (the authority of our URI schemes). */
+  /**
+   * The environment whose folder name is `folderName` (the authority of our URI schemes). An exact
+   * match wins; otherwise the name matches case-insensitively, because URI authorities are
+   * case-insensitive and VS Code's `URI.toString()` (like vscode-uri's) lower-cases them
+   * (`modules://Acme/…` reaches the server as `modules://acme/…`). docs/DECISIONS.md.
+   */
   byFolderName(folderName: string): EnvironmentState | undefined {
-    return this.states.find((s) => s.folderName === folderName);
+    const exact = this.states.find((s) => s.folderName === folderName);
+    if (exact) return exact;
+    const lower = folderName.toLowerCase();
+    return this.states.find((s) => s.folderName.toLowerCase() === lower);
   }
 
   /**
@@ -256,8 +264,8 @@ export class Workspace {
       raw = hit.path;
     }
     if (!isInside(state.root, raw)) return undefined;
-    const real = resolveRealPath(raw);
-    if (!isInside(state.root, real)) return undefined;
+    const real = resolveRealPathStrict(raw);
+    if (real === undefined || !isInside(state.root, real)) return undefined;
     return { kind: 'path', state, path: real, module: this.moduleOf(state, real) };
   }
 
