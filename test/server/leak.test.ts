@@ -49,7 +49,7 @@ function twinApplies(user: LeakUser, label: string): boolean {
   const belowOpenOnVault = ['reference', 'list', 'none', 'unknown'].includes(level);
   const noneOnVault = level === 'none' || level === 'unknown';
   const noneOnHidden = belowOpenOnVault; // the owner of Vault has `list` on the hidden module
-  if (label.includes("Vault's interface") || label.endsWith('of Vault')) return noneOnVault;
+  if (label.includes("Vault's interface") || label.endsWith('of Vault') || label.includes('naming Vault')) return noneOnVault;
   if (label.includes('in Vault')) return belowOpenOnVault;
   if (label.includes('hidden module')) return noneOnHidden;
   if (label.includes('naming hidden things')) return belowOpenOnVault;

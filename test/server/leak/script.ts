@@ -788,6 +788,41 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
   answers[0].outcomes.forEach((o, i) => {
     results.twins.push({ label: `${probeQueries(0)[i][0]} #${i} in a consumer naming hidden things`, real: o, missing: answers[1].outcomes[i], ...subst });
   });
+
+  // A consumer calling Vault's public actions, and the same calling a module that does not exist:
+  // alike for a user at `none` on Vault.
+  const moduleProbeText = (mod: string) => `screen Probe {
+  client action Go() {
+    var a = ${mod}.Deposit(account: "a", amount: 1)
+    ${mod}.Balance(
+    var b = ${mod}.
+  }
+}
+`;
+  const moduleQueries = (): [string, unknown][] => [
+    ['textDocument/hover', { textDocument: { uri: probeUri }, position: { line: 2, character: 13 } }],
+    ['textDocument/hover', { textDocument: { uri: probeUri }, position: { line: 2, character: 19 } }],
+    ['textDocument/definition', { textDocument: { uri: probeUri }, position: { line: 2, character: 19 } }],
+    ['textDocument/signatureHelp', { textDocument: { uri: probeUri }, position: { line: 3, character: 18 } }],
+    ['textDocument/completion', { textDocument: { uri: probeUri }, position: { line: 4, character: 18 } }],
+    ['textDocument/references', { textDocument: { uri: probeUri }, position: { line: 2, character: 19 }, context: { includeDeclaration: true } }],
+    ['textDocument/codeAction', { textDocument: { uri: probeUri }, range: { start: { line: 0, character: 0 }, end: { line: 7, character: 0 } }, context: { diagnostics: (s.diagnostics.get(probeUri) ?? []) as unknown[], triggerKind: 1 } }],
+  ];
+  const moduleAnswers: { diags: unknown[]; outcomes: Outcome[] }[] = [];
+  for (const mod of ['Vault', 'Vaul0']) {
+    s.notify('textDocument/didOpen', { textDocument: { uri: probeUri, languageId: 'logic', version: ++version, text: moduleProbeText(mod) } });
+    await s.sync();
+    await s.settle(300);
+    const outcomes = await s.requestAll(moduleQueries(), 1);
+    moduleAnswers.push({ diags: [...((s.diagnostics.get(probeUri) as never[]) ?? [])], outcomes });
+    s.notify('textDocument/didClose', { textDocument: { uri: probeUri } });
+    await s.sync();
+  }
+  const moduleSubst = { realName: 'Vault', missingName: 'Vaul0' };
+  results.twins.push({ label: 'diagnostics of a consumer naming Vault', real: { ok: true, result: moduleAnswers[0].diags }, missing: { ok: true, result: moduleAnswers[1].diags }, ...moduleSubst });
+  moduleAnswers[0].outcomes.forEach((o, i) => {
+    results.twins.push({ label: `${moduleQueries()[i][0]} #${i} in a consumer naming Vault`, real: o, missing: moduleAnswers[1].outcomes[i], ...moduleSubst });
+  });
   await s.settle(200);
   return results;
 }
