@@ -13,8 +13,8 @@
  * - files of modules the user may open (`.logic`, `module.json`): the Program's diagnostics for
  *   the user, plus `read-only-module` when a `.logic` document differs from the file on disk and
  *   the user may not change the module;
- * - `environment.json`: all its diagnostics for admins and while the policy is invalid (the
- *   visible error of SPEC 2.3 rule 1), else only `unknown-user`;
+ * - `environment.json`: what `UserProgram.diagnostics` gives this user (all for admins and while
+ *   the policy is invalid — the visible error of SPEC 2.3 rule 1 — else only `unknown-user`);
  * - anything else, and every document in a module below `open` or hidden from the user: nothing.
  *   A document that had diagnostics is cleared (empty list) once it should have none.
  */
@@ -161,11 +161,8 @@ export class DiagnosticsPublisher {
     const view = ws.view(state);
     if (d.kind === 'environmentPath') {
       if (d.path !== state.env.policyPath) return undefined;
-      const all = !state.env.policy || ws.userInfo(state).admin;
-      return view
-        .diagnostics(d.path)
-        .filter((x) => all || x.code === 'unknown-user')
-        .map(toLspDiagnostic);
+      // The Program decides which of environment.json's diagnostics this user may see.
+      return view.diagnostics(d.path).map(toLspDiagnostic);
     }
     if (d.kind !== 'modulePath') return undefined;
     const out = view.diagnostics(d.path).map(toLspDiagnostic);

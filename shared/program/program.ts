@@ -760,9 +760,14 @@ export class UserProgram {
     return out;
   }
 
+  /**
+   * `environment.json`'s diagnostics as this user may see them: all of them for admins and, while
+   * the policy is invalid, for everyone (the visible error of SPEC 2.3 rule 1); otherwise only
+   * `unknown-user` (the policy names modules and users the user may not see, SPEC 4 no leak).
+   */
   private environmentDiagnostics(): FileDiagnostic[] {
     const env = this.program.environment;
-    const out = [...env.policyDiagnostics];
+    const out = !env.policy || this.info().admin ? [...env.policyDiagnostics] : [];
     if (env.policy && !this.info().known) {
       out.push({
         path: env.policyPath,
