@@ -339,6 +339,21 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     assert.deepEqual(pricing, []);
   });
 
+  test('the virtual INTERFACE.logic of a module at reference answers as its interface document', async () => {
+    const uri = modulesUri('acme', 'modules/order-api/INTERFACE.logic');
+    const file = await request<{ text: string; readonly: boolean }>('protectedModules/readFile', { uri });
+    assert.equal(file.readonly, true);
+    bob.open(uri, file.text);
+    const symbols = await request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
+    assert.deepEqual(symbols.map((s) => s.name).sort(), orderApi.publicNames);
+    const name = orderApi.publicNames[0];
+    const hover = await request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: positionOf(file.text, ` ${name}`, 1) });
+    assert.ok(hover && JSON.stringify(hover.contents).includes(name), 'hover names the element');
+    // The same path in a module bob may only list (Reporting) answers nothing.
+    const reporting = modulesUri('acme', 'modules/reporting/INTERFACE.logic');
+    assert.deepEqual(await request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri: reporting } }), []);
+  });
+
   test('workspace symbols: readable modules and OrderAPI public elements in its interface; never Pricing', async () => {
     const all = await request<SymbolInformation[]>('workspace/symbol', { query: '' });
     const names = all.map((s) => s.name);
