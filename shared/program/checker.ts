@@ -306,6 +306,24 @@ export function checkFile(ctx: CheckContext, file: SourceFile): CheckResult {
   return new FileChecker(ctx, file).run();
 }
 
+const fieldIndexes = new WeakMap<FieldInfo[], Map<string, FieldInfo>>();
+
+/**
+ * The field named `name` of a structure's fields (the first, when names repeat), through an index
+ * built once per fields array (`fieldsOf` caches the arrays), so member accesses and record literals
+ * stay linear on huge structures (issue 5, hardening).
+ */
+function fieldNamed(fields: FieldInfo[] | undefined, name: string): FieldInfo | undefined {
+  if (!fields) return undefined;
+  let index = fieldIndexes.get(fields);
+  if (!index) {
+    index = new Map();
+    for (const f of fields) if (!index.has(f.name)) index.set(f.name, f);
+    fieldIndexes.set(fields, index);
+  }
+  return index.get(name);
+}
+
 /**
  * Deepest expression nesting the checker descends into. The parser keeps trees well below it
  * (`MAX_NESTING` + `MAX_OPERATIONS`); this only guarantees that no tree can overflow the stack:
@@ -369,6 +387,8 @@ class FileChecker {
   private checkStructure(decl: StructureDecl, own: ElementSymbol | undefined): void {
     const seen = new Set<string>();
     const fields = own && own.decl === decl ? this.ctx.fieldsOf(structureType(this.moduleName, decl.name.name)) : undefined;
+    // By declaration: a `find` per field made a 50,000-field structure quadratic (issue 5).
+    const byDecl = new Map(fields?.map((x) => [x.decl, x]));
     for (const f of decl.fields) {
       const type = this.resolveType(f.type);
       if (f.name.name) {
@@ -376,7 +396,7 @@ class FileChecker {
           this.report('duplicate-declaration', f.name.range, `Field '${f.name.name}' is already declared in structure '${decl.name.name}'.`);
         }
         seen.add(f.name.name);
-        const info = fields?.find((x) => x.decl === f);
+        const info = byDecl.get(f);
         if (info) this.result.resolutions.set(f.name, { kind: 'field', field: info });
       }
       if (f.default) this.checkAssignable(f.default, this.checkValue(f.default, undefined), type);
@@ -922,7 +942,7 @@ class FileChecker {
       const f = obj.fields.find((x) => x.name === member.name);
       if (f) return f.type;
     } else if (obj.kind === 'structure' && this.ctx.canSeeStructure(obj)) {
-      const f = this.ctx.fieldsOf(obj)?.find((x) => x.name === member.name);
+      const f = fieldNamed(this.ctx.fieldsOf(obj), member.name);
       if (f) {
         this.result.resolutions.set(member, { kind: 'field', field: f });
         return f.type;
@@ -939,7 +959,7 @@ class FileChecker {
     for (const f of e.fields) {
       let expected: Type | undefined;
       if (fields && f.name.name) {
-        const info = fields.find((x) => x.name === f.name.name);
+        const info = fieldNamed(fields, f.name.name);
         if (!info) {
           this.report('unknown-name', f.name.range, `Structure '${this.t(t)}' has no field '${f.name.name}'.`);
         } else {
