@@ -216,13 +216,22 @@ class Parser {
     return { start: tok.startPos, end: tok.endPos };
   }
 
-  /** The gap point: after the previous token and the blanks that follow it on its line. */
+  /** The last gap point computed, for the same previous and current token (see `gapPos`). */
+  private gapCache: { prev: Token; tok: Token; pos: Position } | undefined;
+
+  /**
+   * The gap point: after the previous token and the blanks that follow it on its line. Cached per
+   * (previous, current) token: unwinding 256 unclosed brackets asks for it at each level, and
+   * rescanning a long run of blanks each time made the parse quadratic (issue 5, hardening).
+   */
   private gapPos(): Position {
     const prev = this.prev;
     if (!prev) return { line: 0, character: 0 };
+    this.stats.steps++;
+    const cached = this.gapCache;
+    if (cached && cached.prev === prev && cached.tok === this.tok) return cached.pos;
     const text = this.text;
     let i = prev.end;
-    this.stats.steps++;
     while (i < text.length) {
       this.stats.steps++;
       const c = text.charCodeAt(i);
@@ -230,7 +239,9 @@ class Parser {
       else break;
     }
     if (!this.tok.newlineBefore && this.tok.start < i) i = this.tok.start;
-    return i === prev.end ? prev.endPos : { line: prev.endPos.line, character: prev.endPos.character + (i - prev.end) };
+    const pos = i === prev.end ? prev.endPos : { line: prev.endPos.line, character: prev.endPos.character + (i - prev.end) };
+    this.gapCache = { prev, tok: this.tok, pos };
+    return pos;
   }
 
   /** Extends the end of the nodes being built to the gap point, and returns it. */
