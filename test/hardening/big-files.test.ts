@@ -142,6 +142,18 @@ describe('big and odd files through the real server', () => {
     for (const d of d3) assert.ok(d.range.end.character <= shifted.character + 1, JSON.stringify(d));
   });
 
+  test('CRLF and lone CR line ends: the server, the parser and LineIndex agree on lines', async () => {
+    for (const [name, eol] of [['Crlf', '\r\n'], ['Cr', '\r']] as const) {
+      const lines = ['/// Doc with 😀.', 'server action Eol() {', '  var s = "é😀"', '  var o = OrderAPI.', '  var c = OrderAPI.CreateOrder', '}', ''];
+      const f = write(`odd/${name}.logic`, lines.join(eol));
+      bob.open(f.uri, f.text);
+      assert.deepEqual(labels(await completion(bob, f.uri, { line: 3, character: lines[3].length })).sort(), api, name);
+      assert.match(hoverText(await hover(bob, f.uri, { line: 4, character: 22 })), /server action CreateOrder/, name);
+      const ds = await diagnosticsOf(bob, f.uri, (d) => d.length > 0, `diagnostics of ${name}`);
+      assert.deepEqual(ds.map((d) => [d.code, d.range.start.line, d.range.start.character]), [['syntax-error', 3, lines[3].length]], name);
+    }
+  });
+
   test('NUL bytes: no crash, one clear syntax error naming U+0000, the rest still checked', async () => {
     const f = write('odd/Nul.logic', 'server action Nul() {\n  var a = 1\u0000\u0000\n  var b: Integer = "x"\n}\n');
     bob.open(f.uri, f.text);
@@ -283,7 +295,7 @@ describe('a 10 MB file through the real server: diagnostics, completion, cancell
     assert.ok(args.includes('a:') && args.includes('b:'), `named arguments of Big12 from the 10 MB file: ${args.slice(0, 5)}`);
   });
 
-  test('a request cancelled while a big change is re-checked answers RequestCancelled or a result', async () => {
+  test('a request cancelled while a big change is re-checked answers RequestCancelled or a result', async (t) => {
     const v2 = bigText('v2');
     bob.change(big.uri, 2, v2);
     const source = new CancellationTokenSource();
@@ -295,6 +307,7 @@ describe('a 10 MB file through the real server: diagnostics, completion, cancell
       );
     source.cancel(); // sends $/cancelRequest
     const outcome = await pending;
+    t.diagnostic(`cancelled hover answered with ${'error' in outcome ? `error ${outcome.error}` : 'a result'}`);
     if ('error' in outcome) assert.equal(outcome.error, LSPErrorCodes.RequestCancelled);
     else assert.match(hoverText(outcome.result), /server action Big0/);
 
