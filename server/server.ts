@@ -104,6 +104,36 @@ function mergeCapabilities(into: ServerCapabilities, add: Partial<ServerCapabili
   }
 }
 
+/**
+ * The connection as `TextDocuments.listen` sees it: each document-synchronisation handler
+ * (didOpen, didChange, didClose, willSave, willSaveWaitUntil, didSave) drops malformed params (no
+ * `textDocument.uri` string) and runs like {@link guarded}, so an exception's text (which may hold a
+ * path or source text) is never logged to the client.
+ */
+function documentSyncConnection(c: typeof connection): typeof connection {
+  type Register = (handler: (params: any, ...rest: any[]) => unknown) => unknown;
+  const wrap = (name: string, register: Register, fallback?: () => unknown): Register => (handler) =>
+    register((params: any, ...rest: any[]) => {
+      if (typeof params?.textDocument?.uri !== 'string') return fallback?.();
+      try {
+        return handler(params, ...rest);
+      } catch (e) {
+        connection.console.error(`${name} failed: ${describeForLog(e)}`);
+        return fallback?.();
+      }
+    });
+  const proxy = Object.create(c) as typeof connection;
+  Object.assign(proxy, {
+    onDidOpenTextDocument: wrap('didOpen', c.onDidOpenTextDocument.bind(c) as Register),
+    onDidChangeTextDocument: wrap('didChange', c.onDidChangeTextDocument.bind(c) as Register),
+    onDidCloseTextDocument: wrap('didClose', c.onDidCloseTextDocument.bind(c) as Register),
+    onWillSaveTextDocument: wrap('willSave', c.onWillSaveTextDocument.bind(c) as Register),
+    onWillSaveTextDocumentWaitUntil: wrap('willSaveWaitUntil', c.onWillSaveTextDocumentWaitUntil.bind(c) as Register, () => []),
+    onDidSaveTextDocument: wrap('didSave', c.onDidSaveTextDocument.bind(c) as Register),
+  });
+  return proxy;
+}
+
 /** Tells the user, once per distinct situation, that access fails closed (SPEC 2.3 rule 1). */
 let lastWarning = '';
 function warnIfRestricted(): void {
@@ -164,7 +194,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     }
     if (change.modules) void connection.sendNotification(Methods.didChangeModules, {});
   });
-  workspace.listen(connection);
+  workspace.listen(documentSyncConnection(connection));
   return { capabilities, serverInfo: { name: 'protected-modules' } };
 });
 
@@ -204,7 +234,7 @@ connection.onDidChangeConfiguration(
 
 connection.onDidChangeWatchedFiles(
   guarded('didChangeWatchedFiles', (params) => {
-    workspace?.filesChanged(params.changes ?? []);
+    workspace?.filesChanged(Array.isArray(params?.changes) ? params.changes : []);
   }),
 );
 
