@@ -25,7 +25,10 @@ import type { Declaration, Node, Range, SourceFile, TypeNode } from '../../share
 import { LineIndex } from '../../shared/language/text';
 import { comparePositions, rangeContainsRange, walk } from '../../shared/language/visit';
 import { renderInterface } from '../../shared/program/interface';
+import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
 import { makeEnv, type TestEnv } from '../program/helpers';
+import { copyFixture, fileUri, startServer, type TestClient } from '../server/lsp-client';
 import { exampleSources, grammaticalProgram, mutatedSource, tokenSoup, validModule } from './generators';
 
 /** Work bound: parser steps per character of input (+1). Measured worst cases: ~1.4 on generated inputs, 2.0 on the pathological ones. */
@@ -468,5 +471,83 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
       }),
       { seed: SEED + 20, numRuns: runs(150) },
     );
+  });
+});
+
+// ----------------------------------------------------------------------------------- the real server
+
+describe('fuzz: IDE requests through the real server never fail, at any position', () => {
+  let bob: TestClient;
+  let root: string;
+  let uri: string;
+  let version = 1;
+
+  before(async () => {
+    root = copyFixture('examples/acme');
+    const p = nodePath.join(root, 'modules/order-portal/logic/Fuzz.logic');
+    fs.writeFileSync(p, 'server action Fuzz() {\n}\n');
+    uri = fileUri(p);
+    bob = await startServer({ folders: [root], user: 'bob' });
+    bob.open(uri, 'server action Fuzz() {\n}\n');
+  });
+  after(async () => {
+    await bob.close();
+    fs.rmSync(nodePath.dirname(root), { recursive: true, force: true });
+  });
+
+  /** Positions: offsets into the text (UTF-16, possibly between the halves of a surrogate pair), and a few out of range. */
+  const anyText = fc.oneof(tokenSoup, mutatedSource(sources).map((m) => m.text), grammaticalProgram);
+
+  test('completion, hover, signature help, definition, references, highlights, symbols, rename, code actions', async () => {
+    const seen = { completions: 0, hovers: 0, symbols: 0 };
+    await fc.assert(
+      fc.asyncProperty(anyText, fc.array(fc.nat(), { minLength: 1, maxLength: 4 }), async (text, offsets) => {
+        bob.change(uri, ++version, text);
+        const lines = new LineIndex(text);
+        const positions = offsets.map((o) => lines.positionAt(o % (text.length + 1)));
+        positions.push({ line: lines.lineCount + 2, character: 3 });
+        const td = { textDocument: { uri } };
+        const inDoc = (r: Range | undefined, what: string) => {
+          if (r) assertRangeInDocument(lines, r, what);
+        };
+        for (const position of positions) {
+          const p = { ...td, position };
+          const [completion, hover, sig, def, refs, highlights, prepare] = await Promise.all([
+            bob.request<{ items: unknown[] } | null>('textDocument/completion', p),
+            bob.request<{ range?: Range } | null>('textDocument/hover', p),
+            bob.request<unknown>('textDocument/signatureHelp', p),
+            bob.request<unknown>('textDocument/definition', p),
+            bob.request<{ uri: string; range: Range }[] | null>('textDocument/references', { ...p, context: { includeDeclaration: true } }),
+            bob.request<{ range: Range }[] | null>('textDocument/documentHighlight', p),
+            bob.request<unknown>('textDocument/prepareRename', p).catch((e: { code: number }) => ({ refused: e.code })),
+          ]);
+          assert.ok(completion === null || Array.isArray(completion.items));
+          if (completion?.items.length) seen.completions++;
+          if (hover) seen.hovers++;
+          inDoc(hover?.range, 'hover range');
+          void sig;
+          void def;
+          void prepare;
+          for (const r of refs ?? []) if (r.uri === uri) inDoc(r.range, 'reference');
+          for (const h of highlights ?? []) inDoc(h.range, 'highlight');
+          if (prepare && typeof prepare === 'object' && 'refused' in prepare) {
+            assert.notEqual((prepare as { refused: number }).refused, -32603, 'prepareRename failed internally');
+          }
+        }
+        const symbols = await bob.request<{ range: Range; selectionRange: Range }[] | null>('textDocument/documentSymbol', td);
+        if (symbols?.length) seen.symbols++;
+        for (const s of symbols ?? []) {
+          inDoc(s.range, 'symbol range');
+          inDoc(s.selectionRange, 'symbol selection range');
+        }
+        await bob.request('textDocument/codeAction', { ...td, range: { start: positions[0], end: positions[0] }, context: { diagnostics: [] } });
+      }),
+      { seed: SEED + 30, numRuns: runs(60) },
+    );
+    // The requests really ran on the fuzzed texts (not all answered `null`).
+    assert.ok(seen.completions > 20 && seen.hovers > 5 && seen.symbols > 10, JSON.stringify(seen));
+    // Nothing failed inside the server either (requests that threw are logged as errors).
+    const failures = bob.notifications.filter((n) => n.method === 'window/logMessage' && /failed/.test(JSON.stringify(n.params)));
+    assert.deepEqual(failures, []);
   });
 });
