@@ -139,9 +139,12 @@ export function loadEnvironment(root: string): Environment {
   walk(realRoot, undefined);
 
   // A linked file belongs to the module that really contains its target (and only once).
+  // By folder, walking up from each file: a scan of every module per file was quadratic (issue 6).
   const modules = found.map((f) => f.info);
+  const byFolder = new Map<string, ModuleInfo>();
+  for (const m of modules) if (!byFolder.has(m.folder)) byFolder.set(m.folder, m);
   for (const m of modules) {
-    m.files = [...new Set(m.files)].filter((f) => deepestModule(modules, f) === m).sort();
+    m.files = [...new Set(m.files)].filter((f) => deepestModuleByFolder(byFolder, f) === m).sort();
   }
 
   // Unique names (SPEC 2.2).
@@ -233,6 +236,17 @@ function deepestModule(modules: ModuleInfo[], real: string): ModuleInfo | undefi
     if (isInside(m.folder, real) && (!best || m.folder.length > best.folder.length)) best = m;
   }
   return best;
+}
+
+/** {@link deepestModule} through a folder → module map: O(depth of `real`). */
+function deepestModuleByFolder(byFolder: Map<string, ModuleInfo>, real: string): ModuleInfo | undefined {
+  for (let p = real; ; ) {
+    const m = byFolder.get(p);
+    if (m) return m;
+    const parent = dirname(p);
+    if (parent === p) return undefined;
+    p = parent;
+  }
 }
 
 function toRel(root: string, p: string): string {
