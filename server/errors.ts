@@ -10,7 +10,7 @@
  *   exception's own message (which could hold a path or file content).
  */
 import { ResponseError, ErrorCodes as RpcErrorCodes } from 'vscode-languageserver';
-import { ErrorCodes, type PermissionDeniedData } from '../shared/protocol';
+import { ErrorCodes, type FileChangedData, type PermissionDeniedData } from '../shared/protocol';
 import type { AccessLevel } from '../shared/access/levels';
 
 /** What a denied operation needed (used in messages). */
@@ -62,6 +62,18 @@ export function invalidPolicy(): ResponseError<void> {
   return new ResponseError(
     ErrorCodes.InvalidPolicy,
     'The environment policy (environment.json) is invalid; fix it before changing protection or access.',
+  );
+}
+
+/** `FileChanged` (-32005, an extension of SPEC 4): a `writeFile` whose `expectedMtime` no longer
+ *  matches the file on disk. Only reached by users who may change the file (≥ `change`). */
+export function fileChanged(mtime: number | null): ResponseError<FileChangedData> {
+  return new ResponseError(
+    ErrorCodes.FileChanged,
+    mtime === null
+      ? 'The file was deleted on disk since you read it; it was not written. Save again to create it.'
+      : 'The file changed on disk since you read it; it was not overwritten. Reload it (or compare) before saving again.',
+    { mtime },
   );
 }
 

@@ -32,7 +32,7 @@ import {
   type StatResult,
   type WriteFileParams,
 } from '../shared/protocol';
-import { fileNotFound, invalidParams, notSupported, permissionDenied } from './errors';
+import { fileChanged, fileNotFound, invalidParams, notSupported, permissionDenied } from './errors';
 import { ENVIRONMENT_FILE, MODULE_FILE, type Access, type EnvironmentState, type Workspace } from './workspace';
 import { isInside } from './uris';
 
@@ -334,6 +334,13 @@ export class ModuleFileSystem {
         break;
       }
     }
+    if (params.expectedMtime !== undefined) {
+      if (typeof params.expectedMtime !== 'number' || !Number.isFinite(params.expectedMtime)) {
+        throw invalidParams('writeFile: expectedMtime must be a number (the mtime from stat).');
+      }
+      const current = currentMtime(d.path);
+      if (current !== params.expectedMtime) throw fileChanged(current);
+    }
     try {
       atomicWrite(d.path, params.text);
     } catch {
@@ -412,6 +419,15 @@ export class ModuleFileSystem {
   }
 }
 
+/** The modification time of a file as `stat` reports it (ms, rounded), `null` when it does not exist. */
+function currentMtime(p: string): number | null {
+  try {
+    return Math.round(fs.statSync(p).mtimeMs);
+  } catch {
+    return null;
+  }
+}
+
 /** `fs.statSync`, with every failure reported as FileNotFound. */
 function statOrNotFound(p: string): fs.Stats {
   try {
@@ -456,9 +472,20 @@ export function manifestAdminFieldsChanged(before: string | undefined, after: st
 }
 
 /**
+ * The name pattern of {@link atomicWrite}'s temporary files: `.<name>.<pid>.<12 hex>.tmp` (a dot-file,
+ * so it is never listed, loaded or served). Group 1 is the writing process's id.
+ */
+export const TEMP_FILE_PATTERN = /^\..*\.(\d+)\.[0-9a-f]{12}\.tmp$/;
+
+/** A temporary file older than this is stale even when its writer's pid is alive (pid reuse). */
+const STALE_TEMP_AGE_MS = 60 * 60 * 1000;
+
+/**
  * Writes `text` to `target` atomically: a temporary dot-file in the same folder (so the rename
- * stays on one file system), flushed, then renamed over the target; the target's permission bits
- * are kept. Missing parent folders are created.
+ * stays on one file system), flushed, then renamed over the target, and the folder flushed; the
+ * target's permission bits are kept. Missing parent folders are created. A process killed
+ * mid-write leaves the target as it was (old content) and at worst a temporary file named by
+ * {@link TEMP_FILE_PATTERN}, which {@link cleanStaleTempFiles} removes at the next start.
  * @throws the underlying fs error (the temporary file is removed)
  */
 export function atomicWrite(target: string, text: string): void {
@@ -470,7 +497,9 @@ export function atomicWrite(target: string, text: string): void {
   } catch {
     /* new file */
   }
-  const tmp = path.join(dir, `.${path.basename(target)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  // The base name is cut so that the temporary name stays below the usual 255-byte limit.
+  const base = path.basename(target).slice(0, 100);
+  const tmp = path.join(dir, `.${base}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     const fd = fs.openSync(tmp, 'wx', mode);
     try {
@@ -484,4 +513,65 @@ export function atomicWrite(target: string, text: string): void {
     fs.rmSync(tmp, { force: true });
     throw e;
   }
+  try {
+    // Make the rename itself durable (a crash of the machine, not only of the process).
+    const dfd = fs.openSync(dir, 'r');
+    try {
+      fs.fsyncSync(dfd);
+    } finally {
+      fs.closeSync(dfd);
+    }
+  } catch {
+    /* not supported on this platform / file system: the rename is still atomic */
+  }
+}
+
+/** True when a process with this id exists (possibly owned by another user). */
+function processAlive(pid: number): boolean {
+  if (pid === process.pid) return false; // at start-up this process has no write in flight
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Removes the temporary files that {@link atomicWrite} left behind when its process was killed
+ * mid-write: files named by {@link TEMP_FILE_PATTERN} anywhere below `root` (dot-folders,
+ * `node_modules` and links to folders are not entered), whose writing process no longer runs or
+ * that are older than an hour. Called when an environment is added (server start). Never throws.
+ * @returns how many files were removed
+ */
+export function cleanStaleTempFiles(root: string): number {
+  let removed = 0;
+  const now = Date.now();
+  const walk = (dir: string) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) {
+        if (!isHiddenSegment(e.name)) walk(p);
+        continue;
+      }
+      const m = e.isFile() ? TEMP_FILE_PATTERN.exec(e.name) : null;
+      if (!m) continue;
+      try {
+        const age = now - fs.statSync(p).mtimeMs;
+        if (processAlive(Number(m[1])) && age < STALE_TEMP_AGE_MS) continue;
+        fs.rmSync(p, { force: true });
+        removed++;
+      } catch {
+        /* gone meanwhile, or not ours to remove */
+      }
+    }
+  };
+  walk(root);
+  return removed;
 }

@@ -23,6 +23,7 @@ import { resolveModuleAccess, userInfo } from '../shared/access/resolve';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
 import { Program } from '../shared/program/program';
 import type { Session } from './session';
+import { cleanStaleTempFiles } from './filesystem';
 import { isInside, isStrictlyInside, joinInside, parseUri, pathFromFileUriOrPath, resolveRealPath, resolveRealPathStrict } from './uris';
 
 /** The name of the policy file at an environment's root (SPEC 2.1). */
@@ -198,6 +199,8 @@ export class Workspace {
     }
     const existing = this.states.find((s) => s.root === root);
     if (existing) return existing;
+    // Temporary files of writes cut off by a crash (filesystem.ts, atomicWrite).
+    cleanStaleTempFiles(root);
     const state = new EnvironmentState(root, path.resolve(given), this);
     this.states.push(state);
     this.documentPaths.clear();

@@ -20,7 +20,16 @@ export const ErrorCodes = {
   ModuleNotFound: -32002,
   FileNotFound: -32003,
   InvalidPolicy: -32004,
+  /** Extension of SPEC 4: a `writeFile` with `expectedMtime` whose file changed (or vanished) on
+   *  disk since the client last saw it; the file is left unchanged. `data`: {@link FileChangedData}. */
+  FileChanged: -32005,
 } as const;
+
+/** `data` of a `FileChanged` error: the file's current modification time (ms since the epoch,
+ *  rounded as `stat` reports it), `null` when the file no longer exists. */
+export interface FileChangedData {
+  mtime: number | null;
+}
 
 /** `data` of a `PermissionDenied` error. */
 export interface PermissionDeniedData {
@@ -111,6 +120,14 @@ export interface ReadFileResult {
 export interface WriteFileParams {
   uri: string;
   text: string;
+  /**
+   * Extension of SPEC 4 (optional; without it a write behaves exactly as SPEC 4 says): the `mtime`
+   * of the file as the client last saw it from `protectedModules/stat`. When the file's current
+   * `mtime` differs, or the file no longer exists, the write is refused with `FileChanged`
+   * (-32005) and the file is left as it is, so a change made on disk since the client read the
+   * file is never silently overwritten. Checked after the access decision.
+   */
+  expectedMtime?: number;
 }
 
 export interface SetProtectionParams {
