@@ -37,6 +37,9 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
   private readonly readonly = new Map<string, string>();
   /** Last denial per URI string. */
   private readonly denials = new Map<string, Denial>();
+  /** The mtime each file had at its last `stat`, sent as `expectedMtime` with the next write so
+   *  that the server refuses it (FileChanged) when the file changed on disk meanwhile. */
+  private readonly mtimes = new Map<string, number>();
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly environments: Environments) {
@@ -90,6 +93,7 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
       if (e.code === ErrorCodes.FileNotFound || e.code === ErrorCodes.ModuleNotFound) {
         throw vscode.FileSystemError.FileNotFound(uri);
       }
+      // FileChanged (-32005): the server's message says the file changed on disk and was not written.
       throw vscode.FileSystemError.Unavailable(e.message);
     }
     if (e instanceof vscode.FileSystemError) throw e;
@@ -107,6 +111,8 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
       const r = await conn.request('protectedModules/stat', { uri: uri.toString() });
       const type = r.type === 'directory' ? vscode.FileType.Directory : vscode.FileType.File;
       this.served.set(uri.toString(), type);
+      if (type === vscode.FileType.File) this.mtimes.set(uri.toString(), r.mtime);
+      else this.mtimes.delete(uri.toString());
       this.denials.delete(uri.toString());
       if (r.readonly && type === vscode.FileType.File) {
         this.readonly.set(uri.toString(), r.readonlyReason ?? 'You may not change this module.');
@@ -159,11 +165,20 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
       throw vscode.FileSystemError.NoPermissions('Module files are text (UTF-8); this content is not.');
     }
     const existed = this.served.has(uri.toString());
+    // VS Code stats a file right before writing it, so this is the mtime it just checked.
+    const expectedMtime = this.mtimes.get(uri.toString());
     try {
-      await conn.request('protectedModules/writeFile', { uri: uri.toString(), text });
+      await conn.request('protectedModules/writeFile', {
+        uri: uri.toString(),
+        text,
+        ...(expectedMtime !== undefined ? { expectedMtime } : {}),
+      });
       this.served.set(uri.toString(), vscode.FileType.File);
     } catch (e) {
       this.fail(uri, e);
+    } finally {
+      // The file's new mtime is known only from the next stat.
+      this.mtimes.delete(uri.toString());
     }
     this.changeEmitter.fire([{ type: existed ? vscode.FileChangeType.Changed : vscode.FileChangeType.Created, uri }]);
   }
