@@ -37,6 +37,8 @@ export interface ProtectedModulesApi {
   getServerPid(env?: string): number | undefined;
   /** How many times an environment's server was restarted after stopping unexpectedly. */
   getServerRestarts(env?: string): number;
+  /** The notifications shown to the user about an environment's server (crashes), oldest first. */
+  getServerMessages(env?: string): { severity: 'error' | 'warning' | 'info'; text: string }[];
   /** The Modules view, expanded, as plain data. */
   getModulesTreeItems(): Promise<ModulesTreeSnapshot[]>;
   /** Shows the Modules view with every module the user may reference expanded. */
@@ -129,6 +131,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
     environments: () => envs.all().map((c) => ({ name: c.env.name, path: c.env.path })),
     getServerPid: (env) => connection(env)?.pid,
     getServerRestarts: (env) => connection(env)?.restarts ?? 0,
+    getServerMessages: (env) => [...(connection(env)?.shownMessages ?? [])],
     getModulesTreeItems: () => modulesView.snapshot(),
     revealModules: async () => {
       await vscode.commands.executeCommand('protectedModules.modules.focus');

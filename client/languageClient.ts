@@ -39,6 +39,8 @@ export class EnvironmentConnection implements vscode.Disposable {
   readonly onDidStart = this.readyEmitter.event;
   private crashReported = false;
   private stopping = false;
+  /** Every notification shown to the user about this server (test hook), oldest first. */
+  readonly shownMessages: { severity: 'error' | 'warning' | 'info'; text: string }[] = [];
   private restartCount = 0;
   private readonly disposables: vscode.Disposable[] = [];
 
@@ -111,6 +113,13 @@ export class EnvironmentConnection implements vscode.Disposable {
         error: () => ({ action: ErrorAction.Continue, handled: true }),
         closed: () => this.onClosed(),
       },
+      // A server that dies while answering `initialize` (e.g. killed while starting) is restarted
+      // by `closed` above; without this handler vscode-languageclient would also show the raw
+      // JSON-RPC error ("Pending response rejected since connection got disposed") to the user.
+      initializationFailedHandler: (error) => {
+        this.output.warn(`[client] the server of ${env.name} did not finish starting: ${(error as Error)?.message ?? String(error)}`);
+        return false;
+      },
     };
     this.client = new LanguageClient(
       'protectedModules', // so that `protectedModules.trace.server` applies
@@ -126,6 +135,39 @@ export class EnvironmentConnection implements vscode.Disposable {
       this.client.onNotification(Methods.didChangeAccess, () => this.accessEmitter.fire()),
       this.client.onNotification(Methods.didChangeModules, () => this.modulesEmitter.fire()),
     );
+    // vscode-languageclient's own notifications ("… client: couldn't create connection to server.",
+    // "Restarting server failed", each with a JSON-RPC error code) all go through this method. They
+    // are already in the output channel; the user gets plain words instead: nothing while the
+    // server is being restarted (the crash report says it), one message when it stays stopped.
+    const lib = this.client as unknown as { showNotificationMessage(type: number, message?: string, data?: unknown): void };
+    lib.showNotificationMessage = () => this.checkStoppedSoon();
+  }
+
+  private stoppedCheck: ReturnType<typeof setTimeout> | undefined;
+  private gaveUp = false;
+  private startFailureReported = false;
+
+  /** After a failure the library reported: tell the user once if the server stays stopped. */
+  private checkStoppedSoon(): void {
+    if (this.stoppedCheck) clearTimeout(this.stoppedCheck);
+    this.stoppedCheck = setTimeout(() => {
+      this.stoppedCheck = undefined;
+      const state = this.client.state;
+      if (this.stopping || this.gaveUp || this.startFailureReported) return;
+      if (state === State.Running || state === State.Starting) return;
+      this.startFailureReported = true;
+      this.notify(
+        'error',
+        `The Protected Modules language server for "${this.env.name}" could not be started. See the "Protected Modules" output for details, then run "Developer: Reload Window" to try again.`,
+      );
+    }, 3000);
+  }
+
+  private notify(severity: 'error' | 'warning' | 'info', text: string): void {
+    this.shownMessages.push({ severity, text });
+    const show =
+      severity === 'error' ? vscode.window.showErrorMessage : severity === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    void show(text);
   }
 
   /** Starts the server (idempotent while running). */
@@ -144,14 +186,17 @@ export class EnvironmentConnection implements vscode.Disposable {
     this.output.appendLine(`[client] the server of ${this.env.name} stopped unexpectedly; restarting it (restart ${this.restartCount}).`);
     if (!this.crashReported) {
       this.crashReported = true;
-      void vscode.window.showWarningMessage(
+      this.notify(
+        'warning',
         `The Protected Modules language server for "${this.env.name}" stopped unexpectedly and was restarted. Your open files and unsaved edits are kept.`,
       );
     }
     // Restart without limit but not in a tight loop: vscode-languageclient waits between attempts
     // only when asked, so refuse after many rapid restarts.
     if (this.restartCount > 20) {
-      void vscode.window.showErrorMessage(
+      this.gaveUp = true;
+      this.notify(
+        'error',
         `The Protected Modules language server for "${this.env.name}" keeps stopping; it will not be restarted. Run "Developer: Reload Window" to try again, and see the "Protected Modules" output for details.`,
       );
       return { action: CloseAction.DoNotRestart, handled: true };
@@ -227,6 +272,7 @@ export class EnvironmentConnection implements vscode.Disposable {
   }
 
   dispose(): void {
+    if (this.stoppedCheck) clearTimeout(this.stoppedCheck);
     void this.stop();
     this.disposables.forEach((d) => d.dispose());
     this.accessEmitter.dispose();

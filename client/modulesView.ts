@@ -28,6 +28,8 @@ export interface ModulesTreeSnapshot {
   label: string;
   description?: string;
   tooltip?: string;
+  /** For a Markdown tooltip: its `isTrusted`, `supportHtml` and `supportThemeIcons` (test hook). */
+  tooltipMarkdown?: { isTrusted: boolean; supportHtml: boolean; supportThemeIcons: boolean };
   contextValue?: string;
   icon?: string;
   children?: ModulesTreeSnapshot[];
@@ -224,6 +226,14 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
           label,
           description: typeof item.description === 'string' ? item.description : undefined,
           tooltip: typeof item.tooltip === 'string' ? item.tooltip : item.tooltip?.value,
+          tooltipMarkdown:
+            item.tooltip instanceof vscode.MarkdownString
+              ? {
+                  isTrusted: item.tooltip.isTrusted !== undefined && item.tooltip.isTrusted !== false,
+                  supportHtml: item.tooltip.supportHtml === true,
+                  supportThemeIcons: item.tooltip.supportThemeIcons === true,
+                }
+              : undefined,
           contextValue: item.contextValue,
           icon: item.iconPath instanceof vscode.ThemeIcon ? item.iconPath.id : undefined,
         };
