@@ -348,7 +348,22 @@ function expectedType(written: string): string {
   return written.replace(/\b(?:Common\.Secret|Unknown|PrivStruct\d+)\b/g, '*');
 }
 
-function publicSummary(decls: Declaration[], mapType: (t: TypeNode | undefined) => string) {
+/**
+ * The `@param` tags an interface must show for an action: its own tags naming an input/output,
+ * then the doc comments of inputs/outputs without a tag (SPEC 3.5, DECISIONS "Interface documents").
+ */
+function expectedTags(d: Declaration & { kind: 'ServerAction' }): Record<string, string> {
+  const names = new Set([...d.params, ...d.returns].map((p) => p.name.name));
+  const tags: Record<string, string> = {};
+  for (const [k, v] of Object.entries(d.doc?.params ?? {})) if (names.has(k)) tags[k] = v.trim();
+  for (const p of [...d.params, ...d.returns]) {
+    const own = p.doc?.text.trim();
+    if (own && tags[p.name.name] === undefined) tags[p.name.name] = own.split('\n')[0].trim();
+  }
+  return tags;
+}
+
+function publicSummary(decls: Declaration[], mapType: (t: TypeNode | undefined) => string, rendered = false) {
   return decls
     .filter((d) => d.isPublic && d.kind !== 'Screen')
     .map((d) =>
@@ -366,6 +381,9 @@ function publicSummary(decls: Declaration[], mapType: (t: TypeNode | undefined) 
               doc: d.doc?.text.trim() ?? '',
               params: d.params.map((p) => ({ name: p.name.name, type: mapType(p.type), optional: !!p.default })),
               returns: d.returns.map((p) => ({ name: p.name.name, type: mapType(p.type) })),
+              tags: rendered
+                ? Object.fromEntries(Object.entries(d.doc?.params ?? {}).map(([k, v]) => [k, v.trim()]))
+                : expectedTags(d),
             }
           : undefined,
     );
@@ -437,7 +455,7 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
         const srcMap = (tn: TypeNode | undefined) => expectedType(typeText(tn));
         const backMap = (tn: TypeNode | undefined) => typeText(tn).replace(/\b_PrivateType\d+\b/g, '*');
         const expected = publicSummary(src.declarations, srcMap);
-        const actual = publicSummary(back.declarations, backMap);
+        const actual = publicSummary(back.declarations, backMap, true);
         assert.deepEqual(actual, expected, `source:\n${source}\ninterface:\n${iface.text}`);
         // Placeholder consistency: the same written hidden type gets the same placeholder everywhere.
         const pairs: [string, string][] = [];
