@@ -163,7 +163,10 @@ export function renderInterface(module: InterfaceModule, decls: Declaration[], o
       const tags: Record<string, string> = {};
       for (const [k, v] of Object.entries(d.doc?.params ?? {})) if (names.has(k)) tags[k] = v;
       for (const p of [...d.params, ...d.returns]) {
-        const own = p.doc?.text.trim();
+        // A tag takes one line (DECISIONS 10): a multi-line parameter doc is joined, else its
+        // continuation lines would parse back as the action's own doc text. A parameter's doc that
+        // is itself `/// @param <its name> …` counts too.
+        const own = oneLine(p.doc?.text || p.doc?.params[p.name.name] || '');
         if (own && renderable(p.name.name) && tags[p.name.name] === undefined) tags[p.name.name] = own;
       }
       pushDoc(out, '', d.doc?.text, tags);
@@ -206,11 +209,16 @@ function pushDoc(out: string[], indent: string, text: string | undefined, tags: 
   const lines = (text ?? '').replace(/\s+$/, '').split(/\r\n|\r|\n/);
   if (lines.length === 1 && lines[0] === '' && Object.keys(tags).length === 0) return;
   if (!(lines.length === 1 && lines[0] === '')) for (const l of lines) out.push(`${indent}///${l ? ` ${l}` : ''}`);
-  for (const [k, v] of Object.entries(tags)) {
-    const [first, ...rest] = v.trim().split(/\r\n|\r|\n/);
-    out.push(`${indent}/// @param ${k} ${first}`.trimEnd());
-    for (const r of rest) out.push(`${indent}///${r ? ` ${r}` : ''}`);
-  }
+  for (const [k, v] of Object.entries(tags)) out.push(`${indent}/// @param ${k} ${oneLine(v)}`.trimEnd());
+}
+
+/** Text on one line: its lines trimmed and joined with single spaces, blank lines dropped. */
+function oneLine(text: string): string {
+  return text
+    .split(/\r\n|\r|\n/)
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .join(' ');
 }
 
 /**

@@ -357,8 +357,9 @@ function expectedTags(d: Declaration & { kind: 'ServerAction' }): Record<string,
   const tags: Record<string, string> = {};
   for (const [k, v] of Object.entries(d.doc?.params ?? {})) if (names.has(k)) tags[k] = v.trim();
   for (const p of [...d.params, ...d.returns]) {
-    const own = p.doc?.text.trim();
-    if (own && tags[p.name.name] === undefined) tags[p.name.name] = own.split('\n')[0].trim();
+    // A parameter's own doc becomes its tag, on one line (a tag takes one line).
+    const own = (p.doc?.text || p.doc?.params[p.name.name] || '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+    if (own && tags[p.name.name] === undefined) tags[p.name.name] = own;
   }
   return tags;
 }
@@ -399,6 +400,18 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
       }),
       { seed: SEED + 21, numRuns: runs(600) },
     );
+  });
+
+  test('regression: a multi-line parameter doc stays the parameter\'s tag, on one line', () => {
+    // Found by the fuzzer: its second line was written as a plain `///` line after the tag, which
+    // parses back as the action's own doc text (a tag takes one line).
+    const source = 'public server action A(\n  /// first line\n  /// second line\n  a: Text,\n  /// @param b its own tag\n  b: Text\n) {\n}\n';
+    const r = renderInterface({ name: 'M', version: '1.0.0', owner: 'alice' }, parse(source).declarations);
+    assert.deepEqual(r.file.diagnostics, []);
+    const back = r.file.declarations[0];
+    assert.equal(back.doc?.text, '');
+    assert.deepEqual(back.doc?.params, { a: 'first line second line', b: 'its own tag' });
+    assert.match(r.elements[0].documentation ?? '', /`a` — first line second line/);
   });
 
   test('regression: keyword names and malformed literal defaults are not written into the document', () => {

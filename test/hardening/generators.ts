@@ -357,7 +357,7 @@ export const grammaticalProgram: fc.Arbitrary<string> = fc.array(fc.nat(1 << 20)
 // ------------------------------------------------------------------------------------ valid modules
 
 const DOC_TEXTS = fc.oneof(
-  fc.constantFrom('Creates an order.', 'Uses `code` and *emphasis*.', '<script>x</script>', 'Ünïcödé 😀 e\u0301', '@param nobody nothing', ''),
+  fc.constantFrom('Creates an order.', 'Uses `code` and *emphasis*.', '<script>x</script>', 'Ünïcödé 😀 e\u0301', '@param nobody nothing', '', 'Two\nlines', 'A paragraph.\n\nAnother one.', '@param a a tag\nand text'),
   fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n\u2028\u2029]/g, ' ')),
 );
 
@@ -391,7 +391,8 @@ export const validModule: fc.Arbitrary<string> = fc
     return fc.tuple(fc.constant(named), fc.array(structure, { minLength: named.length, maxLength: named.length }), fc.array(action, { maxLength: 4 }));
   })
   .map(([structs, fieldLists, actions]) => {
-    const docLines = (d: string | null | undefined, indent = '') => (d == null ? '' : `${indent}/// ${d}`.trimEnd() + '\n');
+    const docLines = (d: string | null | undefined, indent = '') =>
+      d == null ? '' : d.split('\n').map((l) => `${indent}/// ${l}`.trimEnd() + '\n').join('');
     const out: string[] = ['// A generated module.\n'];
     structs.forEach((s, i) => {
       out.push(docLines(s.doc));
