@@ -49,8 +49,12 @@ export function elementKind(decl: Declaration): ElementKind {
   return decl.kind === 'Structure' ? 'structure' : decl.kind === 'ServerAction' ? 'serverAction' : 'screen';
 }
 
+/** The symbol last made for each declaration node (kept across rebuilds of a module's table). */
+const symbolOfDecl = new WeakMap<Declaration, ElementSymbol>();
+
 /**
- * Builds the symbol table of a module.
+ * Builds the symbol table of a module. A declaration node bound before (same module name, path
+ * and visibility) gets the same {@link ElementSymbol} object again.
  *
  * @param info the module (its `name` is used as the element's module name)
  * @param files the module's parsed files, in path order
@@ -66,7 +70,13 @@ export function bindModule(info: ModuleInfo, files: { path: string; file: Source
     for (const decl of file.declarations) {
       const name = decl.name.name;
       if (!name) continue;
-      const sym: ElementSymbol = { kind: elementKind(decl), name, module: info.name, isPublic: decl.isPublic, path, decl };
+      // The same symbol object for an unchanged declaration (incremental checks compare symbols).
+      const kept = symbolOfDecl.get(decl);
+      const sym: ElementSymbol =
+        kept && kept.name === name && kept.module === info.name && kept.isPublic === decl.isPublic && kept.path === path
+          ? kept
+          : { kind: elementKind(decl), name, module: info.name, isPublic: decl.isPublic, path, decl };
+      symbolOfDecl.set(decl, sym);
       all.push(sym);
       if (elements.has(name)) {
         let list = duplicates.get(path);

@@ -79,6 +79,7 @@ import {
   substitute,
 } from '../language/types';
 import type { ElementSymbol, ModuleSymbols } from './binder';
+import { walk } from '../language/visit';
 
 // ---------------------------------------------------------------------------------------------
 // Shapes shared with the Program
@@ -306,6 +307,63 @@ export function checkFile(ctx: CheckContext, file: SourceFile): CheckResult {
   return new FileChecker(ctx, file).run();
 }
 
+/**
+ * The check of one declaration, kept for an incremental re-check: its diagnostics (ranges copied,
+ * as of `line`, the declaration's first line then) and what it looked up — names in its own module
+ * (→ the symbol found, or `undefined`) and other modules' symbol tables by name.
+ */
+export interface DeclarationCheck {
+  diagnostics: Diagnostic[];
+  line: number;
+  own: Map<string, ElementSymbol | undefined>;
+  modules: Map<string, ModuleSymbols | undefined>;
+}
+
+/** The state of an incremental check of one file (see {@link checkFileIncremental}). */
+export interface IncrementalCheck {
+  /** The file's module when checked (a different module: check from scratch). */
+  module: ModuleInfo;
+  result: CheckResult;
+  declarations: Map<Declaration, DeclarationCheck>;
+}
+
+/**
+ * {@link checkFile}, re-using the checks of `previous` (the last check of the same file, module
+ * and user) for every declaration that is the same node (the incremental parser keeps unchanged
+ * declarations, incremental.ts) and whose lookups still find the same symbols: the own module's
+ * names by symbol identity (the binder keeps symbols of unchanged declarations), other modules by
+ * symbol-table identity (rebuilt when any of their files changes). Everything else is checked
+ * again. The result equals `checkFile(ctx, file)` (test/program/incremental-check.test.ts).
+ * `previous` is consumed: its tables are updated in place and returned.
+ */
+export function checkFileIncremental(ctx: CheckContext, file: SourceFile, previous?: IncrementalCheck): IncrementalCheck {
+  return new FileChecker(ctx, file).runIncremental(previous && previous.module === ctx.module ? previous : undefined);
+}
+
+/** A copy of a diagnostic with its own range objects (tree positions may be shifted in place). */
+function detached(d: Diagnostic, delta = 0): Diagnostic {
+  return {
+    ...d,
+    range: {
+      start: { line: d.range.start.line + delta, character: d.range.start.character },
+      end: { line: d.range.end.line + delta, character: d.range.end.character },
+    },
+  };
+}
+
+/** Removes every entry of a declaration's nodes from a file's check tables. */
+function forgetDeclaration(result: CheckResult, decl: Declaration): void {
+  walk(decl, (n) => {
+    result.resolutions.delete(n as Identifier);
+    result.types.delete(n as Expression);
+    result.calls.delete(n as CallExpr);
+    result.blockLocals.delete(n as Block);
+    result.actionLocals.delete(n as ServerActionDecl);
+    result.screenLocals.delete(n as ScreenDecl);
+    result.forLocals.delete(n as ForStatement);
+  });
+}
+
 const fieldIndexes = new WeakMap<FieldInfo[], Map<string, FieldInfo>>();
 
 /**
@@ -334,7 +392,7 @@ const MAX_CHECK_DEPTH = 1000;
 class FileChecker {
   /** Current depth of `checkExpr` calls (see {@link MAX_CHECK_DEPTH}). */
   private exprDepth = 0;
-  private readonly result: CheckResult = {
+  private result: CheckResult = {
     diagnostics: [],
     resolutions: new Map(),
     types: new Map(),
@@ -346,19 +404,129 @@ class FileChecker {
   };
   private readonly moduleName: string;
   private readonly lookup: (m: string) => ModuleSymbols | undefined;
+  /** The context as the checker uses it: every lookup recorded into {@link rec}. */
+  private readonly ctx: CheckContext;
+  /** What the declaration being checked looked up (incremental checks only). */
+  private rec: DeclarationCheck | undefined;
 
   constructor(
-    private readonly ctx: CheckContext,
+    private readonly base: CheckContext,
     private readonly file: SourceFile,
   ) {
-    this.moduleName = ctx.module.name;
-    this.lookup = (m) => (m === this.moduleName ? ctx.symbols : ctx.moduleSymbols(m));
+    this.moduleName = base.module.name;
+    this.ctx = this.recording(base);
+    this.lookup = (m) => (m === this.moduleName ? this.ctx.symbols : this.ctx.moduleSymbols(m));
+  }
+
+  /** `base` with its lookups recorded into the current declaration's {@link DeclarationCheck}. */
+  private recording(base: CheckContext): CheckContext {
+    const own = this.moduleName;
+    const ownGet = (name: string): ElementSymbol | undefined => {
+      const s = base.symbols.elements.get(name);
+      this.rec?.own.set(name, s);
+      return s;
+    };
+    const moduleSymbols = (m: string): ModuleSymbols | undefined => {
+      const s = base.moduleSymbols(m);
+      this.rec?.modules.set(m, s);
+      return s;
+    };
+    const typeNode = (node: TypeNode | undefined, declModule: string): void => {
+      if (!node || !this.rec) return;
+      if (node.kind === 'ListType') return typeNode(node.element, declModule);
+      if (node.kind !== 'NamedType') return;
+      const target = node.module && node.module.name !== declModule ? node.module.name : declModule;
+      if (target === own) ownGet(node.name.name);
+      else moduleSymbols(target);
+    };
+    const structure = (t: StructureType): void => {
+      if (!this.rec) return;
+      if (t.module === own) ownGet(t.name);
+      else moduleSymbols(t.module);
+    };
+    const type = (t: Type): void => {
+      if (!this.rec) return;
+      if (t.kind === 'structure') structure(t);
+      else if (t.kind === 'list') type(t.element);
+      else if (t.kind === 'record') for (const f of t.fields) type(f.type);
+    };
+    const elements = { get: ownGet, has: (name: string) => ownGet(name) !== undefined } as unknown as Map<string, ElementSymbol>;
+    return {
+      ...base,
+      symbols: { ...base.symbols, elements },
+      moduleSymbols,
+      signatureOf: (sym) => {
+        if (this.rec) {
+          if (sym.module === own) ownGet(sym.name);
+          else moduleSymbols(sym.module);
+          const d = sym.decl;
+          if (d.kind === 'ServerAction') for (const p of [...d.params, ...d.returns]) typeNode(p.type, sym.module);
+        }
+        return base.signatureOf(sym);
+      },
+      fieldsOf: (t) => {
+        structure(t);
+        const fields = base.fieldsOf(t);
+        if (fields && this.rec) for (const f of fields) typeNode(f.decl.type, t.module);
+        return fields;
+      },
+      canSeeStructure: (t) => {
+        structure(t);
+        return base.canSeeStructure(t);
+      },
+      typeText: (t) => {
+        type(t);
+        return base.typeText(t);
+      },
+    };
   }
 
   run(): CheckResult {
     for (const d of this.file.diagnostics) this.result.diagnostics.push({ ...d, severity: 'error' });
     for (const decl of this.file.declarations) this.checkDeclaration(decl);
     return this.result;
+  }
+
+  /** True when every lookup of a kept declaration check still finds the same thing. */
+  private stillValid(rec: DeclarationCheck): boolean {
+    const elements = this.base.symbols.elements;
+    for (const [name, sym] of rec.own) if (elements.get(name) !== sym) return false;
+    for (const [m, s] of rec.modules) if (this.base.moduleSymbols(m) !== s) return false;
+    return true;
+  }
+
+  runIncremental(previous: IncrementalCheck | undefined): IncrementalCheck {
+    const declarations = new Map<Declaration, DeclarationCheck>();
+    const current = new Set(this.file.declarations);
+    let kept = 0;
+    if (previous) for (const d of this.file.declarations) if (previous.declarations.has(d)) kept++;
+    if (previous && kept > 0) {
+      this.result = previous.result;
+      for (const d of previous.declarations.keys()) if (!current.has(d)) forgetDeclaration(this.result, d);
+    }
+    const diagnostics: Diagnostic[] = this.file.diagnostics.map((d) => ({ ...d, severity: 'error' as const }));
+    for (const decl of this.file.declarations) {
+      let rec = kept > 0 ? previous?.declarations.get(decl) : undefined;
+      if (rec && this.stillValid(rec)) {
+        const line = decl.range.start.line;
+        if (rec.line !== line) rec = { ...rec, diagnostics: rec.diagnostics.map((d) => detached(d, line - rec!.line)), line };
+      } else {
+        if (rec) forgetDeclaration(this.result, decl);
+        rec = { diagnostics: [], line: decl.range.start.line, own: new Map(), modules: new Map() };
+        this.rec = rec;
+        this.result.diagnostics = rec.diagnostics;
+        try {
+          this.checkDeclaration(decl);
+        } finally {
+          this.rec = undefined;
+        }
+        rec.diagnostics = rec.diagnostics.map((d) => detached(d));
+      }
+      declarations.set(decl, rec);
+      for (const d of rec.diagnostics) diagnostics.push(d);
+    }
+    this.result.diagnostics = diagnostics;
+    return { module: this.base.module, result: this.result, declarations };
   }
 
   private report(code: DiagnosticCode, range: Range, message: string): void {

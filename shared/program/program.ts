@@ -45,6 +45,7 @@ import { findModuleForPath } from '../environment/load';
 import { type AccessDecision, type UserSummary, resolveModuleAccess, userInfo } from '../access/resolve';
 import { type AccessLevel, atLeast } from '../access/levels';
 import { parse } from '../language/parser';
+import { reparse } from '../language/incremental';
 import { LineIndex } from '../language/text';
 import { comparePositions, findNodePath, rangeContains } from '../language/visit';
 import { type Builtin, BUILTINS, getBuiltin } from '../language/builtins';
@@ -61,6 +62,8 @@ import {
   actionSignature,
   builtinSignature,
   checkFile,
+  checkFileIncremental,
+  type IncrementalCheck,
   declaredType,
   docText,
   safeSatisfies,
@@ -351,7 +354,9 @@ export class Program {
       entry.fresh = true;
       return entry.file;
     }
-    const file = parse(text);
+    // Re-parse only the declarations an edit touched (node identity kept for the rest, so the
+    // checker keeps their results); the old tree is given up (incremental.ts).
+    const file = (entry && reparse(entry.text, entry.file, text)) ?? parse(text);
     this.parses.set(path, { text, file, fresh: true });
     return file;
   }
@@ -561,6 +566,8 @@ const START: Range = { start: { line: 0, character: 0 }, end: { line: 0, charact
 export class UserProgram {
   private readonly accessCache = new Map<string, AccessDecision>();
   private readonly checks = new Map<string, { gen: number; result: CheckResult; module: ModuleInfo }>();
+  /** The last check of each file, for the next incremental check (checker.ts). */
+  private readonly incremental = new Map<string, IncrementalCheck>();
 
   /** @internal use `program.forUser(user)`. */
   constructor(
@@ -655,7 +662,11 @@ export class UserProgram {
     if (!module || !atLeast(decision.level, 'open') || !path.endsWith('.logic')) return undefined;
     const file = this.program.sourceFile(path);
     if (!file) return undefined;
-    const result = checkFile(this.context(module), file);
+    // Only declarations that changed, or whose lookups find something else now, are checked
+    // again (checker.ts, checkFileIncremental).
+    const state = checkFileIncremental(this.context(module), file, this.incremental.get(path));
+    this.incremental.set(path, state);
+    const result = state.result;
     this.checks.set(path, { gen, result, module });
     return result;
   }

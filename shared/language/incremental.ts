@@ -1,0 +1,186 @@
+/**
+ * Incremental re-parsing (issue 6: an edit in a 5,000-line file must not re-parse the whole file).
+ *
+ * Top-level declarations parse independently of each other (parser.ts: a declaration starts at
+ * `public`/`structure`/`server`/`screen` and an unclosed one ends at the next such keyword), so
+ * after an edit only the declarations the edit touches need parsing again:
+ *
+ * - the changed text is found by comparing the old and new texts (common prefix and suffix);
+ * - the declarations that end on a line before the change (*prefix*) and those that start, doc
+ *   comment included, on a line after it (*suffix*) are kept **as the same node objects**; the
+ *   suffix's ranges are replaced by copies shifted by the change's line delta (in place: the old
+ *   tree is given up; see {@link reparse});
+ * - the lines in between (*region*, whole lines) are parsed alone, with as many leading newlines
+ *   as lines before them so that positions come out right, and spliced in, with their comments
+ *   and syntax diagnostics.
+ *
+ * Whenever the result could differ from a full parse it is not used (`undefined`: parse the whole
+ * text): a syntax error at a prefix declaration's end or at the region's end (an unclosed
+ * declaration would run into the next one), a block comment across a region boundary, a comment
+ * after the last declaration of the region or on the line of the prefix's last `}` (it could be
+ * the start of the next declaration's doc comment), or the diagnostic limit reached. The tests
+ * (test/language/incremental.test.ts) compare both over random edits.
+ *
+ * Keeping node identity lets the checker keep the results of unchanged declarations
+ * (shared/program/checker.ts, `checkFileIncremental`).
+ */
+import type { Comment, Declaration, Node, Range, SourceFile, SyntaxDiagnostic } from './ast';
+import { forEachChild } from './visit';
+import { parse } from './parser';
+import { MAX_DIAGNOSTICS } from './scanner';
+
+/** Offset of the start of line `line` (0-based) in `text`, scanning from the start. */
+function lineStartOffset(text: string, line: number): number {
+  let off = 0;
+  for (let l = 0; l < line; l++) {
+    const i = text.indexOf('\n', off);
+    if (i < 0) return text.length;
+    off = i + 1;
+  }
+  return off;
+}
+
+/** Number of `\n` in `text` between `from` and `to`. */
+function countNewlines(text: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = text.indexOf('\n', from); i >= 0 && i < to; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+const RANGE_KEYS = ['range', 'publicRange', 'openParen', 'closeParen', 'operatorRange'] as const;
+
+/** A copy of `r` moved by `delta` lines (the tree shares position objects: never mutate them). */
+function shifted(r: Range, delta: number): Range {
+  return {
+    start: { line: r.start.line + delta, character: r.start.character },
+    end: { line: r.end.line + delta, character: r.end.character },
+  };
+}
+
+/** Moves a subtree by `delta` lines: every range property of every node gets a shifted copy. */
+function shiftNode(root: Node, delta: number): void {
+  const stack: Node[] = [root];
+  while (stack.length) {
+    const n = stack.pop()! as unknown as Record<string, Range | undefined>;
+    for (const k of RANGE_KEYS) {
+      const r = n[k];
+      if (r) n[k] = shifted(r, delta);
+    }
+    forEachChild(n as unknown as Node, (c) => {
+      stack.push(c);
+    });
+  }
+}
+
+/**
+ * The tree of `newText`, re-using the declarations of `oldFile` (the tree of `oldText`) that the
+ * change does not touch. The old tree must not be used afterwards: its nodes after the change are
+ * shifted in place and become part of the new tree.
+ *
+ * @returns the new tree (equal to `parse(newText)`), or `undefined` when only a full parse gives
+ *          that (see the file comment)
+ */
+export function reparse(oldText: string, oldFile: SourceFile, newText: string): SourceFile | undefined {
+  if (oldText === newText) return oldFile;
+  if (oldFile.diagnostics.length >= MAX_DIAGNOSTICS) return undefined;
+  const decls = oldFile.declarations;
+  if (decls.length < 2) return undefined;
+  // The changed span: old [a, oldEnd), new [a, newEnd).
+  const min = Math.min(oldText.length, newText.length);
+  let a = 0;
+  while (a < min && oldText.charCodeAt(a) === newText.charCodeAt(a)) a++;
+  let s = 0;
+  while (s < min - a && oldText.charCodeAt(oldText.length - 1 - s) === newText.charCodeAt(newText.length - 1 - s)) s++;
+  const oldEnd = oldText.length - s;
+  const newEnd = newText.length - s;
+  const startLine = countNewlines(oldText, 0, a);
+  const oldEndLine = startLine + countNewlines(oldText, a, oldEnd);
+  const delta = countNewlines(newText, a, newEnd) - (oldEndLine - startLine);
+
+  const diags = oldFile.diagnostics;
+  const hasDiagnosticAt = (line0: number, line1: number) => diags.some((d) => d.range.start.line >= line0 && d.range.start.line <= line1);
+
+  // Prefix: declarations ending on a line before the change, the last one without errors.
+  let k = 0;
+  while (k < decls.length && decls[k].range.end.line < startLine) k++;
+  while (k > 0 && hasDiagnosticAt(decls[k - 1].range.start.line, decls[k - 1].range.end.line)) k--;
+  const r0 = k > 0 ? decls[k - 1].range.end.line + 1 : 0;
+
+  // Suffix: declarations starting (doc comment included) on a line after the change.
+  const extStart = (d: Declaration) => (d.doc ? d.doc.range.start.line : d.range.start.line);
+  let j = k;
+  while (j < decls.length && extStart(decls[j]) <= oldEndLine) j++;
+  if (j < decls.length && extStart(decls[j]) < r0) return undefined;
+  if (k === 0 && j === decls.length) return undefined; // nothing to keep
+  const e0Old = j < decls.length ? extStart(decls[j]) : -1;
+
+  // Comments: none across the boundaries, none on the line of the prefix's last `}`.
+  const comments = oldFile.comments;
+  for (const c of comments) {
+    if (c.range.start.line < r0 && c.range.end.line >= r0) return undefined;
+    if (k > 0 && c.range.start.line === r0 - 1) return undefined;
+    if (e0Old >= 0 && c.range.start.line < e0Old && c.range.end.line >= e0Old) return undefined;
+  }
+
+  const regionStart = lineStartOffset(oldText, r0);
+  if (regionStart > a) return undefined;
+  let regionEndNew = newText.length;
+  if (e0Old >= 0) {
+    const regionEndOld = lineStartOffset(oldText, e0Old);
+    if (regionEndOld < oldEnd) return undefined;
+    regionEndNew = regionEndOld + (newText.length - oldText.length);
+  }
+  const region = parse('\n'.repeat(r0) + newText.slice(regionStart, regionEndNew));
+  const rDecls = region.declarations;
+  if (e0Old >= 0) {
+    // The region must end at top level: no error at or after the end of its last declaration
+    // (an unclosed declaration), no comment after it (a doc comment of the next one).
+    const last = rDecls[rDecls.length - 1];
+    const endLine = last ? last.range.end.line : -1;
+    const endChar = last ? last.range.end.character : -1;
+    const after = (p: { line: number; character: number }) => p.line > endLine || (p.line === endLine && p.character >= endChar);
+    if (region.diagnostics.some((d) => after(d.range.start))) return undefined;
+    if (region.comments.some((c) => after(c.range.start))) return undefined;
+  }
+
+  const prefixDiags: SyntaxDiagnostic[] = [];
+  const suffixDiags: SyntaxDiagnostic[] = [];
+  for (const d of diags) {
+    if (d.range.start.line < r0) prefixDiags.push(d);
+    else if (e0Old >= 0 && d.range.start.line >= e0Old) {
+      // Copied before the shift below (a diagnostic's positions may be a node's).
+      suffixDiags.push({
+        ...d,
+        range: {
+          start: { line: d.range.start.line + delta, character: d.range.start.character },
+          end: { line: d.range.end.line + delta, character: d.range.end.character },
+        },
+      });
+    }
+  }
+  const diagnostics = [...prefixDiags, ...region.diagnostics, ...suffixDiags];
+  if (diagnostics.length >= MAX_DIAGNOSTICS) return undefined;
+
+  const prefixComments: Comment[] = [];
+  const suffixComments: Comment[] = [];
+  for (const c of comments) {
+    if (c.range.start.line < r0) prefixComments.push(c);
+    else if (e0Old >= 0 && c.range.start.line >= e0Old) suffixComments.push(c);
+  }
+  const suffix = e0Old >= 0 ? decls.slice(j) : [];
+  let end = region.range.end;
+  if (e0Old >= 0) {
+    end = { line: oldFile.range.end.line + delta, character: oldFile.range.end.character };
+    if (delta !== 0) {
+      for (const d of suffix) shiftNode(d, delta);
+      for (const c of suffixComments) c.range = shifted(c.range, delta);
+    }
+  }
+  return {
+    kind: 'SourceFile',
+    declarations: [...decls.slice(0, k), ...rDecls, ...suffix],
+    comments: [...prefixComments, ...region.comments, ...suffixComments],
+    diagnostics,
+    range: { start: { line: 0, character: 0 }, end },
+  };
+}
