@@ -159,6 +159,45 @@ suite('hardening: the language server crashes', function () {
     assert.equal(shown.length, 1, `still only the first report: ${JSON.stringify(shown)}`);
   });
 
+  test('killed while a save is in flight: the save completes (once), the file is written and clean', async () => {
+    const file = 'modules/order-portal/screens/MyOrders.logic';
+    const other = await openEditor(modulesUri(file));
+    const marker = `// saved across a crash ${Date.now()}\n`;
+    assert.ok(await other.edit((b) => b.insert(new vscode.Position(0, 0), marker)));
+    const pid = api.getServerPid()!;
+    const saving = other.document.save();
+    process.kill(pid, 'SIGKILL');
+    const saved = await saving;
+    assert.equal(saved, true, 'the save succeeded');
+    assert.equal(other.document.isDirty, false);
+    assert.ok(diskText(file).startsWith(marker), 'the text is on disk');
+    assert.equal(diskText(file).split(marker).length, 2, 'written once');
+    await api.ready();
+    // the main editor is still dirty and its edit still reaches the server
+    await vscode.window.showTextDocument(editor.document);
+    assert.equal(editor.document.isDirty, true);
+    await waitForDiagnostics(editor.document.uri, 'diagnostics after the save crash', (d) =>
+      d.filter((x) => diagnosticCode(x) === 'unknown-element').length >= 2,
+    );
+  });
+
+  test('a denied view open during a crash shows the denial again after the restart', async () => {
+    const uri = modulesUri('modules/order-api/actions/Orders.logic');
+    await vscode.commands.executeCommand('vscode.open', uri);
+    await waitFor('the denied view', () => api.getDeniedViews().find((v) => v.uri === uri.toString() && v.state === 'denied'));
+    await killAndWaitForRestart(api);
+    await sleep(1000); // the restart fires didChangeAccess: the view renders again
+    const view = await waitFor('the denied view after the restart', () =>
+      api.getDeniedViews().find((v) => v.uri === uri.toString() && v.state === 'denied' && v.model?.elements !== undefined),
+    );
+    assert.equal(view.model!.module, 'OrderAPI');
+    assert.ok(!api.getDeniedViews().some((v) => v.state === 'error'), 'no view shows an error');
+    const items = await api.getModulesTreeItems();
+    assert.ok(items.some((i) => i.label === 'OrderAPI'), 'the Modules view lists again');
+    assert.ok(!JSON.stringify(items).includes('Could not'), 'the Modules view shows no error');
+    await vscode.window.showTextDocument(editor.document);
+  });
+
   test('many crashes in a row: restarted each time up to the limit, then one clear message', async () => {
     while (api.getServerRestarts() < RESTART_LIMIT) {
       await killAndWaitForRestart(api);

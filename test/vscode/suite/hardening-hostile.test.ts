@@ -17,6 +17,7 @@ import type { DeniedViewState } from '../../../client/deniedView';
 import { screenshot, sleep, waitFor } from './helpers';
 import { closeAllEditors, hoverText, modulesUri, openEditor, positionAfter, productApi } from './client-helpers';
 import { markdownProblems, visibleText, webviewProblems } from './hardening-checks';
+import { htmlPage, makeNonce } from '../../../client/webview';
 
 const EVIL_FILE = 'Evil/src/api.logic';
 const EVIL_PRIVATE_FILE = 'Evil/internal/CANARY_PRIV_FILE_z7n3.logic';
@@ -85,6 +86,41 @@ suite('hardening: hostile texts in the views (bob on hostile-env)', function () 
     await sleep(800);
     const png = await screenshot('hostile-denied-view');
     if (png) console.log(`    screenshot: ${png}`);
+  });
+
+  test('in a real webview, the extension\'s CSP runs the nonce\'d script and blocks inline script, handlers and javascript: URLs', async () => {
+    const panel = vscode.window.createWebviewPanel('pmHardeningCsp', 'CSP probe', vscode.ViewColumn.Active, { enableScripts: true });
+    try {
+      const received: string[] = [];
+      panel.webview.onDidReceiveMessage((m: { type: string }) => received.push(m.type));
+      const nonce = makeNonce();
+      // what would run if data ever reached the page unescaped (each tries to post a message)
+      const injected = [
+        `<script>acquireVsCodeApi().postMessage({type:'inline'})</script>`,
+        `<script nonce="wrong">acquireVsCodeApi().postMessage({type:'wrong-nonce'})</script>`,
+        `<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" onload="acquireVsCodeApi().postMessage({type:'onload'})">`,
+        `<img src="x" onerror="acquireVsCodeApi().postMessage({type:'onerror'})">`,
+        `<svg onload="acquireVsCodeApi().postMessage({type:'svg'})"></svg>`,
+        `<a id="js" href="javascript:acquireVsCodeApi().postMessage({type:'href'})">x</a>`,
+      ].join('\n');
+      panel.webview.html = htmlPage({
+        cspSource: panel.webview.cspSource,
+        nonce,
+        title: 'CSP probe',
+        style: '',
+        body: injected,
+        script: `const api = acquireVsCodeApi(); document.getElementById('js').click(); api.postMessage({type:'nonce'}); setTimeout(() => api.postMessage({type:'done'}), 1500);`,
+      });
+      await waitFor('the nonce\'d script to finish', () => received.includes('done'), 30000);
+      await sleep(500);
+      assert.deepEqual(received, ['nonce', 'done']);
+      // control: without the CSP the same inline script does run (so the probe can see it)
+      received.length = 0;
+      panel.webview.html = `<!DOCTYPE html><html><body><script>acquireVsCodeApi().postMessage({type:'inline'})</script></body></html>`;
+      await waitFor('the inline script without CSP', () => received.includes('inline'), 30000);
+    } finally {
+      panel.dispose();
+    }
   });
 
   test('the denied view of a private file shows no more than the public one (no canary)', async () => {
