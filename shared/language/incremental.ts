@@ -47,8 +47,6 @@ function countNewlines(text: string, from: number, to: number): number {
   return n;
 }
 
-const RANGE_KEYS = ['range', 'publicRange', 'openParen', 'closeParen', 'operatorRange'] as const;
-
 /** A copy of `r` moved by `delta` lines (the tree shares position objects: never mutate them). */
 function shifted(r: Range, delta: number): Range {
   return {
@@ -57,18 +55,33 @@ function shifted(r: Range, delta: number): Range {
   };
 }
 
-/** Moves a subtree by `delta` lines: every range property of every node gets a shifted copy. */
+/**
+ * Moves a subtree by `delta` lines: every range of every node (`range`, `publicRange`, a call's
+ * parentheses, a binary operator) is replaced by a shifted copy.
+ */
 function shiftNode(root: Node, delta: number): void {
   const stack: Node[] = [root];
+  const push = (c: Node) => {
+    stack.push(c);
+  };
   while (stack.length) {
-    const n = stack.pop()! as unknown as Record<string, Range | undefined>;
-    for (const k of RANGE_KEYS) {
-      const r = n[k];
-      if (r) n[k] = shifted(r, delta);
+    const n = stack.pop()!;
+    n.range = shifted(n.range, delta);
+    switch (n.kind) {
+      case 'Structure':
+      case 'ServerAction':
+      case 'Screen':
+        if (n.publicRange) n.publicRange = shifted(n.publicRange, delta);
+        break;
+      case 'Call':
+        n.openParen = shifted(n.openParen, delta);
+        if (n.closeParen) n.closeParen = shifted(n.closeParen, delta);
+        break;
+      case 'Binary':
+        n.operatorRange = shifted(n.operatorRange, delta);
+        break;
     }
-    forEachChild(n as unknown as Node, (c) => {
-      stack.push(c);
-    });
+    forEachChild(n, push);
   }
 }
 

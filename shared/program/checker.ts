@@ -316,7 +316,10 @@ export interface DeclarationCheck {
   diagnostics: Diagnostic[];
   line: number;
   own: Map<string, ElementSymbol | undefined>;
-  modules: Map<string, ModuleSymbols | undefined>;
+  /** Other modules looked up by name → whether they existed (a valid module). */
+  modules: Map<string, boolean>;
+  /** Elements of other modules looked up, by `module + '\0' + name` → the symbol found. */
+  elements: Map<string, ElementSymbol | undefined>;
 }
 
 /** The state of an incremental check of one file (see {@link checkFileIncremental}). */
@@ -330,10 +333,10 @@ export interface IncrementalCheck {
 /**
  * {@link checkFile}, re-using the checks of `previous` (the last check of the same file, module
  * and user) for every declaration that is the same node (the incremental parser keeps unchanged
- * declarations, incremental.ts) and whose lookups still find the same symbols: the own module's
- * names by symbol identity (the binder keeps symbols of unchanged declarations), other modules by
- * symbol-table identity (rebuilt when any of their files changes). Everything else is checked
- * again. The result equals `checkFile(ctx, file)` (test/program/incremental-check.test.ts).
+ * declarations, incremental.ts) and whose lookups still find the same things: every element it
+ * looked up, in its own module or another (also through signatures, fields and types), is the same
+ * symbol (the binder keeps the symbols of unchanged declarations), and every module it looked up
+ * still exists or is still missing. Everything else is checked again. The result equals `checkFile(ctx, file)` (test/program/incremental-check.test.ts).
  * `previous` is consumed: its tables are updated in place and returned.
  */
 export function checkFileIncremental(ctx: CheckContext, file: SourceFile, previous?: IncrementalCheck): IncrementalCheck {
@@ -426,10 +429,23 @@ class FileChecker {
       this.rec?.own.set(name, s);
       return s;
     };
-    const moduleSymbols = (m: string): ModuleSymbols | undefined => {
-      const s = base.moduleSymbols(m);
-      this.rec?.modules.set(m, s);
+    // Other modules' tables are handed out as views whose element lookups are recorded.
+    const views = new Map<string, ModuleSymbols | undefined>();
+    const elementOf = (m: string, name: string): ElementSymbol | undefined => {
+      const s = base.moduleSymbols(m)?.elements.get(name);
+      this.rec?.elements.set(m + '\0' + name, s);
       return s;
+    };
+    const moduleSymbols = (m: string): ModuleSymbols | undefined => {
+      let view = views.get(m);
+      if (!views.has(m)) {
+        const s = base.moduleSymbols(m);
+        const elements = { get: (name: string) => elementOf(m, name), has: (name: string) => elementOf(m, name) !== undefined } as unknown as Map<string, ElementSymbol>;
+        view = s && { ...s, elements };
+        views.set(m, view);
+      }
+      this.rec?.modules.set(m, view !== undefined);
+      return view;
     };
     const typeNode = (node: TypeNode | undefined, declModule: string): void => {
       if (!node || !this.rec) return;
@@ -437,12 +453,18 @@ class FileChecker {
       if (node.kind !== 'NamedType') return;
       const target = node.module && node.module.name !== declModule ? node.module.name : declModule;
       if (target === own) ownGet(node.name.name);
-      else moduleSymbols(target);
+      else {
+        moduleSymbols(target);
+        elementOf(target, node.name.name);
+      }
     };
     const structure = (t: StructureType): void => {
       if (!this.rec) return;
       if (t.module === own) ownGet(t.name);
-      else moduleSymbols(t.module);
+      else {
+        moduleSymbols(t.module);
+        elementOf(t.module, t.name);
+      }
     };
     const type = (t: Type): void => {
       if (!this.rec) return;
@@ -458,7 +480,10 @@ class FileChecker {
       signatureOf: (sym) => {
         if (this.rec) {
           if (sym.module === own) ownGet(sym.name);
-          else moduleSymbols(sym.module);
+          else {
+            moduleSymbols(sym.module);
+            elementOf(sym.module, sym.name);
+          }
           const d = sym.decl;
           if (d.kind === 'ServerAction') for (const p of [...d.params, ...d.returns]) typeNode(p.type, sym.module);
         }
@@ -491,7 +516,11 @@ class FileChecker {
   private stillValid(rec: DeclarationCheck): boolean {
     const elements = this.base.symbols.elements;
     for (const [name, sym] of rec.own) if (elements.get(name) !== sym) return false;
-    for (const [m, s] of rec.modules) if (this.base.moduleSymbols(m) !== s) return false;
+    for (const [m, exists] of rec.modules) if ((this.base.moduleSymbols(m) !== undefined) !== exists) return false;
+    for (const [key, sym] of rec.elements) {
+      const i = key.indexOf('\0');
+      if (this.base.moduleSymbols(key.slice(0, i))?.elements.get(key.slice(i + 1)) !== sym) return false;
+    }
     return true;
   }
 
@@ -512,7 +541,7 @@ class FileChecker {
         if (rec.line !== line) rec = { ...rec, diagnostics: rec.diagnostics.map((d) => detached(d, line - rec!.line)), line };
       } else {
         if (rec) forgetDeclaration(this.result, decl);
-        rec = { diagnostics: [], line: decl.range.start.line, own: new Map(), modules: new Map() };
+        rec = { diagnostics: [], line: decl.range.start.line, own: new Map(), modules: new Map(), elements: new Map() };
         this.rec = rec;
         this.result.diagnostics = rec.diagnostics;
         try {

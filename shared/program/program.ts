@@ -267,7 +267,12 @@ export class Program {
   updateFile(path: string): void {
     this.gen++;
     const entry = this.parses.get(path);
-    if (entry) entry.fresh = false;
+    if (entry) {
+      entry.fresh = false;
+      // Re-parsed now, one change at a time: the incremental parser then sees each edit alone,
+      // not two edits far apart merged into one span (incremental.ts).
+      if (path.endsWith('.logic')) this.sourceFile(path);
+    }
     const info = this.moduleOfPath(path);
     if (info) {
       if (path.endsWith('.logic') && !info.files.includes(path)) {
