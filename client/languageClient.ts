@@ -222,6 +222,10 @@ export class EnvironmentConnection implements vscode.Disposable {
   /** Resolves when the server is running (waits at most `timeoutMs`). */
   async whenRunning(timeoutMs = 30000): Promise<void> {
     if (this.running) return;
+    // Past the restart limit nothing will start it again: fail at once instead of after the timeout.
+    if (this.gaveUp) {
+      throw new Error(`the Protected Modules language server for "${this.env.name}" is stopped (it kept stopping unexpectedly); run "Developer: Reload Window" to start it again`);
+    }
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         sub.dispose();

@@ -227,6 +227,16 @@ suite('hardening: the language server crashes', function () {
     // the unsaved edit is still there
     assert.equal(editor.document.isDirty, true);
     assert.ok(editor.document.getText().includes('AlsoMissing'));
+    // saving now fails (nothing can check the write) but keeps the edit in its editor
+    await vscode.window.showTextDocument(editor.document);
+    const saved = await editor.document.save();
+    assert.equal(saved, false, 'the save is refused');
+    assert.equal(editor.document.isDirty, true);
+    assert.ok(editor.document.getText().includes('AlsoMissing'));
+    assert.ok(!diskText(PORTAL_FILE).includes('AlsoMissing'));
+    // requests fail with plain words
+    await assert.rejects(Promise.resolve(api.request('protectedModules/whoami', {})), /is stopped .*Reload Window/);
+    assert.equal(api.getServerMessages().length, 2, 'no further message');
   });
 
   // No teardown: with the server stopped for good, reverting the unsaved edit cannot read the file
