@@ -81,7 +81,7 @@ describe('fuzz: the parser (SPEC 3.2 error tolerance)', () => {
       fc.property(tokenSoup, (text) => {
         checkParse(text);
       }),
-      { seed: SEED, numRuns: runs(600) },
+      { seed: SEED, numRuns: runs(400) },
     );
   });
 
@@ -92,7 +92,7 @@ describe('fuzz: the parser (SPEC 3.2 error tolerance)', () => {
       fc.property(mutatedSource(sources), ({ text }) => {
         checkParse(text);
       }),
-      { seed: SEED + 1, numRuns: runs(300) },
+      { seed: SEED + 1, numRuns: runs(200) },
     );
   });
 
@@ -107,7 +107,7 @@ describe('fuzz: the parser (SPEC 3.2 error tolerance)', () => {
         );
         assert.ok(file.declarations.length >= 1);
       }),
-      { seed: SEED + 2, numRuns: runs(300) },
+      { seed: SEED + 2, numRuns: runs(200) },
     );
   });
 
@@ -119,7 +119,7 @@ describe('fuzz: the parser (SPEC 3.2 error tolerance)', () => {
         assert.equal(b.diagnostics.length, 0);
         assert.equal(JSON.stringify(b.declarations, (k, v) => (k === 'text' || k === 'raw' || k === 'value' ? undefined : v)), JSON.stringify(a.declarations, (k, v) => (k === 'text' || k === 'raw' || k === 'value' ? undefined : v)));
       }),
-      { seed: SEED + 3, numRuns: runs(60) },
+      { seed: SEED + 3, numRuns: runs(50) },
     );
   });
 
@@ -311,7 +311,7 @@ describe('fuzz: the checker and the IDE queries never throw', () => {
   test('(a) token soup as a UI module source', () => {
     fc.assert(
       fc.property(tokenSoup, offsets, (text, os) => exercise('portal/main.logic', text, os)),
-      { seed: SEED + 10, numRuns: runs(120) },
+      { seed: SEED + 10, numRuns: runs(80) },
     );
   });
 
@@ -320,7 +320,7 @@ describe('fuzz: the checker and the IDE queries never throw', () => {
       fc.property(mutatedSource(sources), offsets, fc.boolean(), ({ text }, os, asApi) =>
         exercise(asApi ? 'orderapi/api.logic' : 'portal/main.logic', text, os),
       ),
-      { seed: SEED + 11, numRuns: runs(120) },
+      { seed: SEED + 11, numRuns: runs(80) },
     );
     t.edit('orderapi/api.logic', apiText);
   });
@@ -328,7 +328,7 @@ describe('fuzz: the checker and the IDE queries never throw', () => {
   test('(c) programs from the grammar, as the UI module and as the service module', () => {
     fc.assert(
       fc.property(grammaticalProgram, offsets, fc.boolean(), (text, os, asApi) => exercise(asApi ? 'orderapi/api.logic' : 'portal/main.logic', text, os)),
-      { seed: SEED + 12, numRuns: runs(120) },
+      { seed: SEED + 12, numRuns: runs(80) },
     );
     t.edit('orderapi/api.logic', apiText);
   });
@@ -398,7 +398,7 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
         const r = renderInterface({ name: 'M', version: '1.0.0', owner: 'alice' }, parse(text).declarations);
         assert.deepEqual(r.file.diagnostics, [], `interface:\n${r.text}\nof:\n${text}`);
       }),
-      { seed: SEED + 21, numRuns: runs(600) },
+      { seed: SEED + 21, numRuns: runs(400) },
     );
   });
 
@@ -500,7 +500,7 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
         );
         for (const e of iface.elements) assertRangeInDocument(new LineIndex(iface.text), e.range, `element ${e.name}`);
       }),
-      { seed: SEED + 20, numRuns: runs(150) },
+      { seed: SEED + 20, numRuns: runs(120) },
     );
   });
 });
@@ -573,7 +573,7 @@ describe('fuzz: IDE requests through the real server never fail, at any position
         }
         await bob.request('textDocument/codeAction', { ...td, range: { start: positions[0], end: positions[0] }, context: { diagnostics: [] } });
       }),
-      { seed: SEED + 30, numRuns: runs(60) },
+      { seed: SEED + 30, numRuns: runs(50) },
     );
     // The requests really ran on the fuzzed texts (not all answered `null`).
     assert.ok(seen.completions > 20 && seen.hovers > 5 && seen.symbols > 10, JSON.stringify(seen));
