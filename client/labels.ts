@@ -26,3 +26,13 @@ export function shortSignature(e: Pick<InterfaceElement, 'kind' | 'name' | 'sign
   const sig = e.signature.replace(/^public\s+/, '');
   return sig.startsWith(prefix) ? sig.slice(prefix.length).trim() : sig;
 }
+
+/**
+ * Data (a module description, a user's display name) for a place that renders theme icons from
+ * `$(name)` — quick-pick labels, descriptions and details, status-bar texts, CodeLens titles —
+ * with that syntax escaped (`\$(name)`), so the text shows literally (issue 5: texts from the
+ * environment are shown as text). `undefined` stays `undefined`.
+ */
+export function plainLabel<T extends string | undefined>(text: T): T {
+  return (text === undefined ? text : text.replace(/\$\(/g, '\\$(')) as T;
+}

@@ -13,6 +13,7 @@ import * as vscode from 'vscode';
 import { MODULES_SCHEME } from '../shared/protocol';
 import type { Environments } from './environments';
 import type { ModulesFileSystem } from './fileSystem';
+import { plainLabel } from './labels';
 
 export class ReadonlyInfo implements vscode.CodeLensProvider, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
@@ -84,7 +85,7 @@ export class ReadonlyInfo implements vscode.CodeLensProvider, vscode.Disposable 
     if (!reason) return [];
     return [
       new vscode.CodeLens(new vscode.Range(0, 0, 0, 0), {
-        title: `$(lock) Read-only: ${reason}`,
+        title: `$(lock) Read-only: ${plainLabel(reason)}`,
         tooltip: reason,
         command: 'protectedModules.explainReadonly',
         arguments: [document.uri],

@@ -6,6 +6,7 @@
 import * as vscode from 'vscode';
 import type { WhoamiResult } from '../shared/protocol';
 import type { Environments } from './environments';
+import { plainLabel } from './labels';
 
 export class UserStatusBar implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
@@ -44,7 +45,7 @@ export class UserStatusBar implements vscode.Disposable {
       this.item.tooltip = 'Protected Modules: no user is set — click to choose who you are in this environment.';
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     } else {
-      this.item.text = `$(account) ${who.user}${who.admin ? ' (admin)' : ''}`;
+      this.item.text = `$(account) ${plainLabel(who.user)}${who.admin ? ' (admin)' : ''}`;
       const md = new vscode.MarkdownString();
       md.appendMarkdown('**Protected Modules user:** ').appendText(who.displayName ? `${who.displayName} (${who.user})` : who.user);
       if (!who.known) md.appendMarkdown('\n\n').appendText('Not a known user of this environment: protected modules are hidden.');

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { ACCESS_LEVELS, isAccessLevel, type AccessLevel } from '../../shared/access/levels';
 import type { Environments } from '../environments';
 import { describeError } from '../errors';
+import { plainLabel } from '../labels';
 import { parseEnvironmentUsers, USER_ID_PATTERN, type EnvironmentDirectory } from '../users';
 import { pickModule, type ModuleArgument } from './pickModule';
 
@@ -60,7 +61,7 @@ export async function manageAccess(
     const dir = readDirectory(picked.conn.env.path);
     const items: (vscode.QuickPickItem & { to?: string })[] = [];
     for (const u of dir?.users ?? []) {
-      items.push({ label: `$(person) user:${u.id}`, description: u.displayName, detail: u.groups.length ? `groups: ${u.groups.join(', ')}` : undefined, to: `user:${u.id}` });
+      items.push({ label: `$(person) user:${u.id}`, description: plainLabel(u.displayName), detail: u.groups.length ? `groups: ${u.groups.join(', ')}` : undefined, to: `user:${u.id}` });
     }
     for (const g of dir?.groups ?? []) items.push({ label: `$(organization) group:${g}`, to: `group:${g}` });
     items.push({ label: '$(globe) *', description: 'every known user', to: '*' });

@@ -8,6 +8,7 @@ import type { ModuleSummary } from '../../shared/protocol';
 import type { Environments } from '../environments';
 import type { EnvironmentConnection } from '../languageClient';
 import { describeError } from '../errors';
+import { plainLabel } from '../labels';
 
 export interface PickedModule {
   conn: EnvironmentConnection;
@@ -80,7 +81,7 @@ export async function pickModule(
     allowed.map((c) => ({
       label: `${c.module.protected ? '$(lock)' : '$(package)'} ${c.module.name}`,
       description: `${c.module.version} · ${c.module.kind} · your access: ${c.module.access}${several ? ` · ${c.conn.env.name}` : ''}`,
-      detail: c.module.description,
+      detail: plainLabel(c.module.description),
       target: c,
     })),
     { placeHolder: texts.placeholder, matchOnDescription: true, matchOnDetail: true },

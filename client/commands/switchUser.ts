@@ -11,6 +11,7 @@ import * as vscode from 'vscode';
 import type { Environments } from '../environments';
 import { CONFIG_SECTION, userSetting } from '../languageClient';
 import { validateUserId } from '../users';
+import { plainLabel } from '../labels';
 import { readDirectory } from './manageAccess';
 
 /** Writes `protectedModules.user` where it takes effect (workspace value if one exists, else user settings). */
@@ -38,7 +39,7 @@ export async function switchUser(environments: Environments, userArg?: string): 
     const dir = conn ? readDirectory(conn.env.path) : undefined;
     const items: (vscode.QuickPickItem & { id?: string })[] = (dir?.users ?? []).map((u) => ({
       label: `${u.id === current ? '$(check)' : '$(person)'} ${u.id}`,
-      description: [u.displayName, u.admin ? 'admin' : undefined].filter(Boolean).join(' · ') || undefined,
+      description: [plainLabel(u.displayName), u.admin ? 'admin' : undefined].filter(Boolean).join(' · ') || undefined,
       detail: u.groups.length ? `groups: ${u.groups.join(', ')}` : undefined,
       id: u.id,
     }));

@@ -14,7 +14,7 @@ import * as vscode from 'vscode';
 import type { ProtectedModulesApi } from '../../../client/extension';
 import type { ModulesTreeSnapshot } from '../../../client/modulesView';
 import type { DeniedViewState } from '../../../client/deniedView';
-import { screenshot, sleep, waitFor } from './helpers';
+import { screenshot, setUser, sleep, waitFor } from './helpers';
 import { closeAllEditors, hoverText, modulesUri, openEditor, positionAfter, productApi } from './client-helpers';
 import { markdownProblems, visibleText, webviewProblems } from './hardening-checks';
 import { htmlPage, makeNonce } from '../../../client/webview';
@@ -229,6 +229,29 @@ suite('hardening: hostile texts in the views (bob on hostile-env)', function () 
       } else if (typeof d === 'string') shown.push(d);
     }
     await closeAllEditors();
+  });
+
+  test('status bar: an unknown user whose id carries icon syntax and HTML is shown as text', async () => {
+    const hostileUser = '<img src=x onerror=alert(1)> $(zap) [x](javascript:alert(2))';
+    try {
+      await setUser(hostileUser);
+      const bar = await waitFor('the status bar for the unknown user', () => {
+        const b = api.getStatusBar();
+        return b.whoami?.user === hostileUser ? b : undefined;
+      }, 30000);
+      shown.push(JSON.stringify(bar));
+      assert.equal(bar.whoami!.known, false);
+      assert.equal(bar.text, '$(account) <img src=x onerror=alert(1)> \\$(zap) [x](javascript:alert(2))', 'no icon from the id');
+      assert.deepEqual(markdownProblems(bar.tooltip), [], bar.tooltip);
+      await screenshot('hostile-unknown-user-status-bar');
+      // an unknown user sees no protected module at all
+      const items = flatten(await api.getModulesTreeItems());
+      shown.push(JSON.stringify(items));
+      assert.ok(!items.some((i) => i.label === 'Evil' || i.label === 'Listed'), JSON.stringify(items.map((i) => i.label)));
+    } finally {
+      await setUser('bob');
+      await waitFor('bob again', () => api.getStatusBar().whoami?.user === 'bob', 30000);
+    }
   });
 
   test('no canary in anything the client showed bob', () => {
