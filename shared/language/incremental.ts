@@ -40,6 +40,34 @@ function lineStartOffset(text: string, line: number): number {
   return off;
 }
 
+/** Length of the common prefix of `x` and `y` (at most `max`): binary search on native compares. */
+function commonPrefix(x: string, y: string, max: number): number {
+  let lo = 0;
+  let hi = max;
+  while (hi - lo > 64) {
+    const mid = (lo + hi) >>> 1;
+    if (x.slice(lo, mid) === y.slice(lo, mid)) lo = mid;
+    else hi = mid;
+  }
+  while (lo < hi && x.charCodeAt(lo) === y.charCodeAt(lo)) lo++;
+  return lo;
+}
+
+/** Length of the common suffix of `x` and `y` (at most `max`). */
+function commonSuffix(x: string, y: string, max: number): number {
+  let lo = 0;
+  let hi = max;
+  const xl = x.length;
+  const yl = y.length;
+  while (hi - lo > 64) {
+    const mid = (lo + hi) >>> 1;
+    if (x.slice(xl - mid, xl - lo) === y.slice(yl - mid, yl - lo)) lo = mid;
+    else hi = mid;
+  }
+  while (lo < hi && x.charCodeAt(xl - 1 - lo) === y.charCodeAt(yl - 1 - lo)) lo++;
+  return lo;
+}
+
 /** Number of `\n` in `text` between `from` and `to`. */
 function countNewlines(text: string, from: number, to: number): number {
   let n = 0;
@@ -85,6 +113,9 @@ function shiftNode(root: Node, delta: number): void {
   }
 }
 
+/** A carriage return that is not part of a `\r\n` pair. */
+const LONE_CR = /\r(?!\n)/;
+
 /**
  * The tree of `newText`, re-using the declarations of `oldFile` (the tree of `oldText`) that the
  * change does not touch. The old tree must not be used afterwards: its nodes after the change are
@@ -95,15 +126,16 @@ function shiftNode(root: Node, delta: number): void {
  */
 export function reparse(oldText: string, oldFile: SourceFile, newText: string): SourceFile | undefined {
   if (oldText === newText) return oldFile;
+  // Lines are counted at '\n' here; a lone '\r' also ends a line (text.ts), so such texts are
+  // parsed whole (found by the hardening fuzz, issue 5: shifted declarations were a line off).
+  if (LONE_CR.test(oldText) || LONE_CR.test(newText)) return undefined;
   if (oldFile.diagnostics.length >= MAX_DIAGNOSTICS) return undefined;
   const decls = oldFile.declarations;
   if (decls.length < 2) return undefined;
   // The changed span: old [a, oldEnd), new [a, newEnd).
   const min = Math.min(oldText.length, newText.length);
-  let a = 0;
-  while (a < min && oldText.charCodeAt(a) === newText.charCodeAt(a)) a++;
-  let s = 0;
-  while (s < min - a && oldText.charCodeAt(oldText.length - 1 - s) === newText.charCodeAt(newText.length - 1 - s)) s++;
+  const a = commonPrefix(oldText, newText, min);
+  const s = commonSuffix(oldText, newText, min - a);
   const oldEnd = oldText.length - s;
   const newEnd = newText.length - s;
   const startLine = countNewlines(oldText, 0, a);

@@ -316,10 +316,12 @@ export interface DeclarationCheck {
   diagnostics: Diagnostic[];
   line: number;
   own: Map<string, ElementSymbol | undefined>;
-  /** Other modules looked up by name → whether they existed (a valid module). */
-  modules: Map<string, boolean>;
-  /** Elements of other modules looked up, by `module + '\0' + name` → the symbol found. */
-  elements: Map<string, ElementSymbol | undefined>;
+  /** The own module's symbol table then (the same table: `own` need not be compared). */
+  ownTable: ModuleSymbols;
+  /** Other modules looked up by name → their symbol table then (`undefined`: no valid module). */
+  modules: Map<string, ModuleSymbols | undefined>;
+  /** Elements of other modules looked up: module → name → the symbol found. */
+  elements: Map<string, Map<string, ElementSymbol | undefined>>;
 }
 
 /** The state of an incremental check of one file (see {@link checkFileIncremental}). */
@@ -432,8 +434,14 @@ class FileChecker {
     // Other modules' tables are handed out as views whose element lookups are recorded.
     const views = new Map<string, ModuleSymbols | undefined>();
     const elementOf = (m: string, name: string): ElementSymbol | undefined => {
-      const s = base.moduleSymbols(m)?.elements.get(name);
-      this.rec?.elements.set(m + '\0' + name, s);
+      const table = base.moduleSymbols(m);
+      const s = table?.elements.get(name);
+      if (this.rec) {
+        if (!this.rec.modules.has(m)) this.rec.modules.set(m, table);
+        let names = this.rec.elements.get(m);
+        if (!names) this.rec.elements.set(m, (names = new Map()));
+        names.set(name, s);
+      }
       return s;
     };
     const moduleSymbols = (m: string): ModuleSymbols | undefined => {
@@ -444,7 +452,7 @@ class FileChecker {
         view = s && { ...s, elements };
         views.set(m, view);
       }
-      this.rec?.modules.set(m, view !== undefined);
+      this.rec?.modules.set(m, base.moduleSymbols(m));
       return view;
     };
     const typeNode = (node: TypeNode | undefined, declModule: string): void => {
@@ -513,16 +521,23 @@ class FileChecker {
   }
 
   /** True when every lookup of a kept declaration check still finds the same thing. */
-  private stillValid(rec: DeclarationCheck): boolean {
-    const elements = this.base.symbols.elements;
-    for (const [name, sym] of rec.own) if (elements.get(name) !== sym) return false;
-    for (const [m, exists] of rec.modules) if ((this.base.moduleSymbols(m) !== undefined) !== exists) return false;
-    for (const [key, sym] of rec.elements) {
-      const i = key.indexOf('\0');
-      if (this.base.moduleSymbols(key.slice(0, i))?.elements.get(key.slice(i + 1)) !== sym) return false;
+  private stillValid(rec: DeclarationCheck, tables: Map<string, ModuleSymbols | undefined>): boolean {
+    // A table that is the same object as then has the same symbols: nothing to compare in it.
+    const ownTable = this.base.symbols;
+    if (rec.ownTable !== ownTable) for (const [name, sym] of rec.own) if (ownTable.elements.get(name) !== sym) return false;
+    const table = (m: string) => {
+      if (!tables.has(m)) tables.set(m, this.base.moduleSymbols(m));
+      return tables.get(m);
+    };
+    for (const [m, then] of rec.modules) {
+      const now = table(m);
+      if (now === then) continue;
+      if (!now !== !then) return false;
+      for (const [name, sym] of rec.elements.get(m) ?? []) if (now?.elements.get(name) !== sym) return false;
     }
     return true;
   }
+
 
   runIncremental(previous: IncrementalCheck | undefined): IncrementalCheck {
     const declarations = new Map<Declaration, DeclarationCheck>();
@@ -534,14 +549,15 @@ class FileChecker {
       for (const d of previous.declarations.keys()) if (!current.has(d)) forgetDeclaration(this.result, d);
     }
     const diagnostics: Diagnostic[] = this.file.diagnostics.map((d) => ({ ...d, severity: 'error' as const }));
+    const tables = new Map<string, ModuleSymbols | undefined>();
     for (const decl of this.file.declarations) {
       let rec = kept > 0 ? previous?.declarations.get(decl) : undefined;
-      if (rec && this.stillValid(rec)) {
+      if (rec && this.stillValid(rec, tables)) {
         const line = decl.range.start.line;
         if (rec.line !== line) rec = { ...rec, diagnostics: rec.diagnostics.map((d) => detached(d, line - rec!.line)), line };
       } else {
         if (rec) forgetDeclaration(this.result, decl);
-        rec = { diagnostics: [], line: decl.range.start.line, own: new Map(), modules: new Map(), elements: new Map() };
+        rec = { diagnostics: [], line: decl.range.start.line, own: new Map(), ownTable: this.base.symbols, modules: new Map(), elements: new Map() };
         this.rec = rec;
         this.result.diagnostics = rec.diagnostics;
         try {
