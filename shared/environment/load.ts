@@ -19,10 +19,11 @@
  */
 import { readdirSync, readFileSync, realpathSync, statSync, type Dirent } from 'node:fs';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
-import type { Environment, ModuleInfo } from './model';
+import type { Environment, FileDiagnostic, ModuleInfo } from './model';
 import { parseModuleManifest, parsePolicy, type ParsedManifest } from './manifest';
 import { isUserId } from './schemas';
 import type { Range } from '../language/ast';
+import { LineIndex } from '../language/text';
 
 /** Name of the policy file at the root of an environment (SPEC 2.1). */
 export const ENVIRONMENT_FILE = 'environment.json';
@@ -69,6 +70,9 @@ export function loadEnvironment(root: string): Environment {
     const parsed = parsePolicy(policyText, policyPath);
     env.policy = parsed.policy;
     env.policyDiagnostics = parsed.diagnostics;
+  } else if ('invalidUtf8' in policyText) {
+    // Not UTF-8 text: the policy is invalid (fail closed), the error stands on the first bad byte.
+    env.policyDiagnostics = [invalidUtf8Diagnostic(policyPath, policyText, 'invalid-environment', ENVIRONMENT_FILE)];
   } else {
     env.policyDiagnostics = [
       {
@@ -90,7 +94,9 @@ export function loadEnvironment(root: string): Environment {
       return; // an unreadable folder holds nothing we can use
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    if (dir !== realRoot && entries.some((e) => e.name === MODULE_FILE && !e.isDirectory())) {
+    // A folder named module.json also makes a module — an invalid one (fail closed: treated as
+    // protected), rather than silently turning the folder's sources into plain environment files.
+    if (dir !== realRoot && entries.some((e) => e.name === MODULE_FILE)) {
       const manifestPath = join(dir, MODULE_FILE);
       const text = readInside(realRoot, manifestPath);
       const info: ModuleInfo = {
@@ -108,6 +114,11 @@ export function loadEnvironment(root: string): Environment {
         info.diagnostics = parsed.diagnostics;
         if (parsed.name !== undefined && parsed.name !== '') info.name = parsed.name;
         if (isUserId(parsed.owner)) info.declaredOwner = parsed.owner;
+      } else if ('invalidUtf8' in text) {
+        // Not UTF-8 text: invalid; the declared owner (read from the decoded text) may still fix it.
+        const parsed = parseModuleManifest(text.text, manifestPath);
+        if (isUserId(parsed.owner)) info.declaredOwner = parsed.owner;
+        info.diagnostics = [invalidUtf8Diagnostic(manifestPath, text, 'invalid-manifest', MODULE_FILE)];
       } else {
         info.diagnostics = [
           {
@@ -264,15 +275,82 @@ function realTarget(root: string, p: string): { path: string; isFile: boolean } 
   }
 }
 
-/** Reads a UTF-8 file whose real location must be inside `root`; a short reason otherwise. */
-function readInside(root: string, p: string): string | { error: string } {
+/** A file that is not valid UTF-8: its text decoded with U+FFFD replacements, and the first bad
+ *  byte's offset in bytes and in UTF-16 code units of `text` (after a leading BOM, if any). */
+interface InvalidUtf8 {
+  invalidUtf8: true;
+  text: string;
+  byte: number;
+  offset: number;
+}
+
+/**
+ * Reads a UTF-8 file whose real location must be inside `root`.
+ * @returns the text; `{ error }` with a short reason when it cannot be read; {@link InvalidUtf8}
+ *   when its bytes are not UTF-8 (decoding would silently replace them)
+ */
+function readInside(root: string, p: string): string | { error: string } | InvalidUtf8 {
+  let bytes: Buffer;
   try {
     const real = realpathSync(p);
     if (!isInside(root, real)) return { error: 'it is a link that leaves the environment' };
-    return readFileSync(real, 'utf8');
+    bytes = readFileSync(real);
   } catch (e) {
     return { error: describeFsError(e) };
   }
+  const text = bytes.toString('utf8');
+  const bad = firstInvalidUtf8(bytes);
+  if (bad < 0) return text;
+  const bom = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  return { invalidUtf8: true, text, byte: bad, offset: bytes.subarray(bom, bad).toString('utf8').length };
+}
+
+/** The byte offset of the first invalid UTF-8 sequence in `b`, or -1 when it is all valid UTF-8
+ *  (overlong forms, surrogates and code points above U+10FFFF are invalid). */
+export function firstInvalidUtf8(b: Uint8Array): number {
+  const n = b.length;
+  let i = 0;
+  while (i < n) {
+    const c = b[i];
+    if (c < 0x80) {
+      i++;
+      continue;
+    }
+    let len: number;
+    let min: number;
+    let cp: number;
+    if (c >= 0xc2 && c <= 0xdf) [len, min, cp] = [2, 0x80, c & 0x1f];
+    else if (c >= 0xe0 && c <= 0xef) [len, min, cp] = [3, 0x800, c & 0x0f];
+    else if (c >= 0xf0 && c <= 0xf4) [len, min, cp] = [4, 0x10000, c & 0x07];
+    else return i;
+    if (i + len > n) return i;
+    for (let k = 1; k < len; k++) {
+      const cc = b[i + k];
+      if ((cc & 0xc0) !== 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return i;
+    i += len;
+  }
+  return -1;
+}
+
+/** The error for a metadata file that is not UTF-8, on its first bad byte (one character wide). */
+function invalidUtf8Diagnostic(
+  path: string,
+  bad: InvalidUtf8,
+  code: 'invalid-environment' | 'invalid-manifest',
+  file: string,
+): FileDiagnostic {
+  const src = bad.text.charCodeAt(0) === 0xfeff ? bad.text.slice(1) : bad.text;
+  const index = new LineIndex(src);
+  return {
+    path,
+    code,
+    severity: 'error',
+    message: `${file}: not valid UTF-8 text (byte ${bad.byte}); save it as UTF-8${code === 'invalid-environment' ? '; nobody has more than list access until it is fixed' : ''}`,
+    range: index.rangeAt(bad.offset, Math.min(bad.offset + 1, src.length)),
+  };
 }
 
 function describeFsError(e: unknown): string {
