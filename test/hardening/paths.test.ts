@@ -259,7 +259,15 @@ describe('hostile paths as bob (examples/acme)', () => {
       [`file://otherhost${root}/modules/order-portal/screens/NewOrder.logic`, FILE_NOT_FOUND],
       [`file://otherhost${root}/modules/order-api/internal/Discounts.logic`, FILE_NOT_FOUND],
       [`${fileUri(root)}/modules/order-portal/screens/NewOrder.logic`, 'ok'],
+      // The environment folder reached through a link outside it that the server was not given:
+      // a path outside every environment, refused (even where the target would be readable).
+      [`${fileUri(path.join(outside, 'env-link'))}/modules/order-api/internal/Discounts.logic`, FILE_NOT_FOUND],
+      [`${fileUri(path.join(outside, 'env-link'))}/modules/order-portal/screens/NewOrder.logic`, FILE_NOT_FOUND],
+      [`${fileUri(path.join(outside, 'env-link'))}/modules/order-portal/../order-api/internal/Discounts.logic`, FILE_NOT_FOUND],
+      [`${fileUri(path.join(outside, 'env-link'))}/modules/pricing/PriceLists.logic`, FILE_NOT_FOUND],
+      [`${fileUri(path.join(outside, 'env-link'))}/../secret.logic`, FILE_NOT_FOUND],
     ];
+    if (!fs.existsSync(path.join(outside, 'env-link'))) fs.symlinkSync(root, path.join(outside, 'env-link'));
     for (const [uri, want] of cases) {
       const r = await outcome(bob, 'protectedModules/readFile', { uri });
       if (want === 'ok') assert.ok('ok' in r, uri);
@@ -432,15 +440,49 @@ describe('hostile paths as bob (examples/acme)', () => {
     const manifestUri = M('modules/evil/module.json');
     bob.open(manifestUri, fs.readFileSync(path.join(evil, 'module.json'), 'utf8'), 'json');
     const diags = await bob.diagnosticsFor(manifestUri, (d) => d.some((x) => x.code === 'invalid-manifest'));
-    const dup = diags.find((d) => /unique/.test(d.message))!;
+    const dup = diags.find((d) => /unique/.test(JSON.stringify(d.message)))!;
     assert.equal(dup.range.start.line, 1);
-    assert.doesNotMatch(dup.message, /order-api/);
+    assert.doesNotMatch(JSON.stringify(dup.message), /order-api/);
     // Remove it: OrderAPI is back at reference.
     fs.rmSync(evil, { recursive: true });
     bob.filesChanged([{ uri: fileUri(path.join(evil, 'module.json')), type: FileChangeType.Deleted }]);
     await bob.waitFor(() => true, 'reload');
     const back = await bob.request<{ modules: { name: string; access: string }[] }>('protectedModules/listModules', {});
     assert.equal(back.modules.find((m) => m.name === 'OrderAPI')?.access, 'reference');
+  });
+
+  test('a module.json with a look-alike (Cyrillic) or NFD name is invalid and never stands for the real module', async () => {
+    const dir = path.join(root, 'modules', 'lookalike');
+    fs.mkdirSync(dir);
+    const names = ['\u041erderAPI', 'Orde\u0301rAPI', 'OrderAPI\u200b', 'OrderAPI '];
+    try {
+      for (const name of names) {
+        fs.writeFileSync(
+          path.join(dir, 'module.json'),
+          JSON.stringify({ name, version: '9.9.9', kind: 'service', owner: 'bob', protected: false }, null, 2),
+        );
+        fs.writeFileSync(path.join(dir, 'Fake.logic'), 'public server action CreateOrder() {}\n');
+        bob.filesChanged([{ uri: fileUri(path.join(dir, 'module.json')), type: FileChangeType.Changed }]);
+        await bob.waitFor(() => true, 'reload');
+        const list = await bob.request<{ modules: { name: string; version: string; access: string }[] }>('protectedModules/listModules', {});
+        assert.deepEqual(
+          list.modules.filter((m) => /rder/.test(m.name)).map((m) => [m.name, m.version, m.access]),
+          [['OrderAPI', '1.4.0', 'reference'], ['OrderPortal', '0.9.0', 'change']],
+          JSON.stringify(name),
+        );
+        assert.deepEqual(await outcome(bob, 'protectedModules/moduleInterface', { module: name }), { code: MODULE_NOT_FOUND });
+        const iface = await bob.request<{ version: string }>('protectedModules/moduleInterface', { module: 'OrderAPI' });
+        assert.equal(iface.version, '1.4.0');
+        const uri = M('modules/lookalike/module.json');
+        bob.open(uri, fs.readFileSync(path.join(dir, 'module.json'), 'utf8'), 'json');
+        const d = await bob.diagnosticsFor(uri, (ds) => ds.some((x) => /invalid module name/.test(JSON.stringify(x.message))));
+        assert.equal(d.find((x) => /invalid module name/.test(JSON.stringify(x.message)))!.range.start.line, 1);
+        bob.notify('textDocument/didClose', { textDocument: { uri } });
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true });
+      bob.filesChanged([{ uri: fileUri(path.join(dir, 'module.json')), type: FileChangeType.Deleted }]);
+    }
   });
 
   test('bob cannot make a module claim another name or add a nested module (needs full)', async () => {
