@@ -70,18 +70,18 @@ function keywordItems(words: string[]): CompletionItem[] {
 /** Element items of a module: public ones of another module (≥ reference), all but screens of the own one. */
 function memberElementItems(view: UserProgram, uri: string, path: string, module: string, structuresOnly: boolean): CompletionItem[] {
   const own = view.program.moduleOfPath(path)?.name;
-  const names: string[] = [];
+  let infos: { name: string; kind: string; signature: string }[] = [];
   if (module === own) {
-    for (const s of view.moduleElements(path)) if (s.kind !== 'screen') names.push(s.name);
+    for (const s of view.moduleElements(path)) if (s.kind !== 'screen') infos.push({ name: s.name, kind: s.kind, signature: s.signature });
   } else {
-    for (const e of view.publicElements(module) ?? []) names.push(e.name);
+    // The module's public structures and server actions (its interface, SPEC 3.5) with their
+    // signatures, cached per module for completion (issue 6); `undefined` below `reference`.
+    infos = view.completionElements(module) ?? [];
   }
-  const symbols = view.program.moduleSymbols(module);
   const out: CompletionItem[] = [];
-  for (const name of names) {
-    const sym = symbols?.elements.get(name);
-    const info = sym && view.elementInfo(sym);
-    if (!info || (structuresOnly && info.kind !== 'structure')) continue;
+  for (const info of infos) {
+    const name = info.name;
+    if (structuresOnly && info.kind !== 'structure') continue;
     out.push({
       label: name,
       kind: info.kind === 'structure' ? CompletionItemKind.Struct : CompletionItemKind.Function,
@@ -261,6 +261,14 @@ function recordFieldItems(view: UserProgram, path: string, position: Position, n
   return undefined;
 }
 
+/** The line index of the last text completed in (a 5,000-line document is not indexed per request). */
+let lastLines: { text: string; lines: LineIndex } | undefined;
+
+function lineIndexOf(text: string): LineIndex {
+  if (lastLines?.text !== text) lastLines = { text, lines: new LineIndex(text) };
+  return lastLines.lines;
+}
+
 /** Computes the completion list of a request (exported for tests). */
 export function completion(ctx: FeatureContext, params: CompletionParams): CompletionList | null {
   const doc = resolveDocument(ctx, params?.textDocument?.uri);
@@ -268,7 +276,7 @@ export function completion(ctx: FeatureContext, params: CompletionParams): Compl
   const { view, path, file, uri } = doc;
   const position = params.position;
   const text = view.program.readText(path) ?? '';
-  const lines = new LineIndex(text);
+  const lines = lineIndexOf(text);
   const lineText = lines.lineText(position.line);
   const before = lineText.slice(0, Math.max(0, position.character));
   if (inCommentOrString(file, position, before)) return { isIncomplete: false, items: [] };

@@ -11,12 +11,15 @@
  * ```
  *
  * Caching (incremental-friendly; nothing whole-environment per query):
- * - parse results per file, keyed by the file's text (a file is re-read from the host after
- *   `updateFile(path)` and re-parsed only when its text changed);
+ * - parse results per file, keyed by the file's text (a file is re-read from the host at
+ *   `updateFile(path)` and re-parsed only when its text changed, and then only the declarations
+ *   the change touched: `incremental.ts`);
  * - one symbol table per module (`binder.ts`), rebuilt only for the module of an updated file;
  * - signatures, structure fields and rendered interfaces, recomputed lazily after any update;
  * - per-user views (`forUser`) cache access decisions (until `updateEnvironment`) and check
- *   results per file (until any update).
+ *   results per file (until any update), re-checked incrementally: only the declarations that
+ *   changed or whose lookups (own and other modules' elements) find something else now
+ *   (`checker.ts`, `checkFileIncremental`).
  * Call `updateFile(path)` whenever the host's text of a `.logic` file changes (open, edit, close,
  * on-disk change, creation, deletion) and `updateEnvironment(env)` when `environment.json` or a
  * `module.json` changed or modules appeared/disappeared.
@@ -38,6 +41,7 @@ import type {
   ServerActionDecl,
   SourceFile,
   StructureDecl,
+  TypeNode,
 } from '../language/ast';
 import type { Diagnostic } from '../language/diagnostics';
 import type { Environment, FileDiagnostic, ModuleInfo, ModuleManifest } from '../environment/model';
@@ -571,6 +575,8 @@ const START: Range = { start: { line: 0, character: 0 }, end: { line: 0, charact
 export class UserProgram {
   private readonly accessCache = new Map<string, AccessDecision>();
   private readonly checks = new Map<string, { gen: number; result: CheckResult; module: ModuleInfo }>();
+  /** {@link completionElements} per module, with the symbol tables it was computed from. */
+  private readonly completionCache = new Map<string, { deps: Map<string, ModuleSymbols | undefined>; items: { name: string; kind: ElementSymbol['kind']; signature: string }[] }>();
   /** The last check of each file, for the next incremental check (checker.ts). */
   private readonly incremental = new Map<string, IncrementalCheck>();
 
@@ -935,6 +941,51 @@ export class UserProgram {
     if (atLeast(level, 'open')) return 'source';
     if (atLeast(level, 'reference') && sym.isPublic && sym.kind !== 'screen') return 'interface';
     return undefined;
+  }
+
+  /**
+   * The kind and one-line signature of a module element exactly as {@link elementInfo} gives them
+   * (same access decision: `undefined` when the user may not see it), without its location and
+   * documentation — for completion lists, which must not render a module's interface document.
+   */
+  elementSignature(sym: ElementSymbol): { kind: ElementSymbol['kind']; signature: string } | undefined {
+    if (!this.visibleElement(sym)) return undefined;
+    let signature: string;
+    if (sym.kind === 'serverAction') signature = `server action ${this.formatSignature(this.program.signatureOf(sym), sym.module)}`;
+    else if (sym.kind === 'structure') {
+      const fields = this.program.fieldsOf({ kind: 'structure', module: sym.module, name: sym.name }) ?? [];
+      signature = `structure ${sym.name} { ${fields.map((f) => `${f.name}: ${this.typeToString(f.type, sym.module)}`).join(', ')} }`.replace('{  }', '{ }');
+    } else signature = `screen ${sym.name}`;
+    return { kind: sym.kind, signature: sym.isPublic ? `public ${signature}` : signature };
+  }
+
+  /**
+   * The public structures and server actions of another module with their signatures as
+   * {@link elementSignature} gives them, for completion after `Module.`; `undefined` below
+   * `reference`. Cached per module (issue 6: an index keyed for completion) while the symbol
+   * tables of the module and of the modules its signatures' types name are the same objects.
+   */
+  completionElements(moduleName: string): { name: string; kind: ElementSymbol['kind']; signature: string }[] | undefined {
+    if (!atLeast(this.access(moduleName).level, 'reference')) return undefined;
+    const cached = this.completionCache.get(moduleName);
+    if (cached && [...cached.deps].every(([m, t]) => this.program.moduleSymbols(m) === t)) return cached.items;
+    const table = this.program.moduleSymbols(moduleName);
+    if (!table) return undefined;
+    const deps = new Map<string, ModuleSymbols | undefined>([[moduleName, table]]);
+    const items: { name: string; kind: ElementSymbol['kind']; signature: string }[] = [];
+    const typeNode = (n: TypeNode | undefined) => {
+      if (n?.kind === 'ListType') typeNode(n.element);
+      else if (n?.kind === 'NamedType' && n.module && !deps.has(n.module.name)) deps.set(n.module.name, this.program.moduleSymbols(n.module.name));
+    };
+    for (const sym of table.publicElements) {
+      const d = sym.decl;
+      if (d.kind === 'ServerAction') for (const p of [...d.params, ...d.returns]) typeNode(p.type);
+      else if (d.kind === 'Structure') for (const f of d.fields) typeNode(f.type);
+      const info = this.elementSignature(sym);
+      if (info) items.push({ name: sym.name, ...info });
+    }
+    this.completionCache.set(moduleName, { deps, items });
+    return items;
   }
 
   /** The symbol of a module element, or `undefined` when the user may not see it. */
