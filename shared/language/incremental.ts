@@ -129,6 +129,9 @@ export function reparse(oldText: string, oldFile: SourceFile, newText: string): 
   // Lines are counted at '\n' here; a lone '\r' also ends a line (text.ts), so such texts are
   // parsed whole (found by the hardening fuzz, issue 5: shifted declarations were a line off).
   if (LONE_CR.test(oldText) || LONE_CR.test(newText)) return undefined;
+  // An unterminated block comment runs to the end of the text: an edit that closes it turns the
+  // text after it back into code, in declarations the old tree does not even have (fuzz, issue 5).
+  if (oldFile.comments.some((c) => c.style === 'block' && (c.text.length < 4 || !c.text.endsWith('*/')))) return undefined;
   if (oldFile.diagnostics.length >= MAX_DIAGNOSTICS) return undefined;
   const decls = oldFile.declarations;
   if (decls.length < 2) return undefined;

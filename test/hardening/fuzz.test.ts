@@ -21,6 +21,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parse, type ParseStats } from '../../shared/language/parser';
+import { reparse } from '../../shared/language/incremental';
 import type { Declaration, Node, Range, SourceFile, TypeNode } from '../../shared/language/ast';
 import { LineIndex } from '../../shared/language/text';
 import { comparePositions, rangeContainsRange, walk } from '../../shared/language/visit';
@@ -29,7 +30,7 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { makeEnv, type TestEnv } from '../program/helpers';
 import { copyFixture, fileUri, startServer, type TestClient } from '../server/lsp-client';
-import { exampleSources, grammaticalProgram, mutatedSource, tokenSoup, validModule } from './generators';
+import { applyMutation, exampleSources, grammaticalProgram, mutatedSource, tokenSoup, validModule } from './generators';
 
 /** Work bound: parser steps per character of input (+1). Measured worst cases: ~1.4 on generated inputs, 2.0 on the pathological ones. */
 const C = 4;
@@ -184,6 +185,52 @@ describe('fuzz: the parser (SPEC 3.2 error tolerance)', () => {
       }
       assert.ok(depth < 3000, `${name}: tree depth ${depth}`);
     }
+  });
+
+  test('incremental re-parse equals a full parse over sequences of hostile edits', () => {
+    // Found here: a lone CR line end (lines were counted at LF only) and an edit closing a block
+    // comment left unterminated to the end of the text made `reparse` differ from `parse`.
+    const tokenEdit = fc.record({
+      op: fc.constantFrom('delete', 'insert', 'duplicate') as fc.Arbitrary<'delete' | 'insert' | 'duplicate'>,
+      at: fc.nat(),
+      len: fc.integer({ min: 1, max: 6 }),
+      from: fc.nat(),
+    });
+    const textEdit = fc.record({
+      at: fc.nat(),
+      del: fc.nat(10),
+      ins: fc.oneof(
+        tokenSoup.map((x) => x.slice(0, 30)),
+        fc.constantFrom('\n', '}', '{', '/*', '*/', '///', '"', 'public ', 'server action X() {\n}\n', '\r\n', '\r', '😀'),
+      ),
+    });
+    const step = fc.oneof(tokenEdit.map((m) => ({ m })), textEdit.map((e) => ({ e })));
+    fc.assert(
+      fc.property(fc.nat(sources.length - 1), fc.array(step, { minLength: 1, maxLength: 8 }), (k, steps) => {
+        let text = sources[k].text;
+        let file = parse(text);
+        for (const st of steps) {
+          let next: string;
+          if ('m' in st) next = applyMutation(text, st.m);
+          else {
+            const at = st.e.at % (text.length + 1);
+            next = text.slice(0, at) + st.e.ins + text.slice(Math.min(text.length, at + st.e.del));
+          }
+          const full = parse(next);
+          const inc = reparse(text, file, next);
+          if (inc) assert.equal(JSON.stringify(inc), JSON.stringify(full), `reparse differs after ${JSON.stringify(st)}`);
+          text = next;
+          file = inc ?? full;
+        }
+      }),
+      { seed: SEED + 4, numRuns: runs(300) },
+    );
+    const old = 'public structure OrderLine {\npublic structure Order {\n/*\n\n  status: Text\n  /// Number of lines.\n\n\n';
+    const next = 'public structure OrderLine {\npublic structure Order {\n/*\n\n  status: Texlines/ _/* multi\nline */😀xa// Number of lines.\n\n\n';
+    assert.equal(JSON.stringify(reparse(old, parse(old), next) ?? parse(next)), JSON.stringify(parse(next)));
+    const crOld = 'structure A {\n}\nstructure B {\n}\n';
+    const crNew = 'structure A {\n}\r\rstructure B {\n}\n';
+    assert.equal(JSON.stringify(reparse(crOld, parse(crOld), crNew) ?? parse(crNew)), JSON.stringify(parse(crNew)));
   });
 
   test('10^5 repeated `(`: one syntax error about the nesting, no stack overflow', () => {
