@@ -70,6 +70,15 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
             if (this.fs.denial(tab.input.uri)) this.scheduleReplace(tab.input.uri);
           }
         }
+        // A text tab closed after its file was read (a TextDocument exists: the open did not
+        // fail) is no failed open: a later denial of that file (after an access change) must not
+        // bring it back as a denied view.
+        for (const tab of e.closed) {
+          if (tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === MODULES_SCHEME) {
+            const key = tab.input.uri.toString();
+            if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === key)) this.recentlyOpened.delete(key);
+          }
+        }
       }),
       // A plain `file:` workspace reads files from disk without asking the server: when such a
       // file turns out to be unreadable for the user, its editor is closed and the denied view

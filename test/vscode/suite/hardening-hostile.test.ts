@@ -15,7 +15,7 @@ import type { ProtectedModulesApi } from '../../../client/extension';
 import type { ModulesTreeSnapshot } from '../../../client/modulesView';
 import type { DeniedViewState } from '../../../client/deniedView';
 import { screenshot, setUser, sleep, waitFor } from './helpers';
-import { closeAllEditors, hoverText, modulesUri, openEditor, positionAfter, productApi } from './client-helpers';
+import { allTabs, closeAllEditors, hoverText, modulesUri, openEditor, positionAfter, productApi } from './client-helpers';
 import { markdownProblems, visibleText, webviewProblems } from './hardening-checks';
 import { htmlPage, makeNonce } from '../../../client/webview';
 
@@ -233,6 +233,10 @@ suite('hardening: hostile texts in the views (bob on hostile-env)', function () 
 
   test('status bar: an unknown user whose id carries icon syntax and HTML is shown as text', async () => {
     const hostileUser = '<img src=x onerror=alert(1)> $(zap) [x](javascript:alert(2))';
+    // a Portal file was open a moment ago and is closed now: losing access to it must not bring
+    // it back (as a denied view)
+    await openEditor(modulesUri(PORTAL_FILE));
+    await closeAllEditors();
     try {
       await setUser(hostileUser);
       const bar = await waitFor('the status bar for the unknown user', () => {
@@ -243,7 +247,9 @@ suite('hardening: hostile texts in the views (bob on hostile-env)', function () 
       assert.equal(bar.whoami!.known, false);
       assert.equal(bar.text, '$(account) <img src=x onerror=alert(1)> \\$(zap) [x](javascript:alert(2))', 'no icon from the id');
       assert.deepEqual(markdownProblems(bar.tooltip), [], bar.tooltip);
+      await sleep(2000);
       await screenshot('hostile-unknown-user-status-bar');
+      assert.deepEqual(allTabs().map((t) => t.label), [], 'no editor reopened after the access change');
       // an unknown user sees no protected module at all
       const items = flatten(await api.getModulesTreeItems());
       shown.push(JSON.stringify(items));
