@@ -198,6 +198,23 @@ suite('hardening: the language server crashes', function () {
     await vscode.window.showTextDocument(editor.document);
   });
 
+  test('files opened while the server is down: a readable one opens with its text, a protected one gets the denied view', async () => {
+    const readable = 'modules/order-portal/screens/NewOrder.logic';
+    const denied = modulesUri('modules/order-api/actions/Delivery.logic');
+    const pid = api.getServerPid()!;
+    process.kill(pid, 'SIGKILL');
+    const opened = openEditor(modulesUri(readable));
+    await vscode.commands.executeCommand('vscode.open', denied);
+    const ed = await opened;
+    assert.equal(ed.document.getText(), diskText(readable));
+    const view = await waitFor('the denied view opened across the crash', () =>
+      api.getDeniedViews().find((v) => v.uri === denied.toString() && v.state === 'denied'),
+    );
+    assert.equal(view.model!.module, 'OrderAPI');
+    await api.ready();
+    await vscode.window.showTextDocument(editor.document);
+  });
+
   test('many crashes in a row: restarted each time up to the limit, then one clear message', async () => {
     while (api.getServerRestarts() < RESTART_LIMIT) {
       await killAndWaitForRestart(api);
