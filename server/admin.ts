@@ -17,6 +17,7 @@ import { atLeast, isAccessLevel } from '../shared/access/levels';
 import type { GrantAccessParams, SetProtectionParams } from '../shared/protocol';
 import { invalidParams, invalidPolicy, moduleNotFound, notSupported, permissionDenied } from './errors';
 import { atomicWrite, ownerOf } from './filesystem';
+import { resolveRealPath } from './uris';
 import type { EnvironmentState, Workspace } from './workspace';
 
 /** Reads a file the server is about to edit; a failure is a generic error (no path in it). */
@@ -37,10 +38,14 @@ function edit(text: string, apply: (text: string) => string, file: string): stri
   }
 }
 
-/** Writes an edited file atomically; a failure is a generic error (no path in it). */
+/**
+ * Writes an edited file atomically; a failure is a generic error (no path in it). A manifest or
+ * policy that is a symbolic link (to a file inside the environment: the loader accepts no other)
+ * is written at its target, so the link survives the edit instead of being replaced by a copy.
+ */
 function writeEdited(p: string, text: string): void {
   try {
-    atomicWrite(p, text);
+    atomicWrite(resolveRealPath(p), text);
   } catch {
     throw notSupported('The file could not be written.');
   }

@@ -34,7 +34,7 @@ import {
 } from '../shared/protocol';
 import { fileChanged, fileNotFound, invalidParams, notSupported, permissionDenied } from './errors';
 import { ENVIRONMENT_FILE, MODULE_FILE, type Access, type EnvironmentState, type Workspace } from './workspace';
-import { isInside } from './uris';
+import { isInside, resolveRealPath } from './uris';
 
 /** The outcome of the access decision for one URI (see {@link decide}). */
 export type Decision =
@@ -286,7 +286,7 @@ export class ModuleFileSystem {
         return { text, readonly, ...(readonly ? { readonlyReason: readonlyReason(d.module, d.access.level) } : {}) };
       }
       case 'environmentPath': {
-        const isPolicy = d.path === d.state.env.policyPath;
+        const isPolicy = isPolicyPath(d.state, d.path);
         const required: AccessLevel = isPolicy ? 'full' : 'open';
         if (!atLeast(d.access, required)) throw permissionDenied(environmentDeniedData(d.access, required));
         const text = readTextOrNotFound(d.path);
@@ -319,8 +319,10 @@ export class ModuleFileSystem {
         if (!atLeast(d.access.level, 'change')) throw permissionDenied(deniedData(d.module, d.access, 'change'));
         existed = fs.existsSync(d.path);
         if (existed && fs.statSync(d.path).isDirectory()) throw notSupported('Is a directory.');
-        if (path.basename(d.path) === MODULE_FILE && !atLeast(d.access.level, 'full')) {
-          const isOwnManifest = d.path === d.module.manifestPath;
+        // A manifest may be a link (to a file inside the environment): its target is a manifest too.
+        const manifestOf = manifestAt(d.state, d.path);
+        if ((path.basename(d.path) === MODULE_FILE || manifestOf) && !atLeast(d.access.level, 'full')) {
+          const isOwnManifest = d.path === d.module.manifestPath || manifestOf === d.module;
           if (!isOwnManifest || manifestAdminFieldsChanged(readTextOrUndefined(d.path), params.text)) {
             throw permissionDenied(deniedData(d.module, d.access, 'full'));
           }
@@ -383,7 +385,7 @@ export class ModuleFileSystem {
         };
       }
       case 'environmentPath': {
-        const isPolicy = d.path === d.state.env.policyPath;
+        const isPolicy = isPolicyPath(d.state, d.path);
         return {
           access: d.access,
           canRead: atLeast(d.access, isPolicy ? 'full' : 'open'),
@@ -417,6 +419,17 @@ export class ModuleFileSystem {
     }
     return Math.round(t);
   }
+}
+
+/** True when the real path `p` is the environment's policy file (also when `environment.json` is a
+ *  link: `p` is then its target). */
+function isPolicyPath(state: EnvironmentState, p: string): boolean {
+  return p === state.env.policyPath || p === resolveRealPath(state.env.policyPath);
+}
+
+/** The module whose `module.json` is (or links to) the real path `p`, if any. */
+function manifestAt(state: EnvironmentState, p: string): ModuleInfo | undefined {
+  return state.env.modules.find((m) => m.manifestPath === p || resolveRealPath(m.manifestPath) === p);
 }
 
 /** The modification time of a file as `stat` reports it (ms, rounded), `null` when it does not exist. */

@@ -326,3 +326,68 @@ describe('concurrent and conflicting writes', () => {
     assert.deepEqual(temps(dir), []);
   });
 });
+
+describe('setProtection and grantAccess on linked files', () => {
+  test('a module.json or environment.json that is a link to a file inside the environment keeps the link; the target is edited', async () => {
+    const root = copyFixture('examples/acme');
+    const policyReal = path.join(root, 'policy', 'environment.json');
+    fs.mkdirSync(path.dirname(policyReal));
+    fs.renameSync(path.join(root, 'environment.json'), policyReal);
+    fs.symlinkSync('policy/environment.json', path.join(root, 'environment.json'));
+    const manifestReal = path.join(root, 'modules', 'common', 'manifest.real.json');
+    fs.renameSync(path.join(root, 'modules/common/module.json'), manifestReal);
+    fs.symlinkSync('manifest.real.json', path.join(root, 'modules/common/module.json'));
+    const alice = await startServer({ folders: [root], user: 'alice' });
+    try {
+      await alice.request('protectedModules/setProtection', { module: 'Common', protected: true });
+      await alice.request('protectedModules/grantAccess', { module: 'Common', to: 'user:carol', access: 'open' });
+      assert.equal(fs.lstatSync(path.join(root, 'environment.json')).isSymbolicLink(), true);
+      assert.equal(fs.lstatSync(path.join(root, 'modules/common/module.json')).isSymbolicLink(), true);
+      assert.equal((parseJsonc(fs.readFileSync(manifestReal, 'utf8')) as { protected: boolean }).protected, true);
+      assert.match(fs.readFileSync(policyReal, 'utf8'), /"user:carol"/);
+      assert.deepEqual(temps(root), []);
+    } finally {
+      await alice.close();
+    }
+  });
+});
+
+describe('linked policy and manifests keep their protection (bob)', () => {
+  test('a linked environment.json is still the policy (admins only); a linked module.json still needs full for protected/owner/name', async () => {
+    const root = copyFixture('examples/acme');
+    fs.mkdirSync(path.join(root, 'policy'));
+    fs.renameSync(path.join(root, 'environment.json'), path.join(root, 'policy', 'environment.json'));
+    fs.symlinkSync('policy/environment.json', path.join(root, 'environment.json'));
+    const portal = path.join(root, PORTAL);
+    fs.renameSync(path.join(portal, 'module.json'), path.join(portal, 'portal.manifest.json'));
+    fs.symlinkSync('portal.manifest.json', path.join(portal, 'module.json'));
+    const bob = await startServer({ folders: [root], user: 'bob' });
+    try {
+      for (const rel of ['environment.json', 'policy/environment.json']) {
+        const e = await bob.requestError('protectedModules/readFile', { uri: M(rel) });
+        assert.equal(e.code, PERMISSION_DENIED, rel);
+        const a = await bob.request<{ canRead: boolean }>('protectedModules/access', { uri: M(rel) });
+        assert.equal(a.canRead, false, rel);
+      }
+      const text = fs.readFileSync(path.join(portal, 'portal.manifest.json'), 'utf8');
+      for (const rel of [`${PORTAL}/module.json`, `${PORTAL}/portal.manifest.json`]) {
+        for (const changed of [
+          text.replace('"protected": false', '"protected": true'),
+          text.replace('"owner": "alice"', '"owner": "bob"'),
+          text.replace('"name": "OrderPortal"', '"name": "OrderAPI"'),
+        ]) {
+          const e = await bob.requestError('protectedModules/writeFile', { uri: M(rel), text: changed });
+          assert.equal(e.code, PERMISSION_DENIED, rel);
+        }
+      }
+      assert.equal(fs.readFileSync(path.join(portal, 'portal.manifest.json'), 'utf8'), text);
+      // Ordinary fields need only change.
+      const described = text.replace('Screens for customer-service agents', 'Screens for agents');
+      await bob.request('protectedModules/writeFile', { uri: M(`${PORTAL}/module.json`), text: described });
+      assert.equal(fs.readFileSync(path.join(portal, 'portal.manifest.json'), 'utf8'), described);
+      assert.equal(fs.lstatSync(path.join(portal, 'module.json')).isSymbolicLink(), true);
+    } finally {
+      await bob.close();
+    }
+  });
+});
