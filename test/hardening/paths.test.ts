@@ -20,7 +20,9 @@
  * OrderAPI used for writes, a module folder that is itself a link (inside and outside the
  * environment), `module.json` claiming another module's name (duplicate: neither usable), a module
  * folder name that differs from its module name, `module-interface://` URIs of hidden, missing,
- * look-alike and malformed modules.
+ * look-alike and malformed modules, link loops, the environment reached through a link it was not
+ * given, module.json names with Cyrillic / combining / zero-width / trailing-space look-alikes, an
+ * environment folder with upper-case letters (VS Code lower-cases URI authorities).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -121,6 +123,10 @@ describe('hostile paths as bob (examples/acme)', () => {
     // Dangling links into OrderAPI (targets that do not exist yet).
     fs.symlinkSync(path.join(root, API, 'internal/New.logic'), path.join(portal, 'dangling.logic'));
     fs.symlinkSync(path.join(root, API, 'newdir'), path.join(portal, 'dangling-dir'));
+    // Link loops (a file pair, and a folder linking to itself).
+    fs.symlinkSync('loop-b.logic', path.join(portal, 'loop-a.logic'));
+    fs.symlinkSync('loop-a.logic', path.join(portal, 'loop-b.logic'));
+    fs.symlinkSync('self-dir', path.join(portal, 'self-dir'));
     // Module folders that are links (inside and outside the environment).
     fs.symlinkSync(path.join(root, API), path.join(root, 'modules', 'api-alias'));
     fs.symlinkSync(path.join(outside, 'ext'), path.join(root, 'modules', 'ext-module'));
@@ -208,6 +214,9 @@ describe('hostile paths as bob (examples/acme)', () => {
     [`${PORTAL}/etc-dir/passwd`, null],
     [`${PORTAL}/dangling.logic`, `${API}/internal/New.logic`],
     [`${PORTAL}/dangling-dir/x.logic`, `${API}/newdir/x.logic`],
+    // Link loops: refused, no hang.
+    [`${PORTAL}/loop-a.logic`, null],
+    [`${PORTAL}/self-dir/x.logic`, null],
     // A module folder that is itself a link.
     [`modules/api-alias/internal/Discounts.logic`, `${API}/internal/Discounts.logic`],
     [`modules/api-alias`, API],
@@ -342,7 +351,7 @@ describe('hostile paths as bob (examples/acme)', () => {
       const r = await outcome(bob, 'protectedModules/writeFile', { uri: M(v), text: 'server action Pwned() {}\n' });
       assert.ok('code' in r && [PERMISSION_DENIED, FILE_NOT_FOUND].includes(r.code), `${v}: ${JSON.stringify(r)}`);
     }
-    for (const v of [`${PORTAL}/passwd.logic`, `${PORTAL}/outside.logic`, `${PORTAL}/outside-dir/x.logic`, `modules/ext-module/Ext.logic`, `${PORTAL}/etc-dir/pm-test`]) {
+    for (const v of [`${PORTAL}/loop-a.logic`, `${PORTAL}/self-dir/x.logic`, `${PORTAL}/passwd.logic`, `${PORTAL}/outside.logic`, `${PORTAL}/outside-dir/x.logic`, `modules/ext-module/Ext.logic`, `${PORTAL}/etc-dir/pm-test`]) {
       const r = await outcome(bob, 'protectedModules/writeFile', { uri: M(v), text: 'x' });
       assert.deepEqual(r, { code: FILE_NOT_FOUND }, v);
     }
