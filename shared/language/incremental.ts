@@ -8,8 +8,9 @@
  * - the changed text is found by comparing the old and new texts (common prefix and suffix);
  * - the declarations that end on a line before the change (*prefix*) and those that start, doc
  *   comment included, on a line after it (*suffix*) are kept **as the same node objects**; the
- *   suffix's positions are shifted by the change's line delta (in place: the old tree is given
- *   up; see {@link reparse});
+ *   suffix's positions are shifted by the change's line delta (in place, through a list of each
+ *   declaration's position objects made on its first shift: the old tree is given up; see
+ *   {@link reparse});
  * - the lines in between (*region*, whole lines) are parsed alone, with as many leading newlines
  *   as lines before them so that positions come out right, and spliced in, with their comments
  *   and syntax diagnostics.
@@ -76,21 +77,27 @@ function countNewlines(text: string, from: number, to: number): number {
 }
 
 /**
- * Moves a subtree by `delta` lines, in place. Position objects are shared between nodes (a
- * token's position starts or ends several nodes), so each must move once: a moved position is
- * marked by a negative `character` (−c − 1) and listed in `moved`; {@link unmark} restores them
- * after the last subtree. (Neither allocating new ranges nor a set of seen positions is as cheap:
- * this runs over half a 5,000-line file when a line is inserted in its middle.)
+ * The distinct position objects of a declaration's nodes' ranges (`range`, `publicRange`, a call's
+ * parentheses, a binary operator), collected once per declaration node (kept declarations keep
+ * their position objects: they are shifted in place). Position objects are shared between nodes
+ * (a token's position starts or ends several nodes): while collecting, a listed position is marked
+ * by a negative `character` (−c − 1), and the marks are cleared at the end. Positions already
+ * marked when collecting starts (those of the comments being shifted, which doc comments share)
+ * are left out: they are shifted through the comments.
  */
-function shiftNode(root: Node, delta: number, moved: Position[]): void {
+const positionsOfDeclaration = new WeakMap<Declaration, Position[]>();
+
+function positionsOf(d: Declaration): Position[] {
+  const cached = positionsOfDeclaration.get(d);
+  if (cached) return cached;
+  const out: Position[] = [];
   const mv = (p: Position) => {
     if (p.character >= 0) {
-      p.line += delta;
       p.character = -p.character - 1;
-      moved.push(p);
+      out.push(p);
     }
   };
-  const stack: Node[] = [root];
+  const stack: Node[] = [d];
   const push = (c: Node) => {
     stack.push(c);
   };
@@ -122,11 +129,9 @@ function shiftNode(root: Node, delta: number, moved: Position[]): void {
     }
     forEachChild(n, push);
   }
-}
-
-/** Clears the marks of {@link shiftNode}. */
-function unmark(moved: Position[]): void {
-  for (const p of moved) p.character = -p.character - 1;
+  for (const p of out) p.character = -p.character - 1;
+  positionsOfDeclaration.set(d, out);
+  return out;
 }
 
 /** A carriage return not followed by a line feed: a line end of its own (text.ts). */
@@ -236,8 +241,9 @@ export function reparse(oldText: string, oldFile: SourceFile, newText: string): 
   if (e0Old >= 0) {
     end = { line: oldFile.range.end.line + delta, character: oldFile.range.end.character };
     if (delta !== 0) {
+      // In place: the comments first, marked (doc comments share their positions), then each
+      // declaration through its list of positions (built on its first shift), skipping marks.
       const moved: Position[] = [];
-      for (const d of suffix) shiftNode(d, delta, moved);
       for (const c of suffixComments) {
         for (const p of [c.range.start, c.range.end]) {
           if (p.character >= 0) {
@@ -247,7 +253,8 @@ export function reparse(oldText: string, oldFile: SourceFile, newText: string): 
           }
         }
       }
-      unmark(moved);
+      for (const d of suffix) for (const p of positionsOf(d)) if (p.character >= 0) p.line += delta;
+      for (const p of moved) p.character = -p.character - 1;
     }
   }
   return {
