@@ -162,7 +162,10 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
 
   const folders: string[] = [];
   if (Array.isArray(options.environments)) folders.push(...options.environments.filter((x): x is string => typeof x === 'string'));
-  for (const f of params.workspaceFolders ?? []) folders.push(f.uri);
+  for (const f of params.workspaceFolders ?? []) {
+    folders.push(f.uri);
+    workspace.noteClientFolder(f.uri);
+  }
   if (params.rootUri) folders.push(params.rootUri);
   else if (params.rootPath) folders.push(params.rootPath);
   for (const f of folders) {
@@ -213,8 +216,14 @@ connection.onInitialized(
     if (clientCapabilities.workspace?.workspaceFolders) {
       connection.workspace.onDidChangeWorkspaceFolders(
         guarded('didChangeWorkspaceFolders', (e) => {
-          for (const f of e.removed) ws.removeFolder(f.uri);
-          for (const f of e.added) ws.addFolder(f.uri);
+          for (const f of e.removed) {
+            ws.removeFolder(f.uri);
+            ws.noteClientFolder(f.uri, false);
+          }
+          for (const f of e.added) {
+            ws.addFolder(f.uri);
+            ws.noteClientFolder(f.uri);
+          }
           ws.fire({ access: true, modules: true });
         }),
       );

@@ -137,6 +137,21 @@ export interface WorkspaceChange {
 export class Workspace {
   /** The open documents (synced incrementally), keyed by the URI the client used. */
   readonly documents = new TextDocuments(TextDocument);
+  /**
+   * Lower-cased folder names of the `modules://<name>/` workspace folders the client opened: for
+   * these environments, locations the server sends are `modules:` URIs even when no document of
+   * theirs is open (a `file:` location would open an editor that bypasses the access-checked file
+   * system, SPEC 5).
+   */
+  readonly modulesWorkspaceFolders = new Set<string>();
+
+  /** Notes a client workspace folder; `modules:` ones are remembered (see {@link modulesWorkspaceFolders}). */
+  noteClientFolder(uri: string, added = true): void {
+    const p = parseUri(uri);
+    if (p?.scheme !== 'modules' || !p.folderName) return;
+    if (added) this.modulesWorkspaceFolders.add(p.folderName.toLowerCase());
+    else this.modulesWorkspaceFolders.delete(p.folderName.toLowerCase());
+  }
   private readonly states: EnvironmentState[] = [];
   private readonly listeners: ((change: WorkspaceChange) => void)[] = [];
   /** The access decided per module (a reload makes new `ModuleInfo`s; user and policy are checked). */

@@ -87,8 +87,9 @@ export function clientUri(ctx: FeatureContext, state: EnvironmentState, abs: str
   return fileUri(abs);
 }
 
-/** True when the client opened documents of this environment through `modules:` URIs. */
+/** True when the client opened this environment as a `modules://` workspace folder, or opened documents of it through `modules:` URIs. */
 function prefersModules(ctx: FeatureContext, state: EnvironmentState): boolean {
+  if (ctx.workspace.modulesWorkspaceFolders.has(state.folderName.toLowerCase())) return true;
   for (const doc of ctx.workspace.documents.all()) {
     const p = parseUri(doc.uri);
     if (p?.scheme === 'modules' && p.folderName === state.folderName) return true;

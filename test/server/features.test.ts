@@ -555,3 +555,21 @@ describe('IDE features as carol (reviewer: reference on protected modules, open 
     }
   });
 });
+
+describe('IDE features in a modules:// workspace', () => {
+  test('workspace symbols point to modules: URIs even when no document is open (no file: editor that bypasses the file system)', async () => {
+    const root = copyFixture('examples/acme');
+    const bob = await startServer({ folders: [root], user: 'bob', modulesWorkspace: true });
+    try {
+      const common = declarations(path.join(root, 'modules/common'));
+      const name = common.publicNames[0];
+      const symbols = await bob.request<SymbolInformation[]>('workspace/symbol', { query: name });
+      const hit = symbols.find((s) => s.name === name);
+      assert.ok(hit, `workspace symbols find ${name}`);
+      assert.match(hit.location.uri, /^modules:\/\/acme\//);
+      assert.ok(symbols.every((s) => !s.location.uri.startsWith('file:')), JSON.stringify(symbols.map((s) => s.location.uri)));
+    } finally {
+      await bob.close();
+    }
+  });
+});

@@ -72,6 +72,9 @@ export interface StartOptions {
   configurationDelayMs?: number;
   /** Initial `trace` value ('off' | 'messages' | 'verbose'). */
   trace?: 'off' | 'messages' | 'verbose';
+  /** Open the folders as `modules://<name>/` workspace folders (as the client's module workspace
+   *  does), naming their disk paths in `initializationOptions.environments`. */
+  modulesWorkspace?: boolean;
 }
 
 /** A running server and the client connected to it. */
@@ -280,8 +283,14 @@ export async function startServer(options: StartOptions): Promise<TestClient> {
         publishDiagnostics: { versionSupport: true },
       },
     },
-    workspaceFolders: options.folders.map((f) => ({ uri: fileUri(f), name: path.basename(f) })),
-    initializationOptions: options.user === undefined ? {} : { user: options.user },
+    workspaceFolders: options.folders.map((f) => ({
+      uri: options.modulesWorkspace ? `modules://${path.basename(f).toLowerCase()}/` : fileUri(f),
+      name: path.basename(f),
+    })),
+    initializationOptions: {
+      ...(options.user === undefined ? {} : { user: options.user }),
+      ...(options.modulesWorkspace ? { environments: options.folders } : {}),
+    },
     trace: options.trace ?? 'off',
   });
   void connection.sendNotification(InitializedNotification.type, {});
