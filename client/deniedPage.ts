@@ -25,6 +25,34 @@ export interface DeniedViewModel {
   description?: string;
   /** Public elements, present only when the user has `reference` access or more. */
   elements?: InterfaceElement[];
+  /**
+   * Why a file outside modules (`module` is `''`, as the server's PermissionDenied data says for
+   * them; docs/DECISIONS.md "The language server") is refused: `invalidPolicy` while
+   * `environment.json` is invalid (everyone is locked out), `unknownUser` when the user is not in
+   * its `users`, otherwise `adminsOnly` (only admins may read `environment.json`). Absent: `adminsOnly`.
+   */
+  outside?: 'adminsOnly' | 'unknownUser' | 'invalidPolicy';
+}
+
+/** True when the model is about a file outside every module (no module name from the server). */
+export function isOutsideModules(m: DeniedViewModel): boolean {
+  return m.module === '';
+}
+
+/**
+ * The plain explanation of a refused file outside modules (SPEC 2.3, 4; docs/DECISIONS.md):
+ * one or two sentences, no module or owner.
+ */
+export function outsideModulesSentence(m: DeniedViewModel): string {
+  const name = m.path.split('/').pop() || m.path;
+  switch (m.outside) {
+    case 'invalidPolicy':
+      return "The environment's policy (environment.json) is invalid, so no one can open files outside modules until it is fixed; it must be fixed on disk by an admin.";
+    case 'unknownUser':
+      return `You${m.user ? ` (${m.user})` : ''} are not a user of this environment, so files outside modules cannot be opened. Ask an environment admin to add you to environment.json.`;
+    default:
+      return `Only the environment's admins can open ${name}.`;
+  }
 }
 
 /** The sentence that tells the user how to get access. */
@@ -108,6 +136,7 @@ for (const b of document.querySelectorAll('button[data-action]')) {
  */
 export function renderDeniedPage(m: DeniedViewModel, csp: { cspSource: string; nonce: string }): string {
   const who = m.user ? (m.userDisplayName ? `${m.userDisplayName} (${m.user})` : m.user) : 'You';
+  if (isOutsideModules(m)) return renderOutsidePage(m, who, csp);
   const facts: [string, string][] = [
     ['Module', `${escapeHtml(m.module)}${m.version ? ` <span class="kind">${escapeHtml(m.version)}</span>` : ''}`],
     ['Owner', escapeHtml(m.owner || 'unknown')],
@@ -157,6 +186,32 @@ ${elements}
     cspSource: csp.cspSource,
     nonce: csp.nonce,
     title: `${m.module}: access denied`,
+    style: STYLE,
+    body,
+    script: SCRIPT,
+  });
+}
+
+/** The page for a file outside modules: the reason in plain words, no module/owner rows. */
+function renderOutsidePage(m: DeniedViewModel, who: string, csp: { cspSource: string; nonce: string }): string {
+  const rows = [
+    ['User', escapeHtml(who)],
+    ['Your access', `<span class="level" id="access">${escapeHtml(m.access)}</span>`],
+    ['Access needed', `<span class="level" id="required">${escapeHtml(m.required)}</span>`],
+  ]
+    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${v}</td></tr>`)
+    .join('\n');
+  const body = `<h1>${LOCK_SVG} You cannot open this file</h1>
+<div class="path">${escapeHtml(m.path)}</div>
+<p id="reason">${escapeHtml(outsideModulesSentence(m))}</p>
+<table class="facts">
+${rows}
+</table>
+<p class="note">The file's content was not sent to VS Code.</p>`;
+  return htmlPage({
+    cspSource: csp.cspSource,
+    nonce: csp.nonce,
+    title: `${m.path.split('/').pop() || m.path}: access denied`,
     style: STYLE,
     body,
     script: SCRIPT,

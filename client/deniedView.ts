@@ -11,6 +11,7 @@
  * files keep opening in ordinary text editors.
  */
 import * as vscode from 'vscode';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
 import { MODULES_SCHEME, type ModuleSummary, type PermissionDeniedData } from '../shared/protocol';
@@ -18,6 +19,7 @@ import { accessRequestText, renderDeniedPage, type DeniedViewModel } from './den
 import type { Environments } from './environments';
 import type { ModulesFileSystem } from './fileSystem';
 import { openInterface } from './interfaceDocuments';
+import { parseEnvironmentUsers } from './users';
 import { escapeHtml, htmlPage, makeNonce } from './webview';
 
 export const DENIED_VIEW_TYPE = 'protectedModules.deniedView';
@@ -246,7 +248,8 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
         return;
       }
       data = {
-        module: access.module ?? data?.module ?? relPath.split('/')[0] ?? '',
+        // No module in the answer: the file is outside modules (environment.json and the like).
+        module: access.module ?? '',
         access: access.access,
         required: data?.required ?? 'open',
         owner: access.owner ?? data?.owner ?? '',
@@ -276,6 +279,7 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       model.user = who.user;
       model.userDisplayName = who.displayName;
     }
+    if (model.module === '') model.outside = outsideReason(who?.known, who?.user ?? undefined, conn.env.path);
     const summary: ModuleSummary | undefined = list?.modules.find((m) => m.name === data!.module);
     if (summary) {
       model.version = summary.version;
@@ -320,6 +324,25 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
     this.disposables.forEach((d) => d.dispose());
     this.shownEmitter.dispose();
   }
+}
+
+/**
+ * Why a file outside modules is refused (docs/DECISIONS.md "The language server"): a known user
+ * is refused only `environment.json` (admins only); an unknown user is either really unknown or
+ * locked out by an invalid policy — told apart by reading `environment.json` from disk (as
+ * **Switch User…** does): a user it lists, or a file that is not a JSON object, means invalid.
+ */
+function outsideReason(known: boolean | undefined, user: string | undefined, envPath: string): DeniedViewModel['outside'] {
+  if (known) return 'adminsOnly';
+  let text: string;
+  try {
+    text = fs.readFileSync(path.join(envPath, 'environment.json'), 'utf8');
+  } catch {
+    return 'invalidPolicy';
+  }
+  const dir = parseEnvironmentUsers(text);
+  if (!dir) return 'invalidPolicy';
+  return user && dir.users.some((u) => u.id === user) ? 'invalidPolicy' : 'unknownUser';
 }
 
 /** A small page with a heading, a sentence and, optionally, an **Open File** button. */
