@@ -21,6 +21,9 @@ import type { EnvironmentFolder } from './environments';
 
 type Method = keyof RequestTypes;
 
+/** The files whose changes on disk the server must hear of (relative to the environment folder). */
+export const DISK_WATCH_GLOB = '**/{*.logic,module.json,environment.json}';
+
 /** Settings section synchronised to the server (`workspace/didChangeConfiguration`). */
 export const CONFIG_SECTION = 'protectedModules';
 
@@ -90,6 +93,13 @@ export class EnvironmentConnection implements vscode.Disposable {
       provideDocumentHighlights: guard(docUri, undefined as never),
     } as unknown as Middleware;
 
+    // The server relies on the client's file watchers (docs/DECISIONS.md "The language server").
+    // Watchers on a `modules:` workspace folder never see disk changes, so watch the environment's
+    // folder on disk itself; the events carry `file:` URIs, which the server accepts.
+    const diskWatcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(vscode.Uri.file(env.path), DISK_WATCH_GLOB),
+    );
+    this.disposables.push(diskWatcher);
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
         { scheme: 'file', language: 'logic', pattern: `${env.path.replace(/\\/g, '/')}/**/*` },
@@ -105,7 +115,7 @@ export class EnvironmentConnection implements vscode.Disposable {
         user: userSetting(),
         environments: [env.path],
       }),
-      synchronize: { configurationSection: CONFIG_SECTION },
+      synchronize: { configurationSection: CONFIG_SECTION, fileEvents: diskWatcher },
       outputChannel: output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       middleware,
