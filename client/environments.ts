@@ -134,12 +134,12 @@ export class Environments implements vscode.Disposable {
     const starting: Promise<void>[] = [];
     for (const env of environments) {
       if (this.connections.has(env.name)) continue;
-      const conn = new EnvironmentConnection(env, this.context, this.output, (uri) => this.forUri(uri) === conn);
+      const conn: EnvironmentConnection = new EnvironmentConnection(env, this.context, this.output, (uri) => this.forUri(uri) === conn);
       this.connections.set(env.name, conn);
       conn.onDidChangeAccess(() => this.accessEmitter.fire(conn));
       conn.onDidChangeModules(() => this.modulesEmitter.fire(conn));
       starting.push(
-        conn.start().catch((e) => {
+        conn.start().catch((e: unknown) => {
           this.output.appendLine(`[client] could not start the server for ${env.name}: ${String(e)}`);
           void vscode.window.showErrorMessage(
             `Protected Modules: the language server for "${env.name}" could not start: ${e instanceof Error ? e.message : String(e)}`,
