@@ -1,18 +1,24 @@
 #!/usr/bin/env node
 // `npm start`: runs the product in a real VS Code on this machine. Builds and packages the
 // extension, installs code-server under .tools/ when missing (scripts/setup-vscode.mjs), installs
-// the VSIX, and serves examples/acme (in place) as user bob; prints the address to open in a
-// browser and runs until Ctrl-C.
+// the VSIX, and serves examples/acme (in place) as user bob, opened as a module workspace
+// (`modules://acme/`, as **Open Module Workspace…** does: every read goes through the server's
+// access check, so VS Code's own Explorer and search never show protected sources); prints the
+// address to open in a browser and runs until Ctrl-C.
 //
-// Usage: npm start -- [--user NAME] [--port N] [--folder PATH] [--skip-package]
-//   --user NAME    the current user (written as protectedModules.user into the user settings; default bob)
+// Usage: npm start -- [--user NAME] [--port N] [--folder PATH] [--plain] [--skip-package]
+//   --user NAME    the current user (written as protectedModules.user into the user settings and
+//                  code-server's Machine settings, which override them; default bob)
 //   --port N       port on 127.0.0.1 (default 8080)
 //   --folder PATH  the environment folder to open (default examples/acme)
-// State (user settings, installed extension) lives in .tools/start/.
+//   --plain        open the folder as plain `file:` files instead (VS Code reads them from disk)
+// State (user and Machine settings, installed extension, the `.code-workspace` file) lives in
+// .tools/start/.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseJsonc } from 'jsonc-parser';
 import { ensureCodeServer } from './setup-vscode.mjs';
 import { installExtensions, portIsFree, startCodeServer, waitForHttp, workbenchUrl, writeUserSettings } from './code-server.mjs';
 
@@ -23,13 +29,34 @@ const opt = (name, dflt) => {
   return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1] : dflt;
 };
 if (argv.includes('--help') || argv.includes('-h')) {
-  console.log('npm start -- [--user NAME] [--port N] [--folder PATH] [--skip-package]');
+  console.log('npm start -- [--user NAME] [--port N] [--folder PATH] [--plain] [--skip-package]');
   process.exit(0);
 }
 const user = opt('--user', 'bob');
 const port = Number(opt('--port', process.env.PORT || 8080));
 const folder = resolve(repoRoot, opt('--folder', 'examples/acme'));
+const plain = argv.includes('--plain');
 const say = (m) => console.log(`[start] ${m}`);
+const machineSettingsFile = () => join(repoRoot, '.tools', 'start', 'user-data', 'Machine', 'settings.json');
+/** code-server's Machine settings (the remote settings of its windows), `{}` when none or unreadable. */
+function readMachineSettings() {
+  try {
+    const v = parseJsonc(readFileSync(machineSettingsFile(), 'utf8'), [], { allowTrailingComma: true });
+    return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+  } catch {
+    return {};
+  }
+}
+function machineSetting(key) {
+  const v = readMachineSettings()[key];
+  return v && typeof v === 'object' && !Array.isArray(v) ? v : {};
+}
+/** Merges `settings` into code-server's Machine settings (comments in that file are not kept). */
+function mergeMachineSettings(settings) {
+  const file = machineSettingsFile();
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, JSON.stringify({ ...readMachineSettings(), ...settings }, null, 2) + '\n');
+}
 
 if (!/^[a-z][a-z0-9._-]{0,63}$/.test(user)) {
   console.error(`[start] not a user id: ${user}`);
@@ -37,6 +64,10 @@ if (!/^[a-z][a-z0-9._-]{0,63}$/.test(user)) {
 }
 if (!existsSync(folder)) {
   console.error(`[start] no such folder: ${folder}`);
+  process.exit(2);
+}
+if (!plain && !existsSync(join(folder, 'environment.json'))) {
+  console.error(`[start] ${folder} has no environment.json: not an environment (open it with --plain)`);
   process.exit(2);
 }
 if (!(await portIsFree(port))) {
@@ -63,10 +94,30 @@ const state = join(repoRoot, '.tools', 'start');
 const userDataDir = join(state, 'user-data');
 const extensionsDir = join(state, 'extensions');
 installExtensions(extensionsDir, [vsix], { userDataDir });
+// Where the `modules://<name>/` environment is on disk. The setting's scope is `machine`, which a
+// code-server window (a remote one) reads from the Machine settings only.
+const envName = basename(folder);
+const machine = { 'protectedModules.user': user };
+if (!plain) machine['protectedModules.environmentFolders'] = { ...machineSetting('protectedModules.environmentFolders'), [envName]: folder };
 writeUserSettings(userDataDir, { 'protectedModules.user': user }, { merge: true });
+// **Switch User…** in a code-server window writes the user into the Machine settings, which
+// override the User settings: write it there too, so that --user wins.
+mergeMachineSettings(machine);
 say(`extension installed; user ${user}`);
 
-const server = startCodeServer({ port, userDataDir, extensionsDir, folder, logFile: join(state, 'code-server.log') });
+let openUrl;
+if (plain) {
+  openUrl = (base) => workbenchUrl(base, folder);
+} else {
+  const workspaceFile = join(state, `${envName}.code-workspace`);
+  writeFileSync(
+    workspaceFile,
+    JSON.stringify({ folders: [{ uri: `modules://${envName}/`, name: `${envName} (module workspace)` }], settings: {} }, null, 2) + '\n',
+  );
+  openUrl = (base) => `${base}?workspace=${encodeURI(workspaceFile)}`;
+}
+
+const server = startCodeServer({ port, userDataDir, extensionsDir, folder: plain ? folder : undefined, logFile: join(state, 'code-server.log') });
 let stopping = false;
 const stop = async (sig) => {
   if (stopping) return;
@@ -90,9 +141,9 @@ try {
   process.exit(1);
 }
 console.log('');
-console.log(`  Protected Modules is running in VS Code (code-server) as user ${user}. Open:`);
+console.log(`  Protected Modules is running in VS Code (code-server) as user ${user}, ${plain ? `${folder} opened as plain files` : `${envName} opened as a module workspace (modules://${envName}/)`}. Open:`);
 console.log('');
-console.log(`    ${workbenchUrl(server.url, folder)}`);
+console.log(`    ${openUrl(server.url)}`);
 console.log('');
 console.log('  (From another machine: ssh -L ' + port + ':127.0.0.1:' + port + ' … then open the same address.)');
 console.log('  Ctrl-C stops it. Switch user: npm start -- --user alice');
