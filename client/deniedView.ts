@@ -251,7 +251,8 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
         // No module in the answer: the file is outside modules (environment.json and the like).
         module: access.module ?? '',
         access: access.access,
-        required: data?.required ?? 'open',
+        // Outside modules only environment.json needs more than `open` (admins only).
+        required: data?.required ?? (access.module === undefined && relPath === 'environment.json' ? 'full' : 'open'),
         owner: access.owner ?? data?.owner ?? '',
       };
     } catch {

@@ -85,7 +85,12 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
           this.denials.set(uri.toString(), denial);
           this.denyEmitter.fire(denial);
           throw vscode.FileSystemError.NoPermissions(
-            `${data.module}: your access is ${data.access}, reading needs ${data.required} (owner ${data.owner || 'unknown'}).`,
+            data.module
+              ? `${data.module}: your access is ${data.access}, reading needs ${data.required} (owner ${data.owner || 'unknown'}).`
+              : // Outside modules (docs/DECISIONS.md "The language server"): no module, no owner.
+                data.required === 'full'
+                ? "Only the environment's admins can open this file."
+                : 'Only known users of the environment can open this file (while the policy is valid).',
           );
         }
         throw vscode.FileSystemError.NoPermissions(e.message);
