@@ -14,12 +14,12 @@ import * as vscode from 'vscode';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
+import { parsePolicy } from '../shared/environment/manifest';
 import { MODULES_SCHEME, type ModuleSummary, type PermissionDeniedData } from '../shared/protocol';
 import { accessRequestText, renderDeniedPage, type DeniedViewModel } from './deniedPage';
 import type { Environments } from './environments';
 import type { ModulesFileSystem } from './fileSystem';
 import { openInterface } from './interfaceDocuments';
-import { parseEnvironmentUsers } from './users';
 import { escapeHtml, htmlPage, makeNonce } from './webview';
 
 export const DENIED_VIEW_TYPE = 'protectedModules.deniedView';
@@ -280,7 +280,7 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       model.user = who.user;
       model.userDisplayName = who.displayName;
     }
-    if (model.module === '') model.outside = outsideReason(who?.known, who?.user ?? undefined, conn.env.path);
+    if (model.module === '') model.outside = outsideReason(who?.known, conn.env.path);
     const summary: ModuleSummary | undefined = list?.modules.find((m) => m.name === data!.module);
     if (summary) {
       model.version = summary.version;
@@ -330,10 +330,10 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
 /**
  * Why a file outside modules is refused (docs/DECISIONS.md "The language server"): a known user
  * is refused only `environment.json` (admins only); an unknown user is either really unknown or
- * locked out by an invalid policy — told apart by reading `environment.json` from disk (as
- * **Switch User…** does): a user it lists, or a file that is not a JSON object, means invalid.
+ * locked out by an invalid policy — told apart by reading and validating `environment.json` from
+ * disk as the server does (SPEC 2.1; the client reads it for **Switch User…** too).
  */
-function outsideReason(known: boolean | undefined, user: string | undefined, envPath: string): DeniedViewModel['outside'] {
+function outsideReason(known: boolean | undefined, envPath: string): DeniedViewModel['outside'] {
   if (known) return 'adminsOnly';
   let text: string;
   try {
@@ -341,9 +341,7 @@ function outsideReason(known: boolean | undefined, user: string | undefined, env
   } catch {
     return 'invalidPolicy';
   }
-  const dir = parseEnvironmentUsers(text);
-  if (!dir) return 'invalidPolicy';
-  return user && dir.users.some((u) => u.id === user) ? 'invalidPolicy' : 'unknownUser';
+  return parsePolicy(text, path.join(envPath, 'environment.json')).policy ? 'unknownUser' : 'invalidPolicy';
 }
 
 /** A small page with a heading, a sentence and, optionally, an **Open File** button. */
