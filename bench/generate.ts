@@ -869,7 +869,8 @@ export async function validateSample(out: string, maxFiles = 40): Promise<{ file
   return { files: n, errors };
 }
 
-function parseArgs(argv: string[]): Record<string, string | boolean> {
+/** Parses `--key value`, `--key=value` and bare `--flag` (→ `true`) options; other words are ignored. */
+export function parseArgs(argv: string[]): Record<string, string | boolean> {
   const o: Record<string, string | boolean> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];

@@ -22,7 +22,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cpus, totalmem, release, platform, loadavg, getPriority, setPriority } from 'node:os';
 import { createRequire } from 'node:module';
-import { generate, makeRng, type BenchManifest, type SitePair } from './generate';
+import { generate, makeRng, parseArgs, type BenchManifest, type SitePair } from './generate';
 import { LspSession, percentile, msSince, type ServerSpec, type Diag } from './lsp-driver';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -86,18 +86,6 @@ export interface BenchResult {
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-function parseArgs(argv: string[]): Record<string, string | boolean> {
-  const o: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if (!a.startsWith('--')) continue;
-    const [k, v] = a.slice(2).split('=', 2);
-    if (v !== undefined) o[k] = v;
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) o[k] = argv[++i];
-    else o[k] = true;
-  }
-  return o;
-}
 
 // ---------------------------------------------------------------------------------------------
 // The three servers

@@ -7,16 +7,7 @@ import assert from 'node:assert/strict';
 import { parse } from '../../shared/language/parser';
 import { reparse } from '../../shared/language/incremental';
 import type { SourceFile } from '../../shared/language/ast';
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/random';
 
 function sample(): string {
   const out: string[] = ['// A consumer.', ''];

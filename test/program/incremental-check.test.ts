@@ -10,16 +10,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Program } from '../../shared/program/program';
 import { fixture, ORDER_API } from './fixture';
-
-function mulberry32(seed: number): () => number {
-  return () => {
-    seed |= 0;
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { mulberry32 } from '../helpers/random';
 
 function mainText(): string {
   const out: string[] = ['// Portal main.'];
