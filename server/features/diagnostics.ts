@@ -171,10 +171,9 @@ export class DiagnosticsPublisher {
     }
     if (d.kind !== 'modulePath') return undefined;
     const out = view.diagnostics(d.path).map(toLspDiagnostic);
-    if (d.path.endsWith('.logic') && isEdited(doc, d.path)) {
-      const readOnly = readOnlyDiagnostic(d.module.name, d.access.level);
-      if (readOnly) out.unshift(toLspDiagnostic(readOnly));
-    }
+    // Only documents of modules the user may not change can need it; only then is the disk read.
+    const readOnly = d.path.endsWith('.logic') ? readOnlyDiagnostic(d.module.name, d.access.level) : undefined;
+    if (readOnly && isEdited(doc, d.path)) out.unshift(toLspDiagnostic(readOnly));
     return out;
   }
 }
