@@ -10,23 +10,25 @@
  * every module name) → module visible (ModuleNotFound, the same for `none`) → `full`
  * (PermissionDenied).
  */
-import * as fs from 'node:fs';
 import { setGrant, setModuleProtected } from '../shared/environment/edit';
 import { isGrantTarget, isModuleName } from '../shared/environment/schemas';
 import { atLeast, isAccessLevel } from '../shared/access/levels';
 import type { GrantAccessParams, SetProtectionParams } from '../shared/protocol';
 import { invalidParams, invalidPolicy, moduleNotFound, notSupported, permissionDenied } from './errors';
-import { atomicWrite, ownerOf } from './filesystem';
-import { resolveRealPath } from './uris';
+import * as path from 'node:path';
+import { ownerOf } from './filesystem';
 import type { EnvironmentState, Workspace } from './workspace';
 
-/** Reads a file the server is about to edit; a failure is a generic error (no path in it). */
-function readForEdit(p: string): string {
-  try {
-    return fs.readFileSync(p, 'utf8');
-  } catch {
-    throw notSupported('The file could not be read.');
-  }
+/**
+ * Where a file the server is about to edit really is, walked under the user's gate (SPEC 4.1: a
+ * link is followed only into what the gate allows), with its text read by handle.
+ * @throws a generic error (no path in it) when it is refused, missing or unreadable
+ */
+function readForEdit(workspace: Workspace, state: EnvironmentState, p: string): { path: string; text: string } {
+  const walk = workspace.disk.walk(workspace.gate(state), p);
+  const read = walk.kind === 'resolved' && walk.exists ? workspace.disk.readFileAt(walk.path) : undefined;
+  if (!read) throw notSupported('The file could not be read.');
+  return { path: walk.path, text: read.text };
 }
 
 /** Applies a formatting-preserving edit; a file with JSON syntax errors cannot be edited. */
@@ -43,9 +45,9 @@ function edit(text: string, apply: (text: string) => string, file: string): stri
  * policy that is a symbolic link (to a file inside the environment: the loader accepts no other)
  * is written at its target, so the link survives the edit instead of being replaced by a copy.
  */
-function writeEdited(p: string, text: string): void {
+function writeEdited(workspace: Workspace, p: string, text: string): void {
   try {
-    atomicWrite(resolveRealPath(p), text);
+    workspace.disk.writeFileIn(path.dirname(p), path.dirname(p), path.basename(p), text);
   } catch {
     throw notSupported('The file could not be written.');
   }
@@ -82,8 +84,8 @@ export function setProtection(workspace: Workspace, params: SetProtectionParams)
     throw invalidParams('setProtection needs { module: string, protected: boolean }.');
   }
   const hit = moduleForAdmin(workspace, params.module);
-  const text = readForEdit(hit.module.manifestPath);
-  writeEdited(hit.module.manifestPath, edit(text, (t) => setModuleProtected(t, params.protected), 'module.json'));
+  const file = readForEdit(workspace, hit.state, hit.module.manifestPath);
+  writeEdited(workspace, file.path, edit(file.text, (t) => setModuleProtected(t, params.protected), 'module.json'));
   workspace.wrote(hit.state, hit.module.manifestPath, true);
   return {};
 }
@@ -117,8 +119,8 @@ export function grantAccess(workspace: Workspace, params: GrantAccessParams): Re
     state = moduleForAdmin(workspace, params.module).state;
   }
   const policyPath = state.env.policyPath;
-  const text = readForEdit(policyPath);
-  writeEdited(policyPath, edit(text, (t) => setGrant(t, params.module, params.to, params.access), 'environment.json'));
+  const file = readForEdit(workspace, state, policyPath);
+  writeEdited(workspace, file.path, edit(file.text, (t) => setGrant(t, params.module, params.to, params.access), 'environment.json'));
   workspace.wrote(state, policyPath, true);
   return {};
 }

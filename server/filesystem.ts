@@ -19,7 +19,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { parse as parseJsonc } from 'jsonc-parser';
 import type { ModuleInfo } from '../shared/environment/model';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
@@ -33,22 +33,24 @@ import {
   type WriteFileParams,
 } from '../shared/protocol';
 import { fileChanged, fileNotFound, invalidParams, notSupported, permissionDenied } from './errors';
-import { ENVIRONMENT_FILE, MODULE_FILE, type Access, type EnvironmentState, type Workspace } from './workspace';
+import { MODULE_FILE, type Access, type EnvironmentState, type Located, type Workspace } from './workspace';
+import type { Disk } from './disk';
+import { type AccessGate, isHiddenSegment } from '../shared/access/gate';
 import { isInside, resolveRealPath } from './uris';
 
 /** The outcome of the access decision for one URI (see {@link decide}). */
 export type Decision =
   /** The folder of a module the user can see (≥ `list`). */
-  | { kind: 'moduleFolder'; state: EnvironmentState; path: string; module: ModuleInfo; access: Access }
-  /** A path strictly inside a module the user may open (≥ `open`); it may not exist. */
-  | { kind: 'modulePath'; state: EnvironmentState; path: string; module: ModuleInfo; access: Access }
+  | { kind: 'moduleFolder'; state: EnvironmentState; path: string; module: ModuleInfo; access: Access; exists: boolean }
+  /** A path strictly inside a module the user may open (≥ `open` through every enclosing module); it may not exist. */
+  | { kind: 'modulePath'; state: EnvironmentState; path: string; module: ModuleInfo; access: Access; exists: boolean; existing: string }
   /** The virtual `INTERFACE.logic` in the folder of a module at `reference`. */
   | { kind: 'interfaceFile'; state: EnvironmentState; path: string; module: ModuleInfo; access: Access }
   /** A `module-interface://` document of a module at ≥ `reference`. */
   | { kind: 'interfaceDocument'; state: EnvironmentState; module: ModuleInfo; access: Access }
   /** A path outside every module (existing, unless the user is an admin); `access` from
    *  {@link Workspace.environmentAccess}. */
-  | { kind: 'environmentPath'; state: EnvironmentState; path: string; access: AccessLevel };
+  | { kind: 'environmentPath'; state: EnvironmentState; path: string; access: AccessLevel; exists: boolean; existing: string; policy: boolean };
 
 /** A path inside a module below what reading it needs (becomes PermissionDenied). */
 interface Denial {
@@ -62,11 +64,6 @@ interface Denial {
 function orThrow(d: Decision | Denial): Decision {
   if (d.kind === 'denied') throw permissionDenied(deniedData(d.module, d.access, d.required));
   return d;
-}
-
-/** True for a path segment that is never part of an environment (SPEC 2: dot-folders, `node_modules`). */
-function isHiddenSegment(segment: string): boolean {
-  return segment.startsWith('.') || segment === 'node_modules';
 }
 
 /** The owner of a module (its manifest's, or the declared one of an invalid manifest; `''` when none). */
@@ -106,13 +103,23 @@ function interfaceReason(module: ModuleInfo, access: AccessLevel): string {
 const ENVIRONMENT_READONLY_REASON = 'Files outside modules can be changed only by an admin of the environment.';
 
 /**
- * Implements the file-system requests over a {@link Workspace}.
+ * Implements the file-system requests over a {@link Workspace}. Every request walks its path under
+ * the access gate ({@link Workspace.locate}, `server/disk.ts`) and reads, lists, stats and writes
+ * only through handles of what the gate decided (SPEC 4.1).
  */
 export class ModuleFileSystem {
+  /** When each interface text was first served (ms): the times of interface documents and of
+   *  folders of modules below `open`, which never come from files the user may not read (SPEC 4.1). */
+  private readonly interfaceTimes = new Map<string, number>();
+
   constructor(private readonly workspace: Workspace) {}
 
+  private get disk(): Disk {
+    return this.workspace.disk;
+  }
+
   /**
-   * The access decision for a URI, taken before any lookup of a module's files (SPEC 4).
+   * The access decision for a URI (SPEC 4, 4.1), taken before any look-up of what it refuses.
    * @throws FileNotFound for an unknown URI, a path that leaves its environment, a hidden path, a
    *   module at `none` (or a folder holding only such modules), a missing path outside modules;
    *   PermissionDenied for a path inside a module below `open` (below `reference` for its
@@ -122,58 +129,48 @@ export class ModuleFileSystem {
     return orThrow(this.classify(uri));
   }
 
-  /** {@link decide} for a real absolute path inside `state.root`. */
-  decidePath(state: EnvironmentState, p: string): Decision {
-    return orThrow(this.classifyPath(state, p));
+  /** {@link decide} for a URI already located ({@link Workspace.locate}). */
+  decideLocated(l: Located): Decision {
+    return orThrow(this.classifyLocated(l));
   }
 
   /** {@link decide}, with a denial returned instead of thrown. */
   private classify(uri: string): Decision | Denial {
-    const ws = this.workspace;
-    const l = ws.locate(uri);
+    const l = this.workspace.locate(uri);
     if (!l) throw fileNotFound();
+    return this.classifyLocated(l);
+  }
+
+  private classifyLocated(l: Located): Decision | Denial {
+    const ws = this.workspace;
     if (l.kind === 'interface') {
       const hit = ws.moduleByName(l.module, l.state);
       if (!hit) throw fileNotFound();
       if (!atLeast(hit.access.level, 'reference')) return { kind: 'denied', module: hit.module, access: hit.access, required: 'reference' };
       return { kind: 'interfaceDocument', state: hit.state, module: hit.module, access: hit.access };
     }
-    return this.classifyPath(l.state, l.path);
-  }
-
-  /** {@link decidePath}, with a denial returned instead of thrown. */
-  private classifyPath(state: EnvironmentState, p: string): Decision | Denial {
-    const ws = this.workspace;
-    const rel = path.relative(state.root, p);
-    if (rel !== '' && rel.split(path.sep).some(isHiddenSegment)) throw fileNotFound();
-    const enclosing = ws.enclosingModules(state, p);
-    for (const m of enclosing) {
-      const access = ws.moduleAccess(state, m);
-      if (access.level === 'none') throw fileNotFound();
-      if (p === m.folder) return { kind: 'moduleFolder', state, path: p, module: m, access };
-      if (!atLeast(access.level, 'open')) {
-        if (p === path.join(m.folder, INTERFACE_FILE_NAME)) {
-          if (atLeast(access.level, 'reference')) return { kind: 'interfaceFile', state, path: p, module: m, access };
-          return { kind: 'denied', module: m, access, required: 'reference' };
-        }
-        return { kind: 'denied', module: m, access, required: 'open' };
-      }
+    const { state, walk } = l;
+    const v = walk.verdict;
+    const exists = walk.kind === 'resolved' && walk.exists;
+    const existing = walk.kind === 'resolved' ? walk.existing : state.root;
+    switch (v.kind) {
+      case 'missing':
+        throw fileNotFound();
+      case 'denied':
+        return { kind: 'denied', module: v.module, access: v.access, required: v.required };
+      case 'interfaceFile':
+        return { kind: 'interfaceFile', state, path: walk.path, module: v.module, access: v.access };
+      case 'moduleFolder':
+        return { kind: 'moduleFolder', state, path: walk.path, module: v.module, access: v.access, exists: walk.kind === 'refused' || exists };
+      case 'modulePath':
+        if (walk.kind === 'refused') throw fileNotFound();
+        return { kind: 'modulePath', state, path: walk.path, module: v.module, access: v.access, exists, existing };
+      case 'environmentPath':
+        if (walk.kind === 'refused') throw fileNotFound();
+        // Existence first for everyone who could not create the path (admins see everything anyway).
+        if (!exists && !atLeast(v.access, 'full')) throw fileNotFound();
+        return { kind: 'environmentPath', state, path: walk.path, access: v.access, exists, existing, policy: v.policy };
     }
-    if (enclosing.length > 0) {
-      const m = enclosing[enclosing.length - 1];
-      return { kind: 'modulePath', state, path: p, module: m, access: ws.moduleAccess(state, m) };
-    }
-    // Outside modules: a folder that holds modules, none of them visible, is hidden with them.
-    let folder = state.root;
-    for (const segment of rel === '' ? [] : rel.split(path.sep)) {
-      folder = path.join(folder, segment);
-      const below = ws.modulesBelow(state, folder);
-      if (below.length > 0 && below.every((m) => ws.moduleAccess(state, m).level === 'none')) throw fileNotFound();
-    }
-    const access = ws.environmentAccess(state);
-    // Existence first for everyone who could not create the path (admins see everything anyway).
-    if (!atLeast(access, 'full') && !fs.existsSync(p)) throw fileNotFound();
-    return { kind: 'environmentPath', state, path: p, access };
   }
 
   /** `protectedModules/stat` (SPEC 4). Times are milliseconds since the epoch. */
@@ -183,7 +180,7 @@ export class ModuleFileSystem {
       case 'interfaceDocument':
       case 'interfaceFile': {
         const text = this.interfaceText(d.state, d.module);
-        const mtime = this.moduleMtime(d.module);
+        const mtime = this.interfaceTime(text);
         return {
           type: 'file',
           size: Buffer.byteLength(text, 'utf8'),
@@ -195,25 +192,33 @@ export class ModuleFileSystem {
       }
       case 'moduleFolder':
       case 'modulePath': {
-        const st = statOrNotFound(d.path);
         const readonly = !atLeast(d.access.level, 'change');
+        const reason = readonly ? { readonlyReason: readonlyReason(d.module, d.access.level) } : {};
+        if (d.kind === 'moduleFolder' && !atLeast(d.access.level, 'open')) {
+          // Below open the folder's times never come from its files (SPEC 4.1).
+          const mtime = atLeast(d.access.level, 'reference') ? this.interfaceTime(this.interfaceText(d.state, d.module)) : 0;
+          return { type: 'directory', size: 0, mtime, ctime: mtime, readonly, ...reason };
+        }
+        const st = this.statByHandle(d.path);
         return {
           type: st.isDirectory() ? 'directory' : 'file',
           size: st.isDirectory() ? 0 : st.size,
           mtime: Math.round(st.mtimeMs),
           ctime: Math.round(st.ctimeMs),
           readonly,
-          ...(readonly ? { readonlyReason: readonlyReason(d.module, d.access.level) } : {}),
+          ...reason,
         };
       }
       case 'environmentPath': {
-        const st = statOrNotFound(d.path);
+        const st = this.statByHandle(d.path);
         const readonly = !atLeast(d.access, 'full');
+        // A file the user may not read (environment.json for non-admins) has no size or times.
+        const readable = atLeast(d.access, d.policy ? 'full' : 'open');
         return {
           type: st.isDirectory() ? 'directory' : 'file',
-          size: st.isDirectory() ? 0 : st.size,
-          mtime: Math.round(st.mtimeMs),
-          ctime: Math.round(st.ctimeMs),
+          size: st.isDirectory() || !readable ? 0 : st.size,
+          mtime: readable ? Math.round(st.mtimeMs) : 0,
+          ctime: readable ? Math.round(st.ctimeMs) : 0,
           readonly,
           ...(readonly ? { readonlyReason: ENVIRONMENT_READONLY_REASON } : {}),
         };
@@ -228,42 +233,45 @@ export class ModuleFileSystem {
     if (d.kind === 'moduleFolder' && !atLeast(d.access.level, 'open')) {
       return { entries: atLeast(d.access.level, 'reference') ? [[INTERFACE_FILE_NAME, 'file']] : [] };
     }
-    const st = statOrNotFound(d.path);
-    if (!st.isDirectory()) throw notSupported('Not a directory.');
-    let names: string[];
-    try {
-      names = fs.readdirSync(d.path);
-    } catch {
+    const h = this.disk.open(d.path, true);
+    if (!h) {
+      if (this.disk.open(d.path)) throw notSupported('Not a directory.');
       throw fileNotFound();
     }
+    let dirents: fs.Dirent[];
+    try {
+      dirents = this.disk.readDirHandle(h, d.path);
+    } finally {
+      this.disk.close(h.fd);
+    }
+    const gate = this.workspace.gate(d.state);
     const entries: [string, 'file' | 'directory'][] = [];
-    for (const name of names.sort()) {
-      if (isHiddenSegment(name)) continue;
-      const type = this.entryType(d.state, path.join(d.path, name));
-      if (type) entries.push([name, type]);
+    for (const e of dirents.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+      if (isHiddenSegment(e.name)) continue;
+      const type = this.entryType(gate, path.join(d.path, e.name), e);
+      if (type) entries.push([e.name, type]);
     }
     return { entries };
   }
 
-  /** The type under which a directory entry is listed, or `undefined` when it is hidden. */
-  private entryType(state: EnvironmentState, raw: string): 'file' | 'directory' | undefined {
-    let real: string;
-    let st: fs.Stats;
-    try {
-      real = fs.realpathSync.native(raw);
-      st = fs.statSync(real);
-    } catch {
-      return undefined;
+  /**
+   * The type under which a folder entry is listed, or `undefined` when it is not listed: hidden
+   * entries, and links unless the gate lets the user read (or, for a module folder, list) their
+   * target and it exists — whether a refused target exists is never looked at (SPEC 4.1).
+   */
+  private entryType(gate: AccessGate, child: string, e: fs.Dirent): 'file' | 'directory' | undefined {
+    if (e.isSymbolicLink()) {
+      const w = this.disk.walk(gate, child);
+      const v = w.verdict;
+      if (v.kind === 'moduleFolder' && (w.kind === 'refused' || w.exists)) return 'directory';
+      if (w.kind !== 'resolved' || !w.exists || !gate.canRead(w.path)) return undefined;
+      const st = this.disk.lstat(w.path);
+      return st?.isDirectory() ? 'directory' : st?.isFile() ? 'file' : undefined;
     }
-    if (!isInside(state.root, real)) return undefined;
-    try {
-      this.decidePath(state, real);
-    } catch (e) {
-      // A denied path is listed (its name is visible in a folder the user may open); a hidden one is not.
-      if ((e as { code?: number }).code !== -32001) return undefined;
-    }
-    if (st.isDirectory()) return 'directory';
-    if (st.isFile()) return 'file';
+    const v = gate.decidePath(child);
+    if (v.kind === 'missing') return undefined;
+    if (e.isDirectory()) return 'directory';
+    if (e.isFile()) return 'file';
     return undefined;
   }
 
@@ -281,15 +289,14 @@ export class ModuleFileSystem {
       case 'moduleFolder':
         throw notSupported('Is a directory.');
       case 'modulePath': {
-        const text = readTextOrNotFound(d.path);
+        const text = this.readByHandle(d.path);
         const readonly = !atLeast(d.access.level, 'change');
         return { text, readonly, ...(readonly ? { readonlyReason: readonlyReason(d.module, d.access.level) } : {}) };
       }
       case 'environmentPath': {
-        const isPolicy = isPolicyPath(d.state, d.path);
-        const required: AccessLevel = isPolicy ? 'full' : 'open';
+        const required: AccessLevel = d.policy ? 'full' : 'open';
         if (!atLeast(d.access, required)) throw permissionDenied(environmentDeniedData(d.access, required));
-        const text = readTextOrNotFound(d.path);
+        const text = this.readByHandle(d.path);
         const readonly = !atLeast(d.access, 'full');
         return { text, readonly, ...(readonly ? { readonlyReason: ENVIRONMENT_READONLY_REASON } : {}) };
       }
@@ -297,8 +304,9 @@ export class ModuleFileSystem {
   }
 
   /**
-   * `protectedModules/writeFile` (SPEC 4): checks access, writes atomically, then reloads what the
-   * write affects and fires the workspace's change event.
+   * `protectedModules/writeFile` (SPEC 4): checks access, writes atomically inside a handle of the
+   * decided folder (`Disk.writeFileIn`), then reloads what the write affects and fires the
+   * workspace's change event.
    * @throws PermissionDenied / FileNotFound as {@link decide}, PermissionDenied when the module is
    *   below `change` (or below `full` for `protected`/`owner` changes and new manifests)
    */
@@ -307,7 +315,6 @@ export class ModuleFileSystem {
       throw invalidParams('writeFile needs { uri: string, text: string }.');
     }
     const d = this.decide(params.uri);
-    let existed: boolean;
     switch (d.kind) {
       case 'interfaceDocument':
         throw notSupported('Interface documents are generated and read-only.');
@@ -317,21 +324,19 @@ export class ModuleFileSystem {
         throw notSupported('Is a directory.');
       case 'modulePath': {
         if (!atLeast(d.access.level, 'change')) throw permissionDenied(deniedData(d.module, d.access, 'change'));
-        existed = fs.existsSync(d.path);
-        if (existed && fs.statSync(d.path).isDirectory()) throw notSupported('Is a directory.');
+        if (d.exists && this.disk.lstat(d.path)?.isDirectory()) throw notSupported('Is a directory.');
         // A manifest may be a link (to a file inside the environment): its target is a manifest too.
         const manifestOf = manifestAt(d.state, d.path);
         if ((path.basename(d.path) === MODULE_FILE || manifestOf) && !atLeast(d.access.level, 'full')) {
           const isOwnManifest = d.path === d.module.manifestPath || manifestOf === d.module;
-          if (!isOwnManifest || manifestAdminFieldsChanged(readTextOrUndefined(d.path), params.text)) {
+          if (!isOwnManifest || manifestAdminFieldsChanged(this.disk.readFileAt(d.path)?.text, params.text)) {
             throw permissionDenied(deniedData(d.module, d.access, 'full'));
           }
         }
         break;
       }
       case 'environmentPath': {
-        existed = fs.existsSync(d.path);
-        if (existed && fs.statSync(d.path).isDirectory()) throw notSupported('Is a directory.');
+        if (d.exists && this.disk.lstat(d.path)?.isDirectory()) throw notSupported('Is a directory.');
         if (!atLeast(d.access, 'full')) throw permissionDenied(environmentDeniedData(d.access, 'full'));
         break;
       }
@@ -340,15 +345,16 @@ export class ModuleFileSystem {
       if (typeof params.expectedMtime !== 'number' || !Number.isFinite(params.expectedMtime)) {
         throw invalidParams('writeFile: expectedMtime must be a number (the mtime from stat).');
       }
-      const current = currentMtime(d.path);
+      const current = this.currentMtime(d.path);
       if (current !== params.expectedMtime) throw fileChanged(current);
     }
+    const folder = path.dirname(d.path);
     try {
-      atomicWrite(d.path, params.text);
+      this.disk.writeFileIn(d.exists ? folder : d.existing, folder, path.basename(d.path), params.text);
     } catch {
       throw notSupported('The file could not be written.');
     }
-    this.workspace.wrote(d.state, d.path, existed);
+    this.workspace.wrote(d.state, d.path, d.exists);
     return {};
   }
 
@@ -385,10 +391,9 @@ export class ModuleFileSystem {
         };
       }
       case 'environmentPath': {
-        const isPolicy = isPolicyPath(d.state, d.path);
         return {
           access: d.access,
-          canRead: atLeast(d.access, isPolicy ? 'full' : 'open'),
+          canRead: atLeast(d.access, d.policy ? 'full' : 'open'),
           canWrite: atLeast(d.access, 'full'),
           reason:
             d.access === 'full'
@@ -401,72 +406,58 @@ export class ModuleFileSystem {
     }
   }
 
-  /** The interface document of a module for the current user (SPEC 3.5). */
+  /** The interface document of a module for the current user (SPEC 3.5, 4.1). */
   interfaceText(state: EnvironmentState, module: ModuleInfo): string {
     const iface = module.manifest ? this.workspace.view(state).interfaceOf(module.manifest.name) : undefined;
     return iface?.text ?? `// Interface of ${module.name} is unavailable: its module.json is invalid.\n`;
   }
 
-  /** The latest modification time (ms) of a module's manifest and sources. */
-  private moduleMtime(module: ModuleInfo): number {
-    let t = 0;
-    for (const f of [module.manifestPath, ...module.files]) {
-      try {
-        t = Math.max(t, fs.statSync(f).mtimeMs);
-      } catch {
-        /* removed meanwhile */
-      }
+  /** When this interface text was first served (ms since the epoch). */
+  private interfaceTime(text: string): number {
+    const key = createHash('sha256').update(text).digest('base64');
+    let t = this.interfaceTimes.get(key);
+    if (t === undefined) {
+      t = Date.now();
+      if (this.interfaceTimes.size > 10_000) this.interfaceTimes.clear();
+      this.interfaceTimes.set(key, t);
     }
-    return Math.round(t);
+    return t;
   }
-}
 
-/** True when the real path `p` is the environment's policy file (also when `environment.json` is a
- *  link: `p` is then its target). */
-function isPolicyPath(state: EnvironmentState, p: string): boolean {
-  return p === state.env.policyPath || p === resolveRealPath(state.env.policyPath);
+  /** `fstat` of a decided path through its handle; FileNotFound when it is gone or moved. */
+  private statByHandle(p: string): fs.Stats {
+    const h = this.disk.open(p);
+    if (!h) throw fileNotFound();
+    this.disk.close(h.fd);
+    return h.stat;
+  }
+
+  /** Reads a decided file through its handle; FileNotFound when missing or moved, not supported for a directory. */
+  private readByHandle(p: string): string {
+    const h = this.disk.open(p);
+    if (!h) throw fileNotFound();
+    try {
+      if (h.stat.isDirectory()) throw notSupported('Is a directory.');
+      const bytes = this.disk.readHandle(h);
+      if (!bytes) throw fileNotFound();
+      return bytes.toString('utf8');
+    } finally {
+      this.disk.close(h.fd);
+    }
+  }
+
+  /** The modification time of a decided file as `stat` reports it (ms, rounded), `null` when it does not exist. */
+  private currentMtime(p: string): number | null {
+    const h = this.disk.open(p);
+    if (!h) return null;
+    this.disk.close(h.fd);
+    return Math.round(h.stat.mtimeMs);
+  }
 }
 
 /** The module whose `module.json` is (or links to) the real path `p`, if any. */
 function manifestAt(state: EnvironmentState, p: string): ModuleInfo | undefined {
   return state.env.modules.find((m) => m.manifestPath === p || resolveRealPath(m.manifestPath) === p);
-}
-
-/** The modification time of a file as `stat` reports it (ms, rounded), `null` when it does not exist. */
-function currentMtime(p: string): number | null {
-  try {
-    return Math.round(fs.statSync(p).mtimeMs);
-  } catch {
-    return null;
-  }
-}
-
-/** `fs.statSync`, with every failure reported as FileNotFound. */
-function statOrNotFound(p: string): fs.Stats {
-  try {
-    return fs.statSync(p);
-  } catch {
-    throw fileNotFound();
-  }
-}
-
-/** Reads a UTF-8 text file; FileNotFound when missing, not supported for a directory. */
-function readTextOrNotFound(p: string): string {
-  const st = statOrNotFound(p);
-  if (st.isDirectory()) throw notSupported('Is a directory.');
-  try {
-    return fs.readFileSync(p, 'utf8');
-  } catch {
-    throw fileNotFound();
-  }
-}
-
-function readTextOrUndefined(p: string): string | undefined {
-  try {
-    return fs.readFileSync(p, 'utf8');
-  } catch {
-    return undefined;
-  }
 }
 
 /**

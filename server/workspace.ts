@@ -19,12 +19,13 @@ import { TextDocuments, FileChangeType, type Connection, type FileEvent } from '
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { Environment, ModuleInfo } from '../shared/environment/model';
 import { loadEnvironment } from '../shared/environment/load';
-import { resolveModuleAccess, userInfo } from '../shared/access/resolve';
-import { atLeast, type AccessLevel } from '../shared/access/levels';
+import type { AccessLevel } from '../shared/access/levels';
+import type { AccessGate } from '../shared/access/gate';
 import { Program } from '../shared/program/program';
 import type { Session } from './session';
 import { cleanStaleTempFiles } from './filesystem';
-import { isInside, isStrictlyInside, joinInside, parseUri, pathFromFileUriOrPath, resolveRealPath, resolveRealPathStrict } from './uris';
+import { Disk, type Walk } from './disk';
+import { isInside, isStrictlyInside, joinInside, parseUri, pathFromFileUriOrPath, resolveRealPath } from './uris';
 
 /** The name of the policy file at an environment's root (SPEC 2.1). */
 export const ENVIRONMENT_FILE = 'environment.json';
@@ -71,19 +72,11 @@ export class EnvironmentState {
     this.byFolder = new Map(this.env.modules.map((m) => [m.folder, m]));
   }
 
-  /** Every module whose folder contains `abs` (or is `abs`), outermost first; O(depth of `abs`). */
-  enclosingModules(abs: string): ModuleInfo[] {
-    const out: ModuleInfo[] = [];
-    if (!isInside(this.root, abs)) return out;
-    for (let p = abs; p !== this.root; ) {
-      const m = this.byFolder.get(p);
-      if (m) out.push(m);
-      const parent = path.dirname(p);
-      if (parent === p) break;
-      p = parent;
-    }
-    return out.reverse();
+  /** The module whose folder is exactly `abs`, if any. */
+  moduleAtFolder(abs: string): ModuleInfo | undefined {
+    return this.byFolder.get(abs);
   }
+
 
   /** The base name of the environment folder: the authority of `modules:` and `module-interface:` URIs. */
   get folderName(): string {
@@ -112,14 +105,19 @@ export class EnvironmentState {
   }
 
   private newProgram(): Program {
-    return new Program(this.env, { readFile: (p: string) => this.workspace.readSource(this, p) });
+    return new Program(this.env, {
+      readFile: (p: string) => this.workspace.readSource(this, p)?.text,
+      readFileWithIdentity: (p: string) => this.workspace.readSource(this, p),
+    });
   }
 }
 
 /** What a document URI names, once matched against the environments. */
 export type Located =
-  /** A path in an environment; `path` is real (symbolic links resolved) and inside `state.root`. */
-  | { kind: 'path'; state: EnvironmentState; path: string; module?: ModuleInfo }
+  /** A path in an environment, walked under the current user's gate ({@link Disk.walk}): `path` is
+   *  real (symbolic links resolved) as far as the gate let the walk look, inside `state.root`;
+   *  `module` is the innermost module containing it. */
+  | { kind: 'path'; state: EnvironmentState; path: string; module?: ModuleInfo; walk: Walk }
   /** An interface document `module-interface://<folder>/<module>.logic`. */
   | { kind: 'interface'; state: EnvironmentState; module: string };
 
@@ -154,14 +152,23 @@ export class Workspace {
   }
   private readonly states: EnvironmentState[] = [];
   private readonly listeners: ((change: WorkspaceChange) => void)[] = [];
-  /** The access decided per module (a reload makes new `ModuleInfo`s; user and policy are checked). */
-  private readonly accessCache = new WeakMap<ModuleInfo, { user: string | null; policy: unknown; access: Access }>();
   /** Where each open document lives (`null`: not in an environment); filled lazily. */
   private readonly documentPaths = new Map<string, { state: EnvironmentState; path: string } | null>();
 
-  /** @param session the current user */
-  constructor(readonly session: Session) {
+  /** Every disk access for module content goes through it (SPEC 4.1; tests inject a counting one). */
+  readonly disk: Disk;
+
+  /**
+   * @param session the current user
+   * @param disk the disk layer (default: a new one)
+   */
+  constructor(
+    readonly session: Session,
+    disk?: Disk,
+  ) {
+    this.disk = disk ?? new Disk();
     session.onDidChangeUser(() => {
+      this.documentPaths.clear();
       // Whether an open document overlays the disk depends on the user's access.
       for (const doc of this.documents.all()) {
         const where = this.whereIs(doc.uri);
@@ -258,9 +265,11 @@ export class Workspace {
   }
 
   /**
-   * Matches a document URI against the environments. The path is resolved (symbolic links
-   * included) and must stay inside its environment. No access decision is taken here.
-   * @returns `undefined` for another scheme, an unknown environment or a path that leaves it
+   * Matches a document URI against the environments and walks its path under the current user's
+   * gate ({@link Disk.walk}: links resolved step by step, never into what the gate refuses). The
+   * walk's verdict is the access decision (SPEC 4.1).
+   * @returns `undefined` for another scheme, an unknown environment or a path that lexically
+   *   leaves it
    */
   locate(uri: string): Located | undefined {
     const parsed = parseUri(uri);
@@ -279,23 +288,27 @@ export class Workspace {
       const hit = this.byPath(parsed.path);
       if (!hit) return undefined;
       state = hit.state;
-      raw = hit.path;
+      raw = path.resolve(hit.path);
     }
     if (!isInside(state.root, raw)) return undefined;
-    const real = resolveRealPathStrict(raw);
-    if (real === undefined || !isInside(state.root, real)) return undefined;
-    return { kind: 'path', state, path: real, module: this.moduleOf(state, real) };
+    const gate = this.gate(state);
+    const walk = this.disk.walk(gate, raw);
+    return { kind: 'path', state, path: walk.path, module: gate.moduleOf(walk.path), walk };
+  }
+
+  /** The current user's access gate in an environment (SPEC 4.1). */
+  gate(state: EnvironmentState): AccessGate {
+    return this.view(state).accessGate;
   }
 
   /** The innermost module whose folder contains `abs` (or is `abs`), if any. */
   moduleOf(state: EnvironmentState, abs: string): ModuleInfo | undefined {
-    const all = state.enclosingModules(abs);
-    return all[all.length - 1];
+    return this.gate(state).moduleOf(abs);
   }
 
   /** Every module whose folder contains `abs` (or is `abs`), outermost first. */
   enclosingModules(state: EnvironmentState, abs: string): ModuleInfo[] {
-    return state.enclosingModules(abs);
+    return this.gate(state).enclosingModules(abs);
   }
 
   /** Every module strictly below folder `abs`. */
@@ -303,18 +316,10 @@ export class Workspace {
     return state.env.modules.filter((m) => isStrictlyInside(abs, m.folder));
   }
 
-  /**
-   * The current user's access to a module (SPEC 2.3). A module whose `module.json` is invalid is
-   * treated as protected and owned by its declared owner (`accessSubject` in shared/access/resolve.ts).
-   */
+  /** The current user's access to a module (SPEC 2.3, 4.1), decided by the gate. */
   moduleAccess(state: EnvironmentState, module: ModuleInfo): Access {
-    const user = this.session.user;
-    const cached = this.accessCache.get(module);
-    if (cached && cached.user === user && cached.policy === state.env.policy) return cached.access;
-    const r = resolveModuleAccess(state.env.policy, module, user);
-    const access = { level: r.level, reason: r.reason };
-    this.accessCache.set(module, { user, policy: state.env.policy, access });
-    return access;
+    const d = this.gate(state).moduleAccess(module);
+    return { level: d.level, reason: d.reason };
   }
 
   /**
@@ -327,17 +332,16 @@ export class Workspace {
     state?: EnvironmentState,
   ): { state: EnvironmentState; module: ModuleInfo; access: Access } | undefined {
     for (const s of state ? [state] : this.states) {
-      const module = s.env.modules.find((m) => m.manifest?.name === name);
-      if (!module) continue;
-      const access = this.moduleAccess(s, module);
-      if (access.level !== 'none') return { state: s, module, access };
+      const hit = this.gate(s).visibleModule(name);
+      if (hit) return { state: s, module: hit.module, access: { level: hit.access.level, reason: hit.access.reason } };
     }
     return undefined;
   }
 
   /** The current user's identity in an environment's policy (SPEC 2.1, 2.3 rule 1; `whoami`). */
   userInfo(state: EnvironmentState | undefined): { user: string | null; known: boolean; admin: boolean; displayName?: string; groups: string[] } {
-    return { user: this.session.user, ...userInfo(state?.env.policy, this.session.user) };
+    const summary = state ? this.gate(state).userSummary : { known: false, groups: [], admin: false };
+    return { user: this.session.user, ...summary };
   }
 
   /**
@@ -346,9 +350,7 @@ export class Workspace {
    * unknown users and whenever the policy is invalid.
    */
   environmentAccess(state: EnvironmentState): AccessLevel {
-    const u = this.userInfo(state);
-    if (!u.known) return 'list';
-    return u.admin ? 'full' : 'open';
+    return this.gate(state).environmentAccess();
   }
 
   /** The Program's view for the current user. */
@@ -377,20 +379,17 @@ export class Workspace {
   }
 
   /**
-   * The Program host's `readFile`: the text of an open document at `abs` when the user may open
-   * its module, else the file on disk; `undefined` when unreadable.
+   * The Program host's `readFile`: the text of an open document at `abs` when the user may read
+   * it (SPEC 4.1, through every enclosing module), else the file on disk read by handle — only
+   * when the opened file really is at `abs` (a file whose place changed since the environment was
+   * listed, e.g. a folder swapped for a link, is missing until the next reload); `undefined` when
+   * unreadable.
    */
-  readSource(state: EnvironmentState, abs: string): string | undefined {
+  readSource(state: EnvironmentState, abs: string): { text: string; id?: string } | undefined {
     const doc = this.openDocumentAt(state, abs);
-    if (doc) {
-      const mod = this.moduleOf(state, abs);
-      if (mod && atLeast(this.moduleAccess(state, mod).level, 'open')) return doc.getText();
-    }
-    try {
-      return fs.readFileSync(abs, 'utf8');
-    } catch {
-      return undefined;
-    }
+    if (doc && this.gate(state).canRead(abs)) return { text: doc.getText() };
+    const read = this.disk.readFileAt(abs);
+    return read && { text: read.text, id: `${read.id.dev}:${read.id.ino}` };
   }
 
   /** An open document's text changed or it was closed: the Program re-reads that file. */

@@ -76,7 +76,7 @@ export function codeActions(ctx: FeatureContext, params: CodeActionParams): Code
   const only = params.context?.only;
   if (only && !only.some((k) => CodeActionKind.QuickFix.startsWith(k) || k === CodeActionKind.QuickFix)) return [];
   const { view, state, path } = doc;
-  const own = view.program.moduleOfPath(path);
+  const own = view.readableModuleOf(path);
   const out: CodeAction[] = [];
   const done = new Set<string>();
   for (const d of view.diagnostics(path)) {
@@ -112,7 +112,7 @@ export function codeActions(ctx: FeatureContext, params: CodeActionParams): Code
       const symbol = view.symbolAt(path, d.range.start);
       if (!symbol?.module || (symbol.kind !== 'structure' && symbol.kind !== 'serverAction')) continue;
       if (!atLeast(view.access(symbol.module).level, 'change')) continue;
-      const sym = view.program.moduleSymbols(symbol.module)?.elements.get(symbol.name);
+      const sym = view.elementSymbol(symbol.module, symbol.name);
       if (!sym || sym.isPublic || done.has(`public:${symbol.module}:${symbol.name}`)) continue;
       if (!view.canRead(sym.path)) continue;
       done.add(`public:${symbol.module}:${symbol.name}`);

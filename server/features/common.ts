@@ -43,14 +43,14 @@ export function resolveDocument(ctx: FeatureContext, uri: string): ReadableDocum
   const asInterface = (module: string): ReadableDocument | undefined => {
     if (!atLeast(view.access(module).level, 'reference')) return undefined;
     const iface = view.interfaceOf(module);
-    const rendered = view.program.renderedInterface(module);
+    const rendered = view.interfaceDocument(module);
     if (!iface || !rendered) return undefined;
     return { kind: 'interface', uri, state: l.state, view, module, file: rendered.file, text: iface.text };
   };
   if (l.kind === 'interface') return asInterface(l.module);
   if (!l.path.endsWith('.logic')) return undefined;
   try {
-    const d = ctx.files.decidePath(l.state, l.path);
+    const d = ctx.files.decideLocated(l);
     // The virtual INTERFACE.logic of a module at `reference` (SPEC 4) is its interface document.
     if (d.kind === 'interfaceFile') return asInterface(d.module.name);
     if (d.kind !== 'modulePath' || !atLeast(d.access.level, 'open')) return undefined;

@@ -69,7 +69,7 @@ function keywordItems(words: string[]): CompletionItem[] {
 
 /** Element items of a module: public ones of another module (≥ reference), all but screens of the own one. */
 function memberElementItems(view: UserProgram, uri: string, path: string, module: string, structuresOnly: boolean): CompletionItem[] {
-  const own = view.program.moduleOfPath(path)?.name;
+  const own = view.readableModuleOf(path)?.name;
   let infos: { name: string; kind: string; signature: string }[] = [];
   if (module === own) {
     for (const s of view.moduleElements(path)) if (s.kind !== 'screen') infos.push({ name: s.name, kind: s.kind, signature: s.signature });
@@ -104,7 +104,7 @@ function typeItems(view: UserProgram, uri: string, path: string): CompletionItem
     insertTextFormat: InsertTextFormat.Snippet,
     sortText: SORT.type + 'List',
   });
-  const own = view.program.moduleOfPath(path)?.name;
+  const own = view.readableModuleOf(path)?.name;
   for (const s of view.moduleElements(path)) {
     if (s.kind !== 'structure' || !own) continue;
     out.push({
@@ -132,7 +132,7 @@ function expressionItems(view: UserProgram, uri: string, path: string, position:
       sortText: SORT.local + e.name,
     });
   }
-  const own = view.program.moduleOfPath(path)?.name;
+  const own = view.readableModuleOf(path)?.name;
   for (const s of view.moduleElements(path)) {
     if (s.kind === 'screen' || seen.has(s.name) || !own) continue;
     seen.add(s.name);
@@ -275,7 +275,7 @@ export function completion(ctx: FeatureContext, params: CompletionParams): Compl
   if (!doc || doc.kind !== 'source') return null;
   const { view, path, file, uri } = doc;
   const position = params.position;
-  const text = view.program.readText(path) ?? '';
+  const text = view.readableText(path) ?? '';
   const lines = lineIndexOf(text);
   const lineText = lines.lineText(position.line);
   const before = lineText.slice(0, Math.max(0, position.character));
@@ -339,7 +339,7 @@ export function resolveCompletion(ctx: FeatureContext, item: CompletionItem): Co
     documentation = getBuiltin(data.name)?.documentation;
   } else if (data.kind === 'element' && typeof data.module === 'string' && typeof data.name === 'string') {
     // `elementInfo` decides: public elements at ≥ reference, any at ≥ open, else nothing.
-    const sym = view.program.moduleSymbols(data.module)?.elements.get(data.name);
+    const sym = view.elementSymbol(data.module, data.name);
     const info = sym && view.elementInfo(sym);
     if (info) {
       documentation = info.documentation;

@@ -19,12 +19,12 @@
  * - anything else, and every document in a module below `open` or hidden from the user: nothing.
  *   A document that had diagnostics is cleared (empty list) once it should have none.
  */
-import * as fs from 'node:fs';
 import { DiagnosticSeverity, type Connection, type Diagnostic as LspDiagnostic } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { readOnlyDiagnostic } from '../../shared/program/program';
 import { DIAGNOSTIC_SOURCE, type Diagnostic, type Severity } from '../../shared/language/diagnostics';
 import type { Workspace } from '../workspace';
+import type { Disk } from '../disk';
 import { ModuleFileSystem, type Decision } from '../filesystem';
 import { describeForLog } from '../errors';
 
@@ -158,31 +158,28 @@ export class DiagnosticsPublisher {
     if (!l || l.kind !== 'path') return undefined;
     let d: Decision;
     try {
-      d = this.files.decidePath(l.state, l.path);
+      d = this.files.decideLocated(l);
     } catch {
       return undefined; // hidden or denied: nothing at all
     }
     const state = l.state;
     const view = ws.view(state);
     if (d.kind === 'environmentPath') {
-      if (d.path !== state.env.policyPath) return undefined;
+      if (!d.policy) return undefined;
       // The Program decides which of environment.json's diagnostics this user may see.
-      return view.diagnostics(d.path).map(toLspDiagnostic);
+      return view.diagnostics(state.env.policyPath).map(toLspDiagnostic);
     }
     if (d.kind !== 'modulePath') return undefined;
     const out = view.diagnostics(d.path).map(toLspDiagnostic);
     // Only documents of modules the user may not change can need it; only then is the disk read.
     const readOnly = d.path.endsWith('.logic') ? readOnlyDiagnostic(d.module.name, d.access.level) : undefined;
-    if (readOnly && isEdited(doc, d.path)) out.unshift(toLspDiagnostic(readOnly));
+    if (readOnly && isEdited(ws.disk, doc, d.path)) out.unshift(toLspDiagnostic(readOnly));
     return out;
   }
 }
 
 /** True when an open document's text differs from its file on disk (or the file is gone). */
-function isEdited(doc: TextDocument, abs: string): boolean {
-  try {
-    return fs.readFileSync(abs, 'utf8') !== doc.getText();
-  } catch {
-    return true;
-  }
+function isEdited(disk: Disk, doc: TextDocument, abs: string): boolean {
+  const read = disk.readFileAt(abs);
+  return read === undefined || read.text !== doc.getText();
 }

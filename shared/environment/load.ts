@@ -65,6 +65,12 @@ export function loadEnvironment(root: string): Environment {
     modules: [],
   };
 
+  try {
+    const target = realpathSync(policyPath);
+    if (target !== policyPath && isInside(realRoot, target)) env.policyTarget = target;
+  } catch {
+    /* no policy file: reported below */
+  }
   const policyText = readInside(realRoot, policyPath);
   if (typeof policyText === 'string') {
     const parsed = parsePolicy(policyText, policyPath);

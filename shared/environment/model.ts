@@ -83,6 +83,9 @@ export interface Environment {
   folderName: string;
   /** Absolute path of `environment.json`. */
   policyPath: string;
+  /** Where `environment.json` really is when it is a link (to a file inside the environment): that
+   *  file is the policy too, readable by admins only (SPEC 4.1). */
+  policyTarget?: string;
   /** The policy; `undefined` when `environment.json` is invalid or unreadable (fail closed, SPEC 2.3 rule 1). */
   policy?: Policy;
   /** `invalid-environment` diagnostics of `environment.json`. */

@@ -17,8 +17,8 @@
  * public server action CreateOrder(customerId: Text, lines: List<OrderLine>) returns (orderId: Text);
  * ```
  *
- * What is rendered, and nothing else (No leak, SPEC 4): the header; public structures (declaration
- * order) with every field's name, type and doc comment; public server actions with their inputs,
+ * What is rendered, and nothing else (No leak, SPEC 4): the header; public structures and server
+ * actions ordered by name (SPEC 4.1) with every field's name, type and doc comment; public server actions with their inputs,
  * outputs and doc comment, `;` instead of the body. Screens, private elements, bodies and ordinary
  * comments are never rendered. Decisions (docs/DECISIONS.md):
  * - a default value is rendered only when it is a literal (`= 1`, `= "EUR"`, `= -2.5`, `= []`); an
@@ -113,6 +113,8 @@ export function renderInterface(module: InterfaceModule, decls: Declaration[], o
     seen.add(d.name.name);
     if (d.isPublic && (d.kind === 'Structure' || d.kind === 'ServerAction')) publicDecls.push(d);
   }
+  // By name, not by declaration order: the order of files and declarations is private (SPEC 4.1).
+  publicDecls.sort((x, y) => (x.name.name < y.name.name ? -1 : x.name.name > y.name.name ? 1 : 0));
   const publicStructures = new Set(publicDecls.filter((d) => d.kind === 'Structure').map((d) => d.name.name));
   const typeName =
     options.publicTypeName ??

@@ -46,7 +46,8 @@ import type {
 import type { Diagnostic } from '../language/diagnostics';
 import type { Environment, FileDiagnostic, ModuleInfo, ModuleManifest } from '../environment/model';
 import { findModuleForPath } from '../environment/load';
-import { type AccessDecision, type UserSummary, resolveModuleAccess, userInfo } from '../access/resolve';
+import { type AccessDecision, type UserSummary } from '../access/resolve';
+import { AccessGate } from '../access/gate';
 import { type AccessLevel, atLeast } from '../access/levels';
 import { parse } from '../language/parser';
 import { reparse } from '../language/incremental';
@@ -86,6 +87,12 @@ export interface ProgramHost {
    * disk), or `undefined` when it does not exist or cannot be read. Absolute path in.
    */
   readFile(path: string): string | undefined;
+  /**
+   * Like `readFile`, with the identity of the file read (`"<device>:<inode>"`; absent for an
+   * unsaved buffer). When given, parse results are kept per identity: a different file at the same
+   * path is parsed from scratch, never reusing the other file's tree (SPEC 4.1).
+   */
+  readFileWithIdentity?(path: string): { text: string; id?: string } | undefined;
 }
 
 /** Where a symbol is declared: a source file (user has ≥ open) or a module's interface document. */
@@ -218,6 +225,8 @@ export interface VisibleModule {
 
 interface ParseEntry {
   text: string;
+  /** The identity of the file the text was read from (device:inode), when the host tells it. */
+  id?: string;
   file: SourceFile;
   /** False after `updateFile`: re-read the host before use. */
   fresh: boolean;
@@ -239,6 +248,7 @@ export class Program {
   private signatures = new WeakMap<object, Signature>();
   private fields = new WeakMap<StructureDecl, FieldInfo[]>();
   private interfaces = new Map<string, RenderedInterface | null>();
+  private externalRefs = new Map<string, string[]>();
   private views = new Map<string | null, UserProgram>();
   private gen = 0;
 
@@ -322,6 +332,7 @@ export class Program {
     this.signatures = new WeakMap();
     this.fields = new WeakMap();
     this.interfaces.clear();
+    this.externalRefs.clear();
   }
 
   /** The per-user view (cached per user until `updateEnvironment`). `null`: no user set (fail closed, SPEC 2.3 rule 1). */
@@ -354,19 +365,22 @@ export class Program {
   sourceFile(path: string): SourceFile | undefined {
     const entry = this.parses.get(path);
     if (entry?.fresh) return entry.file;
-    const text = this.host.readFile(path);
-    if (text === undefined) {
+    const read = this.host.readFileWithIdentity ? this.host.readFileWithIdentity(path) : wrapText(this.host.readFile(path));
+    if (read === undefined) {
       this.parses.delete(path);
       return undefined;
     }
-    if (entry && entry.text === text) {
+    const { text, id } = read;
+    const same = entry && entry.id === id;
+    if (entry && same && entry.text === text) {
       entry.fresh = true;
       return entry.file;
     }
     // Re-parse only the declarations an edit touched (node identity kept for the rest, so the
-    // checker keeps their results); the old tree is given up (incremental.ts).
-    const file = (entry && reparse(entry.text, entry.file, text)) ?? parse(text);
-    this.parses.set(path, { text, file, fresh: true });
+    // checker keeps their results); the old tree is given up (incremental.ts). Another file at
+    // the same path (another identity) is parsed from scratch.
+    const file = (entry && same && reparse(entry.text, entry.file, text)) || parse(text);
+    this.parses.set(path, { text, id, file, fresh: true });
     return file;
   }
 
@@ -430,21 +444,24 @@ export class Program {
    * The interface document of a valid module (SPEC 3.5), rendered once and cached; the same
    * text for every user with ≥ reference. Unfiltered.
    */
-  renderedInterface(name: string): RenderedInterface | undefined {
-    const cached = this.interfaces.get(name);
-    if (cached !== undefined) return cached ?? undefined;
+  renderedInterface(name: string, canSeeModule: (module: string) => boolean = () => true): RenderedInterface | undefined {
     const info = this.byName.get(name);
-    if (!info?.manifest) {
-      this.interfaces.set(name, null);
-      return undefined;
-    }
+    if (!info?.manifest) return undefined;
     const symbols = this.symbolsOf(info);
+    // The text depends on which other modules' public structures the reader may see (SPEC 4.1:
+    // a hidden module's structure is a placeholder, like an unresolvable type): one cache entry
+    // per combination actually asked for.
+    const external = this.externalTypeModules(name, symbols);
+    const key = `${name}\0${external.map((m) => (canSeeModule(m) ? '1' : '0')).join('')}`;
+    const cached = this.interfaces.get(key);
+    if (cached !== undefined) return cached ?? undefined;
     const r = renderInterface(
       { name, version: info.manifest.version, owner: info.manifest.owner },
       symbols.all.map((s) => s.decl),
       {
         publicTypeName: (n) => {
           const target = n.module && n.module.name !== name ? n.module.name : name;
+          if (target !== name && !canSeeModule(target)) return undefined;
           const t = declaredType(n, name, (m) => (m === name ? symbols : this.moduleSymbols(m)));
           if (t.kind !== 'structure') return undefined;
           const sym = (target === name ? symbols : this.moduleSymbols(target))?.elements.get(t.name);
@@ -453,8 +470,30 @@ export class Program {
         },
       },
     );
-    this.interfaces.set(name, r);
+    this.interfaces.set(key, r);
     return r;
+  }
+
+  /** Other modules named by types of the module's public elements (sorted, cached until an update). */
+  private externalTypeModules(name: string, symbols: ModuleSymbols): string[] {
+    let list = this.externalRefs.get(name);
+    if (!list) {
+      const found = new Set<string>();
+      const visit = (t: TypeNode | undefined): void => {
+        if (!t) return;
+        if (t.kind === 'ListType') visit(t.element);
+        else if (t.kind === 'NamedType' && t.module && t.module.name !== name) found.add(t.module.name);
+      };
+      for (const s of symbols.all) {
+        if (!s.isPublic) continue;
+        const d = s.decl;
+        if (d.kind === 'Structure') for (const f of d.fields) visit(f.type);
+        else if (d.kind === 'ServerAction') for (const p of [...d.params, ...d.returns]) visit(p.type);
+      }
+      list = [...found].sort();
+      this.externalRefs.set(name, list);
+    }
+    return list;
   }
 
   /** Names of the valid modules that list `name` in their dependencies (for re-checking dependents). */
@@ -487,6 +526,10 @@ export class Program {
   readText(path: string): string | undefined {
     return this.host.readFile(path);
   }
+}
+
+function wrapText(text: string | undefined): { text: string; id?: string } | undefined {
+  return text === undefined ? undefined : { text };
 }
 
 function computeCycles(byName: Map<string, ModuleInfo>): Map<string, Set<string>> {
@@ -573,44 +616,43 @@ const START: Range = { start: { line: 0, character: 0 }, end: { line: 0, charact
  * ≥ list, nothing at none (a module at `none` answers exactly like a non-existent one).
  */
 export class UserProgram {
-  private readonly accessCache = new Map<string, AccessDecision>();
   private readonly checks = new Map<string, { gen: number; result: CheckResult; module: ModuleInfo }>();
   /** {@link completionElements} per module, with the symbol tables it was computed from. */
   private readonly completionCache = new Map<string, { deps: Map<string, ModuleSymbols | undefined>; items: { name: string; kind: ElementSymbol['kind']; signature: string }[] }>();
   /** The last check of each file, for the next incremental check (checker.ts). */
   private readonly incremental = new Map<string, IncrementalCheck>();
 
+  /** The one access decision (SPEC 4.1) for this user in this environment. */
+  private readonly gate: AccessGate;
+
   /** @internal use `program.forUser(user)`. */
   constructor(
-    readonly program: Program,
+    private readonly program: Program,
     readonly user: string | null,
-  ) {}
+  ) {
+    this.gate = new AccessGate(program.environment, user);
+  }
 
   /** Who the user is (SPEC 4 `whoami` minus `user`). */
   info(): UserSummary {
-    return userInfo(this.program.environment.policy, this.user);
+    return this.gate.userSummary;
   }
 
-  // ----- access
+  // ----- access (every decision is the gate's, shared/access/gate.ts)
+
+  /** The access gate of this view (SPEC 4.1): the file-system requests decide paths through it. */
+  get accessGate(): AccessGate {
+    return this.gate;
+  }
 
   /** The user's effective access on the module named `moduleName` (`none` + a neutral reason when it does not exist). */
   access(moduleName: string): AccessDecision {
-    let d = this.accessCache.get(moduleName);
-    if (!d) {
-      const info = this.program.moduleByName(moduleName);
-      d = info
-        ? resolveModuleAccess(this.program.environment.policy, info, this.user)
-        : { level: 'none', reason: `There is no module named '${moduleName}' that you can see.` };
-      if (d.level === 'none') d = { level: 'none', reason: `There is no module named '${moduleName}' that you can see.` };
-      this.accessCache.set(moduleName, d);
-    }
-    return d;
+    return this.gate.access(moduleName);
   }
 
   /** The user's access on a module found on disk (valid or not; an invalid manifest counts as protected). */
   moduleAccess(info: ModuleInfo): AccessDecision {
-    if (info.manifest && this.program.moduleByName(info.manifest.name) === info) return this.access(info.manifest.name);
-    return resolveModuleAccess(this.program.environment.policy, info, this.user);
+    return this.gate.moduleAccess(info);
   }
 
   /** The module of a path and the user's access on it (`none` and no module outside modules). */
@@ -620,10 +662,38 @@ export class UserProgram {
     return { module, decision: this.moduleAccess(module) };
   }
 
-  /** True when the user may read the sources of the module containing `path` (≥ open). */
+  /** True when the user may read the sources of the module containing `path` (≥ open through every enclosing module). */
   canRead(path: string): boolean {
     const { module, decision } = this.accessForPath(path);
     return !!module && atLeast(decision.level, 'open');
+  }
+
+  /** The module of a path the user may read (≥ open), else `undefined`. */
+  readableModuleOf(path: string): ModuleInfo | undefined {
+    const { module, decision } = this.accessForPath(path);
+    return module && atLeast(decision.level, 'open') ? module : undefined;
+  }
+
+  /** The text of a file the user may read (≥ open on its module), else `undefined`. */
+  readableText(path: string): string | undefined {
+    return this.canRead(path) ? this.program.readText(path) : undefined;
+  }
+
+  /**
+   * The element symbol named `name` of `module`, when the user may see it: public at ≥ reference,
+   * any at ≥ open. For navigation inside the server; never serialise its declaration.
+   */
+  elementSymbol(module: string, name: string): ElementSymbol | undefined {
+    const level = this.access(module).level;
+    if (!atLeast(level, 'reference')) return undefined;
+    const sym = this.program.moduleSymbols(module)?.elements.get(name);
+    if (!sym || (!sym.isPublic && !atLeast(level, 'open'))) return undefined;
+    return sym;
+  }
+
+  /** A counter bumped by every update of the Program (for callers' caches). */
+  get generation(): number {
+    return this.program.generation;
   }
 
   /** The valid modules the user can list (access ≥ list), in environment order. */
@@ -727,7 +797,8 @@ export class UserProgram {
         const level = this.access(s.module).level;
         if (atLeast(level, 'reference')) return `${s.module}.<private type>`;
         if (atLeast(level, 'list')) return `${s.module}.<hidden type>`;
-        return '<hidden type>';
+        // Exactly what a type of a module that does not exist shows (SPEC 4.1: hidden is missing).
+        return 'unknown';
       },
     });
   }
@@ -855,7 +926,7 @@ export class UserProgram {
   interfaceOf(moduleName: string): ModuleInterface | undefined {
     const level = this.access(moduleName).level;
     if (!atLeast(level, 'reference')) return undefined;
-    const r = this.program.renderedInterface(moduleName);
+    const r = this.interfaceDocument(moduleName);
     const m = this.program.moduleByName(moduleName)?.manifest;
     if (!r || !m) return undefined;
     return {
@@ -873,8 +944,16 @@ export class UserProgram {
    * ranges in its interface document; `undefined` below `reference`.
    */
   publicElements(moduleName: string): RenderedElement[] | undefined {
+    return this.interfaceDocument(moduleName)?.elements;
+  }
+
+  /**
+   * The interface document of a module as this user may see it (SPEC 3.5, 4.1: types of modules
+   * the user may not reference are placeholders), parsed; `undefined` below `reference`.
+   */
+  interfaceDocument(moduleName: string): RenderedInterface | undefined {
     if (!atLeast(this.access(moduleName).level, 'reference')) return undefined;
-    return this.program.renderedInterface(moduleName)?.elements;
+    return this.program.renderedInterface(moduleName, (m) => atLeast(this.access(m).level, 'reference'));
   }
 
   // ----- IDE queries
@@ -995,7 +1074,7 @@ export class UserProgram {
     let location: SymbolLocation | undefined;
     if (vis === 'source') location = { kind: 'source', path: sym.path, range: sym.decl.name.range };
     else {
-      const el = this.program.renderedInterface(sym.module)?.elements.find((e) => e.name === sym.name);
+      const el = this.interfaceDocument(sym.module)?.elements.find((e) => e.name === sym.name);
       if (el) location = { kind: 'interface', module: sym.module, range: el.nameRange };
     }
     let signature: string;
@@ -1033,7 +1112,7 @@ export class UserProgram {
     let location: SymbolLocation | undefined;
     if (vis === 'source') location = { kind: 'source', path: owner.path, range: field.decl.name.range };
     else {
-      const el = this.program.renderedInterface(owner.module)?.elements.find((e) => e.name === owner.name);
+      const el = this.interfaceDocument(owner.module)?.elements.find((e) => e.name === owner.name);
       const member = el?.members.find((m) => m.name === field.name);
       if (member) location = { kind: 'interface', module: owner.module, range: member.range };
     }
@@ -1076,7 +1155,7 @@ export class UserProgram {
     let location: SymbolLocation | undefined;
     if (vis === 'source' && p.decl) location = { kind: 'source', path: sym.path, range: p.decl.name.range };
     else if (vis === 'interface') {
-      const el = this.program.renderedInterface(sym.module)?.elements.find((e) => e.name === sym.name);
+      const el = this.interfaceDocument(sym.module)?.elements.find((e) => e.name === sym.name);
       const member = el?.members.find((m) => m.name === p.name);
       if (member) location = { kind: 'interface', module: sym.module, range: member.range };
     }
@@ -1380,7 +1459,7 @@ export class UserProgram {
    */
   interfaceSymbolAt(moduleName: string, position: Position): SymbolInfo | undefined {
     if (!atLeast(this.access(moduleName).level, 'reference')) return undefined;
-    const r = this.program.renderedInterface(moduleName);
+    const r = this.interfaceDocument(moduleName);
     const symbols = this.program.moduleSymbols(moduleName);
     if (!r || !symbols) return undefined;
     const nodes = findNodePath(r.file, position);

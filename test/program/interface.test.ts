@@ -59,10 +59,10 @@ describe('interface documents (SPEC 3.5)', () => {
       assert.doesNotMatch(text, CANARY, text);
       assert.doesNotMatch(JSON.stringify(iface.elements), CANARY);
       assert.doesNotMatch(text, /orderId = |var |LogMessage|\/\*/);
-      // Every public element, in order, with signatures and docs.
+      // Every public element, ordered by name (SPEC 4.1: declaration order is private), with signatures and docs.
       assert.deepEqual(
         iface.elements.map((e) => `${e.kind} ${e.name}`),
-        ['structure OrderLine', 'serverAction CreateOrder', 'serverAction Totals', 'serverAction Leaky', 'serverAction Peek'],
+        ['serverAction CreateOrder', 'serverAction Leaky', 'structure OrderLine', 'serverAction Peek', 'serverAction Totals'],
       );
       const create = iface.elements.find((e) => e.name === 'CreateOrder')!;
       assert.equal(create.signature, 'server action CreateOrder(customerId: Text, lines: List<OrderLine>, note: Text = "none") returns (orderId: Text)');

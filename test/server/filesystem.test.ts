@@ -121,7 +121,9 @@ describe('as bob (contractor: OrderAPI reference, Reporting list, Pricing none, 
     assert.equal(dot.code, FILE_NOT_FOUND);
     const portal = await bob.request<{ entries: [string, string][] }>('protectedModules/readDirectory', { uri: M('Portal') });
     const names = portal.entries.map((e) => e[0]);
-    assert.ok(names.includes('link-to-orders.logic'));
+    // SPEC 4.1: a link is listed only when the user may read its target (whether a refused
+    // target exists is never looked at, so listing it would be an existence oracle).
+    assert.ok(!names.includes('link-to-orders.logic'));
     assert.ok(!names.includes('link-to-pricing.logic'));
     assert.ok(!names.includes('outside.logic'));
   });
@@ -225,9 +227,10 @@ describe('as bob (contractor: OrderAPI reference, Reporting list, Pricing none, 
     }>('protectedModules/moduleInterface', { module: 'OrderAPI' });
     assert.equal(r.uri, 'module-interface://server-env/OrderAPI.logic');
     assert.deepEqual([r.module, r.version, r.owner, r.access], ['OrderAPI', '1.4.0', 'alice', 'reference']);
+    // Ordered by name (SPEC 4.1).
     assert.deepEqual(r.elements.map((e) => [e.kind, e.name]), [
-      ['structure', 'OrderLine'],
       ['serverAction', 'CreateOrder'],
+      ['structure', 'OrderLine'],
     ]);
     assert.doesNotMatch(JSON.stringify(r), /Zebra|CANARY/);
   });
