@@ -21,7 +21,8 @@
  * interface only at ≥ `reference`, and the same message for a missing module and a hidden one;
  * `access` lists only modules at ≥ `list`, with list-level facts.
  */
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
+import { Disk } from './disk';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnvironment, relPath } from '../shared/environment/load';
@@ -192,16 +193,18 @@ function openEnvironment(folder: string): Environment {
   return env;
 }
 
+/**
+ * The Program of a CLI run. Sources are read by handle, only when the opened file really is where
+ * the environment listed it (SPEC 4.1, `server/disk.ts`): a folder swapped for a link after the
+ * listing reads as missing.
+ */
 function programFor(env: Environment): Program {
-  return new Program(env, {
-    readFile(path) {
-      try {
-        return readFileSync(path, 'utf8');
-      } catch {
-        return undefined;
-      }
-    },
-  });
+  const disk = new Disk();
+  const read = (path: string) => {
+    const r = disk.readFileAt(path);
+    return r && { text: r.text, id: `${r.id.dev}:${r.id.ino}` };
+  };
+  return new Program(env, { readFile: (path) => read(path)?.text, readFileWithIdentity: read });
 }
 
 /** SPEC 6 `check`. */

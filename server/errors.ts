@@ -110,3 +110,16 @@ export function describeForLog(error: unknown): string {
   }
   return typeof error;
 }
+
+/**
+ * Reports an internal failure: the details (exception class and stack frames, which name the
+ * server's own files) go to the server's own log (stderr), and the client gets one line that
+ * names only what failed (SPEC 4.1: no message to a client carries a stack trace or a path of
+ * the server's machine).
+ * @param log the client-facing log (the connection's `console.error`)
+ * @param what what failed, e.g. a method name (never a path, a module name or file content)
+ */
+export function reportInternalError(log: (message: string) => void, what: string, error: unknown): void {
+  process.stderr.write(`protected-modules server: ${what} failed: ${describeForLog(error)}\n`);
+  log(`${what} failed (an internal error; the details are in the server's own log).`);
+}

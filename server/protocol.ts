@@ -6,7 +6,7 @@
  * Notifications (`didChangeAccess`, `didChangeModules`) are sent by `server.ts` when the
  * workspace reports a change.
  */
-import { Methods, type ListModulesResult, type ModuleInterfaceParams, type ModuleInterfaceResult, type ModuleSummary, type UriParams, type WhoamiResult, type WriteFileParams, type SetProtectionParams, type GrantAccessParams } from '../shared/protocol';
+import { Methods, type ListModulesResult, type ModuleInterfaceParams, type ModuleInterfaceResult, type ModuleSummary, type UriParams, type WhoamiResult, type EnvironmentUsersResult, type WriteFileParams, type SetProtectionParams, type GrantAccessParams } from '../shared/protocol';
 import { atLeast } from '../shared/access/levels';
 import { invalidParams, moduleNotFound, permissionDenied } from './errors';
 import { ownerOf } from './filesystem';
@@ -24,7 +24,24 @@ export function whoami(workspace: Workspace): WhoamiResult {
     ...(u.displayName !== undefined ? { displayName: u.displayName } : {}),
     groups: u.groups,
     admin: u.admin,
+    policyValid: !!workspace.environments[0]?.env.policy,
   };
+}
+
+/**
+ * `protectedModules/environmentUsers` (extension, docs/DECISIONS.md): the first environment's users
+ * for the preview picker and **Manage Access…**, so that the client never reads `environment.json`.
+ * Nothing while the policy is invalid (the policy is the admins', SPEC 4.1).
+ */
+export function environmentUsers(workspace: Workspace): EnvironmentUsersResult {
+  const policy = workspace.environments[0]?.env.policy;
+  if (!policy) return { policyValid: false, users: [], groups: [] };
+  const groups = new Set<string>();
+  const users = Object.entries(policy.users).map(([id, u]) => {
+    u.groups.forEach((g) => groups.add(g));
+    return { id, ...(u.displayName !== undefined ? { displayName: u.displayName } : {}), groups: [...u.groups], admin: policy.admins.includes(id) };
+  });
+  return { policyValid: true, users, groups: [...groups].sort() };
 }
 
 /** `protectedModules/listModules` (SPEC 4): every module with a valid manifest at access ≥ `list`,
@@ -96,6 +113,7 @@ function uriOf(params: UriParams | undefined, method: string): string {
 export function registerProtocol(ctx: FeatureContext): void {
   const { connection, workspace, files, safe } = ctx;
   connection.onRequest(Methods.whoami, safe(Methods.whoami, () => whoami(workspace)));
+  connection.onRequest(Methods.environmentUsers, safe(Methods.environmentUsers, () => environmentUsers(workspace)));
   connection.onRequest(Methods.listModules, safe(Methods.listModules, () => listModules(workspace)));
   connection.onRequest(
     Methods.moduleInterface,

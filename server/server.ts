@@ -43,7 +43,7 @@ import { DiagnosticsPublisher } from './features/diagnostics';
 import { FEATURES } from './features/index';
 import type { FeatureContext } from './features/feature';
 import { registerProtocol } from './protocol';
-import { describeForLog, toResponseError } from './errors';
+import { describeForLog, reportInternalError, toResponseError } from './errors';
 
 const connection = createConnection(ProposedFeatures.all);
 
@@ -76,7 +76,7 @@ function safe<P, R>(
       return result;
     } catch (e) {
       const error = toResponseError(e, method);
-      if (!(e instanceof ResponseError)) connection.console.error(`${method} failed: ${describeForLog(e)}`);
+      if (!(e instanceof ResponseError)) reportInternalError((m) => connection.console.error(m), method, e);
       throw error;
     }
   };
@@ -87,9 +87,9 @@ function guarded<P>(name: string, handler: (params: P) => void | Promise<void>):
   return (params: P) => {
     try {
       const r = handler(params);
-      if (r instanceof Promise) r.catch((e) => connection.console.error(`${name} failed: ${describeForLog(e)}`));
+      if (r instanceof Promise) r.catch((e) => reportInternalError((m) => connection.console.error(m), name, e));
     } catch (e) {
-      connection.console.error(`${name} failed: ${describeForLog(e)}`);
+      reportInternalError((m) => connection.console.error(m), name, e);
     }
   };
 }
@@ -118,7 +118,7 @@ function documentSyncConnection(c: typeof connection): typeof connection {
       try {
         return handler(params, ...rest);
       } catch (e) {
-        connection.console.error(`${name} failed: ${describeForLog(e)}`);
+        reportInternalError((m) => connection.console.error(m), name, e);
         return fallback?.();
       }
     });
@@ -172,7 +172,7 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
     try {
       workspace.addFolder(f);
     } catch (e) {
-      connection.console.error(`an environment could not be loaded: ${describeForLog(e)}`);
+      reportInternalError((m) => connection.console.error(m), 'loading an environment', e);
     }
   }
 

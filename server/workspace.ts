@@ -88,10 +88,17 @@ export class EnvironmentState {
    * the folder cannot be read any more the previous state is kept.
    */
   reload(): void {
+    const before = this.env;
     try {
       this.env = loadEnvironment(this.root);
     } catch {
       return;
+    }
+    if (!this.env.policy) {
+      // While the policy is invalid, its details are for the admins (SPEC 4.1): those it names,
+      // and those of the last valid policy this server knew (an empty or unreadable file names none).
+      const last = before.policy?.admins ?? before.declaredAdmins ?? [];
+      this.env.declaredAdmins = [...new Set([...(this.env.declaredAdmins ?? []), ...last])];
     }
     this.indexModules();
     this.program.updateEnvironment(this.env);
@@ -109,6 +116,24 @@ export class EnvironmentState {
       readFile: (p: string) => this.workspace.readSource(this, p)?.text,
       readFileWithIdentity: (p: string) => this.workspace.readSource(this, p),
     });
+  }
+}
+
+/**
+ * The outermost folder among `real` and its ancestors that holds an `environment.json` file (SPEC
+ * 4.1: environments do not nest), or `undefined`.
+ */
+function outermostEnvironment(real: string): string | undefined {
+  let found: string | undefined;
+  for (let p = real; ; ) {
+    try {
+      if (fs.statSync(path.join(p, ENVIRONMENT_FILE)).isFile()) found = p;
+    } catch {
+      /* none here */
+    }
+    const parent = path.dirname(p);
+    if (parent === p) return found;
+    p = parent;
   }
 }
 
@@ -212,18 +237,26 @@ export class Workspace {
   addFolder(folder: string): EnvironmentState | undefined {
     const given = pathFromFileUriOrPath(folder);
     if (!given) return undefined;
-    let root: string;
+    let real: string;
     try {
-      root = fs.realpathSync.native(given);
-      if (!fs.statSync(path.join(root, ENVIRONMENT_FILE)).isFile()) return undefined;
+      real = fs.realpathSync.native(given);
     } catch {
       return undefined;
     }
+    // SPEC 4.1: environments do not nest. A folder inside a loaded environment is part of it; a
+    // folder inside an environment folder on disk is served as that (outermost) environment, and
+    // an `environment.json` below an environment's root is an ordinary file.
+    const enclosing = this.states.find((s) => isInside(s.root, real));
+    if (enclosing) return enclosing;
+    const root = outermostEnvironment(real);
+    if (!root) return undefined;
     const existing = this.states.find((s) => s.root === root);
     if (existing) return existing;
+    // Environments loaded before, inside the new one, become part of it.
+    for (let i = this.states.length - 1; i >= 0; i--) if (isInside(root, this.states[i].root)) this.states.splice(i, 1);
     // Temporary files of writes cut off by a crash (filesystem.ts, atomicWrite).
     cleanStaleTempFiles(root);
-    const state = new EnvironmentState(root, path.resolve(given), this);
+    const state = new EnvironmentState(root, root === real ? path.resolve(given) : root, this);
     this.states.push(state);
     this.documentPaths.clear();
     return state;

@@ -26,7 +26,7 @@ import { DIAGNOSTIC_SOURCE, type Diagnostic, type Severity } from '../../shared/
 import type { Workspace } from '../workspace';
 import type { Disk } from '../disk';
 import { ModuleFileSystem, type Decision } from '../filesystem';
-import { describeForLog } from '../errors';
+import { reportInternalError } from '../errors';
 
 /**
  * Milliseconds between the last change and the start of a re-check. Short: a re-check after an
@@ -120,7 +120,7 @@ export class DiagnosticsPublisher {
         try {
           diagnostics = this.compute(still);
         } catch (e) {
-          this.connection.console.error(`diagnostics failed: ${describeForLog(e)}`);
+          reportInternalError((m) => this.connection.console.error(m), 'diagnostics', e);
           diagnostics = undefined;
         }
         if (pass !== this.pass) return;

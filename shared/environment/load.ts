@@ -12,7 +12,9 @@
  *   one folder in two modules); a target outside must not be followed. A link to a `.logic` file
  *   (or a `module.json`) counts only when its target lies inside the environment, and then the
  *   target's real location decides which module it belongs to.
- * - Module names must be unique (SPEC 2.2): when two or more valid manifests share a name, each
+ * - Module names must be unique (SPEC 2.2): a module nested inside another module's folder that
+ *   shares its name with exactly one module that is not nested loses (SPEC 4.1); otherwise, when
+ *   two or more valid manifests share a name, each
  *   gets an `invalid-manifest` diagnostic on its `name` value and none of them is resolvable
  *   (`manifest` is `undefined`), so no reference silently goes to the wrong one. The message does
  *   not name the other module's folder (it may be a module the reader must not know about).
@@ -22,6 +24,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Environment, FileDiagnostic, ModuleInfo } from './model';
 import { parseModuleManifest, parsePolicy, type ParsedManifest } from './manifest';
 import { isUserId } from './schemas';
+import { parse as parseJsonc } from 'jsonc-parser';
 import type { Range } from '../language/ast';
 import { LineIndex } from '../language/text';
 
@@ -76,8 +79,10 @@ export function loadEnvironment(root: string): Environment {
     const parsed = parsePolicy(policyText, policyPath);
     env.policy = parsed.policy;
     env.policyDiagnostics = parsed.diagnostics;
+    if (!parsed.policy) env.declaredAdmins = declaredAdmins(policyText);
   } else if ('invalidUtf8' in policyText) {
     // Not UTF-8 text: the policy is invalid (fail closed), the error stands on the first bad byte.
+    env.declaredAdmins = declaredAdmins(policyText.text);
     env.policyDiagnostics = [invalidUtf8Diagnostic(policyPath, policyText, 'invalid-environment', ENVIRONMENT_FILE)];
   } else {
     env.policyDiagnostics = [
@@ -172,15 +177,24 @@ export function loadEnvironment(root: string): Environment {
     list.push(f);
     byName.set(f.info.manifest.name, list);
   }
-  for (const [name, list] of byName) {
-    if (list.length < 2) continue;
+  for (const [name, all] of byName) {
+    if (all.length < 2) continue;
+    // A module nested inside another module's folder never takes a name from one that is not
+    // (SPEC 4.1: whoever may write inside a module must not void or impersonate another module by
+    // naming a nested one like it). Among the rest, a clash voids them all, as before.
+    const nested = (f: (typeof all)[number]) => !!deepestModuleByFolder(byFolder, dirname(f.info.folder));
+    const outer = all.filter((f) => !nested(f));
+    const list = outer.length === 1 ? all.filter((f) => nested(f)) : all;
     for (const f of list) {
       f.info.manifest = undefined;
       f.info.diagnostics.push({
         path: f.info.manifestPath,
         code: 'invalid-manifest',
         severity: 'error',
-        message: `name: another module in this environment is also named "${name}"; module names must be unique, so neither can be used until one is renamed`,
+        message:
+          outer.length === 1
+            ? `name: "${name}" is already the name of a module of this environment; a module inside another module's folder cannot take it, so this one cannot be used until it is renamed`
+            : `name: another module in this environment is also named "${name}"; module names must be unique, so neither can be used until one is renamed`,
         range: f.parsed?.nameRange ?? START,
       });
     }
@@ -188,6 +202,14 @@ export function loadEnvironment(root: string): Environment {
 
   env.modules = modules.sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
   return env;
+}
+
+/** The user ids an (invalid) policy's `admins` array names, read tolerantly (comments, errors elsewhere). */
+function declaredAdmins(text: string): string[] {
+  const value = parseJsonc(text, [], { allowTrailingComma: true }) as unknown;
+  const admins = value && typeof value === 'object' ? (value as { admins?: unknown }).admins : undefined;
+  const list: unknown[] = Array.isArray(admins) ? admins : [admins];
+  return list.filter((a): a is string => typeof a === 'string' && isUserId(a));
 }
 
 /**

@@ -88,6 +88,9 @@ export interface Environment {
   policyTarget?: string;
   /** The policy; `undefined` when `environment.json` is invalid or unreadable (fail closed, SPEC 2.3 rule 1). */
   policy?: Policy;
+  /** While the policy is invalid: the user ids its `admins` array names (read tolerantly), who
+   *  alone see the details of what is wrong (SPEC 4.1 "the policy is the admins'"). */
+  declaredAdmins?: string[];
   /** `invalid-environment` diagnostics of `environment.json`. */
   policyDiagnostics: FileDiagnostic[];
   /** Every module folder found, in path order. */

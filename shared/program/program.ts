@@ -619,6 +619,8 @@ export class UserProgram {
   private readonly checks = new Map<string, { gen: number; result: CheckResult; module: ModuleInfo }>();
   /** {@link completionElements} per module, with the symbol tables it was computed from. */
   private readonly completionCache = new Map<string, { deps: Map<string, ModuleSymbols | undefined>; items: { name: string; kind: ElementSymbol['kind']; signature: string }[] }>();
+  /** {@link cyclicDependencies} over the modules this user can list (the view lives until the environment changes). */
+  private cycles?: Map<string, Set<string>>;
   /** The last check of each file, for the next incremental check (checker.ts). */
   private readonly incremental = new Map<string, IncrementalCheck>();
 
@@ -860,7 +862,22 @@ export class UserProgram {
    */
   private environmentDiagnostics(): FileDiagnostic[] {
     const env = this.program.environment;
-    const out = !env.policy || this.info().admin ? [...env.policyDiagnostics] : [];
+    const declaredAdmin = !env.policy && this.user !== null && !!env.declaredAdmins?.includes(this.user);
+    let out: FileDiagnostic[];
+    if (env.policy) out = this.info().admin ? [...env.policyDiagnostics] : [];
+    else if (declaredAdmin) out = [...env.policyDiagnostics];
+    else {
+      // SPEC 4.1: the policy is the admins'; everyone else learns only that it is invalid.
+      out = [
+        {
+          path: env.policyPath,
+          code: 'invalid-environment',
+          severity: 'error',
+          message: 'The access policy (environment.json) is invalid, so access is restricted until an admin fixes it.',
+          range: START,
+        },
+      ];
+    }
     if (env.policy && !this.info().known) {
       out.push({
         path: env.policyPath,
@@ -884,7 +901,7 @@ export class UserProgram {
     if (!names.length) return out;
     const text = this.program.readText(m.manifestPath) ?? '';
     const keyRange = dependencyKeyRanges(text, names);
-    const cyclic = this.program.cyclicDependencies(manifest.name);
+    const cyclic = this.cyclicDependencies(manifest.name);
     for (const dep of names) {
       const range = keyRange.get(dep) ?? START;
       const level = dep === manifest.name ? 'full' : this.access(dep).level;
@@ -915,6 +932,23 @@ export class UserProgram {
       }
     }
     return out;
+  }
+
+  /**
+   * The dependencies of `module` on a cycle back to it, over the modules this user can list only
+   * (SPEC 4.1: an edge through a hidden module is reported exactly like no edge at all).
+   */
+  private cyclicDependencies(module: string): Set<string> {
+    if (!this.cycles) {
+      const visible = new Map<string, ModuleInfo>();
+      for (const m of this.program.environment.modules) {
+        if (m.manifest && this.program.moduleByName(m.manifest.name) === m && atLeast(this.access(m.manifest.name).level, 'list')) {
+          visible.set(m.manifest.name, m);
+        }
+      }
+      this.cycles = computeCycles(visible);
+    }
+    return this.cycles.get(module) ?? new Set();
   }
 
   // ----- interfaces and public elements

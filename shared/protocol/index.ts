@@ -45,6 +45,29 @@ export interface WhoamiResult {
   displayName?: string;
   groups: string[];
   admin: boolean;
+  /** Extension (issue 9): whether the environment's policy is valid, so a client can tell an
+   *  unknown user from one locked out by an invalid policy without reading `environment.json`. */
+  policyValid?: boolean;
+}
+
+/** One user of `protectedModules/environmentUsers` (extension, docs/DECISIONS.md). */
+export interface EnvironmentUserEntry {
+  id: string;
+  displayName?: string;
+  groups: string[];
+  admin: boolean;
+}
+
+/**
+ * Result of `protectedModules/environmentUsers` `{}` (extension, issue 9): the users and groups the
+ * preview picker and **Manage Access…** offer, from the server — the client never reads
+ * `environment.json`. Empty while the policy is invalid.
+ */
+export interface EnvironmentUsersResult {
+  policyValid: boolean;
+  users: EnvironmentUserEntry[];
+  /** Every group named by a user, sorted. */
+  groups: string[];
 }
 
 export interface ModuleSummary {
@@ -155,6 +178,7 @@ export const Methods = {
   writeFile: 'protectedModules/writeFile',
   setProtection: 'protectedModules/setProtection',
   grantAccess: 'protectedModules/grantAccess',
+  environmentUsers: 'protectedModules/environmentUsers',
   didChangeAccess: 'protectedModules/didChangeAccess',
   didChangeModules: 'protectedModules/didChangeModules',
 } as const;
@@ -171,4 +195,5 @@ export interface RequestTypes {
   [Methods.writeFile]: { params: WriteFileParams; result: Record<string, never> };
   [Methods.setProtection]: { params: SetProtectionParams; result: Record<string, never> };
   [Methods.grantAccess]: { params: GrantAccessParams; result: Record<string, never> };
+  [Methods.environmentUsers]: { params: Record<string, never>; result: EnvironmentUsersResult };
 }

@@ -119,10 +119,16 @@ describe('protected-modules check', () => {
   });
 
   it('an invalid environment.json is reported (exit 1), with the JSON path', () => {
-    const root = environment({ ...FILES, 'environment.json': '{\n  "users": {},\n  "defaultAccess": "all"\n}' });
-    const r = cli(['check', root, '--user', 'bob']);
+    const root = environment({ ...FILES, 'environment.json': '{\n  "users": {},\n  "defaultAccess": "all",\n  "admins": ["alice"]\n}' });
+    // The admins named by the invalid policy see what is wrong …
+    const r = cli(['check', root, '--user', 'alice']);
     assert.equal(r.code, 1);
     assert.match(r.stdout, /^environment\.json:3:20: error: defaultAccess: expected one of .* \[invalid-environment\]$/m);
+    // … everyone else one error at 1:1 naming no detail (SPEC 4.1).
+    const b = cli(['check', root, '--user', 'bob']);
+    assert.equal(b.code, 1);
+    assert.match(b.stdout, /^environment\.json:1:1: error: The access policy \(environment\.json\) is invalid[^\n]*\[invalid-environment\]$/m);
+    assert.doesNotMatch(b.stdout, /defaultAccess|alice/);
   });
 
   it('an unknown user gets an unknown-user error', () => {

@@ -412,7 +412,9 @@ function expectedTags(d: Declaration & { kind: 'ServerAction' }): Record<string,
 }
 
 function publicSummary(decls: Declaration[], mapType: (t: TypeNode | undefined) => string, rendered = false) {
-  return decls
+  // By name, as interface documents list them (SPEC 4.1); stable for duplicate names.
+  const sorted = [...decls].sort((a, b) => (a.name.name < b.name.name ? -1 : a.name.name > b.name.name ? 1 : 0));
+  return sorted
     .filter((d) => d.isPublic && d.kind !== 'Screen')
     .map((d) =>
       d.kind === 'Structure'
@@ -526,7 +528,10 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
           const r = typeText(b);
           if (r.startsWith('_PrivateType')) pairs.push([w, r]);
         };
-        const pubSrc = src.declarations.filter((d) => d.isPublic && d.kind !== 'Screen');
+        // The document lists elements by name (SPEC 4.1), stable for duplicate names.
+        const pubSrc = [...src.declarations]
+          .sort((x, y) => (x.name.name < y.name.name ? -1 : x.name.name > y.name.name ? 1 : 0))
+          .filter((d) => d.isPublic && d.kind !== 'Screen');
         pubSrc.forEach((d, i) => {
           const b = back.declarations[i];
           if (d.kind === 'Structure' && b?.kind === 'Structure') d.fields.forEach((f, k) => collect(f.type, b.fields[k]?.type));

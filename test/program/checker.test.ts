@@ -291,13 +291,19 @@ describe('manifests and environment', () => {
   });
 
   test('invalid-environment and unknown-user', () => {
-    const bad = makeEnv({ M: { manifest: {}, files: {} } }, '{\n  "name": "X",\n  "bogus": 1\n}\n');
+    const bad = makeEnv({ M: { manifest: {}, files: {} } }, '{\n  "name": "X",\n  "bogus": 1,\n  "admins": ["alice"]\n}\n');
     const good = makeEnv({ M: { manifest: {}, files: {} } }, DEFAULT_POLICY);
     try {
       const ds = bad.program.forUser('alice').diagnostics(bad.path('environment.json'));
       const d = ds.find((x) => x.code === 'invalid-environment' && x.message.startsWith('bogus'));
       assert.ok(d, JSON.stringify(ds));
       assert.deepEqual(d.range, { start: { line: 2, character: 2 }, end: { line: 2, character: 12 } });
+      // SPEC 4.1: the policy is the admins' — anyone else gets one diagnostic at 0:0 naming no detail.
+      const other = bad.program.forUser('bob').diagnostics(bad.path('environment.json'));
+      assert.equal(other.length, 1, JSON.stringify(other));
+      assert.equal(other[0].code, 'invalid-environment');
+      assert.deepEqual(other[0].range, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
+      assert.doesNotMatch(other[0].message, /bogus|admins|alice/);
       seen.add('invalid-environment');
       const u = good.program.forUser('mallory').diagnostics(good.path('environment.json'));
       assert.equal(u.length, 1);

@@ -19,13 +19,18 @@ function typeText(t: TypeNode | undefined): string {
   return t.module ? `${t.module.name}.${t.name.name}` : t.name.name;
 }
 
-/** A comparable summary of public declarations (types with private names replaced by `*`). */
+/** Public declarations in the order of an interface document: by name (SPEC 4.1), stable. */
+function byName<T extends { name: string } | undefined>(list: T[]): T[] {
+  return [...list].sort((a, b) => ((a?.name ?? '') < (b?.name ?? '') ? -1 : (a?.name ?? '') > (b?.name ?? '') ? 1 : 0));
+}
+
+/** A comparable summary of public declarations (types with private names replaced by `*`), by name. */
 function summary(decls: Declaration[], privateTypes: Set<string>) {
   const ty = (t: TypeNode | undefined) => {
     const s = typeText(t);
     return privateTypes.has(s) || s.startsWith('_PrivateType') ? '*' : s;
   };
-  return decls
+  return byName(decls
     .filter((d) => d.isPublic && d.kind !== 'Screen')
     .map((d) =>
       d.kind === 'Structure'
@@ -40,7 +45,7 @@ function summary(decls: Declaration[], privateTypes: Set<string>) {
               tags: d.doc?.params ?? {},
             }
           : undefined,
-    );
+    ));
 }
 
 describe('interface documents (SPEC 3.5)', () => {

@@ -17,7 +17,7 @@ test('switching the user through workspace/didChangeConfiguration changes listMo
   const root = copyFixture('test/fixtures/server-env');
   const c = await startServer({ folders: [root], user: 'bob' });
   try {
-    assert.deepEqual(await whoami(c), { user: 'bob', known: true, displayName: 'Bob Contractor', groups: ['contractors'], admin: false });
+    assert.deepEqual(await whoami(c), { user: 'bob', known: true, displayName: 'Bob Contractor', groups: ['contractors'], admin: false, policyValid: true });
     assert.deepEqual(await names(c), ['Common', 'OrderAPI', 'Portal', 'Reporting']);
 
     const home = path.join(root, 'Portal/screens/home.logic');
@@ -37,7 +37,7 @@ test('switching the user through workspace/didChangeConfiguration changes listMo
     // An unknown user: fail closed (protected modules vanish), with a visible warning.
     c.switchUser('mallory');
     await c.waitFor(() => c.notifications.some((n) => n.method === 'window/showMessage'), 'a warning');
-    assert.deepEqual(await whoami(c), { user: 'mallory', known: false, groups: [], admin: false });
+    assert.deepEqual(await whoami(c), { user: 'mallory', known: false, groups: [], admin: false, policyValid: true });
     assert.deepEqual(await names(c), ['Common', 'Portal']);
     // Portal is only listed for an unknown user: its file's diagnostics are withdrawn.
     ds = await c.diagnosticsFor(uri, (d) => d.length === 0, 'cleared for mallory');
@@ -57,7 +57,7 @@ test('pushed settings ({ protectedModules: { user } }) switch the user too', asy
     assert.equal((await whoami(c)).user, 'bob');
     c.notify('workspace/didChangeConfiguration', { settings: { protectedModules: { user: 'carol' } } });
     await c.waitFor(() => c.count('protectedModules/didChangeAccess') > 0, 'didChangeAccess');
-    assert.deepEqual(await whoami(c), { user: 'carol', known: true, groups: ['reviewers'], admin: false });
+    assert.deepEqual(await whoami(c), { user: 'carol', known: true, groups: ['reviewers'], admin: false, policyValid: true });
   } finally {
     await c.close();
   }
@@ -85,7 +85,7 @@ test('without an initialization option the setting decides, then PROTECTED_MODUL
   }
   const none = await startServer({ folders: [root] });
   try {
-    assert.deepEqual(await whoami(none), { user: null, known: false, groups: [], admin: false });
+    assert.deepEqual(await whoami(none), { user: null, known: false, groups: [], admin: false, policyValid: true });
     assert.deepEqual(await names(none), ['Common', 'Portal']);
   } finally {
     await none.close();
