@@ -115,6 +115,10 @@ function documentSyncConnection(c: typeof connection): typeof connection {
   const wrap = (name: string, register: Register, fallback?: () => unknown): Register => (handler) =>
     register((params: any, ...rest: any[]) => {
       if (typeof params?.textDocument?.uri !== 'string') return fallback?.();
+      if (name === 'didOpen' && (typeof params.textDocument.text !== 'string' || typeof params.textDocument.version !== 'number')) return fallback?.();
+      if (name === 'didChange' && (!Array.isArray(params.contentChanges) || !params.contentChanges.every((c: any) => typeof c?.text === 'string'))) {
+        return fallback?.();
+      }
       try {
         return handler(params, ...rest);
       } catch (e) {

@@ -25,6 +25,7 @@ import { Program } from '../shared/program/program';
 import type { Session } from './session';
 import { cleanStaleTempFiles } from './filesystem';
 import { Disk, type Walk } from './disk';
+import { reportInternalError } from './errors';
 import { isInside, isStrictlyInside, joinInside, parseUri, pathFromFileUriOrPath, resolveRealPath } from './uris';
 
 /** The name of the policy file at an environment's root (SPEC 2.1). */
@@ -137,6 +138,15 @@ function outermostEnvironment(real: string): string | undefined {
   }
 }
 
+/** Runs `f`; an exception goes to the server's own log only (never to the client, SPEC 4.1). */
+function contained(what: string, f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    reportInternalError(() => undefined, what, e);
+  }
+}
+
 /** What a document URI names, once matched against the environments. */
 export type Located =
   /** A path in an environment, walked under the current user's gate ({@link Disk.walk}): `path` is
@@ -201,11 +211,15 @@ export class Workspace {
       }
       this.fire({ access: true, modules: true });
     });
-    this.documents.onDidChangeContent((e) => this.documentChanged(e.document.uri));
-    this.documents.onDidClose((e) => {
-      this.documentChanged(e.document.uri);
-      this.documentPaths.delete(e.document.uri);
-    });
+    // The event emitter of vscode-jsonrpc logs a listener's exception, stack and all, to the
+    // client: the listeners catch their own (SPEC 4.1, details only in the server's log).
+    this.documents.onDidChangeContent((e) => contained('document change', () => this.documentChanged(e.document.uri)));
+    this.documents.onDidClose((e) =>
+      contained('document close', () => {
+        this.documentChanged(e.document.uri);
+        this.documentPaths.delete(e.document.uri);
+      }),
+    );
   }
 
   /** Starts syncing documents over `connection` (call before `connection.listen()`). */
