@@ -27,7 +27,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnvironment, relPath } from '../shared/environment/load';
 import type { Environment, FileDiagnostic } from '../shared/environment/model';
-import { resolveModuleAccess } from '../shared/access/resolve';
+import { AccessGate } from '../shared/access/gate';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
 import { Program } from '../shared/program/program';
 import type { ModuleSummary } from '../shared/protocol';
@@ -264,9 +264,10 @@ function printInterface(env: Environment, module: string, user: string, out: Cli
  */
 export function visibleModules(env: Environment, user: string | null): ModuleSummary[] {
   const out: ModuleSummary[] = [];
+  const gate = new AccessGate(env, user);
   for (const m of env.modules) {
     if (!m.manifest) continue;
-    const level: AccessLevel = resolveModuleAccess(env.policy, m, user).level;
+    const level: AccessLevel = gate.moduleAccess(m).level;
     if (!atLeast(level, 'list')) continue;
     out.push({
       name: m.manifest.name,

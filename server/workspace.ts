@@ -471,7 +471,13 @@ export class Workspace {
         reload.add(hit.state);
         access = true;
       } else if (base.endsWith('.logic')) {
-        if (e.type === FileChangeType.Changed) updated.push({ state: hit.state, path: resolveRealPath(hit.path) });
+        if (e.type === FileChangeType.Changed) {
+          // The listed path itself (its place may have changed: it is then read as missing, SPEC
+          // 4.1) and the file it now reaches.
+          updated.push({ state: hit.state, path: hit.path });
+          const real = resolveRealPath(hit.path);
+          if (real !== hit.path) updated.push({ state: hit.state, path: real });
+        }
         else reload.add(hit.state);
       } else if (e.type !== FileChangeType.Changed) {
         // A folder created or deleted may hold modules.

@@ -12,7 +12,6 @@
  * ordinary fields); making an element public needs ≥ `change` on the element's module (and the
  * user gets `hidden-element` only at ≥ `open` on it in the first place).
  */
-import * as fs from 'node:fs';
 import { CodeActionKind, type CodeAction, type CodeActionParams, type TextEdit } from 'vscode-languageserver';
 import type { Diagnostic } from '../../shared/language/diagnostics';
 import { DIAGNOSTIC_SOURCE } from '../../shared/language/diagnostics';
@@ -54,15 +53,15 @@ function overlaps(a: Range, b: Range): boolean {
   return comparePositions(a.start, b.end) <= 0 && comparePositions(b.start, a.end) <= 0;
 }
 
-/** The current text of a file: its open document (overlay) or the disk. */
+/** The current text of a file the user may read: its open document (overlay) or the disk, read
+ *  by handle after a walk under the user's gate (SPEC 4.1). */
 function currentText(ctx: FeatureContext, state: EnvironmentState, abs: string): string | undefined {
-  const open = ctx.workspace.openDocumentAt(state, abs);
+  const gate = ctx.workspace.gate(state);
+  const walk = ctx.workspace.disk.walk(gate, abs);
+  if (walk.kind !== 'resolved' || !walk.exists || !gate.canRead(walk.path)) return undefined;
+  const open = ctx.workspace.openDocumentAt(state, walk.path);
   if (open) return open.getText();
-  try {
-    return fs.readFileSync(abs, 'utf8');
-  } catch {
-    return undefined;
-  }
+  return ctx.workspace.disk.readFileAt(walk.path)?.text;
 }
 
 function lspDiagnostic(d: Diagnostic) {

@@ -168,6 +168,8 @@ describe('class 2: stale listing — a listed folder replaced by a link after th
       }
       const ds = await bob.request('textDocument/documentSymbol', { textDocument: { uri } });
       assert.doesNotMatch(JSON.stringify(ds), ORDER_API_PRIVATE);
+      // The listed file was read again and found moved: missing, not the decoy kept from before.
+      assert.doesNotMatch(JSON.stringify(await bob.request('workspace/symbol', { query: 'Decoy' })), /DecoyHelper/);
       for (let line = 0; line < 20; line++) {
         for (const character of [0, 7, 14, 20, 30]) {
           const position = { line, character };
