@@ -22,6 +22,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Environment, FileDiagnostic, ModuleInfo } from './model';
 import { parseModuleManifest, parsePolicy, type ParsedManifest } from './manifest';
 import { isUserId } from './schemas';
+import { SEAL_FILE, SEALED_INTERFACE_FILE, readSealedFolder, verifySealed } from './seal';
 import type { Range } from '../language/ast';
 import { LineIndex } from '../language/text';
 
@@ -96,7 +97,9 @@ export function loadEnvironment(root: string): Environment {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     // A folder named module.json also makes a module — an invalid one (fail closed: treated as
     // protected), rather than silently turning the folder's sources into plain environment files.
-    if (dir !== realRoot && entries.some((e) => e.name === MODULE_FILE)) {
+    // A folder holding SEAL.json is a sealed module (SPEC 9), with or without its module.json.
+    const sealedFolder = dir !== realRoot && entries.some((e) => e.name === SEAL_FILE);
+    if (dir !== realRoot && (sealedFolder || entries.some((e) => e.name === MODULE_FILE))) {
       const manifestPath = join(dir, MODULE_FILE);
       const text = readInside(realRoot, manifestPath);
       const info: ModuleInfo = {
@@ -132,6 +135,12 @@ export function loadEnvironment(root: string): Environment {
       }
       current = { info, parsed };
       found.push(current);
+      if (sealedFolder) {
+        // SPEC 9: verified at every load; its only source is the verified INTERFACE.logic, and
+        // nothing below it is walked (a sealed folder holds exactly its four files).
+        loadSealed(info, env.policy);
+        return;
+      }
     }
     for (const e of entries) {
       const p = join(dir, e.name);
@@ -182,6 +191,45 @@ export function loadEnvironment(root: string): Environment {
 
   env.modules = modules.sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
   return env;
+}
+
+/**
+ * Verifies a sealed module found by the walk (SPEC 9) and sets `info.sealed` and `info.files`:
+ * a verified seal gives the module its `INTERFACE.logic` as its only file (the Program reads the
+ * verified text, `SealedInfo.interfaceText`); a failed one gives it no files at all (fail closed)
+ * and an `invalid-seal` error on `module.json` at 0:0, which only admins see (program.ts).
+ */
+function loadSealed(info: ModuleInfo, policy: Environment['policy']): void {
+  const read = readSealedFolder(info.folder);
+  const verdict = 'error' in read ? { ok: false as const, reason: read.error, publisher: undefined } : verifySealed(read.files, policy);
+  if (verdict.ok) {
+    info.sealed = {
+      publisher: verdict.seal.publisher,
+      valid: true,
+      interfaceText: verdict.interfaceText,
+      ...(verdict.seal.environment !== undefined ? { environment: verdict.seal.environment } : {}),
+    };
+    info.files = [join(info.folder, SEALED_INTERFACE_FILE)];
+    return;
+  }
+  let publisher = verdict.publisher ?? '';
+  if (!publisher && !('error' in read)) {
+    try {
+      const p = JSON.parse(read.files[SEAL_FILE].toString('utf8'))?.publisher;
+      if (typeof p === 'string') publisher = p.slice(0, 64);
+    } catch {
+      /* no publisher to name */
+    }
+  }
+  info.sealed = { publisher, valid: false, reason: verdict.reason };
+  info.files = [];
+  info.diagnostics.push({
+    path: info.manifestPath,
+    code: 'invalid-seal',
+    severity: 'error',
+    message: `sealed module ${info.name}: ${verdict.reason}. It has no elements until a valid seal is installed again.`,
+    range: START,
+  });
 }
 
 /**

@@ -26,6 +26,8 @@ export const DIAGNOSTIC_CODES = [
   'invalid-environment',
   'unknown-user',
   'read-only-module',
+  // SPEC 9: a sealed module whose seal does not verify (on its module.json, shown to admins).
+  'invalid-seal',
 ] as const;
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
 
