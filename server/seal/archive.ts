@@ -96,8 +96,10 @@ export async function readPmod(path: string): Promise<Record<SealedFileName, Buf
   }
   if (!looksLikeTar(bytes)) throw new ArchiveError(`${path} is not a sealed module (.pmod): not an uncompressed tar archive`);
   const out: Partial<Record<SealedFileName, Buffer>> = {};
-  const pending: Promise<void>[] = [];
-  await parseTar(bytes, (entry) => {
+  // Each body is collected by its own promise, which never rejects (a problem is returned), so
+  // that a parse failure and a truncated body cannot both surface as rejections.
+  const pending: Promise<ArchiveError | undefined>[] = [];
+  const parsed = parseTar(bytes, (entry) => {
     const name = entry.path;
     if (entry.type !== 'File' && entry.type !== 'OldFile') {
       throw new ArchiveError(`refused archive: entry '${name}' is a ${entry.type}, only the four files of a sealed module are allowed`);
@@ -113,22 +115,30 @@ export async function readPmod(path: string): Promise<Record<SealedFileName, Buf
     let got = 0;
     out[file] = Buffer.alloc(0);
     pending.push(
-      new Promise<void>((done, reject) => {
+      new Promise<ArchiveError | undefined>((done) => {
         entry.on('data', (c: Buffer) => {
           got += c.length;
           if (got <= limit) chunks.push(c);
         });
         entry.on('end', () => {
-          if (got !== entry.size || got > limit) reject(new ArchiveError(`damaged archive: '${name}' is truncated`));
+          if (got !== entry.size || got > limit) done(new ArchiveError(`damaged archive: '${name}' is truncated`));
           else {
             out[file] = Buffer.concat(chunks);
-            done();
+            done(undefined);
           }
         });
       }),
     );
   });
-  await Promise.all(pending);
+  try {
+    await parsed;
+  } finally {
+    // Entries that ended early still settle their promise; wait so nothing is left dangling.
+    await Promise.race([Promise.all(pending), new Promise((r) => setImmediate(r))]);
+  }
+  const bodyErrors = await Promise.all(pending);
+  const firstError = bodyErrors.find((e) => e !== undefined);
+  if (firstError) throw firstError;
   for (const f of SEALED_FILES) if (!out[f]) throw new ArchiveError(`refused archive: ${f} is missing from ${path}`);
   return out as Record<SealedFileName, Buffer>;
 }

@@ -17,6 +17,7 @@
  * Crypto: age through `age-encryption`, ed25519 through node:crypto; archives through `tar` v7.
  */
 import {
+  chmodSync,
   existsSync,
   lstatSync,
   mkdirSync,
@@ -360,6 +361,7 @@ async function install(envFolder: string, pmod: string, o: InstallOptions, out: 
   let old: string | undefined;
   try {
     for (const name of SEALED_FILES) writeFileSync(join(stage, name), files[name], { flag: 'wx' });
+    chmodSync(stage, 0o777 & ~process.umask()); // mkdtemp makes 0700; a module folder is an ordinary folder
     const read = readSealedFolder(stage);
     const again = 'error' in read ? undefined : verifySealed(read.files, env.policy);
     if (!again?.ok) throw new SealError('failed: the staged copy did not verify; nothing was installed');
@@ -453,6 +455,7 @@ async function unseal(envFolder: string, moduleName: string, o: { key: string; o
   const entries = await listSourcesTar(plain);
   const stage = mkdtempSync(join(dirname(target), `.${basename(target)}.unseal-`));
   try {
+    chmodSync(stage, 0o777 & ~process.umask());
     await extractSourcesTar(plain, stage);
     if (existsSync(target)) rmdirSync(target);
     renameSync(stage, target);
