@@ -22,7 +22,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import type { Environment, FileDiagnostic, ModuleInfo } from './model';
 import { parseModuleManifest, parsePolicy, type ParsedManifest } from './manifest';
 import { isUserId } from './schemas';
-import { SEAL_FILE, SEALED_INTERFACE_FILE, readSealedFolder, verifySealed } from './seal';
+import { SEAL_FILE, SEALED_INTERFACE_FILE, SOURCES_FILE, readSealedFolder, verifySealed } from './seal';
 import type { Range } from '../language/ast';
 import { LineIndex } from '../language/text';
 
@@ -97,8 +97,10 @@ export function loadEnvironment(root: string): Environment {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     // A folder named module.json also makes a module — an invalid one (fail closed: treated as
     // protected), rather than silently turning the folder's sources into plain environment files.
-    // A folder holding SEAL.json is a sealed module (SPEC 9), with or without its module.json.
-    const sealedFolder = dir !== realRoot && entries.some((e) => e.name === SEAL_FILE);
+    // A folder holding SEAL.json is a sealed module (SPEC 9), with or without its module.json; so
+    // is one holding sources.age (a sealed module whose SEAL.json was removed fails closed, it
+    // does not turn into an ordinary module).
+    const sealedFolder = dir !== realRoot && entries.some((e) => e.name === SEAL_FILE || e.name === SOURCES_FILE);
     if (dir !== realRoot && (sealedFolder || entries.some((e) => e.name === MODULE_FILE))) {
       const manifestPath = join(dir, MODULE_FILE);
       const text = readInside(realRoot, manifestPath);

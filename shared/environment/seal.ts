@@ -214,7 +214,7 @@ export function readSealedFolder(dir: string): { files: Record<SealedFileName, B
       if (st.size > SEALED_FILE_LIMITS[n]) return { error: `${n} is larger than the ${SEALED_FILE_LIMITS[n]} bytes a sealed module allows` };
       files[n] = readFileSync(p);
     } catch {
-      return { error: `missing file: ${n} is not there` };
+      return { error: `missing file: ${n} is not there${n === SEAL_FILE ? ' (a folder holding sources.age is a sealed module)' : ''}` };
     }
   }
   return { files };
