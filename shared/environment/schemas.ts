@@ -106,6 +106,10 @@ export const grantSchema = z.strictObject({
  */
 export const environmentSchema = z.strictObject({
   name: z.string().min(1).optional(),
+  admins: z.array(userId).default([]),
+  users: z.record(userId, userInfoSchema),
+  defaultAccess: accessLevel.default('change'),
+  grants: z.array(grantSchema).default([]),
   // SPEC 9 (sealed modules): the id a sealed module can be bound to, and whose seals are trusted.
   id: z
     .string()
@@ -117,10 +121,6 @@ export const environmentSchema = z.strictObject({
       z.string().regex(PUBLISHER_KEY_PATTERN, 'invalid publisher key: expected "ed25519:" followed by the base64 of 32 bytes (the second line of the publisher\'s K.pub)'),
     )
     .optional(),
-  admins: z.array(userId).default([]),
-  users: z.record(userId, userInfoSchema),
-  defaultAccess: accessLevel.default('change'),
-  grants: z.array(grantSchema).default([]),
 });
 
 /** `module.json` (SPEC 2.2). */
