@@ -277,6 +277,7 @@ export function visibleModules(env: Environment, user: string | null): ModuleSum
       ...(m.manifest.description !== undefined ? { description: m.manifest.description } : {}),
       protected: m.manifest.protected,
       access: level,
+      ...(m.sealed ? { sealed: { publisher: m.sealed.publisher } } : {}), // SPEC 9
     });
   }
   return out;

@@ -277,6 +277,12 @@ describe('a sealed folder edited after install', () => {
       assert.deepEqual(afterIface.elements, []);
       const list = await c.request<{ modules: { name: string; sealed?: { publisher: string; invalid?: boolean } }[] }>('protectedModules/listModules', {});
       assert.deepEqual(list.modules.find((m) => m.name === 'OrderAPI')?.sealed, { publisher: 'acme', invalid: true });
+      // The admin opening module.json from disk gets the invalid-seal error pushed.
+      const manifest = path.join(env, 'modules', 'order-api', 'module.json');
+      c.open(fileUri(manifest), fs.readFileSync(manifest, 'utf8'), 'json');
+      const ds = await c.diagnosticsFor(fileUri(manifest), (d) => d.length > 0, 'invalid-seal');
+      assert.deepEqual(ds.map((d) => d.code), ['invalid-seal']);
+      assert.match(String(ds[0].message), /INTERFACE\.logic does not match/);
     } finally {
       await c.close();
     }
@@ -285,6 +291,14 @@ describe('a sealed folder edited after install', () => {
     try {
       const list = await h.request<{ modules: { name: string; sealed?: { publisher: string; invalid?: boolean } }[] }>('protectedModules/listModules', {});
       assert.deepEqual(list.modules.find((m) => m.name === 'OrderAPI')?.sealed, { publisher: 'acme' });
+      // hank opens the same module.json: nothing is published for it (no error, no detail).
+      const manifest = path.join(env, 'modules', 'order-api', 'module.json');
+      const basket = path.join(env, 'modules', 'storefront', 'Basket.logic');
+      h.open(fileUri(manifest), fs.readFileSync(manifest, 'utf8'), 'json');
+      h.open(fileUri(basket), fs.readFileSync(basket, 'utf8'));
+      await h.diagnosticsFor(fileUri(basket), (d) => d.some((x) => x.code === 'unknown-element'), 'storefront errors');
+      assert.equal(h.diagnostics.get(fileUri(manifest))?.diagnostics.length ?? 0, 0);
+      assert.doesNotMatch(h.allOutput(), /invalid-seal|does not match/);
     } finally {
       await h.close();
     }
