@@ -228,6 +228,32 @@ describe('seal and keygen refuse bad usage', () => {
   });
 });
 
+describe('unseal refuses, writing nothing', () => {
+  test('a folder that is not empty, a module that is not sealed, a tampered sources.age', () => {
+    const env = variant(() => {});
+    assert.equal(cli(['install', env, s.pmod]).code, 0);
+    const busy = path.join(s.dir, `busy-${++counter}`);
+    fs.mkdirSync(busy);
+    fs.writeFileSync(path.join(busy, 'keep.txt'), 'mine');
+    let r = cli(['unseal', env, 'OrderAPI', '--key', s.key, '--out', busy]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /already exists and is not an empty folder/);
+    assert.deepEqual(fs.readdirSync(busy), ['keep.txt']);
+    const out = path.join(s.dir, `out-${++counter}`);
+    r = cli(['unseal', env, 'Storefront', '--key', s.key, '--out', out]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no sealed module named 'Storefront'/);
+    const age = path.join(env, 'modules', 'order-api', 'sources.age');
+    const b = fs.readFileSync(age);
+    b[b.length - 1] ^= 1;
+    fs.writeFileSync(age, b);
+    r = cli(['unseal', env, 'OrderAPI', '--key', s.key, '--out', out]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /tampered file: sources\.age of OrderAPI does not match its seal/);
+    assert.equal(fs.existsSync(out), false);
+  });
+});
+
 describe('a sealed folder edited after install', () => {
   /** The client environment with OrderAPI installed, then `edit` applied to the sealed folder. */
   function installedThen(edit: (folder: string) => void): string {
