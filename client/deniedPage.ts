@@ -32,6 +32,17 @@ export interface DeniedViewModel {
    * its `users`, otherwise `adminsOnly` (only admins may read `environment.json`). Absent: `adminsOnly`.
    */
   outside?: 'adminsOnly' | 'unknownUser' | 'invalidPolicy';
+  /** SPEC 9: set when the module is sealed (from the PermissionDenied data or listModules). */
+  sealed?: { publisher: string };
+}
+
+/**
+ * SPEC 9: the explanation for a file of a sealed module — its source is not in this environment,
+ * who publishes it, and that no grant can change that.
+ */
+export function sealedSentence(m: DeniedViewModel): string {
+  const by = m.sealed?.publisher ? m.sealed.publisher : 'an unknown publisher';
+  return `${m.module} is a sealed module published by ${by}: its source is not in this environment, so nobody here — admins included — can open its files. You can use its public elements; for changes, ask ${by}.`;
 }
 
 /** True when the model is about a file outside every module (no module name from the server). */
@@ -57,6 +68,7 @@ export function outsideModulesSentence(m: DeniedViewModel): string {
 
 /** The sentence that tells the user how to get access. */
 export function askSentence(m: DeniedViewModel): string {
+  if (m.sealed) return sealedSentence(m);
   const owner = m.owner ? `${m.owner} (the owner)` : 'the owner of the module';
   return `Ask ${owner} or an environment admin for ${m.required} access to ${m.module}.`;
 }
@@ -145,6 +157,7 @@ export function renderDeniedPage(m: DeniedViewModel, csp: { cspSource: string; n
     ['Access needed', `<span class="level" id="required">${escapeHtml(m.required)}</span>`],
   ];
   if (m.description) facts.splice(1, 0, ['Description', escapeHtml(m.description)]);
+  if (m.sealed) facts.splice(1, 0, ['Sealed by', `<span id="publisher">${escapeHtml(m.sealed.publisher || 'unknown publisher')}</span>`]);
   const rows = facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${v}</td></tr>`).join('\n');
 
   let elements = '';
@@ -168,12 +181,17 @@ ${items}
 
   const buttons = [
     m.elements ? '<button data-action="showInterface" id="showInterface">Show Interface</button>' : '',
-    '<button class="secondary" data-action="copyRequest" id="copyRequest">Copy Access Request</button>',
+    // A sealed module's source is not here: no grant can open it, so no access request.
+    m.sealed ? '' : '<button class="secondary" data-action="copyRequest" id="copyRequest">Copy Access Request</button>',
   ].join('');
 
   const body = `<h1>${LOCK_SVG} You cannot open this file</h1>
 <div class="path">${escapeHtml(m.path)}</div>
-<p>${escapeHtml(m.module)} is a protected module. Reading its files needs <b>${escapeHtml(m.required)}</b> access; you have <b>${escapeHtml(m.access)}</b>.</p>
+${
+    m.sealed
+      ? `<p id="sealed">The source of ${escapeHtml(m.module)} is not in this environment: it is a sealed module, published by <b>${escapeHtml(m.sealed.publisher || 'an unknown publisher')}</b>.</p>`
+      : `<p>${escapeHtml(m.module)} is a protected module. Reading its files needs <b>${escapeHtml(m.required)}</b> access; you have <b>${escapeHtml(m.access)}</b>.</p>`
+  }
 <table class="facts">
 ${rows}
 </table>

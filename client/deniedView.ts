@@ -247,7 +247,9 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
         );
         return;
       }
+      const sealed = data?.sealed;
       data = {
+        ...(sealed ? { sealed } : {}),
         // No module in the answer: the file is outside modules (environment.json and the like).
         module: access.module ?? '',
         access: access.access,
@@ -268,6 +270,7 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       owner: data.owner,
       access: data.access,
       required: data.required,
+      ...(data.sealed ? { sealed: { publisher: data.sealed.publisher } } : {}),
     };
     const [who, list, iface] = await Promise.all([
       conn.request('protectedModules/whoami', {}).catch(() => undefined),
@@ -286,6 +289,8 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       model.version = summary.version;
       model.description = summary.description;
       if (!model.owner) model.owner = summary.owner;
+      // SPEC 9: the denial may have come from an earlier read; listModules says it too.
+      if (summary.sealed && !model.sealed) model.sealed = { publisher: summary.sealed.publisher };
     }
     if (iface) {
       model.elements = iface.elements;

@@ -13,8 +13,17 @@ export function moduleContextValue(m: Pick<ModuleSummary, 'access' | 'protected'
 }
 
 /** A module item's description: `<version> · <kind> · <the user's access>`. */
-export function moduleDescription(m: Pick<ModuleSummary, 'version' | 'kind' | 'access'>): string {
-  return `${m.version} · ${m.kind} · ${m.access}`;
+export function moduleDescription(m: Pick<ModuleSummary, 'version' | 'kind' | 'access' | 'sealed'>): string {
+  return `${m.version} · ${m.kind} · ${m.access}${sealedLabel(m)}`;
+}
+
+/**
+ * SPEC 9: ` · sealed by <publisher>` for a sealed module (plus ` (seal invalid)` when the server
+ * told an admin that its seal did not verify); `''` otherwise.
+ */
+export function sealedLabel(m: Pick<ModuleSummary, 'sealed'>): string {
+  if (!m.sealed) return '';
+  return ` · sealed by ${m.sealed.publisher || 'unknown publisher'}${m.sealed.invalid ? ' (seal invalid)' : ''}`;
 }
 
 /**

@@ -174,17 +174,24 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
         );
         item.id = `${node.env}/${m.name}`;
         item.description = moduleDescription(m);
-        item.iconPath = new vscode.ThemeIcon(m.protected ? 'lock' : 'package');
+        // SPEC 9: the seal mark (a warning for an admin when the seal did not verify).
+        item.iconPath = new vscode.ThemeIcon(m.sealed ? (m.sealed.invalid ? 'warning' : 'verified-filled') : m.protected ? 'lock' : 'package');
         const tip = new vscode.MarkdownString(undefined, false);
         tip.appendMarkdown(`**`).appendText(m.name).appendMarkdown(`** `).appendText(m.version);
         tip.appendMarkdown(m.protected ? ' — $(lock) protected' : ' — not protected');
         tip.supportThemeIcons = true;
+        if (m.sealed) {
+          tip.appendMarkdown('\n\n$(verified-filled) ').appendText(
+            `Sealed by ${m.sealed.publisher || 'an unknown publisher'}: its source is not in this environment.` +
+              (m.sealed.invalid ? ' Its seal did not verify, so it has no elements (see the invalid-seal error on its module.json).' : ''),
+          );
+        }
         if (m.description) tip.appendMarkdown('\n\n').appendText(m.description);
         tip.appendMarkdown('\n\n').appendText(`Kind: ${m.kind} · Owner: ${m.owner} · Your access: ${m.access}`);
         item.tooltip = tip;
         item.contextValue = moduleContextValue(m);
         item.accessibilityInformation = {
-          label: `${m.name} ${m.version}, ${m.kind}, ${m.protected ? 'protected, ' : ''}your access ${m.access}`,
+          label: `${m.name} ${m.version}, ${m.kind}, ${m.protected ? 'protected, ' : ''}${m.sealed ? `sealed by ${m.sealed.publisher}, ` : ''}your access ${m.access}`,
         };
         return item;
       }

@@ -32,6 +32,7 @@ import { atLeast, type AccessLevel } from '../shared/access/levels';
 import { Program } from '../shared/program/program';
 import type { ModuleSummary } from '../shared/protocol';
 import pkg from '../package.json';
+import { SEAL_COMMANDS, SEAL_USAGE, runSealCommand } from './seal/commands';
 
 /** Where the CLI writes; `process.stdout`/`process.stderr` in `main`, buffers in tests. */
 export interface CliOutput {
@@ -57,7 +58,7 @@ export const USAGE = `Usage:
       Print the interface document of a module (SPEC 3.5); exit 3 when the user may not see it.
   protected-modules access <environment> --user <id> [--format text|json]
       Print the modules the user can see, with their access levels.
-
+${SEAL_USAGE}
 Options:
   -u, --user <id>      the user (default: the PROTECTED_MODULES_USER environment variable)
   -f, --format <fmt>   text (default) or json
@@ -154,7 +155,10 @@ function run(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv): number {
       return access(openEnvironment(rest[0]), user(), format, out);
     }
     default:
-      throw new CliError(`unknown command '${command}' (expected check, interface or access)`);
+      if ((SEAL_COMMANDS as readonly string[]).includes(command)) {
+        throw new CliError(`'${command}' is asynchronous: run it through runCliAsync (or the protected-modules command)`);
+      }
+      throw new CliError(`unknown command '${command}' (expected check, interface, access, keygen, seal, install or unseal)`);
   }
 }
 
@@ -277,6 +281,7 @@ export function visibleModules(env: Environment, user: string | null): ModuleSum
       ...(m.manifest.description !== undefined ? { description: m.manifest.description } : {}),
       protected: m.manifest.protected,
       access: level,
+      ...(m.sealed ? { sealed: { publisher: m.sealed.publisher } } : {}), // SPEC 9
     });
   }
   return out;
@@ -308,14 +313,26 @@ function oneLine(s: string): string {
   return s.replace(/\r?\n|\r/g, ' ');
 }
 
+/**
+ * {@link runCli}, plus the sealed-module commands of SPEC 9 (`keygen`, `seal`, `install`,
+ * `unseal`, server/seal/commands.ts), which are asynchronous (age encryption). The command must be
+ * the first argument for those. Never rejects.
+ */
+export async function runCliAsync(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  if ((SEAL_COMMANDS as readonly string[]).includes(argv[0])) return runSealCommand(argv, out);
+  return runCli(argv, out, env);
+}
+
 /** Entry point when run as a program: exit code via `process.exitCode` so output is flushed. */
 function main(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
-  process.exitCode = runCli(process.argv.slice(2), {
+  void runCliAsync(process.argv.slice(2), {
     stdout: (t) => process.stdout.write(t),
     stderr: (t) => process.stderr.write(t),
+  }).then((code) => {
+    process.exitCode = code;
   });
 }
 

@@ -38,6 +38,14 @@ export function permissionDenied(data: PermissionDeniedData): ResponseError<Perm
       data,
     );
   }
+  if (data.sealed) {
+    // SPEC 9: nobody here can get more than reference; asking the owner would not help.
+    return new ResponseError(
+      ErrorCodes.PermissionDenied,
+      `Permission denied: module ${data.module} is sealed by ${data.sealed.publisher || 'an unknown publisher'}; its source is not in this environment, only its public interface.`,
+      data,
+    );
+  }
   const owner = data.owner ? ` Ask its owner ${data.owner} for ${data.required} access.` : ' Ask an admin of the environment.';
   return new ResponseError(
     ErrorCodes.PermissionDenied,

@@ -73,7 +73,10 @@ export function ownerOf(module: ModuleInfo): string {
 
 /** The `data` of a `PermissionDenied` about a module. */
 function deniedData(module: ModuleInfo, access: Access, required: AccessLevel): PermissionDeniedData {
-  return { module: module.name, access: access.level, required, owner: ownerOf(module) };
+  const data: PermissionDeniedData = { module: module.name, access: access.level, required, owner: ownerOf(module) };
+  // SPEC 9: a sealed module's files are refused for everyone; say who publishes it.
+  if (module.sealed) data.sealed = { publisher: module.sealed.publisher };
+  return data;
 }
 
 /** The `data` of a `PermissionDenied` about the environment's own files (no module, no owner). */

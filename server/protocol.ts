@@ -14,6 +14,7 @@ import { grantAccess, setProtection } from './admin';
 import { interfaceUri } from './uris';
 import type { FeatureContext } from './features/feature';
 import type { Workspace } from './workspace';
+import type { ModuleInfo } from '../shared/environment/model';
 
 /** `protectedModules/whoami` (SPEC 4): the current user as the first environment's policy knows them. */
 export function whoami(workspace: Workspace): WhoamiResult {
@@ -63,11 +64,22 @@ export function listModules(workspace: Workspace): ListModulesResult {
         ...(m.description !== undefined ? { description: m.description } : {}),
         protected: m.protected,
         access,
+        ...sealedSummary(info, workspace.userInfo(state).admin),
       });
     }
     modules.push(...here.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
   }
   return { modules };
+}
+
+/**
+ * SPEC 9: the `sealed` field of a sealed module's `listModules` entry: the publisher, and for
+ * admins only whether the seal verified (`invalid: true` — the reason is their `invalid-seal`
+ * diagnostic). `{}` for a module that is not sealed.
+ */
+function sealedSummary(info: ModuleInfo, admin: boolean): Pick<ModuleSummary, 'sealed'> {
+  if (!info.sealed) return {};
+  return { sealed: { publisher: info.sealed.publisher, ...(admin && !info.sealed.valid ? { invalid: true } : {}) } };
 }
 
 /**

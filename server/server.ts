@@ -211,7 +211,7 @@ connection.onInitialized(
     const ws = workspace;
     if (clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
       await connection.client.register(DidChangeWatchedFilesNotification.type, {
-        watchers: [{ globPattern: '**/*.logic' }, { globPattern: '**/module.json' }, { globPattern: '**/environment.json' }],
+        watchers: [{ globPattern: '**/*.logic' }, { globPattern: '**/module.json' }, { globPattern: '**/environment.json' }, { globPattern: '**/SEAL.json' }, { globPattern: '**/sources.age' }],
       });
     }
     if (clientCapabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {

@@ -467,7 +467,11 @@ export class Workspace {
       }
       if (!hit) continue;
       const base = path.basename(hit.path);
-      if (base === ENVIRONMENT_FILE || base === MODULE_FILE) {
+      // SPEC 9: any change inside a sealed module's folder re-verifies its seal (a reload).
+      if (this.enclosingModules(hit.state, resolveRealPath(hit.path)).some((m) => m.sealed) || base === 'SEAL.json') {
+        reload.add(hit.state);
+        access = true;
+      } else if (base === ENVIRONMENT_FILE || base === MODULE_FILE) {
         reload.add(hit.state);
         access = true;
       } else if (base.endsWith('.logic')) {

@@ -116,7 +116,11 @@ export function identifierAt(file: SourceFile, position: Position): Identifier |
  * `UserProgram.moduleFacts`, which answers `undefined` below `list`).
  */
 export function factsLine(facts: ModuleFacts): string {
-  return `Module **${facts.name}** ${facts.version} · owner ${facts.owner} · ${facts.protected ? 'protected' : 'not protected'} · your access: ${facts.access}`;
+  return (
+    `Module **${facts.name}** ${facts.version} · owner ${facts.owner} · ${facts.protected ? 'protected' : 'not protected'}` +
+    (facts.sealed ? ` · sealed by ${facts.sealed.publisher}` : '') +
+    ` · your access: ${facts.access}`
+  );
 }
 
 /** A request failure with a message meant for the user (LSP `RequestFailed`), e.g. a refused rename. */

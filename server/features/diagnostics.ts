@@ -160,6 +160,10 @@ export class DiagnosticsPublisher {
     try {
       d = this.files.decideLocated(l);
     } catch {
+      // SPEC 9: a sealed module's module.json is refused to everyone, yet its invalid-seal error
+      // is shown to admins (the Program decides: nothing for anyone else).
+      const sealed = ws.enclosingModules(l.state, l.path).find((m) => m.sealed && m.manifestPath === l.path);
+      if (sealed) return ws.view(l.state).diagnostics(l.path).map(toLspDiagnostic);
       return undefined; // hidden or denied: nothing at all
     }
     const state = l.state;

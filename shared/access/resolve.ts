@@ -143,7 +143,22 @@ export function resolveModuleAccess(
   info: ModuleInfo,
   user: string | null,
 ): AccessDecision {
-  return resolveAccess(policy, accessSubject(info), user);
+  return capSealed(info, resolveAccess(policy, accessSubject(info), user));
+}
+
+// ----- SPEC 9: sealed modules (issue 11). The one place their access is capped.
+/**
+ * SPEC 9: every user's access to a sealed module — owner and admins included — is at most
+ * `reference` (its sources are not in this environment, only its signed interface).
+ * @param info the module (`info.sealed` set by the loader for a folder holding `SEAL.json`)
+ * @param d the decision of SPEC 2.3
+ * @returns `d` unchanged for an unsealed module or a level at most `reference`; otherwise
+ *   `reference` with a reason naming the publisher. Never throws.
+ */
+export function capSealed(info: ModuleInfo, d: AccessDecision): AccessDecision {
+  if (!info.sealed || accessRank(d.level) <= accessRank('reference')) return d;
+  const by = info.sealed.publisher ? ` by ${info.sealed.publisher}` : '';
+  return { level: 'reference', reason: `${info.name} is sealed${by}: its source is not in this environment, so everyone has at most reference.` };
 }
 
 /**

@@ -25,6 +25,7 @@ import type { Environment, FileDiagnostic, ModuleInfo } from './model';
 import { parseModuleManifest, parsePolicy, type ParsedManifest } from './manifest';
 import { isUserId } from './schemas';
 import { parse as parseJsonc } from 'jsonc-parser';
+import { SEAL_FILE, SEALED_INTERFACE_FILE, SOURCES_FILE, readSealedFolder, verifySealed } from './seal';
 import type { Range } from '../language/ast';
 import { LineIndex } from '../language/text';
 
@@ -107,7 +108,11 @@ export function loadEnvironment(root: string): Environment {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     // A folder named module.json also makes a module — an invalid one (fail closed: treated as
     // protected), rather than silently turning the folder's sources into plain environment files.
-    if (dir !== realRoot && entries.some((e) => e.name === MODULE_FILE)) {
+    // A folder holding SEAL.json is a sealed module (SPEC 9), with or without its module.json; so
+    // is one holding sources.age (a sealed module whose SEAL.json was removed fails closed, it
+    // does not turn into an ordinary module).
+    const sealedFolder = dir !== realRoot && entries.some((e) => e.name === SEAL_FILE || e.name === SOURCES_FILE);
+    if (dir !== realRoot && (sealedFolder || entries.some((e) => e.name === MODULE_FILE))) {
       const manifestPath = join(dir, MODULE_FILE);
       const text = readInside(realRoot, manifestPath);
       const info: ModuleInfo = {
@@ -143,6 +148,12 @@ export function loadEnvironment(root: string): Environment {
       }
       current = { info, parsed };
       found.push(current);
+      if (sealedFolder) {
+        // SPEC 9: verified at every load; its only source is the verified INTERFACE.logic, and
+        // nothing below it is walked (a sealed folder holds exactly its four files).
+        loadSealed(info, env.policy);
+        return;
+      }
     }
     for (const e of entries) {
       const p = join(dir, e.name);
@@ -210,6 +221,45 @@ function declaredAdmins(text: string): string[] {
   const admins = value && typeof value === 'object' ? (value as { admins?: unknown }).admins : undefined;
   const list: unknown[] = Array.isArray(admins) ? admins : [admins];
   return list.filter((a): a is string => typeof a === 'string' && isUserId(a));
+}
+
+/**
+ * Verifies a sealed module found by the walk (SPEC 9) and sets `info.sealed` and `info.files`:
+ * a verified seal gives the module its `INTERFACE.logic` as its only file (the Program reads the
+ * verified text, `SealedInfo.interfaceText`); a failed one gives it no files at all (fail closed)
+ * and an `invalid-seal` error on `module.json` at 0:0, which only admins see (program.ts).
+ */
+function loadSealed(info: ModuleInfo, policy: Environment['policy']): void {
+  const read = readSealedFolder(info.folder);
+  const verdict = 'error' in read ? { ok: false as const, reason: read.error, publisher: undefined } : verifySealed(read.files, policy);
+  if (verdict.ok) {
+    info.sealed = {
+      publisher: verdict.seal.publisher,
+      valid: true,
+      interfaceText: verdict.interfaceText,
+      ...(verdict.seal.environment !== undefined ? { environment: verdict.seal.environment } : {}),
+    };
+    info.files = [join(info.folder, SEALED_INTERFACE_FILE)];
+    return;
+  }
+  let publisher = verdict.publisher ?? '';
+  if (!publisher && !('error' in read)) {
+    try {
+      const p = JSON.parse(read.files[SEAL_FILE].toString('utf8'))?.publisher;
+      if (typeof p === 'string') publisher = p.slice(0, 64);
+    } catch {
+      /* no publisher to name */
+    }
+  }
+  info.sealed = { publisher, valid: false, reason: verdict.reason };
+  info.files = [];
+  info.diagnostics.push({
+    path: info.manifestPath,
+    code: 'invalid-seal',
+    severity: 'error',
+    message: `sealed module ${info.name}: ${verdict.reason}. It has no elements until a valid seal is installed again.`,
+    range: START,
+  });
 }
 
 /**

@@ -68,6 +68,8 @@ export function parsePolicy(text: string, path: string): ParsedPolicy {
     users: data.users,
     defaultAccess: data.defaultAccess,
     grants: data.grants,
+    ...(data.id !== undefined ? { id: data.id } : {}),
+    ...(data.trustedPublishers !== undefined ? { trustedPublishers: data.trustedPublishers } : {}),
   };
   const diagnostics = [...r.diagnostics];
   const warn = (p: (string | number)[], message: string) =>

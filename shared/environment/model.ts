@@ -26,6 +26,10 @@ export interface Grant {
 /** A valid `environment.json`, defaults applied (SPEC 2.1). */
 export interface Policy {
   name: string;
+  /** The environment's id (SPEC 9), which a sealed module may be bound to. */
+  id?: string;
+  /** Publisher name → `ed25519:<base64>` signing key whose seals this environment accepts (SPEC 9). */
+  trustedPublishers?: Record<string, string>;
   admins: string[];
   users: Record<string, UserInfo>;
   defaultAccess: AccessLevel;
@@ -73,6 +77,23 @@ export interface ModuleInfo {
    *  invalid, so that the owner can still open and fix it (see `accessSubject` in access/resolve.ts:
    *  a module without a valid manifest is treated as protected, owned by this user, if any). */
   declaredOwner?: string;
+  /** Set when the folder holds a `SEAL.json` (a sealed module, SPEC 9); see `shared/environment/seal.ts`. */
+  sealed?: SealedInfo;
+}
+
+/** What the loader found out about a sealed module (SPEC 9), verified at every load. */
+export interface SealedInfo {
+  /** The publisher named in `SEAL.json` (`''` when it cannot be read). */
+  publisher: string;
+  /** True when the seal verified: signature by a trusted publisher, every file's sha256, the
+   *  environment binding, nothing else in the folder. */
+  valid: boolean;
+  /** Why verification failed (one sentence, for admins), when `valid` is false. */
+  reason?: string;
+  /** The verified text of `INTERFACE.logic` (only when `valid`): the Program reads this, never the disk. */
+  interfaceText?: string;
+  /** The environment id the seal is bound to, when it is bound. */
+  environment?: string;
 }
 
 /** A whole environment as read from disk. */

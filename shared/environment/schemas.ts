@@ -23,6 +23,19 @@ export const MODULE_NAME_PATTERN = /^[A-Z][A-Za-z0-9_]{0,63}$/;
  */
 export const GROUP_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 
+/** An environment id (SPEC 9): a lowercase letter or digit, then 2 to 63 of `a-z 0-9 -`. */
+export const ENVIRONMENT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{2,63}$/;
+
+/**
+ * A publisher name (SPEC 9 is silent; a decision): a letter or digit, then up to 63 of
+ * `A-Z a-z 0-9 . _ -` — printable in messages and a plain JSON key.
+ */
+export const PUBLISHER_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+/** A publisher's signing key as written in `trustedPublishers` and `K.pub` (SPEC 9):
+ *  `ed25519:` and the standard base64 of the 32 raw public-key bytes (44 characters). */
+export const PUBLISHER_KEY_PATTERN = /^ed25519:[A-Za-z0-9+/]{43}=$/;
+
 /** The module kinds of SPEC 2.2. */
 export const MODULE_KINDS = ['service', 'ui', 'library'] as const;
 
@@ -97,6 +110,17 @@ export const environmentSchema = z.strictObject({
   users: z.record(userId, userInfoSchema),
   defaultAccess: accessLevel.default('change'),
   grants: z.array(grantSchema).default([]),
+  // SPEC 9 (sealed modules): the id a sealed module can be bound to, and whose seals are trusted.
+  id: z
+    .string()
+    .regex(ENVIRONMENT_ID_PATTERN, 'invalid environment id: use a lowercase letter or digit followed by 2 to 63 of a-z, 0-9, "-"')
+    .optional(),
+  trustedPublishers: z
+    .record(
+      z.string().regex(PUBLISHER_NAME_PATTERN, 'invalid publisher name: use a letter or digit followed by up to 63 of A-Z, a-z, 0-9, ".", "_", "-"'),
+      z.string().regex(PUBLISHER_KEY_PATTERN, 'invalid publisher key: expected "ed25519:" followed by the base64 of 32 bytes (the second line of the publisher\'s K.pub)'),
+    )
+    .optional(),
 });
 
 /** `module.json` (SPEC 2.2). */

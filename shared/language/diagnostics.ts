@@ -27,7 +27,11 @@ export const DIAGNOSTIC_CODES = [
   'unknown-user',
   'read-only-module',
 ] as const;
-export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
+
+/** Codes added by later sections: SPEC 9's `invalid-seal` (a sealed module whose seal does not
+ *  verify; on its module.json, shown to admins; tested in test/seal/). */
+export const LATER_DIAGNOSTIC_CODES = ['invalid-seal'] as const;
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number] | (typeof LATER_DIAGNOSTIC_CODES)[number];
 
 export type Severity = 'error' | 'warning' | 'info';
 

@@ -122,6 +122,8 @@ export interface ModuleFacts {
   protected: boolean;
   kind: ModuleManifest['kind'];
   access: AccessLevel;
+  /** SPEC 9: set for a sealed module, with the publisher named in its seal. */
+  sealed?: { publisher: string };
 }
 
 /** A resolved symbol, as the user may see it (see {@link UserProgram.symbolAt}). */
@@ -258,8 +260,28 @@ export class Program {
    */
   constructor(env: Environment, host: ProgramHost) {
     this.env = env;
-    this.host = host;
+    // SPEC 9: a sealed module's only source is the INTERFACE.logic text verified at load; nothing
+    // else inside its folder is ever read (the disk may have changed since the verification).
+    const sealed = (p: string) => !!this.moduleOfPath(p)?.sealed;
+    this.host = {
+      readFile: (p: string) => (sealed(p) ? this.sealedText(p) : host.readFile(p)),
+      ...(host.readFileWithIdentity
+        ? {
+            readFileWithIdentity: (p: string) => {
+              if (!sealed(p)) return host.readFileWithIdentity!(p);
+              const text = this.sealedText(p);
+              return text === undefined ? undefined : { text, id: 'sealed' };
+            },
+          }
+        : {}),
+    };
     this.index();
+  }
+
+  /** The verified interface text of a sealed module's `INTERFACE.logic` (SPEC 9), else `undefined`. */
+  private sealedText(path: string): string | undefined {
+    const m = this.moduleOfPath(path);
+    return m?.sealed?.valid && m.files[0] === path ? m.sealed.interfaceText : undefined;
   }
 
   /** The current environment. */
@@ -289,7 +311,7 @@ export class Program {
     }
     const info = this.moduleOfPath(path);
     if (info) {
-      if (path.endsWith('.logic') && !info.files.includes(path)) {
+      if (path.endsWith('.logic') && !info.files.includes(path) && !info.sealed) {
         let set = this.extraFiles.get(info.folder);
         if (!set) this.extraFiles.set(info.folder, (set = new Set()));
         if (this.host.readFile(path) === undefined) set.delete(path);
@@ -722,6 +744,7 @@ export class UserProgram {
       protected: m.protected,
       kind: m.kind,
       access: level,
+      ...(this.program.moduleByName(moduleName)?.sealed ? { sealed: { publisher: this.program.moduleByName(moduleName)!.sealed!.publisher } } : {}),
     };
   }
 
@@ -836,6 +859,7 @@ export class UserProgram {
     const env = this.program.environment;
     if (path === env.policyPath) return this.environmentDiagnostics().map(stripPath);
     const { module, decision } = this.accessForPath(path);
+    if (module?.sealed && path === module.manifestPath) return this.sealDiagnostics(module);
     if (!module || !atLeast(decision.level, 'open')) return [];
     if (path === module.manifestPath) return this.manifestDiagnostics(module);
     const result = this.checkResult(path);
@@ -844,10 +868,20 @@ export class UserProgram {
     return [...result.diagnostics, ...dups].sort((a, b) => comparePositions(a.range.start, b.range.start));
   }
 
+  /**
+   * SPEC 9: the `invalid-seal` error of a sealed module's `module.json`, for admins only (nobody,
+   * admins included, may open a sealed module; no other diagnostic of it is shown).
+   */
+  private sealDiagnostics(module: ModuleInfo): Diagnostic[] {
+    if (!this.info().admin) return [];
+    return module.diagnostics.filter((d) => d.code === 'invalid-seal').map(stripPath);
+  }
+
   /** Every diagnostic this user sees (SPEC 6 `check`): environment.json, then per readable module its manifest and files. */
   allDiagnostics(): FileDiagnostic[] {
     const out: FileDiagnostic[] = [...this.environmentDiagnostics()];
     for (const m of this.program.environment.modules) {
+      if (m.sealed) for (const d of this.sealDiagnostics(m)) out.push({ ...d, path: m.manifestPath });
       if (!atLeast(this.moduleAccess(m).level, 'open')) continue;
       for (const d of this.manifestDiagnostics(m)) out.push({ ...d, path: m.manifestPath });
       for (const f of this.program.filesOf(m)) for (const d of this.diagnostics(f)) out.push({ ...d, path: f });

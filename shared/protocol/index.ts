@@ -37,6 +37,16 @@ export interface PermissionDeniedData {
   access: AccessLevel;
   required: AccessLevel;
   owner: string;
+  /** SPEC 9: set when the module is sealed — its source is not in this environment. */
+  sealed?: SealedSummary;
+}
+
+/** SPEC 9: what a client is told about a sealed module: who publishes it. */
+export interface SealedSummary {
+  /** The publisher named in the module's seal. */
+  publisher: string;
+  /** Only for admins: the seal did not verify (see the `invalid-seal` diagnostic); the module has no elements. */
+  invalid?: boolean;
 }
 
 export interface WhoamiResult {
@@ -78,6 +88,8 @@ export interface ModuleSummary {
   description?: string;
   protected: boolean;
   access: AccessLevel;
+  /** SPEC 9: set for a sealed module. */
+  sealed?: SealedSummary;
 }
 
 export interface ListModulesResult {
