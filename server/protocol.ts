@@ -31,14 +31,20 @@ export function whoami(workspace: Workspace): WhoamiResult {
 
 /**
  * `protectedModules/environmentUsers` (extension, docs/DECISIONS.md): the first environment's users
- * for the preview picker and **Manage Access…**, so that the client never reads `environment.json`.
- * Nothing while the policy is invalid (the policy is the admins', SPEC 4.1).
+ * for the preview picker and **Manage Access…**, so that the client never reads `environment.json`:
+ * every user for admins, the caller alone for anyone else; nothing while the policy is invalid (the
+ * policy is the admins', SPEC 4.1).
  */
 export function environmentUsers(workspace: Workspace): EnvironmentUsersResult {
-  const policy = workspace.environments[0]?.env.policy;
+  const state = workspace.environments[0];
+  const policy = state?.env.policy;
   if (!policy) return { policyValid: false, users: [], groups: [] };
+  // The user directory names owners of modules others may not see (SPEC 4 no leak): all of it for
+  // admins, only their own entry for everyone else.
+  const me = workspace.userInfo(state);
+  const entries = Object.entries(policy.users).filter(([id]) => me.admin || id === me.user);
   const groups = new Set<string>();
-  const users = Object.entries(policy.users).map(([id, u]) => {
+  const users = entries.map(([id, u]) => {
     u.groups.forEach((g) => groups.add(g));
     return { id, ...(u.displayName !== undefined ? { displayName: u.displayName } : {}), groups: [...u.groups], admin: policy.admins.includes(id) };
   });
