@@ -26,6 +26,9 @@ export const DIAGNOSTIC_CODES = [
   'invalid-environment',
   'unknown-user',
   'read-only-module',
+  // SPEC 10 (interface changes)
+  'breaking-change',
+  'api-report-outdated',
 ] as const;
 export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
 

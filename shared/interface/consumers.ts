@@ -1,0 +1,149 @@
+/**
+ * Consumers of a module's public elements (SPEC 10): the modules that depend on it and, per
+ * module, the call sites of its elements — as far as one user may know them.
+ *
+ * Who sees what (SPEC 10, SPEC 2.3, docs/DECISIONS.md):
+ * - only a user with `full` on the module gets consumers at all (`undefined` otherwise);
+ * - a consuming module is named only when the user may list it (≥ `list`); a module the user
+ *   cannot list is left out entirely — not named, not counted in any total;
+ * - call-site counts are given for every named consumer; call-site locations (path and range)
+ *   only where the user may read the file (`UserProgram.canRead`: ≥ `open` on its module and on
+ *   every enclosing module).
+ *
+ * A call site of element `E` of module `M` is every `M.E` written in a consumer's sources — a call
+ * `M.E(…)`, a type `M.E`, a record literal `M.E { … }` — whose `M` names the module (not a local
+ * that shadows it; decided by the checker). Counted by name, so call sites of an element that no
+ * longer exists (removed, renamed) are still found.
+ *
+ * Consumers are the valid modules that list `M` in their `dependencies`
+ * (`Program.dependentsOf`); everything is read through the Program (never the file system).
+ * Per-file results are cached by parse (a file is examined again only after it changed).
+ */
+import type { Identifier, Range, SourceFile } from '../language/ast';
+import { walk } from '../language/visit';
+import { atLeast, type AccessLevel } from '../access/levels';
+import { checkFile } from '../program/checker';
+import type { ModuleSymbols, UserProgram } from '../program/program';
+
+/** One call site (a place where `M.E` is written). */
+export interface CallSite {
+  element: string;
+  /** Absolute path of the file; only when the user may read it. */
+  path?: string;
+  /** Range of the element's name (`E` of `M.E`), LSP positions; only with `path`. */
+  range?: Range;
+}
+
+/** One consuming module as the user may see it. */
+export interface Consumer {
+  module: string;
+  /** The user's access to the consumer (≥ `list`). */
+  access: AccessLevel;
+  /** The number of call sites of the asked elements. */
+  callSites: number;
+  /** Call sites per element (only elements with at least one). */
+  elements: Record<string, number>;
+  /** The call sites with locations, in file and position order; only when the user may read them. */
+  locations?: { element: string; path: string; range: Range }[];
+}
+
+interface FileRefs {
+  symbols: ModuleSymbols;
+  /** Every `Module.Element` reference of the file: module, element, range of the element's name. */
+  refs: { module: string; element: string; range: Range }[];
+}
+
+/** Per parse of a file: its cross-module references (user-independent). */
+const cache = new WeakMap<SourceFile, FileRefs>();
+
+/**
+ * The consumers of `module` (SPEC 10) for the user of `view`, with call sites of `elements`.
+ *
+ * @param view the user's Program view (access decisions)
+ * @param module the module whose consumers are asked
+ * @param elements the element names whose call sites count (`undefined`: every element)
+ * @returns consumers in module-name order (also those with 0 call sites), or `undefined` when the
+ *          user does not have `full` on `module` (or it does not exist for the user)
+ */
+export function consumersOf(view: UserProgram, module: string, elements?: readonly string[]): Consumer[] | undefined {
+  if (!atLeast(view.access(module).level, 'full')) return undefined;
+  const program = view.program;
+  if (!program.moduleByName(module)) return undefined;
+  const wanted = elements ? new Set(elements) : undefined;
+  const out: Consumer[] = [];
+  for (const name of [...new Set(program.dependentsOf(module))].sort()) {
+    if (name === module) continue;
+    const access = view.access(name).level;
+    if (!atLeast(access, 'list')) continue; // not named, not counted (hidden is missing)
+    const info = program.moduleByName(name);
+    if (!info) continue;
+    const consumer: Consumer = { module: name, access, callSites: 0, elements: {} };
+    const locations: { element: string; path: string; range: Range }[] = [];
+    let anyReadable = false;
+    for (const path of program.filesOf(info)) {
+      const refs = fileRefs(view, info, path);
+      if (!refs) continue;
+      const readable = view.canRead(path);
+      anyReadable ||= readable;
+      for (const r of refs) {
+        if (r.module !== module || (wanted && !wanted.has(r.element))) continue;
+        consumer.callSites++;
+        consumer.elements[r.element] = (consumer.elements[r.element] ?? 0) + 1;
+        if (readable) locations.push({ element: r.element, path, range: r.range });
+      }
+    }
+    if (anyReadable) consumer.locations = locations;
+    out.push(consumer);
+  }
+  return out;
+}
+
+/**
+ * The `Module.Element` references of one file, from a check of the file that is never shown to
+ * anyone (every module counted as fully accessible, so that resolution does not depend on the
+ * user; only counts and, for readable files, locations leave this module).
+ */
+function fileRefs(view: UserProgram, info: Parameters<UserProgram['context']>[0], path: string): FileRefs['refs'] | undefined {
+  const program = view.program;
+  const file = program.sourceFile(path);
+  if (!file) return undefined;
+  const symbols = program.symbolsOf(info);
+  const cached = cache.get(file);
+  if (cached && cached.symbols === symbols) return cached.refs;
+  const refs: FileRefs['refs'] = [];
+  // Cheap first: only files that write `X.Y` with an upper-case X need the checker.
+  const candidates: { mod: Identifier; elem: Identifier }[] = [];
+  walk(file, (n) => {
+    if (n.kind === 'Member' && n.object.kind === 'Identifier' && /^[A-Z]/.test(n.object.name) && n.member.name) {
+      candidates.push({ mod: n.object, elem: n.member });
+    } else if (n.kind === 'NamedType' && n.module && n.name.name) {
+      candidates.push({ mod: n.module, elem: n.name });
+    }
+  });
+  if (candidates.length) {
+    const base = view.context(info);
+    const result = checkFile({ ...base, access: () => 'full', canSeeStructure: () => true }, file);
+    for (const c of candidates) {
+      const res = result.resolutions.get(c.mod);
+      if (res?.kind !== 'module' || res.module === info.name) continue;
+      refs.push({ module: res.module, element: c.elem.name, range: copyRange(c.elem.range) });
+    }
+  }
+  cache.set(file, { symbols, refs });
+  return refs;
+}
+
+function copyRange(r: Range): Range {
+  return { start: { ...r.start }, end: { ...r.end } };
+}
+
+/** Totals over consumers: call sites and the number of modules with at least one. */
+export function totals(consumers: readonly Consumer[]): { callSites: number; modules: number } {
+  let callSites = 0;
+  let modules = 0;
+  for (const c of consumers) {
+    callSites += c.callSites;
+    if (c.callSites > 0) modules++;
+  }
+  return { callSites, modules };
+}
