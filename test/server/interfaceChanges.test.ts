@@ -51,7 +51,8 @@ function withRequiredInput(text: string): string {
   return out;
 }
 
-const breaking = (ds: Diagnostic[]) => ds.filter((d) => d.code === 'breaking-change');
+type Warning = Diagnostic & { message: string };
+const breaking = (ds: Diagnostic[]) => ds.filter((d): d is Warning => d.code === 'breaking-change' && typeof d.message === 'string');
 
 function nameRange(text: string, decl: string): { line: number; character: number } {
   const i = text.indexOf(decl);
