@@ -25,6 +25,11 @@ export function shownCallSites(): string[] | undefined {
   return shown?.items.map((i) => (i.description ? `${i.label} — ${i.description}` : i.label));
 }
 
+/** A call site's path as the user knows it: below the environment (the `modules:` path, or relative to the workspace). */
+function relative(uri: vscode.Uri): string {
+  return uri.scheme === 'modules' ? uri.path.replace(/^\/+/, '') : vscode.workspace.asRelativePath(uri, false);
+}
+
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
@@ -57,7 +62,7 @@ export async function showCallSites(
         const target = vscode.Uri.parse(l.uri);
         const range = new vscode.Range(l.range.start.line, l.range.start.character, l.range.end.line, l.range.end.character);
         items.push({
-          label: `$(references) ${vscode.workspace.asRelativePath(target, false)}:${l.range.start.line + 1}:${l.range.start.character + 1}`,
+          label: `$(references) ${relative(target)}:${l.range.start.line + 1}:${l.range.start.character + 1}`,
           description: `${result.module}.${result.element}`,
           location: { uri: l.uri, range },
         });
