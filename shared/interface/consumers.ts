@@ -12,17 +12,17 @@
  *
  * A call site of element `E` of module `M` is every `M.E` written in a consumer's sources — a call
  * `M.E(…)`, a type `M.E`, a record literal `M.E { … }` — whose `M` names the module (not a local
- * that shadows it; decided by the checker). Counted by name, so call sites of an element that no
+ * that shadows it; name resolution as the checker's). Counted by name, so call sites of an element that no
  * longer exists (removed, renamed) are still found.
  *
  * Consumers are the valid modules that list `M` in their `dependencies`
  * (`Program.dependentsOf`); everything is read through the Program (never the file system).
  * Per-file results are cached by parse (a file is examined again only after it changed).
  */
-import type { Identifier, Range, SourceFile } from '../language/ast';
-import { walk } from '../language/visit';
+import type { Identifier, Node, Range, SourceFile } from '../language/ast';
+import { forEachChild } from '../language/visit';
+import { getBuiltin } from '../language/builtins';
 import { atLeast, type AccessLevel } from '../access/levels';
-import { checkFile } from '../program/checker';
 import type { ModuleSymbols, UserProgram } from '../program/program';
 
 /** One call site (a place where `M.E` is written). */
@@ -99,9 +99,12 @@ export function consumersOf(view: UserProgram, module: string, elements?: readon
 }
 
 /**
- * The `Module.Element` references of one file, from a check of the file that is never shown to
- * anyone (every module counted as fully accessible, so that resolution does not depend on the
- * user; only counts and, for readable files, locations leave this module).
+ * The `Module.Element` references of one file (user-independent): every type `M.T` (also of
+ * record literals) and every `M.E` whose `M` the checker would take as a module (SPEC 3.3 name
+ * resolution: not a local in scope — inputs, outputs, `var`s declared before, `for` variables,
+ * screen variables and client actions —, not an element of the file's own module, not a
+ * built-in, not the own module's name). A syntactic pass with scopes: no type checking, so that
+ * counting stays cheap on large consumers.
  */
 function fileRefs(view: UserProgram, info: Parameters<UserProgram['context']>[0], path: string): FileRefs['refs'] | undefined {
   const program = view.program;
@@ -111,24 +114,52 @@ function fileRefs(view: UserProgram, info: Parameters<UserProgram['context']>[0]
   const cached = cache.get(file);
   if (cached && cached.symbols === symbols) return cached.refs;
   const refs: FileRefs['refs'] = [];
-  // Cheap first: only files that write `X.Y` with an upper-case X need the checker.
-  const candidates: { mod: Identifier; elem: Identifier }[] = [];
-  walk(file, (n) => {
-    if (n.kind === 'Member' && n.object.kind === 'Identifier' && /^[A-Z]/.test(n.object.name) && n.member.name) {
-      candidates.push({ mod: n.object, elem: n.member });
-    } else if (n.kind === 'NamedType' && n.module && n.name.name) {
-      candidates.push({ mod: n.module, elem: n.name });
+  const own = info.name;
+  const push = (mod: Identifier, elem: Identifier) => {
+    if (mod.name && elem.name && mod.name !== own && /^[A-Z]/.test(mod.name)) refs.push({ module: mod.name, element: elem.name, range: copyRange(elem.range) });
+  };
+  const isModule = (id: Identifier, scopes: Set<string>[]) =>
+    !scopes.some((s) => s.has(id.name)) && !symbols.elements.has(id.name) && !getBuiltin(id.name);
+  const visit = (node: Node, scopes: Set<string>[]): void => {
+    switch (node.kind) {
+      case 'NamedType':
+        if (node.module) push(node.module, node.name);
+        return;
+      case 'Member':
+        if (node.object.kind === 'Identifier') {
+          if (isModule(node.object, scopes)) push(node.object, node.member);
+          return;
+        }
+        break;
+      case 'ServerAction':
+      case 'ClientAction': {
+        const s = new Set([...node.params, ...node.returns].map((p) => p.name.name));
+        for (const p of [...node.params, ...node.returns]) visit(p, scopes);
+        if (node.body) visit(node.body, [...scopes, s]);
+        return;
+      }
+      case 'Screen': {
+        const s = new Set(node.members.map((m) => m.name.name));
+        for (const m of node.members) visit(m, [...scopes, s]);
+        return;
+      }
+      case 'Block': {
+        const s = new Set<string>();
+        const inner = [...scopes, s];
+        for (const st of node.statements) {
+          visit(st, inner);
+          if (st.kind === 'Var') s.add(st.name.name);
+        }
+        return;
+      }
+      case 'For':
+        visit(node.iterable, scopes);
+        visit(node.body, [...scopes, new Set([node.variable.name])]);
+        return;
     }
-  });
-  if (candidates.length) {
-    const base = view.context(info);
-    const result = checkFile({ ...base, access: () => 'full', canSeeStructure: () => true }, file);
-    for (const c of candidates) {
-      const res = result.resolutions.get(c.mod);
-      if (res?.kind !== 'module' || res.module === info.name) continue;
-      refs.push({ module: res.module, element: c.elem.name, range: copyRange(c.elem.range) });
-    }
-  }
+    forEachChild(node, (c) => visit(c, scopes));
+  };
+  visit(file, []);
   cache.set(file, { symbols, refs });
   return refs;
 }
