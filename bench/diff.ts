@@ -10,12 +10,14 @@
  * that the diff finds breaking changes: an extra action (now "removed") and the last input of one
  * action taken out (now "added").
  *
- * Usage: npm run bench:diff -- [--size large] [--seed 1] [--runs 5] [--out DIR] [--module NAME]
+ * Usage: npm run bench:diff -- [--size large] [--seed 1] [--runs 5] [--out DIR] [--module NAME] [--priority N]
+ * (`--priority N`: the nice value of the runner and so of the CLI processes it spawns, as for
+ * `npm run bench`; a negative value, as root, shields the measurement from other jobs.)
  * Needs `npm run build` first. Prints the timings (ms) and the machine's load; no assertion.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { cpus, getPriority, loadavg, setPriority, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchManifest, generate, parseArgs } from './generate';
@@ -37,6 +39,7 @@ function main(): void {
   const seed = Number(args.seed ?? 1);
   const runs = Number(args.runs ?? 5);
   const out = resolve(String(args.out ?? join(here, 'out', size)));
+  if (args.priority !== undefined) setPriority(Number(args.priority));
   if (!existsSync(cli)) throw new Error('dist/cli.js does not exist: run npm run build first');
 
   const manifestPath = join(out, 'bench-manifest.json');
@@ -78,6 +81,9 @@ function main(): void {
     if (last.code !== 0 && last.code !== 1) throw new Error(`diff failed (${last.code}): ${last.stderr}`);
     times.push(last.ms);
   }
+  // Baseline: `interface` of the same module (start-up, loading the environment, rendering).
+  const base: number[] = [];
+  for (let k = 0; k < runs; k++) base.push(run(['interface', env, module, '--user', 'alice']).ms);
   rmSync(dir, { recursive: true, force: true });
   const report = JSON.parse(last!.stdout) as { changes: { severity: string }[]; required: string; consumers: { module: string; callSites: number }[] };
   const sorted = [...times].sort((a, b) => a - b);
@@ -86,6 +92,9 @@ function main(): void {
   console.log(`  changes: ${report.changes.length} (${report.changes.filter((c) => c.severity === 'breaking').length} breaking), required ${report.required}`);
   console.log(`  consumers: ${report.consumers.map((c) => `${c.module} ${c.callSites}`).join(', ')}`);
   console.log(`  wall clock per run (new process each): min ${sorted[0].toFixed(0)} ms, median ${median.toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms over ${runs} runs`);
+  const b = [...base].sort((x, y) => x - y);
+  console.log(`  baseline \`interface\` of the same module: min ${b[0].toFixed(0)} ms, median ${b[Math.floor(b.length / 2)].toFixed(0)} ms`);
+  console.log(`  nice value: ${getPriority()}`);
   console.log(`  machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average before the runs ${load}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   console.log(`  date: ${new Date().toISOString()}`);
 }
