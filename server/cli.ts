@@ -146,6 +146,10 @@ function run(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv): number {
     out.stderr(USAGE);
     return ExitCode.Usage;
   }
+  // SPEC 10 options belong to one command each.
+  for (const [option, owner] of [['against', 'diff'], ['out', 'api-report'], ['api-reports', 'check']] as const) {
+    if (values[option] !== undefined && command !== owner) throw new CliError(`option --${option} is not supported by '${command}'`);
+  }
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new CliError(`unknown format '${format}' (expected text or json)`);
 
