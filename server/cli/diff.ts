@@ -23,9 +23,9 @@
  * `consumersOf` (shared/interface/consumers.ts): only for `full`, named only at ≥ `list`, locations
  * only in files the user may read.
  */
-import { readFileSync, statSync } from 'node:fs';
-import { isAbsolute, join, relative, resolve } from 'node:path';
-import { t as tarList } from 'tar';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { relPath } from '../../shared/environment/load';
 import type { Environment } from '../../shared/environment/model';
 import { atLeast } from '../../shared/access/levels';
@@ -33,7 +33,6 @@ import { Program, type UserProgram } from '../../shared/program/program';
 import { parseInterfaceDocument, modelFromDeclarations, type InterfaceModel } from '../../shared/interface/model';
 import { type Bump, type InterfaceChange, bumpSatisfies, diffInterfaces, madeBump, requiredBump } from '../../shared/interface/diff';
 import { type Consumer, consumersOf } from '../../shared/interface/consumers';
-import { atomicWrite } from '../filesystem';
 
 /** Where a command writes (the CLI's `CliOutput`). */
 export interface Output {
@@ -123,6 +122,8 @@ function isTarOrGzip(buf: Buffer): boolean {
 function readArchive(file: string, names: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   let tooBig = false;
+  // Loaded here, not at start-up: only `diff --against X.pmod` needs it.
+  const { t: tarList } = require('tar') as typeof import('tar');
   try {
     tarList({
       file,
@@ -319,7 +320,7 @@ export function apiReportCommand(env: Environment, modules: string[], user: stri
   for (const [name, text] of texts) {
     const target = join(outDir, `${name}.api.logic`);
     try {
-      atomicWrite(target, text);
+      writeAtomically(target, text);
     } catch (e) {
       throw new CommandError(`cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
     }
@@ -398,6 +399,48 @@ function normalise(text: string): string {
     .map((l) => l.trimEnd())
     .join('\n')
     .trimEnd();
+}
+
+/**
+ * Writes `text` to `target` atomically (temporary dot-file in the same folder, flushed, renamed;
+ * missing folders created; the folder flushed). The same steps and temporary-file names as
+ * `atomicWrite` in server/filesystem.ts, which the CLI does not import: that module brings the
+ * language-server library into the CLI bundle (start-up time of every command).
+ * @throws the underlying fs error (the temporary file is removed)
+ */
+function writeAtomically(target: string, text: string): void {
+  const dir = dirname(target);
+  mkdirSync(dir, { recursive: true });
+  let mode = 0o666;
+  try {
+    mode = statSync(target).mode & 0o777;
+  } catch {
+    /* new file */
+  }
+  const tmp = join(dir, `.${basename(target).slice(0, 100)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const fd = openSync(tmp, 'wx', mode);
+    try {
+      writeFileSync(fd, text, 'utf8');
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    renameSync(tmp, target);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  try {
+    const dfd = openSync(dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    /* not supported here: the rename is still atomic */
+  }
 }
 
 /** The report file's path as the user would write it: relative to the working folder when DIR was relative. */
