@@ -49,8 +49,11 @@ export interface Consumer {
 
 interface FileRefs {
   symbols: ModuleSymbols;
-  /** Every `Module.Element` reference of the file: module, element, range of the element's name. */
-  refs: { module: string; element: string; range: Range }[];
+  /**
+   * Every `Module.Element` reference of the file, by module: the element's name identifiers (their
+   * ranges are read when asked: the tree's positions are current for this parse).
+   */
+  refs: Map<string, Identifier[]>;
 }
 
 /** Per parse of a file: its cross-module references (user-independent). */
@@ -85,11 +88,12 @@ export function consumersOf(view: UserProgram, module: string, elements?: readon
       if (!refs) continue;
       const readable = view.canRead(path);
       anyReadable ||= readable;
-      for (const r of refs) {
-        if (r.module !== module || (wanted && !wanted.has(r.element))) continue;
+      for (const id of refs.get(module) ?? []) {
+        const element = id.name;
+        if (wanted && !wanted.has(element)) continue;
         consumer.callSites++;
-        consumer.elements[r.element] = (consumer.elements[r.element] ?? 0) + 1;
-        if (readable) locations.push({ element: r.element, path, range: r.range });
+        consumer.elements[element] = (consumer.elements[element] ?? 0) + 1;
+        if (readable) locations.push({ element, path, range: copyRange(id.range) });
       }
     }
     if (anyReadable) consumer.locations = locations;
@@ -113,53 +117,80 @@ function fileRefs(view: UserProgram, info: Parameters<UserProgram['context']>[0]
   const symbols = program.symbolsOf(info);
   const cached = cache.get(file);
   if (cached && cached.symbols === symbols) return cached.refs;
-  const refs: FileRefs['refs'] = [];
+  const refs: FileRefs['refs'] = new Map();
   const own = info.name;
   const push = (mod: Identifier, elem: Identifier) => {
-    if (mod.name && elem.name && mod.name !== own && /^[A-Z]/.test(mod.name)) refs.push({ module: mod.name, element: elem.name, range: copyRange(elem.range) });
+    const m = mod.name;
+    if (!m || !elem.name || m === own) return;
+    const c = m.charCodeAt(0);
+    if (c < 65 || c > 90) return; // module names start upper-case (SPEC 2.2)
+    let list = refs.get(m);
+    if (!list) refs.set(m, (list = []));
+    list.push(elem);
   };
-  const isModule = (id: Identifier, scopes: Set<string>[]) =>
-    !scopes.some((s) => s.has(id.name)) && !symbols.elements.has(id.name) && !getBuiltin(id.name);
-  const visit = (node: Node, scopes: Set<string>[]): void => {
+  // The names in scope, innermost last (one set per action, screen, block and `for`).
+  const scopes: Set<string>[] = [];
+  const isModule = (id: Identifier) => {
+    for (let i = scopes.length - 1; i >= 0; i--) if (scopes[i].has(id.name)) return false;
+    return !symbols.elements.has(id.name) && !getBuiltin(id.name);
+  };
+  const child = (c: Node): void => visit(c);
+  const visit = (node: Node): void => {
     switch (node.kind) {
       case 'NamedType':
         if (node.module) push(node.module, node.name);
         return;
       case 'Member':
         if (node.object.kind === 'Identifier') {
-          if (isModule(node.object, scopes)) push(node.object, node.member);
+          if (isModule(node.object)) push(node.object, node.member);
           return;
         }
         break;
       case 'ServerAction':
       case 'ClientAction': {
-        const s = new Set([...node.params, ...node.returns].map((p) => p.name.name));
-        for (const p of [...node.params, ...node.returns]) visit(p, scopes);
-        if (node.body) visit(node.body, [...scopes, s]);
+        for (const p of node.params) visit(p);
+        for (const p of node.returns) visit(p);
+        if (node.body) {
+          const s = new Set<string>();
+          for (const p of node.params) s.add(p.name.name);
+          for (const p of node.returns) s.add(p.name.name);
+          scopes.push(s);
+          visit(node.body);
+          scopes.pop();
+        }
         return;
       }
       case 'Screen': {
-        const s = new Set(node.members.map((m) => m.name.name));
-        for (const m of node.members) visit(m, [...scopes, s]);
+        scopes.push(new Set(node.members.map((m) => m.name.name)));
+        for (const m of node.members) visit(m);
+        scopes.pop();
         return;
       }
       case 'Block': {
         const s = new Set<string>();
-        const inner = [...scopes, s];
+        scopes.push(s);
         for (const st of node.statements) {
-          visit(st, inner);
+          visit(st);
           if (st.kind === 'Var') s.add(st.name.name);
         }
+        scopes.pop();
         return;
       }
       case 'For':
-        visit(node.iterable, scopes);
-        visit(node.body, [...scopes, new Set([node.variable.name])]);
+        visit(node.iterable);
+        scopes.push(new Set([node.variable.name]));
+        visit(node.body);
+        scopes.pop();
+        return;
+      case 'Identifier':
+      case 'Literal':
+      case 'BasicType':
+      case 'DocComment':
         return;
     }
-    forEachChild(node, (c) => visit(c, scopes));
+    forEachChild(node, child);
   };
-  visit(file, []);
+  visit(file);
   cache.set(file, { symbols, refs });
   return refs;
 }
