@@ -26,11 +26,12 @@ export const DIAGNOSTIC_CODES = [
   'invalid-environment',
   'unknown-user',
   'read-only-module',
-  // SPEC 10 (interface changes)
-  'breaking-change',
-  'api-report-outdated',
 ] as const;
-export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number];
+
+/** The diagnostic codes of SPEC 10 (interface changes): the editor's warning and `check --api-reports`. */
+export const INTERFACE_DIAGNOSTIC_CODES = ['breaking-change', 'api-report-outdated'] as const;
+
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number] | (typeof INTERFACE_DIAGNOSTIC_CODES)[number];
 
 export type Severity = 'error' | 'warning' | 'info';
 
