@@ -84,10 +84,12 @@ export function consumersOf(view: UserProgram, module: string, elements?: readon
     const locations: { element: string; path: string; range: Range }[] = [];
     let anyReadable = false;
     for (const path of program.filesOf(info)) {
-      const refs = fileRefs(view, info, path);
-      if (!refs) continue;
       const readable = view.canRead(path);
       anyReadable ||= readable;
+      // No element asked (e.g. a diff without breaking changes): nothing to parse.
+      if (wanted && wanted.size === 0) continue;
+      const refs = fileRefs(view, info, path);
+      if (!refs) continue;
       for (const id of refs.get(module) ?? []) {
         const element = id.name;
         if (wanted && !wanted.has(element)) continue;
