@@ -25,6 +25,7 @@ import { offerModuleWorkspace, openModuleWorkspace } from './commands/openModule
 import type { ModuleArgument } from './commands/pickModule';
 import { setProtection } from './commands/protection';
 import { showInterface } from './commands/showInterface';
+import { showCallSites, shownCallSites } from './commands/showCallSites';
 import { switchUser } from './commands/switchUser';
 
 /** The extension's API: what tests (and other extensions) can ask. */
@@ -53,6 +54,8 @@ export interface ProtectedModulesApi {
   getStatusBar(): { text: string; tooltip: string; whoami: WhoamiResult | undefined };
   /** Sends a custom request of SPEC 4 to an environment's server. */
   request<M extends keyof RequestTypes>(method: M, params: RequestTypes[M]['params'], env?: string): Promise<RequestTypes[M]['result']>;
+  /** The entries of the open call-site list (`protectedModules.showCallSites`, SPEC 10), if one is open. */
+  getShownCallSites(): string[] | undefined;
 }
 
 let environments: Environments | undefined;
@@ -93,6 +96,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   );
   register('protectedModules.showInterface', (arg?: ModuleArgument) => showInterface(envs, arg as never));
   register('protectedModules.refreshModules', () => modulesView.refresh());
+  register('protectedModules.showCallSites', (arg?: { uri?: string; module?: string; element?: string }) => showCallSites(envs, arg));
   register('protectedModules.showOutput', () => output.show());
 
   // Context keys for `when` clauses: which commands the user may use anywhere.
@@ -149,6 +153,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
       tooltip: typeof statusBar.item.tooltip === 'string' ? statusBar.item.tooltip : (statusBar.item.tooltip?.value ?? ''),
       whoami: statusBar.current,
     }),
+    getShownCallSites: () => shownCallSites(),
     request: (method, params, env) => {
       const conn = connection(env);
       if (!conn) return Promise.reject(new Error(`no environment ${env ?? ''}`));

@@ -5,8 +5,11 @@
  * protected-modules check <environment> --user <id> [--format text|json]
  * protected-modules interface <environment> <Module> --user <id>
  * protected-modules access <environment> --user <id> [--format text|json]
+ * protected-modules diff <environment> <Module> --against FILE --user <id> [--format text|json]
+ * protected-modules api-report <environment> [<Module>…] --out DIR --user <id>
  * protected-modules --help | --version
  * ```
+ * (`diff`, `api-report` and `check --api-reports DIR`: SPEC 10, in `cli/diff.ts`.)
  *
  * Exit codes: 0 success (for `check`: no error-severity diagnostic); 1 `check` found an error;
  * 2 bad usage, an unreadable environment (folder missing/unreadable, or no readable
@@ -33,6 +36,7 @@ import { Program } from '../shared/program/program';
 import type { ModuleSummary } from '../shared/protocol';
 import pkg from '../package.json';
 import { SEAL_COMMANDS, SEAL_USAGE, runSealCommand } from './seal/commands';
+import { CommandError, apiReportCommand, apiReportFindings, diffCommand } from './cli/diff';
 
 /** Where the CLI writes; `process.stdout`/`process.stderr` in `main`, buffers in tests. */
 export interface CliOutput {
@@ -58,10 +62,24 @@ export const USAGE = `Usage:
       Print the interface document of a module (SPEC 3.5); exit 3 when the user may not see it.
   protected-modules access <environment> --user <id> [--format text|json]
       Print the modules the user can see, with their access levels.
+  protected-modules check <environment> --api-reports DIR --user <id>
+      Also warn (api-report-outdated) about each DIR/<Module>.api.logic that differs from the
+      module's interface.
+  protected-modules diff <environment> <Module> --against FILE --user <id> [--format text|json]
+      Compare the module's interface with an earlier one (an INTERFACE.logic, an API report or a
+      .pmod): one line per change, then the required bump. Exit 0 when the module's version makes
+      the required bump over FILE's version, 1 when not.
+  protected-modules api-report <environment> [<Module>…] --out DIR --user <id>
+      Write DIR/<Module>.api.logic (the interface document) for the named modules, or for every
+      module the user may reference.
+
 ${SEAL_USAGE}
 Options:
   -u, --user <id>      the user (default: the PROTECTED_MODULES_USER environment variable)
   -f, --format <fmt>   text (default) or json
+  --against FILE       (diff) the earlier interface
+  --out DIR            (api-report) where to write the reports
+  --api-reports DIR    (check) compare the interfaces with the reports in DIR
   -h, --help           show this help
   -v, --version        show the version
 
@@ -91,6 +109,10 @@ export function runCli(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv = 
   try {
     return run(argv, out, env);
   } catch (e) {
+    if (e instanceof CommandError) {
+      out.stderr(`protected-modules: ${e.message}\n`);
+      return e.exitCode;
+    }
     if (e instanceof CliError) {
       out.stderr(`protected-modules: ${e.message}\n`);
       if (e.exitCode === ExitCode.Usage && /^(missing|unknown|unexpected|expected|option)/.test(e.message)) {
@@ -127,6 +149,10 @@ function run(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv): number {
     out.stderr(USAGE);
     return ExitCode.Usage;
   }
+  // SPEC 10 options belong to one command each.
+  for (const [option, owner] of [['against', 'diff'], ['out', 'api-report'], ['api-reports', 'check']] as const) {
+    if (values[option] !== undefined && command !== owner) throw new CliError(`option --${option} is not supported by '${command}'`);
+  }
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new CliError(`unknown format '${format}' (expected text or json)`);
 
@@ -143,7 +169,7 @@ function run(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv): number {
   switch (command) {
     case 'check': {
       expectArgs(['<environment>']);
-      return check(openEnvironment(rest[0]), user(), format, out);
+      return check(openEnvironment(rest[0]), user(), format, out, values['api-reports']);
     }
     case 'interface': {
       expectArgs(['<environment>', '<Module>']);
@@ -154,11 +180,22 @@ function run(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv): number {
       expectArgs(['<environment>']);
       return access(openEnvironment(rest[0]), user(), format, out);
     }
+    case 'diff': {
+      expectArgs(['<environment>', '<Module>']);
+      if (!values.against) throw new CliError(`missing --against FILE for 'diff'`);
+      return diffCommand(openEnvironment(rest[0]), rest[1], user(), values.against, format, out);
+    }
+    case 'api-report': {
+      if (rest.length < 1) throw new CliError(`missing <environment> for 'api-report'`);
+      if (!values.out) throw new CliError(`missing --out DIR for 'api-report'`);
+      if (values.format !== undefined) throw new CliError(`option --format is not supported by 'api-report'`);
+      return apiReportCommand(openEnvironment(rest[0]), rest.slice(1), user(), values.out, out);
+    }
     default:
       if ((SEAL_COMMANDS as readonly string[]).includes(command)) {
         throw new CliError(`'${command}' is asynchronous: run it through runCliAsync (or the protected-modules command)`);
       }
-      throw new CliError(`unknown command '${command}' (expected check, interface, access, keygen, seal, install or unseal)`);
+      throw new CliError(`unknown command '${command}' (expected check, interface, access, diff, api-report, keygen, seal, install or unseal)`);
   }
 }
 
@@ -172,6 +209,9 @@ function parse(argv: string[]) {
       format: { type: 'string', short: 'f' },
       help: { type: 'boolean', short: 'h' },
       version: { type: 'boolean', short: 'v' },
+      against: { type: 'string' },
+      out: { type: 'string' },
+      'api-reports': { type: 'string' },
     },
   });
 }
@@ -212,8 +252,9 @@ function programFor(env: Environment): Program {
 }
 
 /** SPEC 6 `check`. */
-function check(env: Environment, user: string, format: 'text' | 'json', out: CliOutput): number {
-  const diagnostics: FileDiagnostic[] = programFor(env).forUser(user).allDiagnostics();
+function check(env: Environment, user: string, format: 'text' | 'json', out: CliOutput, apiReports?: string): number {
+  const program = programFor(env);
+  const diagnostics: FileDiagnostic[] = program.forUser(user).allDiagnostics();
   const rows = diagnostics.map((d) => ({
     path: relPath(env, d.path) ?? d.path,
     line: d.range.start.line + 1,
@@ -223,6 +264,12 @@ function check(env: Environment, user: string, format: 'text' | 'json', out: Cli
     message: d.message,
     range: d.range,
   }));
+  // SPEC 10: api-report-outdated (warnings) for reports that differ from the interfaces.
+  if (apiReports !== undefined) {
+    for (const f of apiReportFindings(env, program, user, apiReports)) {
+      rows.push({ ...f, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
+    }
+  }
   if (format === 'json') {
     const errors = rows.filter((r) => r.severity === 'error').length;
     out.stdout(

@@ -27,6 +27,7 @@ import type { Workspace } from '../workspace';
 import type { Disk } from '../disk';
 import { ModuleFileSystem, type Decision } from '../filesystem';
 import { reportInternalError } from '../errors';
+import { breakingChangeDiagnostics } from './breakingChanges';
 
 /**
  * Milliseconds between the last change and the start of a re-check. Short: a re-check after an
@@ -178,6 +179,10 @@ export class DiagnosticsPublisher {
     // Only documents of modules the user may not change can need it; only then is the disk read.
     const readOnly = d.path.endsWith('.logic') ? readOnlyDiagnostic(d.module.name, d.access.level) : undefined;
     if (readOnly && isEdited(ws.disk, doc, d.path)) out.unshift(toLspDiagnostic(readOnly));
+    // SPEC 10: `breaking-change` warnings, only for users with `full` on the module.
+    if (d.path.endsWith('.logic') && d.access.level === 'full') {
+      for (const w of breakingChangeDiagnostics(ws.disk, view, d.module, d.path, doc.getText())) out.push(toLspDiagnostic(w));
+    }
     return out;
   }
 }

@@ -31,7 +31,13 @@ export const DIAGNOSTIC_CODES = [
 /** Codes added by later sections: SPEC 9's `invalid-seal` (a sealed module whose seal does not
  *  verify; on its module.json, shown to admins; tested in test/seal/). */
 export const LATER_DIAGNOSTIC_CODES = ['invalid-seal'] as const;
-export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number] | (typeof LATER_DIAGNOSTIC_CODES)[number];
+/** The diagnostic codes of SPEC 10 (interface changes): the editor's warning and `check --api-reports`. */
+export const INTERFACE_DIAGNOSTIC_CODES = ['breaking-change', 'api-report-outdated'] as const;
+
+export type DiagnosticCode =
+  | (typeof DIAGNOSTIC_CODES)[number]
+  | (typeof LATER_DIAGNOSTIC_CODES)[number]
+  | (typeof INTERFACE_DIAGNOSTIC_CODES)[number];
 
 export type Severity = 'error' | 'warning' | 'info';
 

@@ -715,6 +715,45 @@ export class UserProgram {
     return sym;
   }
 
+  /**
+   * The module named `name` (valid, first of its name) when the user can see it (≥ list), else
+   * `undefined` — to tell whether a module found on disk is the one its name resolves to.
+   */
+  visibleModule(name: string): ModuleInfo | undefined {
+    return this.gate.visibleModule(name)?.module;
+  }
+
+  /** The symbol table of a module the user may read (≥ open), else `undefined`. Navigation only: never serialise it. */
+  readableSymbols(module: string | ModuleInfo): ModuleSymbols | undefined {
+    const info = typeof module === 'string' ? this.program.moduleByName(module) : module;
+    if (!info || !atLeast(this.moduleAccess(info).level, 'open')) return undefined;
+    return this.program.symbolsOf(info);
+  }
+
+  /**
+   * The consumers of `module` this user may name (SPEC 10): the modules that depend on it at ≥
+   * `list` for the user, in name order, each with its parsed files (for counting call sites) and
+   * whether the user may read each file (locations only then); files and symbols are parsed and
+   * bound when asked for. Only for users with `full` on
+   * `module`, else `undefined`. Never serialise the files.
+   */
+  consumerSources(module: string):
+    | { name: string; access: AccessLevel; info: ModuleInfo; symbols: () => ModuleSymbols; files: { path: string; file: () => SourceFile | undefined; readable: boolean }[] }[]
+    | undefined {
+    if (!atLeast(this.access(module).level, 'full') || !this.program.moduleByName(module)) return undefined;
+    const out: NonNullable<ReturnType<UserProgram['consumerSources']>> = [];
+    for (const name of [...new Set(this.program.dependentsOf(module))].sort()) {
+      if (name === module) continue;
+      const access = this.access(name).level;
+      if (!atLeast(access, 'list')) continue; // not named, not counted (hidden is missing)
+      const info = this.program.moduleByName(name);
+      if (!info) continue;
+      const files = this.program.filesOf(info).map((path) => ({ path, file: () => this.program.sourceFile(path), readable: this.canRead(path) }));
+      out.push({ name, access, info, symbols: () => this.program.symbolsOf(info), files });
+    }
+    return out;
+  }
+
   /** A counter bumped by every update of the Program (for callers' caches). */
   get generation(): number {
     return this.program.generation;

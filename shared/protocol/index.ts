@@ -178,6 +178,37 @@ export interface GrantAccessParams {
   access: AccessLevel;
 }
 
+/**
+ * Extension of SPEC 4 for SPEC 10 (docs/DECISIONS.md): `protectedModules/callSites` — the call
+ * sites of a public element of the module of `uri` (a source the user has `full` on), for the
+ * list the CodeLens "N call sites in M modules" opens.
+ */
+export interface CallSitesParams {
+  /** A `.logic` source of the module (`file:` or `modules:`). */
+  uri: string;
+  /** The public element's name. */
+  element: string;
+}
+
+/** The answer of `protectedModules/callSites`; `null` when the user does not have `full` on the module. */
+export interface CallSitesResult {
+  module: string;
+  element: string;
+  /** Total call sites in the consumers the user may list. */
+  callSites: number;
+  /** Consumers with at least one call site. */
+  modules: number;
+  /** Every consumer the user may list (also those without call sites), by name. */
+  consumers: {
+    module: string;
+    /** The user's access to it. */
+    access: AccessLevel;
+    callSites: number;
+    /** Only for consumers the user may read (≥ `open`): each call site (LSP range of the element's name). */
+    locations?: { uri: string; range: { start: { line: number; character: number }; end: { line: number; character: number } } }[];
+  }[];
+}
+
 /** Method names of the custom requests and notifications (SPEC 4). */
 export const Methods = {
   whoami: 'protectedModules/whoami',
@@ -191,6 +222,7 @@ export const Methods = {
   setProtection: 'protectedModules/setProtection',
   grantAccess: 'protectedModules/grantAccess',
   environmentUsers: 'protectedModules/environmentUsers',
+  callSites: 'protectedModules/callSites',
   didChangeAccess: 'protectedModules/didChangeAccess',
   didChangeModules: 'protectedModules/didChangeModules',
 } as const;
@@ -208,4 +240,5 @@ export interface RequestTypes {
   [Methods.setProtection]: { params: SetProtectionParams; result: Record<string, never> };
   [Methods.grantAccess]: { params: GrantAccessParams; result: Record<string, never> };
   [Methods.environmentUsers]: { params: Record<string, never>; result: EnvironmentUsersResult };
+  [Methods.callSites]: { params: CallSitesParams; result: CallSitesResult | null };
 }

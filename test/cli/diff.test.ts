@@ -1,0 +1,341 @@
+// `protected-modules diff`, `api-report` and `check --api-reports` (SPEC 10), run as the built
+// `node dist/cli.js`, on copies of examples/acme in temporary folders (the example is never edited).
+// Includes the leak tests: who is told about consumers, their names and their call sites.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { c as tarCreate } from 'tar';
+
+const REPO = resolve(__dirname, '..', '..');
+const CLI = join(REPO, 'dist', 'cli.js');
+const ACME = join(REPO, 'examples', 'acme');
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function cli(args: string[]): Run {
+  const env = { ...process.env };
+  delete env.PROTECTED_MODULES_USER;
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', env });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const temps: string[] = [];
+function temp(prefix: string): string {
+  const d = realpathSync(mkdtempSync(join(tmpdir(), prefix)));
+  temps.push(d);
+  return d;
+}
+
+/** A copy of examples/acme. */
+function acme(): string {
+  const root = join(temp('pm-acme-diff-'), 'acme');
+  cpSync(ACME, root, { recursive: true });
+  return root;
+}
+
+function edit(root: string, rel: string, f: (s: string) => string): void {
+  const p = join(root, rel);
+  writeFileSync(p, f(readFileSync(p, 'utf8')));
+}
+
+const ORDERS = 'modules/order-api/actions/Orders.logic';
+const ENV = 'environment.json';
+
+/** Acceptance 2: remove CancelOrder, add a required input to CreateOrder. */
+function breakOrderApi(root: string): void {
+  edit(root, ORDERS, (s) => {
+    const i = s.indexOf('/// Cancels an order');
+    assert.ok(i > 0);
+    return s.slice(0, i).replace('  express: Boolean = false\n) returns (orderId', '  express: Boolean = false,\n  salesChannel: Text\n) returns (orderId');
+  });
+}
+
+/** The earlier interface of OrderAPI as alice's `interface` prints it (the against FILE). */
+function savedInterface(root: string): string {
+  const r = cli(['interface', root, 'OrderAPI', '--user', 'alice']);
+  assert.equal(r.code, 0, r.stderr);
+  const file = join(temp('pm-against-'), 'OrderAPI.api.logic');
+  writeFileSync(file, r.stdout);
+  return file;
+}
+
+/** Adds a user `owen`, owner of OrderAPI, and (when `listReporting`) a `list` grant on Reporting for him. */
+function addOwen(root: string, listReporting: boolean): void {
+  edit(root, ENV, (s) =>
+    s
+      .replace('"users": {', '"users": {\n    "owen": { "displayName": "Owen Owner" },')
+      .replace('"grants": [', `"grants": [\n${listReporting ? '    { "module": "Reporting", "to": "user:owen", "access": "list" },\n' : ''}`),
+  );
+  edit(root, 'modules/order-api/module.json', (s) => s.replace('"owner": "alice"', '"owner": "owen"'));
+}
+
+/** A call of CreateOrder in Reporting (a module owen may at most list). */
+function reportingCallsCreateOrder(root: string): void {
+  edit(root, 'modules/reporting/data/Aggregates.logic', (s) =>
+    s +
+      '\n// Test-only: places an order.\nserver action PlaceTestOrder() {\n  var r = OrderAPI.CreateOrder("C-1", "a@b.c", Common.Address { street: "s", city: "c", postalCode: "1", countryCode: "DE" }, [])\n}\n',
+  );
+}
+
+/** Newest modification time (ms) of the files below `dir`. */
+function newest(dir: string): number {
+  let t = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+before(() => {
+  // Builds only when dist/cli.js is missing or older than the sources (`npm test` builds first;
+  // rebuilding here while another test file's process reads dist/ could hand it a half-written file).
+  const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
+  if (built > Math.max(newest(join(REPO, 'server')), newest(join(REPO, 'shared')))) return;
+  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
+});
+after(() => {
+  for (const t of temps) rmSync(t, { recursive: true, force: true });
+});
+
+describe('diff on examples/acme (acceptance 2)', () => {
+  it('alice: both changes breaking, major required, OrderPortal and Reporting with exact counts; exit 1 until the version is 2.0.0', () => {
+    const root = acme();
+    const against = savedInterface(root);
+    breakOrderApi(root);
+    const r = cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'alice']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.equal(
+      r.stdout,
+      [
+        'breaking: CancelOrder: server action removed',
+        "breaking: CreateOrder: required input 'salesChannel: Text' added",
+        'required: major (1.4.0 → 1.4.0)',
+        'consumers:',
+        '  OrderPortal: 2 call sites (CancelOrder 1, CreateOrder 1)',
+        '    modules/order-portal/screens/MyOrders.logic:71:28: CancelOrder',
+        '    modules/order-portal/screens/NewOrder.logic:93:27: CreateOrder',
+        '  Reporting: 0 call sites',
+        '',
+      ].join('\n'),
+    );
+    assert.match(r.stderr, /does not make the required major bump over 1\.4\.0/);
+
+    const j = cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'alice', '--format', 'json']);
+    assert.equal(j.code, 1);
+    const report = JSON.parse(j.stdout);
+    assert.equal(report.from, '1.4.0');
+    assert.equal(report.to, '1.4.0');
+    assert.equal(report.required, 'major');
+    assert.deepEqual(
+      report.changes.map((c: { severity: string; element: string; kind: string }) => [c.severity, c.element, c.kind]),
+      [
+        ['breaking', 'CancelOrder', 'element-removed'],
+        ['breaking', 'CreateOrder', 'input-added'],
+      ],
+    );
+    assert.deepEqual(
+      report.consumers.map((c: { module: string; callSites: number; elements: object }) => [c.module, c.callSites, c.elements]),
+      [
+        ['OrderPortal', 2, { CancelOrder: 1, CreateOrder: 1 }],
+        ['Reporting', 0, {}],
+      ],
+    );
+    assert.deepEqual(report.consumers[0].locations, [
+      { element: 'CancelOrder', path: 'modules/order-portal/screens/MyOrders.logic', line: 71, column: 28 },
+      { element: 'CreateOrder', path: 'modules/order-portal/screens/NewOrder.logic', line: 93, column: 27 },
+    ]);
+
+    edit(root, 'modules/order-api/module.json', (s) => s.replace('"version": "1.4.0"', '"version": "2.0.0"'));
+    const ok = cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'alice']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^required: major \(1\.4\.0 → 2\.0\.0\)$/m);
+  });
+
+  it('a user with list on a consumer sees its name and counts, never its call sites\' locations', () => {
+    const root = acme();
+    const against = savedInterface(root);
+    addOwen(root, true);
+    reportingCallsCreateOrder(root);
+    breakOrderApi(root);
+    const j = cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'owen', '--format', 'json']);
+    assert.equal(j.code, 1, j.stderr);
+    const report = JSON.parse(j.stdout);
+    const reporting = report.consumers.find((c: { module: string }) => c.module === 'Reporting');
+    assert.deepEqual(reporting, { module: 'Reporting', callSites: 1, elements: { CreateOrder: 1 } });
+    const portal = report.consumers.find((c: { module: string }) => c.module === 'OrderPortal');
+    assert.equal(portal.locations.length, 2, 'OrderPortal is open to owen (defaultAccess open)');
+    assert.ok(!j.stdout.includes('reporting/'), 'no path into Reporting');
+    assert.ok(!j.stdout.includes('Aggregates'), 'no file name of Reporting');
+
+    const t = cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'owen']);
+    assert.match(t.stdout, /^ {2}Reporting: 1 call site \(CreateOrder 1\)$/m);
+    assert.ok(!t.stdout.includes('reporting/') && !t.stdout.includes('Aggregates'));
+  });
+
+  it('a consumer the user cannot list is not named (nor counted)', () => {
+    const root = acme();
+    const against = savedInterface(root);
+    addOwen(root, false);
+    reportingCallsCreateOrder(root);
+    breakOrderApi(root);
+    for (const format of ['text', 'json']) {
+      const r = cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'owen', '--format', format]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.ok(r.stdout.includes('OrderPortal'));
+      assert.ok(!/Reporting|reporting|Aggregates/.test(r.stdout + r.stderr), r.stdout);
+    }
+    const report = JSON.parse(cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'owen', '--format', 'json']).stdout);
+    assert.deepEqual(report.consumers.map((c: { module: string }) => c.module), ['OrderPortal']);
+    assert.equal(report.consumers[0].callSites, 2);
+  });
+});
+
+describe('diff: leak tests (bob has reference on OrderAPI)', () => {
+  it('bob gets the verdict but no consumers, no call sites, no names of modules he may not list', () => {
+    const root = acme();
+    const against = savedInterface(root);
+    reportingCallsCreateOrder(root);
+    breakOrderApi(root);
+    for (const format of ['text', 'json']) {
+      const r = cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'bob', '--format', format]);
+      assert.equal(r.code, 1, r.stderr);
+      assert.ok(r.stdout.includes('CancelOrder') && r.stdout.includes('salesChannel'));
+      const all = r.stdout + r.stderr;
+      for (const secret of ['OrderPortal', 'Reporting', 'Pricing', '.logic:', 'consumers:', 'MyOrders', 'NewOrder', 'call site']) {
+        assert.ok(!all.includes(secret), `${format}: ${secret} in\n${all}`);
+      }
+    }
+    const report = JSON.parse(cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'bob', '--format', 'json']).stdout);
+    assert.deepEqual(report.consumers, []);
+  });
+
+  it('"made private" only for users who may read the module; "removed" for bob', () => {
+    const root = acme();
+    const against = savedInterface(root);
+    edit(root, ORDERS, (s) => s.replace('public server action CancelOrder', 'server action CancelOrder'));
+    const alice = cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'alice']);
+    assert.match(alice.stdout, /^breaking: CancelOrder: server action made private$/m);
+    const bob = cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'bob']);
+    assert.match(bob.stdout, /^breaking: CancelOrder: server action removed$/m);
+    assert.ok(!bob.stdout.includes('private'));
+  });
+
+  it('a module bob may not see answers like a missing one (exit 2, same message)', () => {
+    const root = acme();
+    const file = join(temp('pm-against-'), 'x.api.logic');
+    writeFileSync(file, '// Interface of Pricing 2.1.0 — owner alice. Bodies are not shown.\n');
+    const hidden = cli(['diff', root, 'Pricing', '--against', file, '--user', 'bob']);
+    writeFileSync(file, '// Interface of Nothing 2.1.0 — owner alice. Bodies are not shown.\n');
+    const missing = cli(['diff', root, 'Nothing', '--against', file, '--user', 'bob']);
+    assert.equal(hidden.code, 2);
+    assert.equal(missing.code, 2);
+    assert.equal(hidden.stdout, '');
+    assert.equal(hidden.stderr.replace('Pricing', 'X'), missing.stderr.replace('Nothing', 'X'));
+  });
+});
+
+describe('diff --against FILE formats', () => {
+  it('a .pmod archive: INTERFACE.logic and module.json read with tar', () => {
+    const root = acme();
+    const against = savedInterface(root);
+    const dir = temp('pm-pmod-');
+    writeFileSync(join(dir, 'INTERFACE.logic'), readFileSync(against, 'utf8').replace('1.4.0', '1.3.0'));
+    writeFileSync(join(dir, 'module.json'), JSON.stringify({ name: 'OrderAPI', version: '1.4.0', kind: 'service', owner: 'alice' }));
+    writeFileSync(join(dir, 'SEAL.json'), '{}');
+    const pmod = join(dir, 'OrderAPI-1.4.0.pmod');
+    tarCreate({ file: pmod, cwd: dir, sync: true }, ['module.json', 'INTERFACE.logic', 'SEAL.json']);
+    breakOrderApi(root);
+    const r = cli(['diff', root, 'OrderAPI', '--against', pmod, '--user', 'alice']);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stdout, /^breaking: CancelOrder: server action removed$/m);
+    // module.json's version wins over the header's.
+    assert.match(r.stdout, /^required: major \(1\.4\.0 → 1\.4\.0\)$/m);
+  });
+
+  it('bad usage and bad files exit 2 with one clear line', () => {
+    const root = acme();
+    const against = savedInterface(root);
+    const cases: [string[], RegExp][] = [
+      [['diff', root, 'OrderAPI', '--user', 'alice'], /missing --against FILE/],
+      [['diff', root, '--against', against, '--user', 'alice'], /missing <Module>/],
+      [['diff', root, 'OrderAPI', '--against', join(root, 'nope.logic'), '--user', 'alice'], /cannot read .*nope\.logic/],
+      [['diff', root, 'Common', '--against', against, '--user', 'alice'], /is the interface of 'OrderAPI', not of 'Common'/],
+    ];
+    const broken = join(temp('pm-bad-'), 'broken.api.logic');
+    writeFileSync(broken, '// Interface of OrderAPI 1.4.0 — owner alice. Bodies are not shown.\npublic server action (;\n');
+    cases.push([['diff', root, 'OrderAPI', '--against', broken, '--user', 'alice'], /broken\.api\.logic:2:\d+: not a valid interface document/]);
+    const noVersion = join(temp('pm-bad-'), 'plain.logic');
+    writeFileSync(noVersion, 'public server action F();\n');
+    cases.push([['diff', root, 'OrderAPI', '--against', noVersion, '--user', 'alice'], /no version/]);
+    const notTar = join(temp('pm-bad-'), 'x.pmod');
+    writeFileSync(notTar, 'not an archive');
+    cases.push([['diff', root, 'OrderAPI', '--against', notTar, '--user', 'alice'], /x\.pmod/]);
+    for (const [args, message] of cases) {
+      const r = cli(args);
+      assert.equal(r.code, 2, `${args.join(' ')}\n${r.stdout}${r.stderr}`);
+      assert.equal(r.stdout, '');
+      assert.match(r.stderr.split('\n')[0], message);
+      assert.ok(!/\n\s+at /.test(r.stderr));
+    }
+  });
+});
+
+describe('api-report and check --api-reports', () => {
+  it('writes <Module>.api.logic = the interface; check warns api-report-outdated after a change', () => {
+    const root = acme();
+    const out = join(temp('pm-reports-'), 'reports');
+    const w = cli(['api-report', root, 'OrderAPI', 'Common', '--out', out, '--user', 'alice']);
+    assert.equal(w.code, 0, w.stderr);
+    const iface = cli(['interface', root, 'OrderAPI', '--user', 'alice']).stdout;
+    assert.equal(readFileSync(join(out, 'OrderAPI.api.logic'), 'utf8'), iface);
+    assert.ok(existsSync(join(out, 'Common.api.logic')));
+    assert.ok(!existsSync(join(out, 'Pricing.api.logic')));
+
+    const clean = cli(['check', root, '--api-reports', out, '--user', 'alice']);
+    assert.ok(!clean.stdout.includes('api-report-outdated'), clean.stdout);
+
+    edit(root, ORDERS, (s) => s.replace('/// Reads one order.', '/// Reads one order by its number.'));
+    const r = cli(['check', root, '--api-reports', out, '--user', 'alice']);
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    const lines = r.stdout.trimEnd().split('\n').filter((l) => l.includes('[api-report-outdated]'));
+    assert.equal(lines.length, 1, r.stdout);
+    assert.match(lines[0], /^.*reports\/OrderAPI\.api\.logic:1:1: warning: The API report of 'OrderAPI' is outdated: the interface differs from it \(1 doc change\)\. .*\[api-report-outdated\]$/);
+    const j = JSON.parse(cli(['check', root, '--api-reports', out, '--user', 'alice', '--format', 'json']).stdout);
+    assert.equal(j.diagnostics.filter((d: { code: string }) => d.code === 'api-report-outdated').length, 1);
+    assert.equal(j.summary.warnings, 1);
+  });
+
+  it('without module names: every module the user may reference; never one below reference', () => {
+    const root = acme();
+    const out = join(temp('pm-reports-'), 'bob');
+    const r = cli(['api-report', root, '--out', out, '--user', 'bob']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(existsSync(join(out, 'OrderAPI.api.logic')));
+    assert.ok(!existsSync(join(out, 'Pricing.api.logic')));
+    assert.ok(!existsSync(join(out, 'Reporting.api.logic')), 'bob only lists Reporting');
+    const hidden = cli(['api-report', root, 'Pricing', '--out', join(out, 'x'), '--user', 'bob']);
+    assert.equal(hidden.code, 2);
+    assert.ok(!existsSync(join(out, 'x')));
+  });
+
+  it('a report of a module the user may not reference is ignored like a report of no module', () => {
+    const root = acme();
+    const out = temp('pm-reports-');
+    mkdirSync(out, { recursive: true });
+    writeFileSync(join(out, 'Pricing.api.logic'), '// stale\n');
+    writeFileSync(join(out, 'Nothing.api.logic'), '// stale\n');
+    const r = cli(['check', root, '--api-reports', out, '--user', 'bob']);
+    assert.ok(!r.stdout.includes('api-report-outdated'), r.stdout);
+    const missingDir = cli(['check', root, '--api-reports', join(out, 'none'), '--user', 'bob']);
+    assert.equal(missingDir.code, 2);
+  });
+});
