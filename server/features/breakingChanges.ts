@@ -84,6 +84,7 @@ export function countsText(t: { callSites: number; modules: number }): string {
 /**
  * The `breaking-change` warnings of one open document (rules in the file comment).
  *
+ * @param files the disk layer: the saved file is read by handle
  * @param view the current user's Program view
  * @param module the document's module (the caller decided the user may read it)
  * @param path the document's real path
