@@ -347,7 +347,11 @@ async function install(envFolder: string, pmod: string, o: InstallOptions, out: 
       { module: seal.module, version: seal.version, publisher: seal.publisher, interfaceText: verdict.interfaceText },
       { acceptBreaking: o.acceptBreaking },
     );
-    if (!v.ok) throw new SealError(`refused: upgrade: ${v.report.join('; ')}`);
+    if (!v.ok) {
+      // The diff first (what would change), then the refusal on one line.
+      for (const line of v.report.slice(0, -1)) out.stdout(`${line}\n`);
+      throw new SealError(`refused: upgrade: ${v.report[v.report.length - 1]}`);
+    }
     for (const line of v.report) out.stdout(`${line}\n`);
     replacing = existing;
   }

@@ -2,11 +2,12 @@
  * The upgrade hook of `install --upgrade` (SPEC 9, SPEC 10; issue 11 acceptance 5).
  *
  * Installing a sealed module over an installed sealed module of the same name is refused unless
- * `--upgrade` is given; with it, {@link upgradeVerdict} decides. The interface diff of SPEC 10
- * (`protected-modules diff`) is built elsewhere: plug it in HERE — compare `installed` with
- * `incoming`, return the diff lines in `report`, and refuse a breaking change unless
- * `acceptBreaking` is set. Until then the hook only checks what it can without a diff.
+ * `--upgrade` is given; with it, {@link upgradeVerdict} decides: the same publisher, and the
+ * interface diff of SPEC 10 (`shared/interface/`), which refuses a breaking change unless
+ * `--accept-breaking` is given.
  */
+import { diffInterfaces, requiredBump } from '../../shared/interface/diff';
+import { parseInterfaceDocument } from '../../shared/interface/model';
 
 /** One side of an upgrade: a sealed module's name, version, publisher and interface document. */
 export interface UpgradeSide {
@@ -26,24 +27,35 @@ export interface UpgradeVerdict {
 }
 
 /**
- * Decides whether `incoming` may replace `installed` (SPEC 9 `install --upgrade`).
- * Today: the publisher must be the same (a different publisher is a different module that only
- * shares a name). TODO(issue 11, acceptance 5): print the SPEC 10 interface diff of
- * `installed.interfaceText` → `incoming.interfaceText` and refuse a breaking change unless
+ * Decides whether `incoming` may replace `installed` (SPEC 9 `install --upgrade`, SPEC 10): the
+ * publisher must be the same (a different publisher is a different module that only shares a
+ * name); the report is the SPEC 10 interface diff of `installed.interfaceText` →
+ * `incoming.interfaceText` (one `<severity>: <Element>: <what>` line per change, then
+ * `required: <bump> (<from> → <to>)`); a breaking change is refused unless
  * `options.acceptBreaking`.
  *
  * @returns the verdict. Never throws.
  */
 export function upgradeVerdict(installed: UpgradeSide, incoming: UpgradeSide, options: { acceptBreaking: boolean }): UpgradeVerdict {
-  void options;
   if (installed.publisher !== incoming.publisher) {
     return {
       ok: false,
       report: [`the installed ${installed.module} is sealed by '${installed.publisher}', the new one by '${incoming.publisher}'`],
     };
   }
-  return {
-    ok: true,
-    report: [`upgrading ${installed.module} ${installed.version} → ${incoming.version} (interface diff not available yet: SPEC 10)`],
-  };
+  const before = parseInterfaceDocument(installed.interfaceText, installed.module).model;
+  const after = parseInterfaceDocument(incoming.interfaceText, incoming.module).model;
+  // Only the public interfaces are compared: an element missing from the new one is "removed".
+  const changes = diffInterfaces(before, after, { module: incoming.module });
+  const required = requiredBump(changes);
+  const report = [
+    `upgrading ${installed.module} ${installed.version} → ${incoming.version}`,
+    ...changes.map((c) => `${c.severity}: ${c.element}: ${c.detail}`),
+    `required: ${required} (${installed.version} → ${incoming.version})`,
+  ];
+  if (required === 'major' && !options.acceptBreaking) {
+    const n = changes.filter((c) => c.severity === 'breaking').length;
+    return { ok: false, report: [...report, `${n} breaking change${n === 1 ? '' : 's'}: give --accept-breaking to install it anyway`] };
+  }
+  return { ok: true, report };
 }
