@@ -21,13 +21,14 @@
  * interface only at ≥ `reference`, and the same message for a missing module and a hidden one;
  * `access` lists only modules at ≥ `list`, with list-level facts.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { Disk } from './disk';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnvironment, relPath } from '../shared/environment/load';
 import type { Environment, FileDiagnostic } from '../shared/environment/model';
-import { resolveModuleAccess } from '../shared/access/resolve';
+import { AccessGate } from '../shared/access/gate';
+import { outermostEnvironment } from './environment-root';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
 import { Program } from '../shared/program/program';
 import type { ModuleSummary } from '../shared/protocol';
@@ -179,7 +180,15 @@ function parse(argv: string[]) {
 function openEnvironment(folder: string): Environment {
   let env: Environment;
   try {
-    env = loadEnvironment(folder);
+    // SPEC 4.1: environments do not nest; a folder inside an environment is that environment.
+    let root = folder;
+    try {
+      const real = realpathSync.native(folder);
+      if (statSync(real).isDirectory()) root = outermostEnvironment(real) ?? folder;
+    } catch {
+      /* loadEnvironment reports it */
+    }
+    env = loadEnvironment(root);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
@@ -264,9 +273,10 @@ function printInterface(env: Environment, module: string, user: string, out: Cli
  */
 export function visibleModules(env: Environment, user: string | null): ModuleSummary[] {
   const out: ModuleSummary[] = [];
+  const gate = new AccessGate(env, user);
   for (const m of env.modules) {
     if (!m.manifest) continue;
-    const level: AccessLevel = resolveModuleAccess(env.policy, m, user).level;
+    const level: AccessLevel = gate.moduleAccess(m).level;
     if (!atLeast(level, 'list')) continue;
     out.push({
       name: m.manifest.name,
