@@ -303,6 +303,8 @@ const TYPED = [
   'Vault.Reconcile(1, ',
   'Vault.Nonexistent(',
   'Vault.Audit().',
+  'Vault.Hushed().', // typed with a structure of the hidden module: a placeholder, no members
+  'var h = Vault.Hushed()\n    h.',
   'var e = Vault.Audit()\n    e.',
   'ledger.',
   'missing.',
