@@ -137,6 +137,32 @@ describe('hidden vs missing does the same work (SPEC 4.1, issue 9 acceptance 4)'
     }
   });
 
+  test("the Program's view (canRead, sourceFile, diagnostics) of hidden, denied and missing files: the same answers and the same disk work", () => {
+    for (const user of ['carol', 'lisa', 'nora', 'mallory', null]) {
+      const pairs: [string, string][] = [
+        ['Hid/h.logic', 'NoSuch/h.logic'],
+        ['Hid/deep/x.logic', 'NoSuch/deep/x.logic'],
+        ['nest/Hid2/y.logic', 'nosuchnest/Hid2/y.logic'],
+        ['Ref/s.logic', 'Ref/nosuch.logic'],
+        ['Ref/inner/i.logic', 'Ref/nosuch/i.logic'],
+      ];
+      for (const [a, b] of pairs) {
+        const work = (rel: string) => {
+          const disk = new Disk();
+          const workspace = new Workspace(new Session(user, {}), disk);
+          const state = workspace.addFolder(root)!;
+          const view = workspace.view(state);
+          const abs = path.join(root, rel);
+          const before = disk.ops;
+          const out = JSON.stringify([view.canRead(abs), view.sourceFile(abs) !== undefined, view.diagnostics(abs)]);
+          return { ops: disk.ops - before, out };
+        };
+        const [wa, wb] = [work(a), work(b)];
+        assert.deepEqual(wa, wb, `${user}: the Program on ${a} and on ${b}`);
+      }
+    }
+  });
+
   test('denied: an existing private file of a module at reference (or list) vs a missing one in the same module', () => {
     const pairs: [string, string][] = [
       ['Ref/s.logic', 'Ref/nosuch.logic'],
