@@ -24,13 +24,14 @@
  * interface only at ≥ `reference`, and the same message for a missing module and a hidden one;
  * `access` lists only modules at ≥ `list`, with list-level facts.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { Disk } from './disk';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnvironment, relPath } from '../shared/environment/load';
 import type { Environment, FileDiagnostic } from '../shared/environment/model';
 import { AccessGate } from '../shared/access/gate';
+import { outermostEnvironment } from './environment-root';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
 import { Program } from '../shared/program/program';
 import type { ModuleSummary } from '../shared/protocol';
@@ -223,7 +224,15 @@ function parse(argv: string[]) {
 function openEnvironment(folder: string): Environment {
   let env: Environment;
   try {
-    env = loadEnvironment(folder);
+    // SPEC 4.1: environments do not nest; a folder inside an environment is that environment.
+    let root = folder;
+    try {
+      const real = realpathSync.native(folder);
+      if (statSync(real).isDirectory()) root = outermostEnvironment(real) ?? folder;
+    } catch {
+      /* loadEnvironment reports it */
+    }
+    env = loadEnvironment(root);
   } catch (e) {
     throw new CliError((e as Error).message);
   }

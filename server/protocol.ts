@@ -39,12 +39,12 @@ export function environmentUsers(workspace: Workspace): EnvironmentUsersResult {
   const state = workspace.environments[0];
   const policy = state?.env.policy;
   if (!policy) return { policyValid: false, users: [], groups: [] };
-  // The user directory names owners of modules others may not see (SPEC 4 no leak): all of it for
-  // admins, only their own entry for everyone else.
-  const me = workspace.userInfo(state);
-  const entries = Object.entries(policy.users).filter(([id]) => me.admin || id === me.user);
   const groups = new Set<string>();
-  const users = entries.map(([id, u]) => {
+  // The policy is the admins' (SPEC 4.1): the whole list of users (ids that can name owners of
+  // modules the user may not see) only for admins; anyone else gets their own entry.
+  const me = workspace.userInfo(state);
+  const ids = me.admin ? Object.keys(policy.users) : me.known && me.user ? [me.user] : [];
+  const users = ids.map((id) => [id, policy.users[id]] as const).map(([id, u]) => {
     u.groups.forEach((g) => groups.add(g));
     return { id, ...(u.displayName !== undefined ? { displayName: u.displayName } : {}), groups: [...u.groups], admin: policy.admins.includes(id) };
   });

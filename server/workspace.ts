@@ -26,6 +26,7 @@ import type { Session } from './session';
 import { cleanStaleTempFiles } from './filesystem';
 import { Disk, type Walk } from './disk';
 import { reportInternalError } from './errors';
+import { outermostEnvironment } from './environment-root';
 import { isInside, isStrictlyInside, joinInside, parseUri, pathFromFileUriOrPath, resolveRealPath } from './uris';
 
 /** The name of the policy file at an environment's root (SPEC 2.1). */
@@ -120,23 +121,6 @@ export class EnvironmentState {
   }
 }
 
-/**
- * The outermost folder among `real` and its ancestors that holds an `environment.json` file (SPEC
- * 4.1: environments do not nest), or `undefined`.
- */
-function outermostEnvironment(real: string): string | undefined {
-  let found: string | undefined;
-  for (let p = real; ; ) {
-    try {
-      if (fs.statSync(path.join(p, ENVIRONMENT_FILE)).isFile()) found = p;
-    } catch {
-      /* none here */
-    }
-    const parent = path.dirname(p);
-    if (parent === p) return found;
-    p = parent;
-  }
-}
 
 /** Runs `f`; an exception goes to the server's own log only (never to the client, SPEC 4.1). */
 function contained(what: string, f: () => void): void {

@@ -682,7 +682,8 @@ export class UserProgram {
   /** The module of a path and the user's access on it (`none` and no module outside modules). */
   accessForPath(path: string): { module?: ModuleInfo; decision: AccessDecision } {
     const module = this.program.moduleOfPath(path);
-    if (!module) return { decision: { level: 'none', reason: 'The path is not inside a module.' } };
+    // A path the gate hides (a dot-folder or `node_modules` inside a module, SPEC 2) is in no module.
+    if (!module || this.gate.decidePath(path).kind === 'missing') return { decision: { level: 'none', reason: 'The path is not inside a module.' } };
     return { module, decision: this.moduleAccess(module) };
   }
 

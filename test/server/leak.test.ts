@@ -69,6 +69,82 @@ function assertTwins(user: LeakUser, probes: ProbeResults): number {
   return checked;
 }
 
+/**
+ * The single answers of the probe part (issue 9, acceptance 3), checked for the user's level:
+ * the module nested inside Vault is reached by name only (capped at `reference` below `open` on
+ * Vault), an `environment.json` inside a module is an ordinary file of it and makes nobody an
+ * admin (not even as a workspace folder of its own), and Vault's public action typed with a
+ * structure of the hidden module shows a placeholder type.
+ */
+function assertChecks(user: LeakUser, probes: ProbeResults): void {
+  const level = USERS[user].level;
+  const get = (label: string) => {
+    const o = probes.checks.get(label);
+    assert.ok(o, `${user}: no answer recorded for ${label}`);
+    return o;
+  };
+  const ok = (label: string) => {
+    const o = get(label);
+    assert.ok(o.ok, `${user}: ${label} failed: ${JSON.stringify(o)}`);
+    return o.result as Record<string, unknown>;
+  };
+  const err = (label: string) => {
+    const o = get(label);
+    assert.ok(!o.ok, `${user}: ${label} succeeded: ${JSON.stringify(o).slice(0, 300)}`);
+    return o as { code: number; data?: { module?: string } };
+  };
+  const readsVault = level === 'owner' || level === 'admin';
+  const knowsAnnex = level !== 'unknown';
+
+  // Annex, nested inside Vault and granted `open` to every known user: by name at `reference` below
+  // `open` on Vault; its definition is in its interface document, never a path.
+  if (knowsAnnex) {
+    const iface = ok('moduleInterface of Annex');
+    assert.equal(iface.access, readsVault ? (level === 'admin' ? 'full' : 'open') : 'reference', `${user}: access to Annex`);
+    assert.match(String(iface.text), /server action Stamp\(annexparam_t3w: Text\) returns \(stamped: Text\);/);
+    const hover = JSON.stringify(ok('hover of Annex.Stamp'));
+    assert.ok(hover.includes('Stamp'), `${user}: hover of Annex.Stamp shows it: ${hover}`);
+  } else {
+    assert.equal(err('moduleInterface of Annex').code, -32002, `${user}: Annex is not found`);
+  }
+  const def = get('definition of Annex.Stamp');
+  const uris = def.ok ? JSON.stringify(def.result).match(/"(?:uri|targetUri)":"[^"]*"/g) ?? [] : [];
+  if (knowsAnnex && !readsVault) {
+    assert.ok(uris.length > 0, `${user}: definition of Annex.Stamp found`);
+    for (const u of uris) assert.ok(u.includes('module-interface://'), `${user}: definition of Annex.Stamp is by name: ${u}`);
+  }
+  const modules = (r: Record<string, unknown>) => (r.modules as { name: string; access: string }[]).map((m) => `${m.name}:${m.access}`);
+  const listed = modules(ok('listModules'));
+  assert.equal(listed.includes(`Annex:reference`), knowsAnnex && !readsVault, `${user}: Annex listed at reference: ${listed}`);
+
+  // The environment.json inside Storefront: an ordinary file of Storefront.
+  if (level === 'unknown') {
+    const e = err('readFile of Storefront/environment.json');
+    assert.equal(e.code, -32001, `${user}: environment.json in Storefront is denied as a file of Storefront`);
+    assert.equal(e.data?.module, 'Storefront');
+  } else {
+    assert.match(String(ok('readFile of Storefront/environment.json').text), /"Rogue"/);
+  }
+  const acc = ok('access of Storefront/environment.json');
+  assert.equal(acc.module, 'Storefront', `${user}: environment.json in Storefront belongs to Storefront`);
+  // … and, added as a workspace folder, it makes no environment and no admin.
+  for (const label of ['whoami after adding Storefront as a folder', 'whoami after removing Storefront']) {
+    const who = ok(label);
+    assert.equal(who.user, user);
+    assert.equal(who.admin, level === 'admin', `${user}: ${label}: admin`);
+  }
+  assert.deepEqual(modules(ok('listModules after adding Storefront as a folder')), listed, `${user}: the modules are the outer environment's`);
+  if (readsVault) ok('readFile of Vault after adding Storefront as a folder');
+  else assert.equal(err('readFile of Vault after adding Storefront as a folder').code, ['reference', 'list'].includes(level) ? -32001 : -32003);
+
+  // Vault's public action typed with a structure of the hidden module: a placeholder type for
+  // everyone who cannot reference the hidden module (all but the admin).
+  if (level === 'reference' || level === 'owner') {
+    const text = String(ok('moduleInterface of Vault').text);
+    assert.match(text, /public server action Hushed\(\) returns \(hushed: _PrivateType\d+\);/, `${user}: placeholder type`);
+  }
+}
+
 /** Runs the built CLI (`node dist/cli.js …`) and returns its stdout + stderr. */
 function cli(args: string[]): string {
   const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, PROTECTED_MODULES_USER: '' } });
@@ -89,7 +165,12 @@ function cliOutputs(root: string, user: string): { text: string; hiddenInterface
   parts.push(cliInProcess(['check', root, '--user', user, '--format', 'json']));
   parts.push(cliInProcess(['check', root, '-u', user]));
   for (const format of ['text', 'json']) parts.push(cliInProcess(['access', root, '--user', user, '--format', format]));
-  for (const m of ['Vault', 'Storefront', 'NoSuchModule', 'vault']) parts.push(cliInProcess(['interface', root, m, '--user', user]));
+  for (const m of ['Vault', 'Storefront', 'Annex', 'NoSuchModule', 'vault']) parts.push(cliInProcess(['interface', root, m, '--user', user]));
+  // An environment.json inside a module makes no environment (SPEC 4.1): the CLI pointed at the
+  // module's folder serves the outer environment, where the user is no admin.
+  parts.push(cliInProcess(['check', path.join(root, 'Storefront'), '--user', user]));
+  parts.push(cliInProcess(['access', path.join(root, 'Storefront'), '--user', user, '--format', 'json']));
+  parts.push(cliInProcess(['interface', path.join(root, 'Storefront'), 'Vault', '--user', user]));
   return {
     text: parts.join('\n'),
     hiddenInterface: cli(['interface', root, 'CanaryNoneModule_6d1f', '--user', user]).split('CanaryNoneModule_6d1f').join('<name>'),
@@ -125,6 +206,7 @@ async function leakSession(user: LeakUser): Promise<void> {
     // The existence of private elements is not revealed (SPEC 3.4): no `hidden-element` below `open`.
     assert.equal(s.diagnosticCodes.get('hidden-element') ?? 0, 0, `${user}: a hidden-element diagnostic was published`);
   }
+  assertChecks(user, probes);
   const twins = assertTwins(user, probes);
   if (!privileged) assert.ok(twins >= 40, `${user}: ${twins} twin comparisons`);
 
@@ -133,6 +215,9 @@ async function leakSession(user: LeakUser): Promise<void> {
   const out = cliOutputs(cliRoot, user);
   const cliLeaks = forbidden.filter((c) => out.text.includes(c));
   assert.deepEqual(cliLeaks, [], `${user}: the CLI printed ${cliLeaks.join(', ')}`);
+  // The CLI pointed at a module folder holding an environment.json serves the outer environment.
+  const outer = cliInProcess(['access', cliRoot, '--user', user, '--format', 'json']);
+  assert.equal(cliInProcess(['access', path.join(cliRoot, 'Storefront'), '--user', user, '--format', 'json']), outer, `${user}: the CLI makes no environment of Storefront`);
   if (!privileged) {
     assert.equal(out.hiddenInterface, out.missingInterface, `${user}: the CLI answers the same for a hidden and a missing module`);
   }

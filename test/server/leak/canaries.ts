@@ -41,7 +41,24 @@ export const VAULT_PRIVATE = [
   'CANARY_DEEP_FIELD_e0b3',
   // the module's manifest comment
   'CANARY_MANIFEST_COMMENT_4c2d',
+  // an environment.json inside Vault: an ordinary private file of Vault (SPEC 4.1), no policy
+  'CANARY_VAULT_POLICY_6e0f',
+  // the folders of the module `Annex` nested inside Vault (reached only by name, SPEC 4.1)
+  'CANARYNEST_OUTER_7a1c',
+  'CANARYNEST_INNER_d2e9',
 ];
+
+/** Private text of `Annex`, the module nested inside Vault's folder. Every known user is granted
+ *  `open` on it, but below `open` on Vault that is capped at `reference` (SPEC 4.1): only Vault's
+ *  owner and the admin (≥ `open` on Vault) may read it. */
+export const ANNEX_PRIVATE = ['CANARY_ANNEX_PRIVATE_ACTION_4b8e', 'CANARY_ANNEX_PRIVATE_DOC_93fa', 'CANARY_ANNEX_BODY_COMMENT_2c6d'];
+
+/** Public signature and doc of `Annex` (every known user reaches them by name; the consumer
+ *  calls `Annex.Stamp` positionally, so the parameter's name is never sent). */
+export const ANNEX_PUBLIC = ['ANNEXDOC_STAMP_q9z', 'annexparam_t3w'];
+
+/** `Annex`'s name-level facts (at `none` only for the unknown user). */
+export const ANNEX_FACTS = ['ANNEX_DESC_m4p', '2.71.828'];
 
 /** The path of Vault's main source below its folder: a private file name, which the client sends
  *  in the blind part (as a URI it guesses), so only answers that name it unasked count. */
@@ -58,6 +75,7 @@ export const VAULT_PUBLIC = [
   'PUBDOC_BALANCE_w2x',
   'pubparam_acct_j5d',
   'PUBDOC_AUDIT_u8s',
+  'PUBDOC_HUSHED_v5g', // the public action `Hushed`, typed with a structure of the hidden module
 ];
 
 /** `Vault`'s name-level facts other than its name (visible at ≥ `list`). */
@@ -73,6 +91,11 @@ export const HUSH = [
   'CANARY_NONE_DESC_71aa',
   'CANARY_NONE_PUBLIC_ACTION_b4d2',
   'CANARY_NONE_PUBDOC_3e8a',
+  // its public structure, the output type of Vault's public action `Hushed`: an interface
+  // document of Vault names it for nobody who cannot reference the hidden module (SPEC 4.1)
+  'CANARY_NONE_STRUCT_5f2a',
+  'CANARY_NONE_FIELD_8c3b',
+  'CANARY_NONE_STRUCTDOC_1d7e',
 ];
 
 /** The text of `environment.json` (readable only by admins). */
@@ -86,25 +109,38 @@ export const STOREFRONT_PRIVATE = ['STORE_PRIVATE_COMMENT_7c1a', 'STORE_HELPER_A
 export const ENVDOC = ['ENVDOC_CANARY_5b0c'];
 
 /** Every canary. */
-export const ALL = [...VAULT_PRIVATE, ...VAULT_PATHS, ...VAULT_PUBLIC, ...VAULT_FACTS, ...HUSH, ...POLICY, ...STOREFRONT_PRIVATE, ...ENVDOC];
+export const ALL = [...VAULT_PRIVATE, ...ANNEX_PRIVATE, ...ANNEX_PUBLIC, ...ANNEX_FACTS, ...VAULT_PATHS, ...VAULT_PUBLIC, ...VAULT_FACTS, ...HUSH, ...POLICY, ...STOREFRONT_PRIVATE, ...ENVDOC];
 
 /** The users of the leak sessions, what they are, and the canaries they may not see. */
 export const USERS = {
   /** `reference` on Vault, `change` on Storefront, `none` on CanaryNoneModule_6d1f. */
-  rita: { level: 'reference', forbidden: [...VAULT_PRIVATE, ...VAULT_PATHS, ...HUSH, ...POLICY] },
+  rita: { level: 'reference', forbidden: [...VAULT_PRIVATE, ...ANNEX_PRIVATE, ...VAULT_PATHS, ...HUSH, ...POLICY] },
   /** `list` on Vault. */
-  lisa: { level: 'list', forbidden: [...VAULT_PRIVATE, ...VAULT_PATHS, ...VAULT_PUBLIC, ...HUSH, ...POLICY] },
+  lisa: { level: 'list', forbidden: [...VAULT_PRIVATE, ...ANNEX_PRIVATE, ...VAULT_PATHS, ...VAULT_PUBLIC, ...HUSH, ...POLICY] },
   /** `none` on Vault (a known user without a grant on a protected module). */
-  nora: { level: 'none', forbidden: [...VAULT_PRIVATE, ...VAULT_PATHS, ...VAULT_PUBLIC, ...VAULT_FACTS, ...HUSH, ...POLICY] },
+  nora: { level: 'none', forbidden: [...VAULT_PRIVATE, ...ANNEX_PRIVATE, ...VAULT_PATHS, ...VAULT_PUBLIC, ...VAULT_FACTS, ...HUSH, ...POLICY] },
   /** Not a user of the environment: `none` on protected modules, `list` on the others. */
   mallory: {
     level: 'unknown',
-    forbidden: [...VAULT_PRIVATE, ...VAULT_PATHS, ...VAULT_PUBLIC, ...VAULT_FACTS, ...HUSH, ...POLICY, ...STOREFRONT_PRIVATE, ...ENVDOC],
+    forbidden: [
+      ...VAULT_PRIVATE,
+      ...ANNEX_PRIVATE,
+      ...ANNEX_PUBLIC,
+      ...ANNEX_FACTS,
+      ...VAULT_PATHS,
+      ...VAULT_PUBLIC,
+      ...VAULT_FACTS,
+      ...HUSH,
+      ...POLICY,
+      ...STOREFRONT_PRIVATE,
+      ...ENVDOC,
+    ],
   },
-  /** Vault's owner (`full` on Vault) with `list` on CanaryNoneModule_6d1f. */
+  /** Vault's owner (`full` on Vault) with `list` on CanaryNoneModule_6d1f: Vault's own source names
+   *  the hidden structure (so its name is not forbidden here), never its fields or doc. */
   'canary.owner.q7w': {
     level: 'owner',
-    forbidden: ['CANARY_NONE_PUBLIC_ACTION_b4d2', 'CANARY_NONE_PUBDOC_3e8a', ...POLICY],
+    forbidden: ['CANARY_NONE_PUBLIC_ACTION_b4d2', 'CANARY_NONE_PUBDOC_3e8a', 'CANARY_NONE_FIELD_8c3b', 'CANARY_NONE_STRUCTDOC_1d7e', ...POLICY],
   },
   /** The admin: sees everything (the sanity check that the canaries are real and reachable). */
   root: { level: 'admin', forbidden: [] as string[] },

@@ -255,6 +255,8 @@ async function sendWithFollowUps(s: RecordedSession, all: [string, unknown][], d
 export interface ProbeResults {
   /** [label, outcome for the real (hidden) name, outcome for a missing name, real name, missing name] */
   twins: { label: string; real: Outcome; missing: Outcome; realName: string; missingName: string }[];
+  /** Single answers the test checks for the user's level (nested module, nested policy, hidden type). */
+  checks: Map<string, Outcome>;
   /** Diagnostics of the consumer documents at the end of the blind part. */
   consumerDiagnostics: Map<string, { message: string; code?: unknown; range: { start: Pos } }[]>;
 }
@@ -301,6 +303,8 @@ const TYPED = [
   'Vault.Reconcile(1, ',
   'Vault.Nonexistent(',
   'Vault.Audit().',
+  'Vault.Hushed().', // typed with a structure of the hidden module: a placeholder, no members
+  'var h = Vault.Hushed()\n    h.',
   'var e = Vault.Audit()\n    e.',
   'ledger.',
   'missing.',
@@ -326,7 +330,7 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
   const F = (rel: string) => fileUri(path.join(root, rel));
   const { files, dirs } = walk(root);
   const done = new Set<string>();
-  const results: ProbeResults = { twins: [], consumerDiagnostics: new Map() };
+  const results: ProbeResults = { twins: [], checks: new Map(), consumerDiagnostics: new Map() };
   const capabilities = s.initializeResult.capabilities;
 
   // ---- custom requests: identity, modules, interfaces -------------------------------------
@@ -698,6 +702,29 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
   if (!options.probes) return results;
 
   // ==== probe part: requests that carry canaries ============================================
+  // Single answers the test checks for the user's level (before the probe writes: the owner
+  // and the admin may change Vault's files, and do below).
+  const check = async (label: string, method: string, params: unknown) => results.checks.set(label, await s.request(method, params));
+  await check('moduleInterface of Vault', Methods.moduleInterface, { module: 'Vault' });
+  await check('moduleInterface of Annex', Methods.moduleInterface, { module: 'Annex' });
+  await check('readFile of Storefront/environment.json', Methods.readFile, { uri: M('Storefront/environment.json') });
+  await check('access of Storefront/environment.json', Methods.access, { uri: M('Storefront/environment.json') });
+  // `Annex.Stamp` in the consumer (not open: read from disk): its definition, by name only.
+  const stampLine = fs.readFileSync(path.join(root, CONSUMER[1]), 'utf8').split('\n').findIndex((l) => l.includes('Annex.Stamp('));
+  const stampAt = { line: stampLine, character: fs.readFileSync(path.join(root, CONSUMER[1]), 'utf8').split('\n')[stampLine].indexOf('Stamp(') };
+  await check('definition of Annex.Stamp', 'textDocument/definition', { textDocument: { uri: M(CONSUMER[1]) }, position: stampAt });
+  await check('hover of Annex.Stamp', 'textDocument/hover', { textDocument: { uri: M(CONSUMER[1]) }, position: stampAt });
+  await check('listModules', Methods.listModules, {});
+  // A workspace folder holding an environment.json of its own is served as the outer environment.
+  s.notify('workspace/didChangeWorkspaceFolders', { event: { added: [{ uri: F('Storefront'), name: 'Storefront' }], removed: [] } });
+  await s.sync();
+  await check('whoami after adding Storefront as a folder', Methods.whoami, {});
+  await check('listModules after adding Storefront as a folder', Methods.listModules, {});
+  await check('readFile of Vault after adding Storefront as a folder', Methods.readFile, { uri: F('Vault/src/api.logic') });
+  s.notify('workspace/didChangeWorkspaceFolders', { event: { added: [], removed: [{ uri: F('Storefront'), name: 'Storefront' }] } });
+  await s.sync();
+  await check('whoami after removing Storefront', Methods.whoami, {});
+
   const probeFiles = files.filter((r) => !blind(r));
   const probeDirs = dirs.filter((r) => !blind(r));
   const probeCalls: [string, unknown][] = [];
@@ -732,6 +759,18 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
     await twin(`${m} of the hidden module's interface`, (n) => [m, { uri: `module-interface://${folder}/${n}.logic` }], 'CanaryNoneModule_6d1f', 'NoSuchModule_00000000');
     await twin(`${m} of Vault's interface (hidden below list)`, (n) => [m, { uri: `module-interface://${folder}/${n}.logic` }], 'Vault', 'Vaul0');
   }
+  for (const m of [Methods.access, Methods.stat, Methods.readDirectory, Methods.readFile]) {
+    // An environment.json inside Vault is an ordinary file of Vault (SPEC 4.1).
+    await twin(`${m} of an environment.json in Vault`, (n) => [m, { uri: M(`Vault/${n}`) }], 'environment.json', 'nosuchfile0.json');
+    // The module nested inside Vault is reached only by name, never by path.
+    const nest = 'CANARYNEST_OUTER_7a1c/CANARYNEST_INNER_d2e9';
+    const noNest = 'NOSUCHNEST_OUTER_0000/NOSUCHNEST_INNER_0000';
+    await twin(`${m} of the nested module's folder in Vault`, (n) => [m, { uri: M(`Vault/${n}`) }], nest, noNest);
+    await twin(`${m} of the nested module's manifest in Vault`, (n) => [m, { uri: F(`Vault/${n}/module.json`) }], nest, noNest);
+    await twin(`${m} of the nested module's source in Vault`, (n) => [m, { uri: M(`Vault/${n}/annex.logic`) }], nest, noNest);
+    await twin(`${m} of the nested module's INTERFACE.logic in Vault`, (n) => [m, { uri: M(`Vault/${n}/INTERFACE.logic`) }], nest, noNest);
+  }
+
   await twin('writeFile of a canary-named file in Vault', (n) => [Methods.writeFile, { uri: M(`Vault/src/${n}.logic`), text: 'x' }], 'CANARYFILE_8c4d', 'NOSUCHFILE_0000');
   await twin('writeFile into the hidden module', (n) => [Methods.writeFile, { uri: M(`${n}/hush.logic`), text: 'x' }], 'CANARY_NONE_FOLDER_0b8e', 'NOSUCH_FOLDER_000000000');
   await twin('moduleInterface of the hidden module', (n) => [Methods.moduleInterface, { module: n }], 'CanaryNoneModule_6d1f', 'NoSuchModule_00000000');
