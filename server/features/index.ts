@@ -14,6 +14,7 @@ import { workspaceSymbolsFeature } from './workspaceSymbols';
 import { codeActionsFeature } from './codeActions';
 import { renameFeature } from './rename';
 import { documentHighlightsFeature } from './documentHighlights';
+import { editorRequestsFeature } from './editorRequests';
 
 /** The IDE features (completion, hover, signature help, definition, references, symbols,
  *  code actions, rename), each filtered by access (SPEC 4). */
@@ -28,4 +29,5 @@ export const FEATURES: Feature[] = [
   codeActionsFeature,
   renameFeature,
   documentHighlightsFeature,
+  editorRequestsFeature,
 ];
