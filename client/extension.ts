@@ -26,6 +26,10 @@ import type { ModuleArgument } from './commands/pickModule';
 import { setProtection } from './commands/protection';
 import { showInterface } from './commands/showInterface';
 import { switchUser } from './commands/switchUser';
+import { AccessFollower, type FollowResult } from './followAccess';
+import { goToFile } from './commands/goToFile';
+import { findInModulesCommand, type FindOptions } from './commands/findInModules';
+import { confirmation } from './commands/protection';
 
 /** The extension's API: what tests (and other extensions) can ask. */
 export interface ProtectedModulesApi {
@@ -51,6 +55,12 @@ export interface ProtectedModulesApi {
   getReadonlyReason(uri: vscode.Uri): Promise<string | undefined>;
   /** The status-bar item's text and the last `whoami`. */
   getStatusBar(): { text: string; tooltip: string; whoami: WhoamiResult | undefined };
+  /** Fires after the open editors were checked against a new access (issue 13). */
+  onDidFollowAccess: vscode.Event<FollowResult>;
+  /** The status-bar item's accessible name. */
+  getStatusBarAccessibility(): vscode.AccessibilityInformation | undefined;
+  /** (tests) Answers confirmation dialogs instead of the user; `undefined` restores the dialog. */
+  answerConfirmations(answer: ((message: string, detail: string) => boolean) | undefined): void;
   /** Sends a custom request of SPEC 4 to an environment's server. */
   request<M extends keyof RequestTypes>(method: M, params: RequestTypes[M]['params'], env?: string): Promise<RequestTypes[M]['result']>;
 }
@@ -78,7 +88,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   const modulesView = new ModulesView(envs);
   const statusBar = new UserStatusBar(envs);
   const readonlyInfo = new ReadonlyInfo(envs, fs);
-  context.subscriptions.push(denied, modulesView, statusBar, readonlyInfo);
+  const follower = new AccessFollower(envs, fs, denied);
+  context.subscriptions.push(denied, modulesView, statusBar, readonlyInfo, follower);
 
   const register = (id: string, fn: (...args: any[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -93,6 +104,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   );
   register('protectedModules.showInterface', (arg?: ModuleArgument) => showInterface(envs, arg as never));
   register('protectedModules.refreshModules', () => modulesView.refresh());
+  register('protectedModules.goToFile', (pick?: string) => goToFile(envs, typeof pick === 'string' ? pick : undefined));
+  register('protectedModules.findInModules', (query?: string, options?: FindOptions) =>
+    findInModulesCommand(envs, typeof query === 'string' ? query : undefined, options),
+  );
   register('protectedModules.showOutput', () => output.show());
 
   // Context keys for `when` clauses: which commands the user may use anywhere.
@@ -110,6 +125,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
       }
     }
     await vscode.commands.executeCommand('setContext', 'protectedModules.active', all.length > 0);
+    await vscode.commands.executeCommand(
+      'setContext',
+      'protectedModules.moduleWorkspace',
+      (vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.scheme === MODULES_SCHEME),
+    );
     await vscode.commands.executeCommand('setContext', 'protectedModules.canAdminister', canAdminister);
     await vscode.commands.executeCommand('setContext', 'protectedModules.canReference', canReference);
   };
@@ -142,6 +162,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
       }
     },
     getDeniedViews: () => denied.states(),
+    onDidFollowAccess: follower.onDidFollow,
+    getStatusBarAccessibility: () => statusBar.item.accessibilityInformation,
+    answerConfirmations: (answer) => {
+      confirmation.ask = answer
+        ? async (message, detail) => answer(message, detail)
+        : async (message, detail, action) =>
+            (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action;
+    },
     onDidShowDeniedView: denied.onDidShow,
     getReadonlyReason: (uri) => readonlyInfo.reason(uri),
     getStatusBar: () => ({
