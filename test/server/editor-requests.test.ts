@@ -2,6 +2,7 @@
 // readDirectory/readFile are; each with its leak test (as an attacker who controls his client).
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { startServer, copyFixture, type TestClient } from './lsp-client';
 import type { AccessOverviewResult, FindInFilesResult, ListFilesResult } from '../../shared/protocol';
@@ -113,5 +114,39 @@ describe('accessOverview as alice (owner)', () => {
       { alice: 'full', bob: 'reference', carol: 'reference', dan: 'list' },
     );
     assert.deepEqual(r.groups, ['contractors', 'core', 'partners', 'reviewers']);
+  });
+});
+
+describe('one interface, one document (issue 13 point 6)', () => {
+  test('in a modules:// workspace, definitions and moduleInterface name the Explorer\'s INTERFACE.logic; in file: ones, module-interface://', async () => {
+    const root = copyFixture('examples/acme');
+    const name = path.basename(root);
+    const page = 'modules/order-portal/screens/NewOrder.logic';
+    const text = fs.readFileSync(path.join(root, page), 'utf8');
+    const offset = text.indexOf('OrderAPI.CreateOrder(') + 'OrderAPI.Cr'.length;
+    const before = text.slice(0, offset).split('\n');
+    const position = { line: before.length - 1, character: before.at(-1)!.length };
+    for (const modulesWorkspace of [true, false]) {
+      const bob = await startServer({ folders: [root], user: 'bob', modulesWorkspace });
+      try {
+        const uri = modulesWorkspace ? `modules://${name}/${page}` : `file://${path.join(root, page)}`;
+        bob.open(uri, text);
+        const def = await bob.request<{ uri: string }>('textDocument/definition', { textDocument: { uri }, position });
+        const iface = await bob.request<{ uri: string }>('protectedModules/moduleInterface', { module: 'OrderAPI' });
+        const expected = modulesWorkspace ? `modules://${name}/modules/order-api/INTERFACE.logic` : `module-interface://${name}/OrderAPI.logic`;
+        assert.equal(def.uri, expected);
+        assert.equal(iface.uri, expected);
+        // alice (≥ open) has no INTERFACE.logic: her interface stays module-interface://
+      } finally {
+        await bob.close();
+      }
+    }
+    const alice = await startServer({ folders: [root], user: 'alice', modulesWorkspace: true });
+    try {
+      const iface = await alice.request<{ uri: string }>('protectedModules/moduleInterface', { module: 'OrderAPI' });
+      assert.equal(iface.uri, `module-interface://${name}/OrderAPI.logic`);
+    } finally {
+      await alice.close();
+    }
   });
 });

@@ -175,5 +175,30 @@ suite('editor: module workspace as people use it', function () {
     assert.doesNotMatch(a11y.label, /[*_`$]|\$\(/, 'no Markdown, no icon syntax');
   });
 
+  test('one interface, one document: F12 and Show Interface open the Explorer\'s INTERFACE.logic', async () => {
+    await closeAllEditors();
+    const iface = uri('modules/order-api/INTERFACE.logic');
+    const page = uri('modules/order-portal/screens/NewOrder.logic');
+    const doc = await vscode.workspace.openTextDocument(page);
+    await vscode.window.showTextDocument(doc);
+    const at = doc.positionAt(doc.getText().indexOf('OrderAPI.CreateOrder(') + 'OrderAPI.Cr'.length);
+    const defs = await waitFor('a definition', async () => {
+      const d = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', page, at);
+      return d?.length ? d : undefined;
+    });
+    const target = 'targetUri' in defs[0]! ? defs[0].targetUri : defs[0]!.uri;
+    assert.equal(target.toString(), iface.toString());
+    const refs = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeReferenceProvider', page, at);
+    assert.ok(refs.some((r) => r.uri.toString() === iface.toString()), refs.map((r) => r.uri.toString()).join(' '));
+    assert.ok(!refs.some((r) => r.uri.scheme === 'module-interface'));
+    const editor = await vscode.commands.executeCommand<vscode.TextEditor>('protectedModules.showInterface', 'OrderAPI');
+    assert.equal(editor?.document.uri.toString(), iface.toString());
+    const tabs = allTabs().filter((t) => t.input instanceof vscode.TabInputText && /INTERFACE\.logic$|OrderAPI\.logic$/.test(t.input.uri.path));
+    assert.equal(tabs.length, 1, 'one tab for the interface');
+    assert.match(await api.getReadonlyReason(iface) ?? '', /interface/i);
+    await sleep(500);
+    await screenshot('one-interface-document');
+  });
+
   suiteTeardown(closeAllEditors);
 });
