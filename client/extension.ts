@@ -27,7 +27,7 @@ import { setProtection } from './commands/protection';
 import { showInterface } from './commands/showInterface';
 import { switchUser } from './commands/switchUser';
 import { AccessFollower, type FollowResult } from './followAccess';
-import { goToFile } from './commands/goToFile';
+import { goToFile, openModulePath } from './commands/goToFile';
 import { findInModulesCommand, type FindOptions } from './commands/findInModules';
 import { confirmation } from './commands/protection';
 
@@ -105,6 +105,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   register('protectedModules.showInterface', (arg?: ModuleArgument) => showInterface(envs, arg as never));
   register('protectedModules.refreshModules', () => modulesView.refresh());
   register('protectedModules.goToFile', (pick?: string) => goToFile(envs, typeof pick === 'string' ? pick : undefined));
+  register('protectedModules.openModulePath', (p?: string) => openModulePath(envs, typeof p === 'string' ? p : undefined));
   register('protectedModules.findInModules', (query?: string, options?: FindOptions) =>
     findInModulesCommand(envs, typeof query === 'string' ? query : undefined, options),
   );

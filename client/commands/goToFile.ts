@@ -74,3 +74,35 @@ export async function goToFile(environments: Environments, pick?: string): Promi
   if (chosen) await vscode.commands.executeCommand('vscode.open', chosen);
   return chosen;
 }
+
+/**
+ * **Open Module Path…**: opens a path of the environment as typed (e.g.
+ * `modules/order-api/actions/Orders.logic`) through the `modules` file system — a file the user
+ * may not read shows the permission-denied view (SPEC 5), a hidden or missing one "not found".
+ * This is how to reach the denied view in a module workspace, whose Explorer lists only what the
+ * user may see (README "What you will see").
+ * @param pathArg (tests) the path, skipping the input box
+ * @returns the URI opened, or `undefined` when cancelled
+ */
+export async function openModulePath(environments: Environments, pathArg?: string): Promise<vscode.Uri | undefined> {
+  const conn = environments.all()[0];
+  if (!conn) {
+    void vscode.window.showErrorMessage('No Protected Modules environment is open in this window.');
+    return undefined;
+  }
+  const typed =
+    pathArg ??
+    (await vscode.window.showInputBox({
+      prompt: `A path in ${conn.env.name}, relative to its folder`,
+      placeHolder: 'modules/order-api/actions/Orders.logic',
+    }));
+  const rel = typed?.trim().replace(/\\/g, '/').replace(/^\/+/, '');
+  if (!rel) return undefined;
+  const uri = vscode.Uri.from({ scheme: MODULES_SCHEME, authority: conn.env.name, path: '/' + rel });
+  try {
+    await vscode.commands.executeCommand('vscode.open', uri);
+  } catch (e) {
+    void vscode.window.showErrorMessage(describeError(`open ${rel}`, e));
+  }
+  return uri;
+}

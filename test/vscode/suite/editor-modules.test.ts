@@ -175,6 +175,18 @@ suite('editor: module workspace as people use it', function () {
     assert.doesNotMatch(a11y.label, /[*_`$]|\$\(/, 'no Markdown, no icon syntax');
   });
 
+  test('Open Module Path… reaches the denied view for a path bob may not read (README point 4)', async () => {
+    await closeAllEditors();
+    const target = uri('modules/order-api/internal/Discounts.logic');
+    const opened = await vscode.commands.executeCommand<vscode.Uri>('protectedModules.openModulePath', 'modules/order-api/internal/Discounts.logic');
+    assert.equal(opened?.toString(), target.toString());
+    const view = await waitFor('the denied view', () => api.getDeniedViews().find((v) => v.uri === target.toString() && v.state === 'denied'));
+    assert.equal(view.model?.module, 'OrderAPI');
+    assert.equal(view.model?.access, 'reference');
+    assert.ok(!view.html.includes('ComputeDiscount'), 'no private name in the page');
+    await closeAllEditors();
+  });
+
   test('one interface, one document: F12 and Show Interface open the Explorer\'s INTERFACE.logic', async () => {
     await closeAllEditors();
     const iface = uri('modules/order-api/INTERFACE.logic');
