@@ -15,6 +15,8 @@ import { codeActionsFeature } from './codeActions';
 import { renameFeature } from './rename';
 import { documentHighlightsFeature } from './documentHighlights';
 import { editorRequestsFeature } from './editorRequests';
+import { textDocumentContentFeature } from './textDocumentContent';
+import { diskWatcherFeature } from './diskWatcher';
 
 /** The IDE features (completion, hover, signature help, definition, references, symbols,
  *  code actions, rename), each filtered by access (SPEC 4). */
@@ -30,4 +32,6 @@ export const FEATURES: Feature[] = [
   renameFeature,
   documentHighlightsFeature,
   editorRequestsFeature,
+  textDocumentContentFeature,
+  diskWatcherFeature,
 ];
