@@ -30,6 +30,7 @@ import { AccessFollower, type FollowResult } from './followAccess';
 import { goToFile, openModulePath } from './commands/goToFile';
 import { findInModulesCommand, type FindOptions } from './commands/findInModules';
 import { confirmation } from './commands/protection';
+import { openWalkthroughOnFirstStart } from './walkthrough';
 
 /** The extension's API: what tests (and other extensions) can ask. */
 export interface ProtectedModulesApi {
@@ -61,6 +62,8 @@ export interface ProtectedModulesApi {
   getStatusBarAccessibility(): vscode.AccessibilityInformation | undefined;
   /** (tests) Answers confirmation dialogs instead of the user; `undefined` restores the dialog. */
   answerConfirmations(answer: ((message: string, detail: string) => boolean) | undefined): void;
+  /** The walkthrough opened on this start (`<extension id>#<role>`), if any. */
+  walkthroughOpened(): Promise<string | undefined>;
   /** Sends a custom request of SPEC 4 to an environment's server. */
   request<M extends keyof RequestTypes>(method: M, params: RequestTypes[M]['params'], env?: string): Promise<RequestTypes[M]['result']>;
 }
@@ -142,6 +145,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   void vscode.commands.executeCommand('setContext', 'protectedModules.active', envs.all().length > 0);
 
   void offerModuleWorkspace(context);
+  const walkthrough = started.then(() => openWalkthroughOnFirstStart(context, envs)).catch(() => undefined);
 
   const connection = (env?: string) => (env ? envs.get(env) : envs.all()[0]);
   return {
@@ -164,6 +168,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
     },
     getDeniedViews: () => denied.states(),
     onDidFollowAccess: follower.onDidFollow,
+    walkthroughOpened: () => walkthrough,
     getStatusBarAccessibility: () => statusBar.item.accessibilityInformation,
     answerConfirmations: (answer) => {
       confirmation.ask = answer

@@ -125,7 +125,8 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
   mkdirSync(controlDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const folder = prepareWorkspace(group.workspace, join(sessionDir, 'workspace'));
-  writeUserSettings(userDataDir, { 'protectedModules.user': group.user, ...group.settings });
+  // the walkthrough opens only where a suite asks for it (editor-walkthrough), not in the others' tabs
+  writeUserSettings(userDataDir, { 'protectedModules.user': group.user, 'protectedModules.openWalkthroughOnFirstStart': false, ...group.settings });
   // `@pm-open modules`: a `.code-workspace` with the one folder `modules://<name>/`; where that
   // environment is on disk goes into the Machine settings (the setting's scope is `machine`).
   let workspaceFile;
