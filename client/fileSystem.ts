@@ -237,8 +237,9 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
           const a = conn ? await conn.request('protectedModules/access', { uri: key }) : undefined;
           // (a module's own folder is readable at `list`: it lists its INTERFACE.logic or nothing)
           readable = !!a && a.canRead;
-        } catch {
-          readable = false; // hidden now: answered like a missing file
+        } catch (e) {
+          // hidden now (answered like a missing file); any other failure (server down) decides nothing
+          readable = !(isRpcError(e) && (e.code === ErrorCodes.FileNotFound || e.code === ErrorCodes.ModuleNotFound));
         }
         if (readable) {
           events.push({ type: vscode.FileChangeType.Changed, uri });

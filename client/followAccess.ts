@@ -15,7 +15,8 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { MODULES_SCHEME } from '../shared/protocol';
+import { ErrorCodes, MODULES_SCHEME } from '../shared/protocol';
+import { isRpcError } from './errors';
 import { DENIED_VIEW_TYPE, type DeniedView } from './deniedView';
 import type { Environments } from './environments';
 import type { ModulesFileSystem } from './fileSystem';
@@ -73,7 +74,10 @@ export class AccessFollower implements vscode.Disposable {
       try {
         const a = await conn.request('protectedModules/access', { uri: uri.toString() });
         verdict = a.canRead ? 'readable' : 'denied';
-      } catch {
+      } catch (e) {
+        // Only the server's "not found" means hidden; any other failure (a server that is down or
+        // restarting) decides nothing, and the editor — with any unsaved text — is left alone.
+        if (!isRpcError(e) || (e.code !== ErrorCodes.FileNotFound && e.code !== ErrorCodes.ModuleNotFound)) continue;
         verdict = 'hidden';
       }
       if (verdict === 'readable') continue;

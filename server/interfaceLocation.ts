@@ -3,8 +3,8 @@
  *
  * A module at `reference` has two names for its interface: the virtual
  * `modules://<env>/<module folder>/INTERFACE.logic` that the Explorer shows (SPEC 4) and
- * `module-interface://<env>/<Module>.logic` (SPEC 4's interface document). When the client shows
- * the environment through `modules:` (a module workspace, or documents opened that way), every
+ * `module-interface://<env>/<Module>.logic` (SPEC 4's interface document). When the client opened
+ * the environment as a module workspace (a `modules://` workspace folder), every
  * location and `moduleInterface.uri` the server sends names the Explorer's `INTERFACE.logic`, so
  * go to definition, references, **Show Interface** and the Explorer open one and the same
  * document (one tab, one lock, one status bar, one breadcrumb). Elsewhere — `file:` workspaces,
@@ -15,18 +15,12 @@
 import * as path from 'node:path';
 import { INTERFACE_FILE_NAME } from '../shared/protocol';
 import type { ModuleFileSystem } from './filesystem';
-import { interfaceUri, modulesUri, parseUri } from './uris';
+import { interfaceUri, modulesUri } from './uris';
 import type { EnvironmentState, Workspace } from './workspace';
 
-/** True when the client shows `state` through `modules:` URIs (a module workspace folder, or open
- *  documents of that scheme). */
+/** True when the client opened `state` as a `modules://` workspace folder (module workspace). */
 export function clientUsesModules(workspace: Workspace, state: EnvironmentState): boolean {
-  if (workspace.modulesWorkspaceFolders.has(state.folderName.toLowerCase())) return true;
-  for (const doc of workspace.documents.all()) {
-    const p = parseUri(doc.uri);
-    if (p?.scheme === 'modules' && p.folderName === state.folderName) return true;
-  }
-  return false;
+  return workspace.modulesWorkspaceFolders.has(state.folderName.toLowerCase());
 }
 
 /**
