@@ -158,7 +158,7 @@ export function renderDeniedPage(m: DeniedViewModel, csp: { cspSource: string; n
   ];
   if (m.description) facts.splice(1, 0, ['Description', escapeHtml(m.description)]);
   if (m.sealed) facts.splice(1, 0, ['Sealed by', `<span id="publisher">${escapeHtml(m.sealed.publisher || 'unknown publisher')}</span>`]);
-  const rows = facts.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${v}</td></tr>`).join('\n');
+  const rows = facts.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${v}</td></tr>`).join('\n');
 
   let elements = '';
   if (m.elements) {
@@ -217,7 +217,7 @@ function renderOutsidePage(m: DeniedViewModel, who: string, csp: { cspSource: st
     ['Your access', `<span class="level" id="access">${escapeHtml(m.access)}</span>`],
     ['Access needed', `<span class="level" id="required">${escapeHtml(m.required)}</span>`],
   ]
-    .map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${v}</td></tr>`)
+    .map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${v}</td></tr>`)
     .join('\n');
   const body = `<h1>${LOCK_SVG} You cannot open this file</h1>
 <div class="path">${escapeHtml(m.path)}</div>

@@ -87,10 +87,8 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       // (for the same file through `modules:`) shown instead. (Reopening the folder as a module
       // workspace is what keeps the text out of VS Code altogether; the client offers it.)
       vscode.workspace.onDidOpenTextDocument((doc) => void this.checkFileDocument(doc)),
-      environments.onDidChangeAccess(() => {
-        void this.refreshAll();
-        void this.recheckOpenEditors();
-      }),
+      // (open text editors the user may no longer read are handled by followAccess.ts)
+      environments.onDidChangeAccess(() => void this.refreshAll()),
       environments.onDidChangeModules(() => this.refreshAll()),
     );
   }
@@ -108,40 +106,6 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
     setTimeout(() => {
       void this.replaceTextTabs(uri).finally(() => this.replacing.delete(key));
     }, 50);
-  }
-
-  /**
-   * After the access changed (another user, a new grant or protection): every open `modules:`
-   * text editor the user may no longer read is replaced by the denied view; its text (and any
-   * unsaved edit, which could not be saved any more) is dropped from the editor.
-   */
-  private async recheckOpenEditors(): Promise<void> {
-    const uris = new Map<string, vscode.Uri>();
-    for (const group of vscode.window.tabGroups.all) {
-      for (const tab of group.tabs) {
-        if (tab.input instanceof vscode.TabInputText && tab.input.uri.scheme === MODULES_SCHEME) {
-          uris.set(tab.input.uri.toString(), tab.input.uri);
-        }
-      }
-    }
-    for (const uri of uris.values()) {
-      const conn = this.environments.forUri(uri);
-      if (!conn) continue;
-      let canRead = true;
-      try {
-        canRead = (await conn.request('protectedModules/access', { uri: uri.toString() })).canRead;
-      } catch {
-        continue;
-      }
-      if (canRead) continue;
-      const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
-      if (doc?.isDirty) {
-        // Drop the unsaved text without a save prompt (saving is no longer allowed anyway).
-        await vscode.window.showTextDocument(doc, { preview: false });
-        await vscode.commands.executeCommand('workbench.action.files.revert');
-      }
-      await this.replaceTextTabs(uri);
-    }
   }
 
   /** See the constructor: a `file:` document under an environment that the user may not read. */
@@ -183,7 +147,7 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
   }
 
   /** Opens the denied view in place of every text tab of `uri`. */
-  private async replaceTextTabs(uri: vscode.Uri): Promise<void> {
+  async replaceTextTabs(uri: vscode.Uri): Promise<void> {
     const tabs = this.textTabsFor(uri);
     if (tabs.length === 0) {
       // The workbench may already have closed the failed editor: if a text tab for this URI was

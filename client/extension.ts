@@ -27,6 +27,11 @@ import { setProtection } from './commands/protection';
 import { showInterface } from './commands/showInterface';
 import { showCallSites, shownCallSites } from './commands/showCallSites';
 import { switchUser } from './commands/switchUser';
+import { AccessFollower, type FollowResult } from './followAccess';
+import { goToFile, openModulePath } from './commands/goToFile';
+import { findInModulesCommand, type FindOptions } from './commands/findInModules';
+import { confirmation } from './commands/protection';
+import { openWalkthroughOnFirstStart } from './walkthrough';
 
 /** The extension's API: what tests (and other extensions) can ask. */
 export interface ProtectedModulesApi {
@@ -52,6 +57,14 @@ export interface ProtectedModulesApi {
   getReadonlyReason(uri: vscode.Uri): Promise<string | undefined>;
   /** The status-bar item's text and the last `whoami`. */
   getStatusBar(): { text: string; tooltip: string; whoami: WhoamiResult | undefined };
+  /** Fires after the open editors were checked against a new access (issue 13). */
+  onDidFollowAccess: vscode.Event<FollowResult>;
+  /** The status-bar item's accessible name. */
+  getStatusBarAccessibility(): vscode.AccessibilityInformation | undefined;
+  /** (tests) Answers confirmation dialogs instead of the user; `undefined` restores the dialog. */
+  answerConfirmations(answer: ((message: string, detail: string) => boolean) | undefined): void;
+  /** The walkthrough opened on this start (`<extension id>#<role>`), if any. */
+  walkthroughOpened(): Promise<string | undefined>;
   /** Sends a custom request of SPEC 4 to an environment's server. */
   request<M extends keyof RequestTypes>(method: M, params: RequestTypes[M]['params'], env?: string): Promise<RequestTypes[M]['result']>;
   /** The entries of the open call-site list (`protectedModules.showCallSites`, SPEC 10), if one is open. */
@@ -81,7 +94,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   const modulesView = new ModulesView(envs);
   const statusBar = new UserStatusBar(envs);
   const readonlyInfo = new ReadonlyInfo(envs, fs);
-  context.subscriptions.push(denied, modulesView, statusBar, readonlyInfo);
+  const follower = new AccessFollower(envs, fs, denied);
+  context.subscriptions.push(denied, modulesView, statusBar, readonlyInfo, follower);
 
   const register = (id: string, fn: (...args: any[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -97,6 +111,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   register('protectedModules.showInterface', (arg?: ModuleArgument) => showInterface(envs, arg as never));
   register('protectedModules.refreshModules', () => modulesView.refresh());
   register('protectedModules.showCallSites', (arg?: { uri?: string; module?: string; element?: string }) => showCallSites(envs, arg));
+  register('protectedModules.goToFile', (pick?: string) => goToFile(envs, typeof pick === 'string' ? pick : undefined));
+  register('protectedModules.openModulePath', (p?: string) => openModulePath(envs, typeof p === 'string' ? p : undefined));
+  register('protectedModules.findInModules', (query?: string, options?: FindOptions) =>
+    findInModulesCommand(envs, typeof query === 'string' ? query : undefined, options),
+  );
   register('protectedModules.showOutput', () => output.show());
 
   // Context keys for `when` clauses: which commands the user may use anywhere.
@@ -114,6 +133,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
       }
     }
     await vscode.commands.executeCommand('setContext', 'protectedModules.active', all.length > 0);
+    await vscode.commands.executeCommand(
+      'setContext',
+      'protectedModules.moduleWorkspace',
+      (vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.scheme === MODULES_SCHEME),
+    );
     await vscode.commands.executeCommand('setContext', 'protectedModules.canAdminister', canAdminister);
     await vscode.commands.executeCommand('setContext', 'protectedModules.canReference', canReference);
   };
@@ -125,6 +149,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   void vscode.commands.executeCommand('setContext', 'protectedModules.active', envs.all().length > 0);
 
   void offerModuleWorkspace(context);
+  const walkthrough = started.then(() => openWalkthroughOnFirstStart(context, envs)).catch(() => undefined);
 
   const connection = (env?: string) => (env ? envs.get(env) : envs.all()[0]);
   return {
@@ -146,6 +171,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
       }
     },
     getDeniedViews: () => denied.states(),
+    onDidFollowAccess: follower.onDidFollow,
+    walkthroughOpened: () => walkthrough,
+    getStatusBarAccessibility: () => statusBar.item.accessibilityInformation,
+    answerConfirmations: (answer) => {
+      confirmation.ask = answer
+        ? async (message, detail) => answer(message, detail)
+        : async (message, detail, action) =>
+            (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action;
+    },
     onDidShowDeniedView: denied.onDidShow,
     getReadonlyReason: (uri) => readonlyInfo.reason(uri),
     getStatusBar: () => ({

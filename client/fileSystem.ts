@@ -50,7 +50,7 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
         // Denials and read-only reasons are answers for the previous user/policy.
         this.denials.clear();
         this.readonly.clear();
-        refresh();
+        void this.refreshTree();
       }),
     );
   }
@@ -215,8 +215,54 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
     if (events.length) this.changeEmitter.fire(events);
   }
 
+  /**
+   * After an access change (another user, a new grant or protection): fires `Deleted` for every
+   * URI served so far that the user may no longer read (the Explorer drops it at once and VS Code
+   * marks its editors as gone), `Changed` for the others and for the root of every module
+   * workspace folder, so that the whole tree is re-read (issue 13, points 1–2).
+   * @returns the URIs reported as deleted
+   */
+  async refreshTree(): Promise<vscode.Uri[]> {
+    const events: vscode.FileChangeEvent[] = [];
+    const deleted: vscode.Uri[] = [];
+    const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'modules').map((f) => f.uri);
+    for (const root of roots) events.push({ type: vscode.FileChangeType.Changed, uri: root });
+    await Promise.all(
+      [...this.served.keys()].map(async (key) => {
+        const uri = vscode.Uri.parse(key);
+        if (roots.some((r) => r.toString() === key)) return;
+        let readable = false;
+        try {
+          const conn = this.environments.forUri(uri);
+          const a = conn ? await conn.request('protectedModules/access', { uri: key }) : undefined;
+          // (a module's own folder is readable at `list`: it lists its INTERFACE.logic or nothing)
+          readable = !!a && a.canRead;
+        } catch (e) {
+          // hidden now (answered like a missing file); any other failure (server down) decides nothing
+          readable = !(isRpcError(e) && (e.code === ErrorCodes.FileNotFound || e.code === ErrorCodes.ModuleNotFound));
+        }
+        if (readable) {
+          events.push({ type: vscode.FileChangeType.Changed, uri });
+        } else {
+          this.served.delete(key);
+          this.mtimes.delete(key);
+          deleted.push(uri);
+          events.push({ type: vscode.FileChangeType.Deleted, uri });
+        }
+      }),
+    );
+    if (events.length) this.changeEmitter.fire(events);
+    this.treeRefreshEmitter.fire(deleted);
+    return deleted;
+  }
+
+  private readonly treeRefreshEmitter = new vscode.EventEmitter<vscode.Uri[]>();
+  /** Fires after {@link refreshTree} with the URIs it reported as deleted. */
+  readonly onDidRefreshTree = this.treeRefreshEmitter.event;
+
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
+    this.treeRefreshEmitter.dispose();
     this.changeEmitter.dispose();
     this.denyEmitter.dispose();
   }

@@ -2,7 +2,8 @@
  * Interface documents (SPEC 3.5, SPEC 4): `module-interface://<environment>/<Module>.logic` is
  * the text of `protectedModules/moduleInterface`, read-only (a content provider), refreshed when
  * modules or access change. Go to definition on another module's element lands here when the
- * user's access is below `open`.
+ * user's access is below `open`. In a module workspace the server names the Explorer's
+ * `modules://…/INTERFACE.logic` instead (server/interfaceLocation.ts): one document per interface.
  */
 import * as vscode from 'vscode';
 import { INTERFACE_SCHEME } from '../shared/protocol';
@@ -19,12 +20,16 @@ export function interfaceUri(envName: string, module: string): vscode.Uri {
   return vscode.Uri.from({ scheme: INTERFACE_SCHEME, authority: envName, path: `/${module}.logic` });
 }
 
+/** The environments of the window (set by the one {@link InterfaceDocuments}), for {@link openInterface}. */
+let windowEnvironments: Environments | undefined;
+
 export class InterfaceDocuments implements vscode.TextDocumentContentProvider, vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changeEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
 
   constructor(private readonly environments: Environments) {
+    windowEnvironments = environments;
     const refresh = () => {
       for (const doc of vscode.workspace.textDocuments) {
         if (doc.uri.scheme === INTERFACE_SCHEME) this.changeEmitter.fire(doc.uri);
@@ -61,7 +66,16 @@ export async function openInterface(
   range?: { start: { line: number; character: number }; end: { line: number; character: number } },
   viewColumn?: vscode.ViewColumn,
 ): Promise<vscode.TextEditor> {
-  const doc = await vscode.workspace.openTextDocument(interfaceUri(envName, module));
+  // One interface, one document (issue 13): the server names the Explorer's INTERFACE.logic in
+  // module workspaces (`moduleInterface.uri`), `module-interface://` elsewhere.
+  let uri = interfaceUri(envName, module);
+  try {
+    const r = await windowEnvironments?.get(envName)?.request('protectedModules/moduleInterface', { module });
+    if (r?.uri.startsWith('modules:')) uri = vscode.Uri.parse(r.uri);
+  } catch {
+    // the content provider shows why
+  }
+  const doc = await vscode.workspace.openTextDocument(uri);
   if (doc.languageId !== 'logic') await vscode.languages.setTextDocumentLanguage(doc, 'logic');
   const selection = range
     ? new vscode.Range(range.start.line, range.start.character, range.start.line, range.start.character)

@@ -114,6 +114,9 @@ export class EnvironmentConnection implements vscode.Disposable {
       initializationOptions: () => ({
         user: userSetting(),
         environments: [env.path],
+        // shown as a module workspace (`modules://<name>/`): the server then names interfaces by the
+        // Explorer's INTERFACE.logic (server/interfaceLocation.ts)
+        moduleWorkspaces: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === MODULES_SCHEME).map((f) => f.uri.toString()),
       }),
       synchronize: { configurationSection: CONFIG_SECTION, fileEvents: diskWatcher },
       outputChannel: output,

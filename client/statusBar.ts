@@ -43,6 +43,7 @@ export class UserStatusBar implements vscode.Disposable {
     if (!who || !who.user) {
       this.item.text = '$(account) No user';
       this.item.tooltip = 'Protected Modules: no user is set — click to choose who you are in this environment.';
+      this.item.accessibilityInformation = { label: 'Protected Modules: no user is set. Activate to choose who you are.', role: 'button' };
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
     } else {
       this.item.text = `$(account) ${plainLabel(who.user)}${who.admin ? ' (admin)' : ''}`;
@@ -52,6 +53,14 @@ export class UserStatusBar implements vscode.Disposable {
       if (who.groups.length) md.appendMarkdown('\n\nGroups: ').appendText(who.groups.join(', '));
       md.appendMarkdown('\n\nClick to switch user.');
       this.item.tooltip = md;
+      // The accessible name is plain text (the tooltip is Markdown, issue 13 point 7).
+      this.item.accessibilityInformation = {
+        label:
+          `Protected Modules user: ${plainLabel(who.displayName ? `${who.displayName} (${who.user})` : who.user)}` +
+          `${who.admin ? ', admin' : ''}${who.known ? '' : ', not a known user of this environment: protected modules are hidden'}.` +
+          `${who.groups.length ? ` Groups: ${who.groups.map((g) => plainLabel(g)).join(', ')}.` : ''} Activate to switch user.`,
+        role: 'button',
+      };
       this.item.backgroundColor = who.known ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');
     }
     this.item.show();

@@ -52,6 +52,10 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
  * A whole HTML page with the CSP meta element, a nonce'd style element and an optional nonce'd
  * script. `body` must already be escaped HTML (build it with {@link escapeHtml}).
  */
+/** Keyboard focus stays visible in every webview (issue 13 point 7). */
+const FOCUS_STYLE =
+  'button:focus-visible,summary:focus-visible,a:focus-visible{outline:2px solid var(--vscode-focusBorder,#0078d4);outline-offset:2px}';
+
 export function htmlPage(opts: {
   cspSource: string;
   nonce: string;
@@ -68,10 +72,12 @@ export function htmlPage(opts: {
 <meta http-equiv="Content-Security-Policy" content="${escapeHtml(contentSecurityPolicy(cspSource, nonce))}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
 <title>${escapeHtml(title)}</title>
-<style nonce="${escapeHtml(nonce)}">${style}</style>
+<style nonce="${escapeHtml(nonce)}">${style}${FOCUS_STYLE}</style>
 </head>
 <body>
+<main>
 ${body}
+</main>
 ${script ? `<script nonce="${escapeHtml(nonce)}">${script}</script>` : ''}
 </body>
 </html>`;

@@ -58,7 +58,7 @@ function writeEdited(workspace: Workspace, p: string, text: string): void {
  * @throws InvalidPolicy when the environment's policy is invalid (checked first, for every name),
  *   ModuleNotFound when the module does not exist for the user, PermissionDenied below `full`
  */
-function moduleForAdmin(workspace: Workspace, name: string) {
+export function moduleForAdmin(workspace: Workspace, name: string) {
   const first: EnvironmentState | undefined = workspace.environments[0];
   const hit = workspace.moduleByName(name);
   const state = hit?.state ?? first;

@@ -286,7 +286,7 @@ function check(env: Environment, user: string, format: 'text' | 'json', out: Cli
         {
           user,
           diagnostics: rows,
-          summary: { errors, warnings: rows.filter((r) => r.severity === 'warning').length, infos: rows.filter((r) => r.severity === 'info').length },
+          summary: { errors, warnings: rows.filter((r) => r.severity === 'warning').length, infos: rows.filter((r) => r.severity === 'info').length, files: checkedFiles(env, user) },
         },
         null,
         2,
@@ -296,13 +296,47 @@ function check(env: Environment, user: string, format: 'text' | 'json', out: Cli
     for (const r of rows) {
       out.stdout(`${r.path}:${r.line}:${r.column}: ${r.severity}: ${oneLine(r.message)} [${r.code}]\n`);
     }
+    // The summary goes to stderr: stdout keeps SPEC 6's one-diagnostic-per-line format (DECISIONS).
+    out.stderr(checkSummary(checkedFiles(env, user), rows, user));
   }
   return rows.some((r) => r.severity === 'error') ? ExitCode.Errors : ExitCode.Ok;
 }
 
-/** SPEC 6 `interface`: the same message whether the module is missing or hidden. */
+/**
+ * The number of files `check` looked at for `user`: the sources and manifests of the modules the
+ * user may open (≥ `open`); files of other modules are never counted, so the number reveals
+ * nothing about them (SPEC 4 "No leak").
+ */
+function checkedFiles(env: Environment, user: string): number {
+  let n = 0;
+  const gate = new AccessGate(env, user);
+  for (const m of env.modules) {
+    if (!atLeast(gate.moduleAccess(m).level, 'open')) continue;
+    n += m.files.length + 1;
+  }
+  return n;
+}
+
+/** The one-line summary of `check` (stderr, text format): files, errors, warnings, user. */
+export function checkSummary(files: number, rows: readonly { severity: string }[], user: string): string {
+  const count = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const errors = rows.filter((r) => r.severity === 'error').length;
+  const warnings = rows.filter((r) => r.severity === 'warning').length;
+  return `protected-modules: checked ${count(files, 'file')} as ${user}: ${count(errors, 'error')}, ${count(warnings, 'warning')}\n`;
+}
+
+/** SPEC 6 `interface`: the same message whether the module is missing or hidden; a module the
+ *  user may only list gets a message naming the level it needs (it is not hidden from them). */
 function printInterface(env: Environment, module: string, user: string, out: CliOutput): number {
   const iface = programFor(env).forUser(user).interfaceOf(module);
+  const listed = env.modules.find((m) => m.manifest?.name === module);
+  if (!iface && listed && new AccessGate(env, user).moduleAccess(listed).level === 'list') {
+    const owner = listed.manifest!.owner;
+    throw new CliError(
+      `${user} may only list '${module}': seeing its interface needs reference access (yours is list)${owner ? `; ask its owner ${owner}` : ''}`,
+      ExitCode.NotVisible,
+    );
+  }
   if (!iface) {
     throw new CliError(
       `no interface of '${module}' is available to ${user}: there is no such module, or seeing its interface needs reference access`,

@@ -12,6 +12,8 @@ import { invalidParams, moduleNotFound, permissionDenied } from './errors';
 import { ownerOf } from './filesystem';
 import { grantAccess, setProtection } from './admin';
 import { interfaceUri } from './uris';
+import { interfaceLocationUri } from './interfaceLocation';
+import type { ModuleFileSystem } from './filesystem';
 import type { FeatureContext } from './features/feature';
 import type { Workspace } from './workspace';
 import type { ModuleInfo } from '../shared/environment/model';
@@ -93,7 +95,7 @@ function sealedSummary(info: ModuleInfo, admin: boolean): Pick<ModuleSummary, 's
  * @throws ModuleNotFound for a missing module and one at `none` (same answer), PermissionDenied
  *   below `reference`
  */
-export function moduleInterface(workspace: Workspace, params: ModuleInterfaceParams): ModuleInterfaceResult {
+export function moduleInterface(workspace: Workspace, params: ModuleInterfaceParams, files?: ModuleFileSystem): ModuleInterfaceResult {
   if (!params || typeof params.module !== 'string') throw invalidParams('moduleInterface needs { module: string }.');
   const hit = workspace.moduleByName(params.module);
   const manifest = hit?.module.manifest;
@@ -109,7 +111,8 @@ export function moduleInterface(workspace: Workspace, params: ModuleInterfacePar
     version: iface.version,
     owner: iface.owner,
     access: access.level,
-    uri: interfaceUri(state.folderName, manifest.name),
+    // the Explorer's INTERFACE.logic in module workspaces (interfaceLocation.ts)
+    uri: files ? interfaceLocationUri(workspace, files, state, manifest.name) : interfaceUri(state.folderName, manifest.name),
     text: iface.text,
     elements: iface.elements.map((e) => ({
       kind: e.kind,
@@ -135,7 +138,7 @@ export function registerProtocol(ctx: FeatureContext): void {
   connection.onRequest(Methods.listModules, safe(Methods.listModules, () => listModules(workspace)));
   connection.onRequest(
     Methods.moduleInterface,
-    safe(Methods.moduleInterface, (p: ModuleInterfaceParams) => moduleInterface(workspace, p)),
+    safe(Methods.moduleInterface, (p: ModuleInterfaceParams) => moduleInterface(workspace, p, files)),
   );
   connection.onRequest(Methods.access, safe(Methods.access, (p: UriParams) => files.access(uriOf(p, Methods.access))));
   connection.onRequest(Methods.stat, safe(Methods.stat, (p: UriParams) => files.stat(uriOf(p, Methods.stat))));

@@ -13,9 +13,11 @@
  * - `features/diagnostics.ts`: pushed diagnostics; `features/index.ts`: the IDE features, each a
  *   {@link Feature} registered here with a {@link FeatureContext}.
  *
- * Initialization options: `{ user?: string, environments?: string[] }` — `environments` lists
- * environment folders (`file:` URIs or absolute paths) for clients whose workspace folders are
- * `modules://` URIs; `file:` workspace folders and `rootUri` are used as well.
+ * Initialization options: `{ user?: string, environments?: string[], moduleWorkspaces?: string[] }` —
+ * `environments` lists environment folders (`file:` URIs or absolute paths) for clients whose
+ * workspace folders are `modules://` URIs; `file:` workspace folders and `rootUri` are used as well;
+ * `moduleWorkspaces` lists the `modules://<name>/` folders the client shows (docs/DECISIONS.md
+ * "One interface document").
  *
  * No leak: nothing here logs paths, names or file contents; handler exceptions become generic
  * errors (`errors.ts`); stray exceptions are logged as class name + stack frames only.
@@ -159,7 +161,7 @@ function warnIfRestricted(): void {
 
 connection.onInitialize((params: InitializeParams): InitializeResult => {
   clientCapabilities = params.capabilities ?? {};
-  const options = (params.initializationOptions ?? {}) as { user?: unknown; environments?: unknown };
+  const options = (params.initializationOptions ?? {}) as { user?: unknown; environments?: unknown; moduleWorkspaces?: unknown };
   session = new Session(options.user);
   session.canPullConfiguration = !!clientCapabilities.workspace?.configuration;
   workspace = new Workspace(session);
@@ -169,6 +171,11 @@ connection.onInitialize((params: InitializeParams): InitializeResult => {
   for (const f of params.workspaceFolders ?? []) {
     folders.push(f.uri);
     workspace.noteClientFolder(f.uri);
+  }
+  // `modules://<name>/` folders the client shows although it names the environment by its `file:`
+  // folder (the VS Code client): interfaces are then named as the Explorer shows them.
+  if (Array.isArray(options.moduleWorkspaces)) {
+    for (const f of options.moduleWorkspaces) if (typeof f === 'string') workspace.noteClientFolder(f);
   }
   if (params.rootUri) folders.push(params.rootUri);
   else if (params.rootPath) folders.push(params.rootPath);

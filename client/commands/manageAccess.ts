@@ -1,7 +1,9 @@
 /**
  * **Manage Access…** (SPEC 5): pick a module where the user has `full` → pick who (`user:<id>`,
- * `group:<name>` or `*`, offered from `environment.json`'s users and groups, or typed) → pick an
- * access level (`none` removes the grant) → `protectedModules/grantAccess`.
+ * `group:<name>` or `*`, each shown with its current grant and, for users, their effective
+ * access and why — from the server's `protectedModules/accessOverview`, issue 13) → pick an access
+ * level (the current grant pre-selected, never "none"; `none`, offered last and only where a grant
+ * exists, removes it) → `protectedModules/grantAccess`.
  *
  * Arguments (all optional, for menus and tests): the module, `to`, `access`.
  */
@@ -13,6 +15,8 @@ import type { Environments } from '../environments';
 import { describeError } from '../errors';
 import { plainLabel } from '../labels';
 import { parseEnvironmentUsers, USER_ID_PATTERN, type EnvironmentDirectory } from '../users';
+import { currentGrant, levelChoices } from '../accessOverview';
+import type { AccessOverviewResult } from '../../shared/protocol';
 import { pickModule, type ModuleArgument } from './pickModule';
 
 const LEVEL_HELP: Record<AccessLevel, string> = {
@@ -56,17 +60,52 @@ export async function manageAccess(
   if (!picked) return false;
   const module = picked.module.name;
 
+  // Current grants and every user's effective level, from the server (the client does not read
+  // the policy for this: the server decides who may see grants — `full`, like grantAccess).
+  let overview: AccessOverviewResult | undefined;
+  try {
+    overview = await picked.conn.request('protectedModules/accessOverview', { module });
+  } catch (e) {
+    if (!toArg || !accessArg) {
+      void vscode.window.showErrorMessage(describeError(`read the access to ${module}`, e));
+      return false;
+    }
+  }
+
   let to = toArg;
   if (!to) {
-    const dir = readDirectory(picked.conn.env.path);
+    const o = overview!;
     const items: (vscode.QuickPickItem & { to?: string })[] = [];
-    for (const u of dir?.users ?? []) {
-      items.push({ label: `$(person) user:${u.id}`, description: plainLabel(u.displayName), detail: u.groups.length ? `groups: ${u.groups.join(', ')}` : undefined, to: `user:${u.id}` });
+    items.push({ label: 'Users', kind: vscode.QuickPickItemKind.Separator });
+    for (const u of o.users) {
+      const grant = currentGrant(o, `user:${u.id}`);
+      items.push({
+        label: `$(person) user:${u.id}`,
+        description: `now ${u.access}${grant ? ` · grant: ${grant}` : ''}${plainLabel(u.displayName) ? ` · ${plainLabel(u.displayName)}` : ''}`,
+        detail: plainLabel(u.reason),
+        to: `user:${u.id}`,
+      });
     }
-    for (const g of dir?.groups ?? []) items.push({ label: `$(organization) group:${g}`, to: `group:${g}` });
-    items.push({ label: '$(globe) *', description: 'every known user', to: '*' });
+    items.push({ label: 'Groups', kind: vscode.QuickPickItemKind.Separator });
+    for (const g of o.groups) {
+      const grant = currentGrant(o, `group:${g}`);
+      const members = o.users.filter((u) => u.groups.includes(g)).map((u) => u.id);
+      items.push({
+        label: `$(organization) group:${g}`,
+        description: grant ? `grant: ${grant}` : 'no grant',
+        detail: members.length ? `members: ${members.join(', ')}` : undefined,
+        to: `group:${g}`,
+      });
+    }
+    const star = currentGrant(o, '*');
+    items.push({ label: '$(globe) *', description: `every known user${star ? ` · grant: ${star}` : ''}`, to: '*' });
     items.push({ label: '$(edit) Other…', description: 'type user:<id> or group:<name>' });
-    const choice = await vscode.window.showQuickPick(items, { placeHolder: `Grant access to ${module} to whom?` });
+    const otherGrants = o.grants.filter((g) => g.module === '*');
+    const choice = await vscode.window.showQuickPick(items, {
+      placeHolder: `Access to ${module} (${o.protected ? 'protected' : `not protected: every known user has at least ${o.defaultAccess}`}) — change whose?`,
+      title: `Manage Access: ${module}${otherGrants.length ? ` · grants on every module: ${otherGrants.map((g) => `${g.to} ${g.access}`).join(', ')}` : ''}`,
+      matchOnDescription: true,
+    });
     if (!choice) return false;
     to = choice.to;
     if (!to) {
@@ -89,10 +128,24 @@ export async function manageAccess(
     return false;
   }
   if (!access) {
-    const choice = await vscode.window.showQuickPick(
-      ACCESS_LEVELS.map((level) => ({ label: level, description: LEVEL_HELP[level], level })),
-      { placeHolder: `Access of ${to} to ${module}` },
-    );
+    const current = overview ? currentGrant(overview, to) : undefined;
+    const items = levelChoices(current).map(({ level, current: isCurrent }) => ({
+      label: level === 'none' ? 'none' : level,
+      description: `${LEVEL_HELP[level]}${isCurrent ? ' (current grant)' : ''}`,
+      level,
+    }));
+    const qp = vscode.window.createQuickPick<(typeof items)[number]>();
+    qp.items = items;
+    qp.placeholder = `Access of ${to} to ${module}${current ? ` (now granted ${current})` : ' (no grant yet)'}`;
+    // the current grant is pre-selected; without one the lowest level — never "none"
+    const active = items.find((i) => i.description.endsWith('(current grant)')) ?? items[0];
+    if (active) qp.activeItems = [active];
+    const choice = await new Promise<(typeof items)[number] | undefined>((resolve) => {
+      qp.onDidAccept(() => resolve(qp.selectedItems[0] ?? qp.activeItems[0]));
+      qp.onDidHide(() => resolve(undefined));
+      qp.show();
+    });
+    qp.dispose();
     if (!choice) return false;
     access = choice.level;
   }

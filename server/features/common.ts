@@ -17,7 +17,8 @@ import { findNodePath } from '../../shared/language/visit';
 import { atLeast } from '../../shared/access/levels';
 import type { ModuleFacts, SymbolLocation, UserProgram } from '../../shared/program/program';
 import type { EnvironmentState } from '../workspace';
-import { fileUri, interfaceUri, isInside, modulesUri, parseUri } from '../uris';
+import { fileUri, isInside, modulesUri, parseUri } from '../uris';
+import { interfaceLocationUri } from '../interfaceLocation';
 import type { FeatureContext } from './feature';
 
 /** A document the user may read, as features see it. */
@@ -99,7 +100,7 @@ function prefersModules(ctx: FeatureContext, state: EnvironmentState): boolean {
 
 /** An LSP location of a {@link SymbolLocation} (source file or interface document). */
 export function toLocation(ctx: FeatureContext, state: EnvironmentState, loc: SymbolLocation, requestUri?: string): { uri: string; range: Range } {
-  if (loc.kind === 'interface') return { uri: interfaceUri(state.folderName, loc.module), range: loc.range };
+  if (loc.kind === 'interface') return { uri: interfaceLocationUri(ctx.workspace, ctx.files, state, loc.module), range: loc.range };
   return { uri: clientUri(ctx, state, loc.path, requestUri), range: loc.range };
 }
 

@@ -14,7 +14,7 @@ import { atLeast } from '../../shared/access/levels';
 import type { Feature, FeatureContext } from './feature';
 import { resolveDocument, toLocation } from './common';
 import { symbolAtDocument } from './hover';
-import { interfaceUri } from '../uris';
+import { interfaceLocationUri } from '../interfaceLocation';
 
 /** Computes the definition of a request (exported for tests). */
 export function definition(ctx: FeatureContext, params: DefinitionParams): Location | null {
@@ -25,7 +25,7 @@ export function definition(ctx: FeatureContext, params: DefinitionParams): Locat
   if (symbol.location) return toLocation(ctx, doc.state, symbol.location, doc.uri);
   if (symbol.kind === 'module' && atLeast(doc.view.access(symbol.name).level, 'reference')) {
     const start = { line: 0, character: 0 };
-    return { uri: interfaceUri(doc.state.folderName, symbol.name), range: { start, end: start } };
+    return { uri: interfaceLocationUri(ctx.workspace, ctx.files, doc.state, symbol.name), range: { start, end: start } };
   }
   return null;
 }

@@ -15,6 +15,9 @@ import { codeActionsFeature } from './codeActions';
 import { renameFeature } from './rename';
 import { documentHighlightsFeature } from './documentHighlights';
 import { codeLensFeature } from './codeLens';
+import { editorRequestsFeature } from './editorRequests';
+import { textDocumentContentFeature } from './textDocumentContent';
+import { diskWatcherFeature } from './diskWatcher';
 
 /** The IDE features (completion, hover, signature help, definition, references, symbols,
  *  code actions, rename), each filtered by access (SPEC 4). */
@@ -30,4 +33,7 @@ export const FEATURES: Feature[] = [
   renameFeature,
   documentHighlightsFeature,
   codeLensFeature,
+  editorRequestsFeature,
+  textDocumentContentFeature,
+  diskWatcherFeature,
 ];

@@ -8,6 +8,9 @@
  */
 import type { AccessLevel } from '../access/levels';
 import type { Range } from '../language/ast';
+import type { EditorRequestTypes } from './editor';
+
+export * from './editor';
 
 export const MODULES_SCHEME = 'modules';
 export const INTERFACE_SCHEME = 'module-interface';
@@ -228,7 +231,7 @@ export const Methods = {
 } as const;
 
 /** Params/result of each custom request, keyed by method name. */
-export interface RequestTypes {
+export interface RequestTypes extends EditorRequestTypes {
   [Methods.whoami]: { params: Record<string, never>; result: WhoamiResult };
   [Methods.listModules]: { params: Record<string, never>; result: ListModulesResult };
   [Methods.moduleInterface]: { params: ModuleInterfaceParams; result: ModuleInterfaceResult };

@@ -102,6 +102,8 @@ describe('protected-modules check', () => {
     const r = cli(['check', root, '--user', 'bob']);
     assert.equal(r.stdout, '');
     assert.equal(r.code, 0, r.stderr);
+    // issue 13: a one-line summary on stderr (stdout keeps the line format)
+    assert.match(r.stderr, /^protected-modules: checked \d+ files? as bob: 0 errors, 0 warnings\n$/);
   });
 
   it('--format json', () => {
@@ -152,8 +154,15 @@ describe('protected-modules interface', () => {
     assert.ok(!r.stdout.includes('SecretHelper') && !r.stdout.includes('sum = a + b'));
   });
 
-  it('exit 3, same message for a hidden module and a missing one', () => {
+  it('exit 3, naming the level needed, for a module the user may only list (issue 13)', () => {
     const root = environment({ ...FILES, 'environment.json': ENV_JSON.replace('"reference"', '"list"') });
+    const listed = cli(['interface', root, 'Api', '--user', 'bob']);
+    assertCleanError(listed, 3);
+    assert.match(listed.stderr, /bob may only list 'Api': seeing its interface needs reference access \(yours is list\)/);
+  });
+
+  it('exit 3, same message for a hidden module and a missing one', () => {
+    const root = environment({ ...FILES, 'environment.json': ENV_JSON.replace('"reference"', '"none"') });
     const hidden = cli(['interface', root, 'Api', '--user', 'bob']);
     const missing = cli(['interface', root, 'Nope', '--user', 'bob']);
     const unknownUser = cli(['interface', root, 'Api', '--user', 'zed']);

@@ -75,6 +75,9 @@ export interface StartOptions {
   /** Open the folders as `modules://<name>/` workspace folders (as the client's module workspace
    *  does), naming their disk paths in `initializationOptions.environments`. */
   modulesWorkspace?: boolean;
+  /** Announce dynamic registration of `didChangeWatchedFiles` (as VS Code). Default true; false
+   *  is a client such as Neovim 0.7, for which the server watches the disk itself. */
+  watchedFiles?: boolean;
 }
 
 /** A running server and the client connected to it. */
@@ -275,7 +278,7 @@ export async function startServer(options: StartOptions): Promise<TestClient> {
       workspace: {
         configuration: pull,
         didChangeConfiguration: { dynamicRegistration: true },
-        didChangeWatchedFiles: { dynamicRegistration: true },
+        didChangeWatchedFiles: { dynamicRegistration: options.watchedFiles ?? true },
         workspaceFolders: true,
       },
       textDocument: {

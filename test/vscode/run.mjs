@@ -19,7 +19,7 @@ import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, renameSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { SourceMap } from 'node:module';
-import { dirname, join, relative, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ensureCodeServer } from '../../scripts/setup-vscode.mjs';
 import {
@@ -125,7 +125,21 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
   mkdirSync(controlDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
   const folder = prepareWorkspace(group.workspace, join(sessionDir, 'workspace'));
-  writeUserSettings(userDataDir, { 'protectedModules.user': group.user, ...group.settings });
+  // the walkthrough opens only where a suite asks for it (editor-walkthrough), not in the others' tabs
+  writeUserSettings(userDataDir, { 'protectedModules.user': group.user, 'protectedModules.openWalkthroughOnFirstStart': false, ...group.settings });
+  // `@pm-open modules`: a `.code-workspace` with the one folder `modules://<name>/`; where that
+  // environment is on disk goes into the Machine settings (the setting's scope is `machine`).
+  let workspaceFile;
+  if (group.open === 'modules') {
+    const envName = basename(folder);
+    mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
+    writeFileSync(
+      join(userDataDir, 'Machine', 'settings.json'),
+      JSON.stringify({ 'protectedModules.environmentFolders': { [envName]: folder } }, null, 2),
+    );
+    workspaceFile = join(sessionDir, `${envName}.code-workspace`);
+    writeFileSync(workspaceFile, JSON.stringify({ folders: [{ uri: `modules://${envName}/`, name: envName }], settings: {} }, null, 2));
+  }
   const suites = group.suites.filter((s) => hostSuites.includes(s));
   writeFileSync(
     join(controlDir, 'config.json'),
@@ -137,7 +151,7 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
   });
   const port = await freePort();
   const server = startCodeServer({
-    port, userDataDir, extensionsDir, folder,
+    port, userDataDir, extensionsDir, folder: workspaceFile ? undefined : folder,
     env: { PM_TEST_CONTROL: controlDir },
     logFile: join(logDir, 'code-server.log'),
   });
@@ -157,7 +171,7 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
       if (m.type() === 'error' || m.type() === 'warning') appendFileSync(join(logDir, 'browser.log'), `[${m.type()}] ${m.text()}\n`);
     });
     page.on('pageerror', (e) => appendFileSync(join(logDir, 'browser.log'), `[pageerror] ${e.message}\n`));
-    const url = workbenchUrl(server.url, folder);
+    const url = workspaceFile ? `${server.url}?workspace=${encodeURI(workspaceFile)}` : workbenchUrl(server.url, folder);
     say(`  ${url}`);
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
     await page.waitForSelector('.monaco-workbench', { timeout: 120000 });

@@ -8,7 +8,7 @@
 
 /** Elements the extension's own pages use; anything else in a page came from data. */
 export const ALLOWED_ELEMENTS = new Set([
-  'html', 'head', 'meta', 'title', 'style', 'body', 'script',
+  'html', 'head', 'meta', 'title', 'style', 'body', 'main', 'script',
   'h1', 'h2', 'div', 'p', 'table', 'tr', 'th', 'td', 'span', 'b', 'ul', 'li', 'code',
   'button', 'svg', 'path', 'details', 'summary', 'strong', 'em', 'br',
 ]);

@@ -1,0 +1,2 @@
+-- Loaded by Neovim from the runtimepath; the plugin does nothing until
+-- `require('protected_modules').setup({ ... })` is called (editors/neovim/README.md).
