@@ -52,6 +52,8 @@ export class EnvironmentState {
   generation = 0;
   /** Every module by its (real, absolute) folder. */
   private byFolder = new Map<string, ModuleInfo>();
+  /** Listeners of {@link onDidUpdate} (the host's sessions sharing this environment). */
+  private readonly updateListeners = new Set<(update: EnvironmentUpdate) => void>();
 
   /**
    * @param root the real absolute path of the environment folder
@@ -103,18 +105,33 @@ export class EnvironmentState {
     this.indexModules();
     this.program.updateEnvironment(this.env);
     this.generation++;
+    for (const l of this.updateListeners) l({ kind: 'reload' });
   }
 
   /** Tells the Program that the text of a file may have changed (on disk or in an open document). */
   updateFile(abs: string): void {
     this.program.updateFile(abs);
     this.generation++;
+    for (const l of this.updateListeners) l({ kind: 'file', path: abs });
+  }
+
+  /**
+   * Registers a listener called after every {@link reload} and {@link updateFile} (used by the
+   * host, SPEC 7: sessions sharing this environment follow its changes).
+   * @returns a function that removes the listener
+   */
+  onDidUpdate(listener: (update: EnvironmentUpdate) => void): () => void {
+    this.updateListeners.add(listener);
+    return () => this.updateListeners.delete(listener);
   }
 
   private newProgram(): Program {
     return new Program(this.env, { readFile: (p: string) => this.workspace.readSource(this, p) });
   }
 }
+
+/** A change of an {@link EnvironmentState}: reloaded from disk, or one file's text changed. */
+export type EnvironmentUpdate = { kind: 'reload' } | { kind: 'file'; path: string };
 
 /** What a document URI names, once matched against the environments. */
 export type Located =
@@ -152,12 +169,13 @@ export class Workspace {
     if (added) this.modulesWorkspaceFolders.add(p.folderName.toLowerCase());
     else this.modulesWorkspaceFolders.delete(p.folderName.toLowerCase());
   }
-  private readonly states: EnvironmentState[] = [];
+  /** The loaded environments (the host's sessions share them, see server/sharedEnvironments.ts). */
+  protected readonly states: EnvironmentState[] = [];
   private readonly listeners: ((change: WorkspaceChange) => void)[] = [];
   /** The access decided per module (a reload makes new `ModuleInfo`s; user and policy are checked). */
   private readonly accessCache = new WeakMap<ModuleInfo, { user: string | null; policy: unknown; access: Access }>();
   /** Where each open document lives (`null`: not in an environment); filled lazily. */
-  private readonly documentPaths = new Map<string, { state: EnvironmentState; path: string } | null>();
+  protected readonly documentPaths = new Map<string, { state: EnvironmentState; path: string } | null>();
 
   /** @param session the current user */
   constructor(readonly session: Session) {
@@ -366,7 +384,7 @@ export class Workspace {
   }
 
   /** The environment and real path of an open document (cached), or `null` outside environments. */
-  private whereIs(uri: string): { state: EnvironmentState; path: string } | null {
+  protected whereIs(uri: string): { state: EnvironmentState; path: string } | null {
     let where = this.documentPaths.get(uri);
     if (where === undefined) {
       const l = this.locate(uri);
@@ -394,7 +412,7 @@ export class Workspace {
   }
 
   /** An open document's text changed or it was closed: the Program re-reads that file. */
-  private documentChanged(uri: string): void {
+  protected documentChanged(uri: string): void {
     const where = this.whereIs(uri);
     if (where && where.path.endsWith('.logic')) where.state.updateFile(where.path);
     this.fire({ access: false, modules: false });

@@ -45,6 +45,8 @@ export interface WhoamiResult {
   displayName?: string;
   groups: string[];
   admin: boolean;
+  /** `true` when the session's user was proven by a token (the environment host, SPEC 7). */
+  authenticated?: true;
 }
 
 export interface ModuleSummary {
