@@ -31,6 +31,8 @@ import { atLeast, type AccessLevel } from '../shared/access/levels';
 import { Program } from '../shared/program/program';
 import type { ModuleSummary } from '../shared/protocol';
 import pkg from '../package.json';
+import { HOST_COMMANDS, HOST_USAGE, runHostCommand } from './host/cli';
+import { describeForLog } from './errors';
 
 /** Where the CLI writes; `process.stdout`/`process.stderr` in `main`, buffers in tests. */
 export interface CliOutput {
@@ -56,7 +58,7 @@ export const USAGE = `Usage:
       Print the interface document of a module (SPEC 3.5); exit 3 when the user may not see it.
   protected-modules access <environment> --user <id> [--format text|json]
       Print the modules the user can see, with their access levels.
-
+${HOST_USAGE}
 Options:
   -u, --user <id>      the user (default: the PROTECTED_MODULES_USER environment variable)
   -f, --format <fmt>   text (default) or json
@@ -309,10 +311,19 @@ function main(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
-  process.exitCode = runCli(process.argv.slice(2), {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-  });
+  const argv = process.argv.slice(2);
+  const out: CliOutput = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+  // The host's commands (SPEC 7) live in server/host/cli.ts.
+  if ((HOST_COMMANDS as readonly string[]).includes(argv.find((a) => !a.startsWith('-')) ?? '')) {
+    process.on('uncaughtException', (e) => process.stderr.write(`protected-modules: uncaught ${describeForLog(e)}\n`));
+    process.on('unhandledRejection', (e) => process.stderr.write(`protected-modules: unhandled rejection ${describeForLog(e)}\n`));
+    void runHostCommand(argv, out).then((code) => {
+      process.exitCode = code;
+      if (argv.includes('serve') || code !== 0) setImmediate(() => process.exit(code));
+    });
+    return;
+  }
+  process.exitCode = runCli(argv, out);
 }
 
 if (typeof require !== 'undefined' && require.main === module) main();

@@ -132,6 +132,15 @@ export class OverlayProgram extends Program {
   }
 }
 
+function fileStamp(abs: string): string | undefined {
+  try {
+    const st = fs.statSync(abs);
+    return `${st.ino}:${st.size}:${st.mtimeMs}`;
+  } catch {
+    return undefined;
+  }
+}
+
 function inc(map: Map<string, number>, key: string): void {
   map.set(key, (map.get(key) ?? 0) + 1);
 }
@@ -171,9 +180,26 @@ export class SharedEnvironments {
     this.root.filesChanged(events);
   }
 
+  /** Files the host itself wrote → their stamp right after the write (see {@link isOwnWrite}). */
+  private readonly ownWrites = new Map<string, string>();
+
   /** A session wrote a file: reload or re-read it once for everybody. */
   wrote(state: EnvironmentState, abs: string, existed: boolean): void {
+    const stamp = fileStamp(abs);
+    if (stamp) this.ownWrites.set(abs, stamp);
     this.root.wrote(state, abs, existed);
+  }
+
+  /**
+   * True when the file at `abs` is still exactly as the host last wrote it (a disk watcher's echo
+   * of the host's own write, already applied).
+   */
+  isOwnWrite(abs: string): boolean {
+    const stamp = this.ownWrites.get(abs);
+    if (stamp === undefined) return false;
+    if (fileStamp(abs) === stamp) return true;
+    this.ownWrites.delete(abs);
+    return false;
   }
 
   /** Registers a listener of the root's changes (after disk changes and writes). */
