@@ -147,7 +147,13 @@ export async function serve(options: ServeOptions): Promise<RunningHost> {
       const address = req.socket.remoteAddress ?? 'unknown';
       const now = Date.now();
       const f = failures.get(address);
-      if (f && f.blockedUntil > now) return refuse(socket, 429, TOO_MANY_BODY);
+      if (f && f.blockedUntil > now) {
+        if (!f.logged) {
+          f.logged = true;
+          audit.write({ user: null, event: 'auth-failed', detail: `rate-limited from ${address} (429 for a minute)` });
+        }
+        return refuse(socket, 429, TOO_MANY_BODY);
+      }
       const header = req.headers.authorization;
       const m = typeof header === 'string' ? /^Bearer +(\S*) *$/i.exec(header) : null;
       const token = header === undefined ? undefined : m ? m[1] : '\u0000malformed';
@@ -172,6 +178,7 @@ export async function serve(options: ServeOptions): Promise<RunningHost> {
         rec.times.push(now);
         if (rec.times.length >= MAX_FAILURES_PER_MINUTE) {
           rec.blockedUntil = now + 60_000;
+          rec.logged = false;
           rec.times = [];
         }
         failures.set(address, rec);
