@@ -256,6 +256,7 @@ export async function serve(options: ServeOptions): Promise<RunningHost> {
       ProposedFeatures.all,
     );
     const lsp = startLanguageServer(connection, { host: { user, shared, onAnswer: (o) => auditAnswer(user, o) } });
+    let tooLarge = false;
     ws.on('close', (code) => {
       sessions.delete(session);
       lsp.dispose();
@@ -264,9 +265,12 @@ export async function serve(options: ServeOptions): Promise<RunningHost> {
       } catch {
         /* already gone */
       }
-      audit.write({ user, event: 'disconnect', detail: `token ${tokenId}${code === 1009 ? ' (frame too large)' : ''}` });
+      audit.write({ user, event: 'disconnect', detail: `token ${tokenId}${code === 1009 || tooLarge ? ' (frame too large)' : ''}` });
     });
-    ws.on('error', () => ws.terminate());
+    ws.on('error', (e: Error & { code?: string }) => {
+      if (e.code === 'WS_ERR_UNSUPPORTED_MESSAGE_LENGTH') tooLarge = true;
+      ws.terminate();
+    });
   };
 
   const closeSession = (s: HostSession, reason: string) => {
