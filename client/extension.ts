@@ -26,6 +26,7 @@ import type { ModuleArgument } from './commands/pickModule';
 import { setProtection } from './commands/protection';
 import { showInterface } from './commands/showInterface';
 import { switchUser } from './commands/switchUser';
+import { connectHost, disconnectHost } from './commands/host';
 
 /** The extension's API: what tests (and other extensions) can ask. */
 export interface ProtectedModulesApi {
@@ -49,6 +50,8 @@ export interface ProtectedModulesApi {
   onDidShowDeniedView: vscode.Event<DeniedViewState>;
   /** Why a `modules:` file is read-only (the text of its read-only message), or undefined. */
   getReadonlyReason(uri: vscode.Uri): Promise<string | undefined>;
+  /** The host connection state of an environment (host mode), or undefined in local mode. */
+  getHostState(env?: string): string | undefined;
   /** The status-bar item's text and the last `whoami`. */
   getStatusBar(): { text: string; tooltip: string; whoami: WhoamiResult | undefined };
   /** Sends a custom request of SPEC 4 to an environment's server. */
@@ -85,7 +88,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   register('protectedModules.openModuleWorkspace', (arg?: vscode.Uri | string, options?: { dryRun?: boolean }) =>
     openModuleWorkspace(context, arg, options),
   );
-  register('protectedModules.switchUser', (user?: string) => switchUser(envs, user));
+  register('protectedModules.switchUser', (user?: string) => {
+    // Connected to a host the user is the token's (SPEC 7): nothing to switch.
+    if (envs.all().some((c) => c.env.host)) {
+      void vscode.window.showInformationMessage('Protected Modules: connected to an environment host, you are the user of your token. Disconnect to preview as another user locally.');
+      return undefined;
+    }
+    return switchUser(envs, user);
+  });
+  register('protectedModules.connectHost', (url?: string, token?: string, options?: { open?: boolean }) => connectHost(context, envs, url, token, options));
+  register('protectedModules.disconnectHost', () => disconnectHost(context, envs));
   register('protectedModules.protectModule', (arg?: ModuleArgument) => setProtection(envs, arg, true));
   register('protectedModules.unprotectModule', (arg?: ModuleArgument) => setProtection(envs, arg, false));
   register('protectedModules.manageAccess', (arg?: ModuleArgument, to?: string, access?: string) =>
@@ -142,6 +154,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
       }
     },
     getDeniedViews: () => denied.states(),
+    getHostState: (env) => connection(env)?.hostState,
     onDidShowDeniedView: denied.onDidShow,
     getReadonlyReason: (uri) => readonlyInfo.reason(uri),
     getStatusBar: () => ({

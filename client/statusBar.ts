@@ -20,19 +20,46 @@ export class UserStatusBar implements vscode.Disposable {
     this.item.command = 'protectedModules.switchUser';
     this.disposables.push(
       this.item,
-      environments.onDidChange(() => void this.update()),
+      environments.onDidChange(() => {
+        this.watchHostStates();
+        void this.update();
+      }),
       environments.onDidChangeAccess(() => void this.update()),
     );
+    this.watchHostStates();
     void this.update();
+  }
+
+  private hostSubscriptions: vscode.Disposable[] = [];
+
+  /** Follows the host connection state of every environment served by a host (SPEC 7). */
+  private watchHostStates(): void {
+    this.hostSubscriptions.forEach((d) => d.dispose());
+    this.hostSubscriptions = this.environments.all().map((c) => c.onDidChangeHostState(() => void this.update()));
   }
 
   /** Re-reads `whoami` and redraws. */
   async update(): Promise<void> {
     const conn = this.environments.all()[0];
+    void vscode.commands.executeCommand('setContext', 'protectedModules.connected', !!conn?.env.host);
     if (!conn) {
       this.item.hide();
       return;
     }
+    if (conn.env.host && conn.hostState !== 'connected') {
+      // Connecting, reconnecting (the host is unreachable; unsaved edits stay in their editors) or refused.
+      this.current = undefined;
+      const refused = conn.hostState === 'refused';
+      this.item.text = refused ? '$(error) Host refused' : '$(sync~spin) Reconnecting to host…';
+      this.item.tooltip = refused
+        ? `Protected Modules: ${conn.hostRefusal ?? 'the host refused the connection.'} Click to connect with another token.`
+        : `Protected Modules: the environment host (${conn.env.host}) cannot be reached; retrying. Your unsaved edits are kept.`;
+      this.item.backgroundColor = new vscode.ThemeColor(refused ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
+      this.item.command = 'protectedModules.connectHost';
+      this.item.show();
+      return;
+    }
+    this.item.command = conn.env.host ? 'protectedModules.connectHost' : 'protectedModules.switchUser';
     let who: WhoamiResult | undefined;
     try {
       who = await conn.request('protectedModules/whoami', {});
@@ -44,13 +71,20 @@ export class UserStatusBar implements vscode.Disposable {
       this.item.text = '$(account) No user';
       this.item.tooltip = 'Protected Modules: no user is set — click to choose who you are in this environment.';
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else if (who.authenticated && conn.env.host) {
+      this.item.text = `$(plug) ${plainLabel(who.user)}${who.admin ? ' (admin)' : ''}`;
+      const md = new vscode.MarkdownString();
+      md.appendMarkdown('**Connected as** ').appendText(who.displayName ? `${who.displayName} (${who.user})` : who.user);
+      md.appendMarkdown('\n\n').appendText(`Environment host: ${conn.env.host}. Your user is your token's.`);
+      this.item.tooltip = md;
+      this.item.backgroundColor = undefined;
     } else {
       this.item.text = `$(account) ${plainLabel(who.user)}${who.admin ? ' (admin)' : ''}`;
       const md = new vscode.MarkdownString();
       md.appendMarkdown('**Protected Modules user:** ').appendText(who.displayName ? `${who.displayName} (${who.user})` : who.user);
       if (!who.known) md.appendMarkdown('\n\n').appendText('Not a known user of this environment: protected modules are hidden.');
       if (who.groups.length) md.appendMarkdown('\n\nGroups: ').appendText(who.groups.join(', '));
-      md.appendMarkdown('\n\nClick to switch user.');
+      md.appendMarkdown('\n\nLocal mode: click to preview as another user (a preview for people who can already read the folder, not a login).');
       this.item.tooltip = md;
       this.item.backgroundColor = who.known ? undefined : new vscode.ThemeColor('statusBarItem.warningBackground');
     }
@@ -58,6 +92,7 @@ export class UserStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.hostSubscriptions.forEach((d) => d.dispose());
     this.disposables.forEach((d) => d.dispose());
   }
 }

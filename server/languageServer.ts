@@ -239,6 +239,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       if (change.modules) void connection.sendNotification(Methods.didChangeModules, {});
     });
     workspace.listen(documentSyncConnection(connection));
+    // On a host, the client learns the environment folder names it opens as `modules://<name>/`.
+    if (host) return { capabilities, serverInfo: { name: 'protected-modules' }, protectedModules: { environments: workspace.environments.map((e) => e.folderName) } } as InitializeResult;
     return { capabilities, serverInfo: { name: 'protected-modules' } };
   });
 
