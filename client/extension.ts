@@ -14,7 +14,8 @@ import * as vscode from 'vscode';
 import { atLeast } from '../shared/access/levels';
 import { INTERFACE_SCHEME, MODULES_SCHEME, type RequestTypes, type WhoamiResult } from '../shared/protocol';
 import { DeniedView, type DeniedViewState } from './deniedView';
-import { Environments } from './environments';
+import { Environments, hostSetting } from './environments';
+import { hostTokenKey } from './languageClient';
 import { ModulesFileSystem } from './fileSystem';
 import { InterfaceDocuments } from './interfaceDocuments';
 import { ModulesView, type ModulesTreeSnapshot } from './modulesView';
@@ -74,6 +75,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
     vscode.workspace.registerFileSystemProvider(MODULES_SCHEME, fs, { isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(INTERFACE_SCHEME, interfaces),
   );
+  // `npm start -- --host` hands the token over in the process environment (never a file): keep it
+  // in SecretStorage for the configured host (SPEC 7), then forget the variable.
+  const handedToken = process.env.PROTECTED_MODULES_HOST_TOKEN;
+  const configuredHost = hostSetting();
+  if (handedToken && configuredHost) {
+    delete process.env.PROTECTED_MODULES_HOST_TOKEN;
+    await context.secrets.store(hostTokenKey(configuredHost), handedToken);
+  }
   // Creates the connections synchronously (their requests wait for the servers to run).
   const started = envs.sync();
 
