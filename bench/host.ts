@@ -4,7 +4,8 @@
  * `protected-modules serve` on loopback, opens `--sessions` (default 50) WebSocket sessions as the
  * contractor `bob` (one token), each with the 5,000-line consumer open, and runs a mixed load for
  * `--duration` seconds (default 60): completion after `Module.` (50 %), hover (35 %), an edit of
- * the open document measured to its new diagnostics (15 %), each session one operation at a time
+ * the open document measured to its new diagnostics (15 %: a line with a type error inserted, then
+ * removed, so that every edit changes the published list), each session one operation at a time
  * with a random pause of 0–500 ms between operations.
  *
  * Prints p50/p99 per kind, the host's peak resident memory (sampled every 200 ms from /proc, and
@@ -103,7 +104,7 @@ async function main(): Promise<void> {
             version++;
             if (inserted === undefined) {
               inserted = site.line;
-              c.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ range: { start: { line: inserted, character: 0 }, end: { line: inserted, character: 0 } }, text: '    var benchLocal = 1\n' }] });
+              c.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ range: { start: { line: inserted, character: 0 }, end: { line: inserted, character: 0 } }, text: '    var benchLocal: Integer = "not a number"\n' }] });
             } else {
               c.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ range: { start: { line: inserted, character: 0 }, end: { line: inserted + 1, character: 0 } }, text: '' }] });
               inserted = undefined;

@@ -67,6 +67,12 @@ export class OverlayProgram extends Program {
    */
   setOverlay(path: string, text: (() => string) | undefined): void {
     const had = this.overlay.has(path);
+    if (had && text) {
+      // Still overlaid: keep this Program's parse so that the edit is re-parsed incrementally.
+      this.overlay.set(path, text);
+      this.updateFile(path);
+      return;
+    }
     if (had) {
       const m = this.moduleOfOverlay.get(path);
       this.overlay.delete(path);
@@ -88,6 +94,11 @@ export class OverlayProgram extends Program {
       }
     }
     this.updateFile(path);
+  }
+
+  /** True when at least one document is overlaid. */
+  hasOverlays(): boolean {
+    return this.overlay.size > 0;
   }
 
   /** Every overlaid path (to re-apply after the environment was reloaded). */
@@ -129,6 +140,16 @@ export class OverlayProgram extends Program {
 
   override renderedInterface(name: string): RenderedInterface | undefined {
     return this.overlaidNames.has(name) ? super.renderedInterface(name) : this.base.renderedInterface(name);
+  }
+}
+
+/** True when the file at `abs` holds exactly `text` (compared only when the sizes agree). */
+function sameAsDisk(abs: string, text: string): boolean {
+  try {
+    if (fs.statSync(abs).size !== Buffer.byteLength(text)) return false;
+    return fs.readFileSync(abs, 'utf8') === text;
+  } catch {
+    return false;
   }
 }
 
@@ -251,9 +272,14 @@ export class SessionWorkspace extends Workspace {
     this.shared.wrote(state, abs, existed);
   }
 
-  /** The session's view: the shared Program with this session's unsaved documents on top. */
+  /**
+   * The session's view: the shared Program with this session's unsaved documents on top — or,
+   * while none of its documents differs from the disk, the shared Program's own view for the user
+   * (shared with every other session of that user).
+   */
   override view(state: EnvironmentState): UserView {
-    return this.overlayOf(state).forUser(this.session.user);
+    const o = this.overlayOf(state);
+    return o.hasOverlays() ? o.forUser(this.session.user) : state.program.forUser(this.session.user);
   }
 
   /** The overlay Program of an environment (made on first use, with the open documents). */
@@ -270,24 +296,21 @@ export class SessionWorkspace extends Workspace {
   /** An open document changed or closed: only this session's overlay follows. */
   protected override documentChanged(uri: string): void {
     const where = this.whereIs(uri);
-    if (where) {
-      const o = this.overlays.get(where.state);
-      if (o) this.syncOverlay(uri, o);
-    }
+    if (where) this.syncOverlay(uri, this.overlayOf(where.state));
     this.fire({ access: false, modules: false });
   }
 
   /**
-   * Overlays the document `uri` in `o` when it is open, a `.logic` file, and the user may open its
-   * module (below `open` a session cannot make even its own checker see another version of a
-   * module it may not read); removes the overlay otherwise.
+   * Overlays the document `uri` in `o` when it is open, a `.logic` file, differs from the file on
+   * disk, and the user may open its module (below `open` a session cannot make even its own
+   * checker see another version of a module it may not read); removes the overlay otherwise.
    */
   private syncOverlay(uri: string, o: OverlayProgram): void {
     const where = this.whereIs(uri);
     if (!where || !where.path.endsWith('.logic') || this.overlays.get(where.state) !== o) return;
     const doc = this.documents.get(uri);
     const mod = doc && this.moduleOf(where.state, where.path);
-    const allowed = !!mod && atLeast(this.moduleAccess(where.state, mod).level, 'open');
+    const allowed = !!mod && atLeast(this.moduleAccess(where.state, mod).level, 'open') && !sameAsDisk(where.path, doc.getText());
     if (doc && allowed) o.setOverlay(where.path, () => this.documents.get(uri)?.getText() ?? doc.getText());
     else if (o.isOverlaid(where.path)) o.setOverlay(where.path, undefined);
   }
