@@ -302,7 +302,7 @@ export class SessionWorkspace extends Workspace {
 
   /**
    * Overlays the document `uri` in `o` when it is open, a `.logic` file, differs from the file on
-   * disk, and the user may open its module (below `open` a session cannot make even its own
+   * disk (or was overlaid already), and the user may open its module (below `open` a session cannot make even its own
    * checker see another version of a module it may not read); removes the overlay otherwise.
    */
   private syncOverlay(uri: string, o: OverlayProgram): void {
@@ -310,7 +310,10 @@ export class SessionWorkspace extends Workspace {
     if (!where || !where.path.endsWith('.logic') || this.overlays.get(where.state) !== o) return;
     const doc = this.documents.get(uri);
     const mod = doc && this.moduleOf(where.state, where.path);
-    const allowed = !!mod && atLeast(this.moduleAccess(where.state, mod).level, 'open') && !sameAsDisk(where.path, doc.getText());
+    // A document starts being overlaid when it first differs from the disk, and stays overlaid
+    // until it is closed (dropping the overlay whenever an edit is undone would throw away its
+    // parse and checks, and the next edit would start from nothing).
+    const allowed = !!mod && atLeast(this.moduleAccess(where.state, mod).level, 'open') && (o.isOverlaid(where.path) || !sameAsDisk(where.path, doc.getText()));
     if (doc && allowed) o.setOverlay(where.path, () => this.documents.get(uri)?.getText() ?? doc.getText());
     else if (o.isOverlaid(where.path)) o.setOverlay(where.path, undefined);
   }

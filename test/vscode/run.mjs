@@ -27,6 +27,7 @@ import {
 } from '../../scripts/code-server.mjs';
 import { buildTestHost, repoRoot } from './build.mjs';
 import { planGroups, prepareWorkspace } from './session.mjs';
+import { acmeCanaries, scanForCanaries, startGroupHost, writeMachineSettings } from './hostGroup.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (n) => {
@@ -124,12 +125,36 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
   rmSync(join(shotsDir, safeName(group.name)), { recursive: true, force: true }); // an earlier run's would mislead
   mkdirSync(controlDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  const folder = prepareWorkspace(group.workspace, join(sessionDir, 'workspace'));
-  writeUserSettings(userDataDir, { 'protectedModules.user': group.user, ...group.settings });
+  // @pm-host (SPEC 7): a host started from another folder; VS Code opens only modules://<name>/.
+  let groupHost;
+  let folder;
+  let workspaceFile;
+  let clientTmp;
+  if (group.host) {
+    groupHost = await startGroupHost(group, sessionDir);
+    folder = join(sessionDir, 'workspace');
+    mkdirSync(folder, { recursive: true });
+    workspaceFile = join(folder, `${groupHost.name}.code-workspace`);
+    writeFileSync(workspaceFile, JSON.stringify({ folders: [{ uri: `modules://${groupHost.name}/`, name: `${groupHost.name} (host)` }], settings: {} }, null, 2) + '\n');
+    clientTmp = join(sessionDir, 'client-tmp');
+    mkdirSync(clientTmp, { recursive: true });
+    writeMachineSettings(userDataDir, { 'protectedModules.host': groupHost.url });
+    say(`  host ${groupHost.url} serving ${groupHost.envDir}`);
+  } else {
+    folder = prepareWorkspace(group.workspace, join(sessionDir, 'workspace'));
+  }
+  writeUserSettings(userDataDir, { 'protectedModules.user': group.user, ...group.settings, ...(groupHost ? { 'protectedModules.host': groupHost.url } : {}) });
   const suites = group.suites.filter((s) => hostSuites.includes(s));
   writeFileSync(
     join(controlDir, 'config.json'),
-    JSON.stringify({ suites, autorun: true, screenshots: true, grep, timeoutMs: 60000, group: group.name, user: group.user }, null, 2),
+    JSON.stringify(
+      {
+        suites, autorun: true, screenshots: true, grep, timeoutMs: 60000, group: group.name, user: group.user,
+        ...(groupHost ? { host: { url: groupHost.url, name: groupHost.name, tokens: groupHost.tokens } } : {}),
+      },
+      null,
+      2,
+    ),
   );
 
   const fail = (message) => ({
@@ -137,8 +162,8 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
   });
   const port = await freePort();
   const server = startCodeServer({
-    port, userDataDir, extensionsDir, folder,
-    env: { PM_TEST_CONTROL: controlDir },
+    port, userDataDir, extensionsDir, folder: groupHost ? undefined : folder,
+    env: { PM_TEST_CONTROL: controlDir, ...(groupHost ? { PROTECTED_MODULES_HOST_TOKEN: groupHost.tokens[group.user] ?? '', TMPDIR: clientTmp } : {}) },
     logFile: join(logDir, 'code-server.log'),
   });
   let browser;
@@ -157,7 +182,7 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
       if (m.type() === 'error' || m.type() === 'warning') appendFileSync(join(logDir, 'browser.log'), `[${m.type()}] ${m.text()}\n`);
     });
     page.on('pageerror', (e) => appendFileSync(join(logDir, 'browser.log'), `[pageerror] ${e.message}\n`));
-    const url = workbenchUrl(server.url, folder);
+    const url = workspaceFile ? `${server.url}/?workspace=${encodeURI(workspaceFile)}` : workbenchUrl(server.url, folder);
     say(`  ${url}`);
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
     await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
@@ -197,6 +222,17 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
   } finally {
     await browser?.close().catch(() => {});
     await server.stop();
+    if (groupHost) {
+      await groupHost.stop();
+      // Every file the client side wrote: nothing of OrderAPI's private sources or of Pricing.
+      const canaries = acmeCanaries(groupHost.envDir);
+      const scan = scanForCanaries([userDataDir, extensionsDir, folder, clientTmp, controlDir], canaries);
+      const title = `every file the client side wrote (${scan.files} files, ${scan.bytes} bytes; ${canaries.names.length} names and ${canaries.lines.length} source lines as canaries) holds no canary of OrderAPI's private sources or of Pricing`;
+      const ok = scan.hits.length === 0 && scan.files > 0 && canaries.names.length >= 15;
+      results.tests = [...(results.tests ?? []), { fullTitle: `[launcher] ${title}`, state: ok ? 'passed' : 'failed', ...(ok ? {} : { error: { message: JSON.stringify(scan.hits.slice(0, 20)) } }) }];
+      if (ok) results.passes = (results.passes ?? 0) + 1;
+      else results.failures = (results.failures ?? 0) + 1;
+    }
     // keep VS Code's own logs (extension host output, the extension's output channels)
     const vsLogs = join(userDataDir, 'logs');
     if (existsSync(vsLogs)) cpSync(vsLogs, join(logDir, 'vscode-logs'), { recursive: true });

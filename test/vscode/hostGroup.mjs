@@ -1,0 +1,161 @@
+// Suite groups with `@pm-host users…` (SPEC 7): the group's workspace is served by the real
+// `protected-modules serve`, started from another folder (a copy of @pm-workspace under the session
+// folder, never opened by VS Code), with tokens for the listed users in its own state folder. VS
+// Code opens only a `.code-workspace` naming `modules://<name>/`, with `protectedModules.host` in
+// its Machine settings and the token of @pm-user handed over in the environment of code-server's
+// process (PROTECTED_MODULES_HOST_TOKEN, stored by the extension into SecretStorage). Its temp
+// folder (TMPDIR) is a folder of its own, so that after the suites every file the client side
+// wrote (user data, extensions, workspace file, temp folder) can be scanned for canaries.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { repoRoot } from './build.mjs';
+import { prepareWorkspace } from './session.mjs';
+
+const CLI = join(repoRoot, 'dist', 'cli.js');
+
+/**
+ * Starts the group's host.
+ * @returns {{ url, name, envDir, tokens: Record<string,string>, stop(): Promise<void> }}
+ */
+export async function startGroupHost(group, sessionDir) {
+  const envDir = prepareWorkspace(group.workspace, join(sessionDir, 'host-side'));
+  const state = join(sessionDir, 'host-state');
+  const tokens = {};
+  for (const u of group.host.split(/[\s,]+/).filter(Boolean)) {
+    const r = spawnSync(process.execPath, [CLI, 'token', 'issue', envDir, '--user', u, '--state', state], { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`token issue for ${u} failed: ${r.stderr}`);
+    tokens[u] = r.stdout.trim();
+  }
+  const child = spawn(process.execPath, [CLI, 'serve', envDir, '--port', '0', '--state', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  const url = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the host did not start: ${out}`)), 30000);
+    const onData = (b) => {
+      out += b;
+      const m = /at (ws:\/\/\S+\/lsp)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (b) => (out += b));
+    child.once('exit', (c) => reject(new Error(`the host exited (${c}): ${out}`)));
+  });
+  return {
+    url,
+    name: basename(envDir),
+    envDir,
+    state,
+    tokens,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const done = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** Element names of a module folder's sources: `{ pub, priv }`. */
+function elementNames(dir) {
+  const pub = new Set();
+  const priv = new Set();
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.logic')) {
+        for (const m of readFileSync(p, 'utf8').matchAll(/^\s*(public\s+)?(?:server action|structure)\s+([A-Za-z0-9_]+)/gm)) (m[1] ? pub : priv).add(m[2]);
+      }
+    }
+  };
+  walk(dir);
+  return { pub, priv };
+}
+
+/**
+ * The canaries of the example: OrderAPI's private element names and private lines (bodies), and
+ * everything of Pricing, minus what bob may legitimately see (files of other modules; OrderAPI's
+ * public names).
+ */
+export function acmeCanaries(envDir) {
+  const api = elementNames(join(envDir, 'modules', 'order-api'));
+  const pricing = elementNames(join(envDir, 'modules', 'pricing'));
+  const legit = [];
+  const read = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) read(p);
+      else legit.push(readFileSync(p, 'utf8'));
+    }
+  };
+  for (const m of ['common', 'order-portal']) read(join(envDir, 'modules', m));
+  const legitText = legit.join('\n') + '\n' + [...api.pub].join('\n');
+  const names = [...api.priv, 'Pricing', 'PriceLists', 'TaxRules', ...pricing.pub, ...pricing.priv].filter((c) => !new RegExp(`\\b${c}\\b`).test(legitText));
+  // Long private source lines of OrderAPI (bodies), as extra canaries.
+  const lines = [];
+  const apiFiles = [];
+  const walk = (d) => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.logic')) apiFiles.push(p);
+    }
+  };
+  walk(join(envDir, 'modules', 'order-api'));
+  for (const f of apiFiles) for (const l of readFileSync(f, 'utf8').split('\n')) if (l.trim().length >= 30 && !l.includes('///') && !legitText.includes(l.trim())) lines.push(l.trim());
+  return { names, lines };
+}
+
+/**
+ * Scans every regular file below `dirs` (following no links) for the canaries.
+ * @returns {{ files: number, bytes: number, hits: { file: string, canary: string }[] }}
+ */
+export function scanForCanaries(dirs, canaries) {
+  const hits = [];
+  let files = 0;
+  let bytes = 0;
+  const patterns = canaries.names.map((c) => ({ c, re: new RegExp(`\\b${c}\\b`) }));
+  const visit = (p) => {
+    let st;
+    try {
+      st = statSync(p, { throwIfNoEntry: false });
+    } catch {
+      return;
+    }
+    if (!st) return;
+    if (st.isDirectory()) {
+      let entries = [];
+      try {
+        entries = readdirSync(p);
+      } catch {
+        return;
+      }
+      for (const e of entries) visit(join(p, e));
+      return;
+    }
+    if (!st.isFile()) return;
+    let text;
+    try {
+      text = readFileSync(p).toString('latin1');
+    } catch {
+      return;
+    }
+    files++;
+    bytes += text.length;
+    for (const { c, re } of patterns) if (re.test(text)) hits.push({ file: p, canary: c });
+    for (const l of canaries.lines) if (text.includes(l)) hits.push({ file: p, canary: l });
+  };
+  for (const d of dirs) visit(d);
+  return { files, bytes, hits };
+}
+
+/** Writes code-server's Machine settings (a code-server window reads `machine` settings there). */
+export function writeMachineSettings(userDataDir, settings) {
+  const dir = join(userDataDir, 'Machine');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'settings.json'), JSON.stringify(settings, null, 2) + '\n');
+}
