@@ -27,7 +27,7 @@ import {
 } from '../../scripts/code-server.mjs';
 import { buildTestHost, repoRoot } from './build.mjs';
 import { planGroups, prepareWorkspace } from './session.mjs';
-import { acmeCanaries, scanForCanaries, startGroupHost, writeMachineSettings } from './hostGroup.mjs';
+import { acmeCanaries, fileTimes, scanForCanaries, startGroupHost, writeMachineSettings } from './hostGroup.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (n) => {
@@ -161,6 +161,9 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
     group: group.name, passes: 0, failures: 1, pending: 0, tests: [], fatal: message,
   });
   const port = await freePort();
+  // The installed extensions (the test host bundles other suites naming canaries): only files
+  // written or changed while VS Code runs are scanned afterwards.
+  const installed = groupHost ? fileTimes(extensionsDir) : new Map();
   const server = startCodeServer({
     port, userDataDir, extensionsDir, folder: groupHost ? undefined : folder,
     env: { PM_TEST_CONTROL: controlDir, ...(groupHost ? { PROTECTED_MODULES_HOST_TOKEN: groupHost.tokens[group.user] ?? '', TMPDIR: clientTmp } : {}) },
@@ -182,7 +185,7 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
       if (m.type() === 'error' || m.type() === 'warning') appendFileSync(join(logDir, 'browser.log'), `[${m.type()}] ${m.text()}\n`);
     });
     page.on('pageerror', (e) => appendFileSync(join(logDir, 'browser.log'), `[pageerror] ${e.message}\n`));
-    const url = workspaceFile ? `${server.url}/?workspace=${encodeURI(workspaceFile)}` : workbenchUrl(server.url, folder);
+    const url = workspaceFile ? `${server.url.replace(/\/$/, '')}/?workspace=${encodeURI(workspaceFile)}` : workbenchUrl(server.url, folder);
     say(`  ${url}`);
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
     await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
@@ -226,7 +229,7 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
       await groupHost.stop();
       // Every file the client side wrote: nothing of OrderAPI's private sources or of Pricing.
       const canaries = acmeCanaries(groupHost.envDir);
-      const scan = scanForCanaries([userDataDir, extensionsDir, folder, clientTmp, controlDir], canaries);
+      const scan = scanForCanaries([userDataDir, extensionsDir, folder, clientTmp, controlDir], canaries, installed);
       const title = `every file the client side wrote (${scan.files} files, ${scan.bytes} bytes; ${canaries.names.length} names and ${canaries.lines.length} source lines as canaries) holds no canary of OrderAPI's private sources or of Pricing`;
       const ok = scan.hits.length === 0 && scan.files > 0 && canaries.names.length >= 15;
       results.tests = [...(results.tests ?? []), { fullTitle: `[launcher] ${title}`, state: ok ? 'passed' : 'failed', ...(ok ? {} : { error: { message: JSON.stringify(scan.hits.slice(0, 20)) } }) }];

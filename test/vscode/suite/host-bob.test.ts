@@ -104,7 +104,7 @@ suite('connected to an environment host as bob', function () {
     assert.equal(target?.scheme, 'module-interface');
     const ifaceDoc = await vscode.workspace.openTextDocument(target!);
     assert.ok(ifaceDoc.getText().includes('CreateOrder'));
-    await vscode.commands.executeCommand('workbench.action.files.revert');
+    await closeAllEditors(); // reverts the probe
   });
 
   test('an OrderAPI source shows the permission-denied view', async () => {
