@@ -35,6 +35,16 @@ function percentile(values: number[], p: number): number {
   return s[Math.min(s.length - 1, Math.max(0, Math.ceil((p / 100) * s.length) - 1))];
 }
 
+/** CPU time (user + system) of a process, ms. */
+function cpuMs(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / 100;
+  } catch {
+    return 0;
+  }
+}
+
 function rssMB(pid: number): { rss: number; hwm: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -82,6 +92,8 @@ async function main(): Promise<void> {
   const afterOpen = rssMB(pid).rss;
   console.log(`[host] ${sessions} sessions open in ${openMs} ms; resident ${afterOpen.toFixed(0)} MB (${afterFirst.toFixed(0)} MB after the first)`);
 
+  const loadStart = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
+  const cpuStart = cpuMs(pid);
   const end = Date.now() + durationS * 1000;
   await Promise.all(
     clients.map(async (c, i) => {
@@ -120,6 +132,8 @@ async function main(): Promise<void> {
     }),
   );
   clearInterval(sampler);
+  const cpuLoad = cpuMs(pid) - cpuStart;
+  const loadEnd = readFileSync('/proc/loadavg', 'utf8').split(' ')[0];
   const { hwm } = rssMB(pid);
   peak = Math.max(peak, hwm);
   await Promise.all(clients.map((c) => c.close()));
@@ -140,6 +154,9 @@ async function main(): Promise<void> {
     hover: stat(lat.hover),
     edit: stat(lat.edit),
     failures,
+    hostCpuMsPerOperation: +(cpuLoad / Math.max(1, lat.completion.length + lat.hover.length + lat.edit.length)).toFixed(1),
+    hostCpuShareOfOneCore: +(cpuLoad / (durationS * 1000)).toFixed(2),
+    loadAverage: { start: Number(loadStart), end: Number(loadEnd) },
     memory: { peakMB: +peak.toFixed(0), afterFirstSessionMB: +afterFirst.toFixed(0), perSessionMB: +((peak - afterFirst) / Math.max(1, sessions - 1)).toFixed(1) },
   };
   writeFileSync(join(out, `host-${size}.json`), JSON.stringify(result, null, 2) + '\n');
@@ -151,7 +168,7 @@ async function main(): Promise<void> {
 | hover | ${result.hover.p50} ms | ${result.hover.p99} ms | ${result.hover.n} |
 | edit → the session's diagnostics | ${result.edit.p50} ms | ${result.edit.p99} ms | ${result.edit.n} |
 
-Host peak resident memory ${result.memory.peakMB} MB (${result.memory.afterFirstSessionMB} MB with one session: ${result.memory.perSessionMB} MB per further session); ${failures} failed operations.`);
+Host peak resident memory ${result.memory.peakMB} MB (${result.memory.afterFirstSessionMB} MB with one session: ${result.memory.perSessionMB} MB per further session); ${failures} failed operations; host CPU ${result.hostCpuMsPerOperation} ms per operation (${result.hostCpuShareOfOneCore} of a core over the run); machine load average ${loadStart} → ${loadEnd}.`);
 }
 
 main().catch((e) => {

@@ -7,7 +7,7 @@
 // folder (TMPDIR) is a folder of its own, so that after the suites every file the client side
 // wrote (user data, extensions, workspace file, temp folder) can be scanned for canaries.
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { repoRoot } from './build.mjs';
 import { prepareWorkspace } from './session.mjs';
@@ -27,35 +27,48 @@ export async function startGroupHost(group, sessionDir) {
     if (r.status !== 0) throw new Error(`token issue for ${u} failed: ${r.stderr}`);
     tokens[u] = r.stdout.trim();
   }
-  const child = spawn(process.execPath, [CLI, 'serve', envDir, '--port', '0', '--state', state], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  const url = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the host did not start: ${out}`)), 30000);
-    const onData = (b) => {
-      out += b;
-      const m = /at (ws:\/\/\S+\/lsp)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', (b) => (out += b));
-    child.once('exit', (c) => reject(new Error(`the host exited (${c}): ${out}`)));
-  });
+  const launch = (port) => {
+    const child = spawn(process.execPath, [CLI, 'serve', envDir, '--port', String(port), '--state', state], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const url = new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the host did not start: ${out}`)), 30000);
+      child.stdout.on('data', (b) => {
+        out += b;
+        const m = /at (ws:\/\/\S+\/lsp)/.exec(out);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+      child.stderr.on('data', (b) => (out += b));
+      child.once('exit', (c) => reject(new Error(`the host exited (${c}): ${out}`)));
+    });
+    return { child, url };
+  };
+  const stopChild = async (child, signal) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const done = new Promise((r) => child.once('exit', r));
+    child.kill(signal);
+    await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  };
+  let current = launch(0);
+  const url = await current.url;
+  const port = Number(/:(\d+)\/lsp$/.exec(url)[1]);
   return {
     url,
     name: basename(envDir),
     envDir,
     state,
     tokens,
-    stop: async () => {
-      if (child.exitCode !== null) return;
-      const done = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await Promise.race([done, new Promise((r) => setTimeout(r, 5000))]);
-      if (child.exitCode === null) child.kill('SIGKILL');
+    /** Kills the host (SIGKILL), waits `downMs`, starts it again on the same port and state. */
+    restart: async (downMs = 3000) => {
+      await stopChild(current.child, 'SIGKILL');
+      await new Promise((r) => setTimeout(r, downMs));
+      current = launch(port);
+      await current.url;
     },
+    stop: () => stopChild(current.child, 'SIGTERM'),
   };
 }
 
@@ -167,6 +180,19 @@ export function fileTimes(dir) {
   };
   visit(dir);
   return out;
+}
+
+/**
+ * Serves a suite's request to restart the host (`control/restart-host.request.json` → kill, wait,
+ * start again → `control/restart-host.done.json`).
+ */
+export async function serveHostRestart(groupHost, controlDir, served) {
+  const req = join(controlDir, 'restart-host.request.json');
+  if (!groupHost || served.has('restart') || !existsSync(req)) return;
+  served.add('restart');
+  const { downMs } = JSON.parse(readFileSync(req, 'utf8'));
+  await groupHost.restart(downMs ?? 3000);
+  writeFileSync(join(controlDir, 'restart-host.done.json'), '{}');
 }
 
 /** Writes code-server's Machine settings (a code-server window reads `machine` settings there). */

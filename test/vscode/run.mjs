@@ -27,7 +27,7 @@ import {
 } from '../../scripts/code-server.mjs';
 import { buildTestHost, repoRoot } from './build.mjs';
 import { planGroups, prepareWorkspace } from './session.mjs';
-import { acmeCanaries, fileTimes, scanForCanaries, startGroupHost, writeMachineSettings } from './hostGroup.mjs';
+import { acmeCanaries, fileTimes, scanForCanaries, serveHostRestart, startGroupHost, writeMachineSettings } from './hostGroup.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (n) => {
@@ -204,6 +204,7 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
         throw new Error(`no results after ${timeoutS} s (${started ? 'the suites did not finish' : 'the test host never started'}; see ${logDir})`);
       }
       await serveScreenshots(page, controlDir, group.name, served);
+      await serveHostRestart(groupHost, controlDir, served);
       await new Promise((r) => setTimeout(r, 200));
     }
     await serveScreenshots(page, controlDir, group.name, served);

@@ -12,6 +12,9 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import WebSocket from 'ws';
 import type { ProtectedModulesApi } from '../../../client/extension';
+import { existsSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { controlDir } from '../host/control';
 import { screenshot, testConfig, waitFor } from './helpers';
 import { closeAllEditors, completionLabels, hoverText, openEditor, positionAfter, productApi, waitForDiagnostics, diagnosticCode } from './client-helpers';
 
@@ -144,5 +147,27 @@ suite('connected to an environment host as bob', function () {
     const diags = await waitForDiagnostics(editor.document.uri, 'missing-argument after alice saved', (d) => d.some((x) => diagnosticCode(x) === 'missing-argument'));
     assert.ok(diags.some((d) => d.message.includes('notifyCustomer')));
     await screenshot('diagnostics-after-alice');
+  });
+
+  test('the host killed and restarted: the client reconnects by itself and the unsaved edit is kept', async () => {
+    await closeAllEditors();
+    const editor = await openEditor(uriOf(PORTAL_FILE));
+    const marker = 'var unsavedAcrossRestart: Integer = "not a number"';
+    await editor.edit((b) => b.insert(editor.document.lineAt(editor.document.lineCount - 1).range.end, `\n\npublic server action KeptAcrossRestart() {\n  ${marker}\n}\n`));
+    await waitForDiagnostics(editor.document.uri, 'the unsaved edit checked', (d) => d.some((x) => diagnosticCode(x) === 'type-mismatch'));
+    const dir = controlDir()!;
+    writeFileSync(join(dir, 'restart-host.request.json'), JSON.stringify({ downMs: 4000 }));
+    await waitFor('the client to notice', () => (api.getHostState() === 'reconnecting' ? true : undefined), 20000, 50);
+    await screenshot('reconnecting');
+    await waitFor('the host restarted', () => existsSync(join(dir, 'restart-host.done.json')), 60000);
+    await waitFor('the client to reconnect', () => (api.getHostState() === 'connected' ? true : undefined), 60000);
+    assert.ok(editor.document.isDirty, 'the edit is still unsaved');
+    assert.ok(editor.document.getText().includes(marker));
+    // The new session got the unsaved text again (its diagnostics come from it).
+    const who = await api.request('protectedModules/whoami', {});
+    assert.equal(who.user, 'bob');
+    await editor.edit((b) => b.insert(editor.document.lineAt(editor.document.lineCount - 1).range.end, '\n'));
+    await waitForDiagnostics(editor.document.uri, 'diagnostics from the new session', (d) => d.some((x) => diagnosticCode(x) === 'type-mismatch'));
+    await closeAllEditors();
   });
 });
