@@ -1,7 +1,8 @@
 /**
  * The status-bar item of SPEC 5: the current user (`protectedModules/whoami`); a click runs
- * **Switch User…**. Warns (warning background) when the user is not a known user of the
- * environment — every protected module is then hidden (SPEC 2.3 rule 1).
+ * **Preview as User…** (local mode), or **Connect to Environment Host…** while connected to a host
+ * (SPEC 7: "connected as …", "reconnecting", "refused"). Warns (warning background) when the user
+ * is not a known user of the environment — every protected module is then hidden (SPEC 2.3 rule 1).
  */
 import * as vscode from 'vscode';
 import type { WhoamiResult } from '../shared/protocol';
