@@ -91,13 +91,13 @@ describe('host authentication', () => {
 
   test('revoking a token closes its live session, then the token gets 401', async () => {
     const dave = await connect(host.url, tokens.dave);
-    const started = Date.now();
     const r = cli(['token', 'revoke', env, tokenId(tokens.dave), '--state', state]);
     assert.equal(r.status, 0, r.stderr);
+    const started = Date.now(); // tokens.json has been rewritten
     await dave.closed;
     const latency = Date.now() - started;
     // SPEC 7 asks for one second; the host polls every 250 ms (the figure is printed, not asserted).
-    console.log(`revoked session closed after ${latency} ms`);
+    console.log(`revoked session closed ${latency} ms after tokens.json changed`);
     const again = await tryUpgrade(host.url, `Bearer ${tokens.dave}`);
     assert.equal(again.open, false);
     if (!again.open) {
