@@ -304,6 +304,7 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
  */
 function outsideReason(known: boolean | undefined, envPath: string): DeniedViewModel['outside'] {
   if (known) return 'adminsOnly';
+  if (!envPath) return 'invalidPolicy';
   let text: string;
   try {
     text = fs.readFileSync(path.join(envPath, 'environment.json'), 'utf8');

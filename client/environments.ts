@@ -9,12 +9,16 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { INTERFACE_SCHEME, MODULES_SCHEME } from '../shared/protocol';
 import { EnvironmentConnection, CONFIG_SECTION } from './languageClient';
+import { lspUrl } from './hostTransport';
 
 /** An environment folder: its `modules://` authority (the folder's base name) and its path on disk. */
 export interface EnvironmentFolder {
   name: string;
-  /** Absolute path of the folder on disk (the folder that holds `environment.json`). */
+  /** Absolute path of the folder on disk (the folder that holds `environment.json`); `''` for an
+   *  environment served by a host (nothing of it is on this machine). */
   path: string;
+  /** The host's WebSocket URL when the environment is served by a host (SPEC 7). */
+  host?: string;
   /** The workspace folder it came from. */
   workspaceFolder: vscode.WorkspaceFolder;
 }
@@ -35,6 +39,17 @@ export async function rememberEnvironmentPath(context: vscode.ExtensionContext, 
   await context.globalState.update(PATHS_KEY, { ...remembered, [name]: p });
 }
 
+/** The `protectedModules.host` setting as a WebSocket URL, or `undefined` (local mode). */
+export function hostSetting(): string | undefined {
+  const v = vscode.workspace.getConfiguration(CONFIG_SECTION).get<string>('host');
+  if (typeof v !== 'string' || v.trim() === '') return undefined;
+  try {
+    return lspUrl(v);
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when `dir` (a path on disk) holds an `environment.json`. */
 export function isEnvironmentFolder(dir: string): boolean {
   try {
@@ -52,8 +67,12 @@ export function discoverEnvironments(context: vscode.ExtensionContext): {
   const environments: EnvironmentFolder[] = [];
   const unresolved: vscode.WorkspaceFolder[] = [];
   const paths = knownEnvironmentPaths(context);
+  const host = hostSetting();
   for (const wf of vscode.workspace.workspaceFolders ?? []) {
-    if (wf.uri.scheme === 'file' && isEnvironmentFolder(wf.uri.fsPath)) {
+    if (host && wf.uri.scheme === MODULES_SCHEME) {
+      // Connected to a host (SPEC 7): every module workspace is served by it.
+      environments.push({ name: wf.uri.authority, path: '', host, workspaceFolder: wf });
+    } else if (wf.uri.scheme === 'file' && isEnvironmentFolder(wf.uri.fsPath)) {
       environments.push({ name: path.basename(wf.uri.fsPath), path: wf.uri.fsPath, workspaceFolder: wf });
     } else if (wf.uri.scheme === MODULES_SCHEME) {
       const p = paths[wf.uri.authority];
@@ -91,7 +110,7 @@ export class Environments implements vscode.Disposable {
     this.disposables.push(
       vscode.workspace.onDidChangeWorkspaceFolders(() => void this.sync()),
       vscode.workspace.onDidChangeConfiguration((e) => {
-        if (e.affectsConfiguration(`${CONFIG_SECTION}.environmentFolders`)) void this.sync();
+        if (e.affectsConfiguration(`${CONFIG_SECTION}.environmentFolders`) || e.affectsConfiguration(`${CONFIG_SECTION}.host`)) void this.sync();
       }),
     );
   }
@@ -105,12 +124,21 @@ export class Environments implements vscode.Disposable {
     return this.connections.get(name);
   }
 
+  /** Restarts every connection (after a new token was stored). */
+  async restart(): Promise<void> {
+    for (const c of this.connections.values()) c.dispose();
+    this.connections.clear();
+    this.changeEmitter.fire();
+    await this.sync();
+  }
+
   /** The environment a `modules:`, `module-interface:` or `file:` URI belongs to. */
   forUri(uri: vscode.Uri): EnvironmentConnection | undefined {
     if (uri.scheme === MODULES_SCHEME || uri.scheme === INTERFACE_SCHEME) return this.connections.get(uri.authority);
     if (uri.scheme === 'file') {
       const p = uri.fsPath;
       for (const c of this.connections.values()) {
+        if (!c.env.path) continue;
         const rel = path.relative(c.env.path, p);
         if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) return c;
       }
@@ -125,7 +153,7 @@ export class Environments implements vscode.Disposable {
     let changed = false;
     for (const [name, conn] of this.connections) {
       const w = wanted.get(name);
-      if (!w || w.path !== conn.env.path) {
+      if (!w || w.path !== conn.env.path || w.host !== conn.env.host) {
         this.connections.delete(name);
         conn.dispose();
         changed = true;

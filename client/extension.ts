@@ -14,7 +14,8 @@ import * as vscode from 'vscode';
 import { atLeast } from '../shared/access/levels';
 import { INTERFACE_SCHEME, MODULES_SCHEME, type RequestTypes, type WhoamiResult } from '../shared/protocol';
 import { DeniedView, type DeniedViewState } from './deniedView';
-import { Environments } from './environments';
+import { Environments, hostSetting } from './environments';
+import { hostTokenKey } from './languageClient';
 import { ModulesFileSystem } from './fileSystem';
 import { InterfaceDocuments } from './interfaceDocuments';
 import { ModulesView, type ModulesTreeSnapshot } from './modulesView';
@@ -32,6 +33,7 @@ import { goToFile, openModulePath } from './commands/goToFile';
 import { findInModulesCommand, type FindOptions } from './commands/findInModules';
 import { confirmation } from './commands/protection';
 import { openWalkthroughOnFirstStart } from './walkthrough';
+import { connectHost, disconnectHost } from './commands/host';
 
 /** The extension's API: what tests (and other extensions) can ask. */
 export interface ProtectedModulesApi {
@@ -55,6 +57,8 @@ export interface ProtectedModulesApi {
   onDidShowDeniedView: vscode.Event<DeniedViewState>;
   /** Why a `modules:` file is read-only (the text of its read-only message), or undefined. */
   getReadonlyReason(uri: vscode.Uri): Promise<string | undefined>;
+  /** The host connection state of an environment (host mode), or undefined in local mode. */
+  getHostState(env?: string): string | undefined;
   /** The status-bar item's text and the last `whoami`. */
   getStatusBar(): { text: string; tooltip: string; whoami: WhoamiResult | undefined };
   /** Fires after the open editors were checked against a new access (issue 13). */
@@ -87,6 +91,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
     vscode.workspace.registerFileSystemProvider(MODULES_SCHEME, fs, { isCaseSensitive: true }),
     vscode.workspace.registerTextDocumentContentProvider(INTERFACE_SCHEME, interfaces),
   );
+  // `npm start -- --host` hands the token over in the process environment (never a file): keep it
+  // in SecretStorage for the configured host (SPEC 7), then forget the variable.
+  const handedToken = process.env.PROTECTED_MODULES_HOST_TOKEN;
+  const configuredHost = hostSetting();
+  if (handedToken && configuredHost) {
+    delete process.env.PROTECTED_MODULES_HOST_TOKEN;
+    await context.secrets.store(hostTokenKey(configuredHost), handedToken);
+  }
   // Creates the connections synchronously (their requests wait for the servers to run).
   const started = envs.sync();
 
@@ -102,7 +114,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   register('protectedModules.openModuleWorkspace', (arg?: vscode.Uri | string, options?: { dryRun?: boolean }) =>
     openModuleWorkspace(context, arg, options),
   );
-  register('protectedModules.switchUser', (user?: string) => switchUser(envs, user));
+  register('protectedModules.switchUser', (user?: string) => {
+    // Connected to a host the user is the token's (SPEC 7): nothing to switch.
+    if (envs.all().some((c) => c.env.host)) {
+      void vscode.window.showInformationMessage('Protected Modules: connected to an environment host, you are the user of your token. Disconnect to preview as another user locally.');
+      return undefined;
+    }
+    return switchUser(envs, user);
+  });
+  register('protectedModules.connectHost', (url?: string, token?: string, options?: { open?: boolean }) => connectHost(context, envs, url, token, options));
+  register('protectedModules.disconnectHost', () => disconnectHost(context, envs));
   register('protectedModules.protectModule', (arg?: ModuleArgument) => setProtection(envs, arg, true));
   register('protectedModules.unprotectModule', (arg?: ModuleArgument) => setProtection(envs, arg, false));
   register('protectedModules.manageAccess', (arg?: ModuleArgument, to?: string, access?: string) =>
@@ -180,6 +201,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
         : async (message, detail, action) =>
             (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action;
     },
+    getHostState: (env) => connection(env)?.hostState,
     onDidShowDeniedView: denied.onDidShow,
     getReadonlyReason: (uri) => readonlyInfo.reason(uri),
     getStatusBar: () => ({

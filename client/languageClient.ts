@@ -18,6 +18,15 @@ import {
 } from 'vscode-languageclient/node';
 import { INTERFACE_SCHEME, MODULES_SCHEME, Methods, type RequestTypes } from '../shared/protocol';
 import type { EnvironmentFolder } from './environments';
+import { connectToHost, HostRefusedError } from './hostTransport';
+
+/** The SecretStorage key of the token for a host URL (SPEC 7: never in settings). */
+export function hostTokenKey(url: string): string {
+  return `protectedModules.hostToken:${url}`;
+}
+
+/** The state of a connection to an environment host (SPEC 7), for the status bar. */
+export type HostState = 'connecting' | 'connected' | 'reconnecting' | 'refused';
 
 type Method = keyof RequestTypes;
 
@@ -46,6 +55,54 @@ export class EnvironmentConnection implements vscode.Disposable {
   readonly shownMessages: { severity: 'error' | 'warning' | 'info'; text: string }[] = [];
   private restartCount = 0;
   private readonly disposables: vscode.Disposable[] = [];
+  private readonly hostStateEmitter = new vscode.EventEmitter<HostState>();
+  /** Fires when the connection to the host changes state (host mode only). */
+  readonly onDidChangeHostState = this.hostStateEmitter.event;
+  /** The connection to the host (host mode only). */
+  hostState: HostState | undefined;
+  /** Why the host refused, when it did. */
+  hostRefusal: string | undefined;
+
+  private setHostState(state: HostState): void {
+    if (state === this.hostState) return;
+    this.hostState = state;
+    this.output.appendLine(`[client] host ${this.env.host}: ${state}`);
+    this.hostStateEmitter.fire(state);
+  }
+
+  /**
+   * Opens the WebSocket to the host, retrying with backoff (0.5 s doubling up to 30 s) while the
+   * host cannot be reached; a refusal (401/429) stops (state `refused`). vscode-languageclient
+   * re-opens every document (unsaved text included) on the new session.
+   */
+  private async connectHost(url: string): Promise<{ reader: import('vscode-jsonrpc').MessageReader; writer: import('vscode-jsonrpc').MessageWriter }> {
+    for (let attempt = 0; ; attempt++) {
+      if (this.stopping) throw new Error('stopped');
+      const token = await this.context.secrets.get(hostTokenKey(url));
+      if (!token) {
+        this.hostRefusal = 'No token is stored for this host: run "Protected Modules: Connect to Environment Host…".';
+        this.setHostState('refused');
+        throw new HostRefusedError(401);
+      }
+      try {
+        const c = await connectToHost(url, token);
+        this.hostRefusal = undefined;
+        this.setHostState('connected');
+        c.socket.on('close', () => {
+          if (!this.stopping && this.hostState === 'connected') this.setHostState('reconnecting');
+        });
+        return { reader: c.reader, writer: c.writer };
+      } catch (e) {
+        if (e instanceof HostRefusedError) {
+          this.hostRefusal = e.message;
+          this.setHostState('refused');
+          throw e;
+        }
+        this.setHostState(attempt === 0 && this.hostState === undefined ? 'connecting' : 'reconnecting');
+        await new Promise((r) => setTimeout(r, Math.min(30000, 500 * 2 ** Math.min(attempt, 6))));
+      }
+    }
+  }
 
   constructor(
     readonly env: EnvironmentFolder,
@@ -55,7 +112,8 @@ export class EnvironmentConnection implements vscode.Disposable {
     private readonly owns: (uri: vscode.Uri) => boolean,
   ) {
     const serverModule = context.asAbsolutePath('dist/server.js');
-    const serverOptions: ServerOptions = async () => {
+    const hostUrl = env.host;
+    const serverOptions: ServerOptions = hostUrl ? () => this.connectHost(hostUrl) : async () => {
       const child = spawn(process.execPath, [serverModule, '--stdio'], {
         cwd: env.path,
         env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
@@ -96,13 +154,14 @@ export class EnvironmentConnection implements vscode.Disposable {
     // The server relies on the client's file watchers (docs/DECISIONS.md "The language server").
     // Watchers on a `modules:` workspace folder never see disk changes, so watch the environment's
     // folder on disk itself; the events carry `file:` URIs, which the server accepts.
-    const diskWatcher = vscode.workspace.createFileSystemWatcher(
-      new vscode.RelativePattern(vscode.Uri.file(env.path), DISK_WATCH_GLOB),
-    );
-    this.disposables.push(diskWatcher);
+    // On a host nothing of the environment is on this machine: no disk watcher, no file: documents.
+    const diskWatcher = hostUrl
+      ? undefined
+      : vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(env.path), DISK_WATCH_GLOB));
+    if (diskWatcher) this.disposables.push(diskWatcher);
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
-        { scheme: 'file', language: 'logic', pattern: `${env.path.replace(/\\/g, '/')}/**/*` },
+        ...(hostUrl ? [] : [{ scheme: 'file', language: 'logic', pattern: `${env.path.replace(/\\/g, '/')}/**/*` }]),
         { scheme: MODULES_SCHEME, language: 'logic' },
         { scheme: INTERFACE_SCHEME, language: 'logic' },
         { scheme: INTERFACE_SCHEME },
@@ -110,15 +169,21 @@ export class EnvironmentConnection implements vscode.Disposable {
       // The server sees the environment as the `file:` folder it is on disk, whatever the
       // workspace folder's scheme (a `modules://<name>/` workspace has no path): the server names
       // environments by their folder's base name, which is the `modules://` authority.
-      workspaceFolder: { uri: vscode.Uri.file(env.path), name: env.name, index: 0 },
-      initializationOptions: () => ({
-        user: userSetting(),
-        environments: [env.path],
-        // shown as a module workspace (`modules://<name>/`): the server then names interfaces by the
-        // Explorer's INTERFACE.logic (server/interfaceLocation.ts)
-        moduleWorkspaces: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === MODULES_SCHEME).map((f) => f.uri.toString()),
-      }),
-      synchronize: { configurationSection: CONFIG_SECTION, fileEvents: diskWatcher },
+      workspaceFolder: hostUrl
+        ? { uri: vscode.Uri.from({ scheme: MODULES_SCHEME, authority: env.name, path: '/' }), name: env.name, index: 0 }
+        : { uri: vscode.Uri.file(env.path), name: env.name, index: 0 },
+      // On a host the user is the token's (SPEC 7): no user, no paths are sent.
+      initializationOptions: () =>
+        hostUrl
+          ? {}
+          : {
+              user: userSetting(),
+              environments: [env.path],
+              // shown as a module workspace (`modules://<name>/`): the server then names interfaces by the
+              // Explorer's INTERFACE.logic (server/interfaceLocation.ts)
+              moduleWorkspaces: (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === MODULES_SCHEME).map((f) => f.uri.toString()),
+            },
+      synchronize: hostUrl ? {} : { configurationSection: CONFIG_SECTION, fileEvents: diskWatcher },
       outputChannel: output,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
       middleware,
@@ -195,6 +260,12 @@ export class EnvironmentConnection implements vscode.Disposable {
 
   private onClosed() {
     if (this.stopping) return { action: CloseAction.DoNotRestart, handled: true };
+    if (this.env.host) {
+      // A host session that ended: reconnect (with backoff, in connectHost) unless refused.
+      if (this.hostState === 'refused') return { action: CloseAction.DoNotRestart, handled: true };
+      this.setHostState('reconnecting');
+      return { action: CloseAction.Restart, handled: true };
+    }
     this.restartCount++;
     this.output.appendLine(`[client] the server of ${this.env.name} stopped unexpectedly; restarting it (restart ${this.restartCount}).`);
     if (!this.crashReported) {
@@ -295,6 +366,7 @@ export class EnvironmentConnection implements vscode.Disposable {
     this.accessEmitter.dispose();
     this.modulesEmitter.dispose();
     this.readyEmitter.dispose();
+    this.hostStateEmitter.dispose();
   }
 }
 

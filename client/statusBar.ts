@@ -1,7 +1,8 @@
 /**
  * The status-bar item of SPEC 5: the current user (`protectedModules/whoami`); a click runs
- * **Switch User…**. Warns (warning background) when the user is not a known user of the
- * environment — every protected module is then hidden (SPEC 2.3 rule 1).
+ * **Preview as User…** (local mode), or **Connect to Environment Host…** while connected to a host
+ * (SPEC 7: "connected as …", "reconnecting", "refused"). Warns (warning background) when the user
+ * is not a known user of the environment — every protected module is then hidden (SPEC 2.3 rule 1).
  */
 import * as vscode from 'vscode';
 import type { WhoamiResult } from '../shared/protocol';
@@ -20,19 +21,46 @@ export class UserStatusBar implements vscode.Disposable {
     this.item.command = 'protectedModules.switchUser';
     this.disposables.push(
       this.item,
-      environments.onDidChange(() => void this.update()),
+      environments.onDidChange(() => {
+        this.watchHostStates();
+        void this.update();
+      }),
       environments.onDidChangeAccess(() => void this.update()),
     );
+    this.watchHostStates();
     void this.update();
+  }
+
+  private hostSubscriptions: vscode.Disposable[] = [];
+
+  /** Follows the host connection state of every environment served by a host (SPEC 7). */
+  private watchHostStates(): void {
+    this.hostSubscriptions.forEach((d) => d.dispose());
+    this.hostSubscriptions = this.environments.all().map((c) => c.onDidChangeHostState(() => void this.update()));
   }
 
   /** Re-reads `whoami` and redraws. */
   async update(): Promise<void> {
     const conn = this.environments.all()[0];
+    void vscode.commands.executeCommand('setContext', 'protectedModules.connected', !!conn?.env.host);
     if (!conn) {
       this.item.hide();
       return;
     }
+    if (conn.env.host && conn.hostState !== 'connected') {
+      // Connecting, reconnecting (the host is unreachable; unsaved edits stay in their editors) or refused.
+      this.current = undefined;
+      const refused = conn.hostState === 'refused';
+      this.item.text = refused ? '$(error) Host refused' : '$(sync~spin) Reconnecting to host…';
+      this.item.tooltip = refused
+        ? `Protected Modules: ${conn.hostRefusal ?? 'the host refused the connection.'} Click to connect with another token.`
+        : `Protected Modules: the environment host (${conn.env.host}) cannot be reached; retrying. Your unsaved edits are kept.`;
+      this.item.backgroundColor = new vscode.ThemeColor(refused ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
+      this.item.command = 'protectedModules.connectHost';
+      this.item.show();
+      return;
+    }
+    this.item.command = conn.env.host ? 'protectedModules.connectHost' : 'protectedModules.switchUser';
     let who: WhoamiResult | undefined;
     try {
       who = await conn.request('protectedModules/whoami', {});
@@ -45,13 +73,20 @@ export class UserStatusBar implements vscode.Disposable {
       this.item.tooltip = 'Protected Modules: no user is set — click to choose who you are in this environment.';
       this.item.accessibilityInformation = { label: 'Protected Modules: no user is set. Activate to choose who you are.', role: 'button' };
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+    } else if (who.authenticated && conn.env.host) {
+      this.item.text = `$(plug) ${plainLabel(who.user)}${who.admin ? ' (admin)' : ''}`;
+      const md = new vscode.MarkdownString();
+      md.appendMarkdown('**Connected as** ').appendText(who.displayName ? `${who.displayName} (${who.user})` : who.user);
+      md.appendMarkdown('\n\n').appendText(`Environment host: ${conn.env.host}. Your user is your token's.`);
+      this.item.tooltip = md;
+      this.item.backgroundColor = undefined;
     } else {
       this.item.text = `$(account) ${plainLabel(who.user)}${who.admin ? ' (admin)' : ''}`;
       const md = new vscode.MarkdownString();
       md.appendMarkdown('**Protected Modules user:** ').appendText(who.displayName ? `${who.displayName} (${who.user})` : who.user);
       if (!who.known) md.appendMarkdown('\n\n').appendText('Not a known user of this environment: protected modules are hidden.');
       if (who.groups.length) md.appendMarkdown('\n\nGroups: ').appendText(who.groups.join(', '));
-      md.appendMarkdown('\n\nClick to switch user.');
+      md.appendMarkdown('\n\nLocal mode: click to preview as another user (a preview for people who can already read the folder, not a login).');
       this.item.tooltip = md;
       // The accessible name is plain text (the tooltip is Markdown, issue 13 point 7).
       this.item.accessibilityInformation = {
@@ -67,6 +102,7 @@ export class UserStatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.hostSubscriptions.forEach((d) => d.dispose());
     this.disposables.forEach((d) => d.dispose());
   }
 }

@@ -6,7 +6,14 @@
 // access check, so VS Code's own Explorer and search never show protected sources); prints the
 // address to open in a browser and runs until Ctrl-C.
 //
-// Usage: npm start -- [--user NAME] [--port N] [--folder PATH] [--plain] [--skip-package]
+// With --host (SPEC 7): starts `protected-modules serve` on loopback for the folder, with tokens
+// for bob, alice and carol in a temporary state folder, and a VS Code (its own profile under
+// .tools/start-host/, with no environment path known and no environment file) connected to that
+// host as --user (default bob). The token reaches the extension through the environment variable
+// PROTECTED_MODULES_HOST_TOKEN of code-server's process (stored into SecretStorage at activation),
+// never through a file.
+//
+// Usage: npm start -- [--user NAME] [--port N] [--folder PATH] [--plain] [--host] [--skip-package]
 //   --user NAME    the current user (written as protectedModules.user into the user settings and
 //                  code-server's Machine settings, which override them; default bob)
 //   --port N       port on 127.0.0.1 (default 8080)
@@ -14,8 +21,9 @@
 //   --plain        open the folder as plain `file:` files instead (VS Code reads them from disk)
 // State (user and Machine settings, installed extension, the `.code-workspace` file) lives in
 // .tools/start/.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseJsonc } from 'jsonc-parser';
@@ -36,6 +44,7 @@ const user = opt('--user', 'bob');
 const port = Number(opt('--port', process.env.PORT || 8080));
 const folder = resolve(repoRoot, opt('--folder', 'examples/acme'));
 const plain = argv.includes('--plain');
+const hostMode = argv.includes('--host');
 const say = (m) => console.log(`[start] ${m}`);
 const machineSettingsFile = () => join(repoRoot, '.tools', 'start', 'user-data', 'Machine', 'settings.json');
 /** code-server's Machine settings (the remote settings of its windows), `{}` when none or unreadable. */
@@ -90,16 +99,51 @@ if (!argv.includes('--skip-package') || !existsSync(vsix)) {
     process.exit(1);
   }
 }
-const state = join(repoRoot, '.tools', 'start');
+const state = join(repoRoot, '.tools', hostMode ? 'start-host' : 'start');
 const userDataDir = join(state, 'user-data');
 const extensionsDir = join(state, 'extensions');
 installExtensions(extensionsDir, [vsix], { userDataDir });
+
+// --host: the environment host on loopback, tokens for bob, alice and carol.
+let host;
+let hostToken;
+if (hostMode) {
+  const hostState = mkdtempSync(join(tmpdir(), 'pm-host-state-'));
+  const tokens = {};
+  for (const u of ['bob', 'alice', 'carol']) {
+    const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'token', 'issue', folder, '--user', u, '--state', hostState], { encoding: 'utf8' });
+    if (r.status !== 0) {
+      console.error(`[start] token issue failed: ${r.stderr}`);
+      process.exit(1);
+    }
+    tokens[u] = r.stdout.trim();
+  }
+  if (!tokens[user]) {
+    console.error(`[start] --host has tokens for bob, alice and carol only`);
+    process.exit(2);
+  }
+  hostToken = tokens[user];
+  host = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'serve', folder, '--port', '0', '--state', hostState], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const hostUrl = await new Promise((resolveUrl, reject) => {
+    let out = '';
+    host.stdout.on('data', (b) => {
+      out += b;
+      const m = /at (ws:\/\/\S+\/lsp)/.exec(out);
+      if (m) resolveUrl(m[1]);
+    });
+    host.once('exit', (code) => reject(new Error(`the host exited (${code})`)));
+  });
+  host.url = hostUrl;
+  host.tokens = tokens;
+  host.state = hostState;
+  say(`host at ${hostUrl} (state ${hostState})`);
+}
 // Where the `modules://<name>/` environment is on disk. The setting's scope is `machine`, which a
 // code-server window (a remote one) reads from the Machine settings only.
 const envName = basename(folder);
-const machine = { 'protectedModules.user': user };
-if (!plain) machine['protectedModules.environmentFolders'] = { ...machineSetting('protectedModules.environmentFolders'), [envName]: folder };
-writeUserSettings(userDataDir, { 'protectedModules.user': user }, { merge: true });
+const machine = hostMode ? { 'protectedModules.host': host.url } : { 'protectedModules.user': user };
+if (!plain && !hostMode) machine['protectedModules.environmentFolders'] = { ...machineSetting('protectedModules.environmentFolders'), [envName]: folder };
+writeUserSettings(userDataDir, hostMode ? { 'protectedModules.host': host.url } : { 'protectedModules.user': user }, { merge: true });
 // **Switch User…** in a code-server window writes the user into the Machine settings, which
 // override the User settings: write it there too, so that --user wins.
 mergeMachineSettings(machine);
@@ -117,13 +161,21 @@ if (plain) {
   openUrl = (base) => `${base}?workspace=${encodeURI(workspaceFile)}`;
 }
 
-const server = startCodeServer({ port, userDataDir, extensionsDir, folder: plain ? folder : undefined, logFile: join(state, 'code-server.log') });
+const server = startCodeServer({
+  port,
+  userDataDir,
+  extensionsDir,
+  folder: plain ? folder : undefined,
+  logFile: join(state, 'code-server.log'),
+  ...(hostMode ? { env: { PROTECTED_MODULES_HOST_TOKEN: hostToken } } : {}),
+});
 let stopping = false;
 const stop = async (sig) => {
   if (stopping) return;
   stopping = true;
   say(`${sig}: stopping code-server`);
   await server.stop();
+  host?.kill('SIGTERM');
   process.exit(0);
 };
 process.on('SIGINT', () => void stop('SIGINT'));
@@ -146,4 +198,9 @@ console.log('');
 console.log(`    ${openUrl(server.url)}`);
 console.log('');
 console.log('  (From another machine: ssh -L ' + port + ':127.0.0.1:' + port + ' … then open the same address.)');
-console.log('  Ctrl-C stops it. Switch user: npm start -- --user alice');
+if (hostMode) {
+  console.log(`  Connected to the environment host ${host.url} as ${user}; this VS Code has no environment file.`);
+  console.log(`  Tokens (state ${host.state}):`);
+  for (const [u, t] of Object.entries(host.tokens)) console.log(`    ${u}: ${t}`);
+  console.log('  Ctrl-C stops VS Code and the host.');
+} else console.log('  Ctrl-C stops it. Switch user: npm start -- --user alice');

@@ -38,6 +38,8 @@ import type { ModuleSummary } from '../shared/protocol';
 import pkg from '../package.json';
 import { SEAL_COMMANDS, SEAL_USAGE, runSealCommand } from './seal/commands';
 import { CommandError, apiReportCommand, apiReportFindings, diffCommand } from './cli/diff';
+import { HOST_COMMANDS, HOST_USAGE, runHostCommand } from './host/cli';
+import { describeForLog } from './errors';
 
 /** Where the CLI writes; `process.stdout`/`process.stderr` in `main`, buffers in tests. */
 export interface CliOutput {
@@ -75,6 +77,7 @@ export const USAGE = `Usage:
       module the user may reference.
 
 ${SEAL_USAGE}
+${HOST_USAGE}
 Options:
   -u, --user <id>      the user (default: the PROTECTED_MODULES_USER environment variable)
   -f, --format <fmt>   text (default) or json
@@ -418,10 +421,19 @@ function main(): void {
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
-  void runCliAsync(process.argv.slice(2), {
-    stdout: (t) => process.stdout.write(t),
-    stderr: (t) => process.stderr.write(t),
-  }).then((code) => {
+  const argv = process.argv.slice(2);
+  const out: CliOutput = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
+  // The host's commands (SPEC 7) live in server/host/cli.ts.
+  if ((HOST_COMMANDS as readonly string[]).includes(argv.find((a) => !a.startsWith('-')) ?? '')) {
+    process.on('uncaughtException', (e) => process.stderr.write(`protected-modules: uncaught ${describeForLog(e)}\n`));
+    process.on('unhandledRejection', (e) => process.stderr.write(`protected-modules: unhandled rejection ${describeForLog(e)}\n`));
+    void runHostCommand(argv, out).then((code) => {
+      process.exitCode = code;
+      if (argv.includes('serve') || code !== 0) setImmediate(() => process.exit(code));
+    });
+    return;
+  }
+  void runCliAsync(argv, out).then((code) => {
     process.exitCode = code;
   });
 }

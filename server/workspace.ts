@@ -55,6 +55,8 @@ export class EnvironmentState {
   generation = 0;
   /** Every module by its (real, absolute) folder. */
   private byFolder = new Map<string, ModuleInfo>();
+  /** Listeners of {@link onDidUpdate} (the host's sessions sharing this environment). */
+  private readonly updateListeners = new Set<(update: EnvironmentUpdate) => void>();
 
   /**
    * @param root the real absolute path of the environment folder
@@ -105,12 +107,24 @@ export class EnvironmentState {
     this.indexModules();
     this.program.updateEnvironment(this.env);
     this.generation++;
+    for (const l of this.updateListeners) l({ kind: 'reload' });
   }
 
   /** Tells the Program that the text of a file may have changed (on disk or in an open document). */
   updateFile(abs: string): void {
     this.program.updateFile(abs);
     this.generation++;
+    for (const l of this.updateListeners) l({ kind: 'file', path: abs });
+  }
+
+  /**
+   * Registers a listener called after every {@link reload} and {@link updateFile} (used by the
+   * host, SPEC 7: sessions sharing this environment follow its changes).
+   * @returns a function that removes the listener
+   */
+  onDidUpdate(listener: (update: EnvironmentUpdate) => void): () => void {
+    this.updateListeners.add(listener);
+    return () => this.updateListeners.delete(listener);
   }
 
   private newProgram(): Program {
@@ -130,6 +144,9 @@ function contained(what: string, f: () => void): void {
     reportInternalError(() => undefined, what, e);
   }
 }
+
+/** A change of an {@link EnvironmentState}: reloaded from disk, or one file's text changed. */
+export type EnvironmentUpdate = { kind: 'reload' } | { kind: 'file'; path: string };
 
 /** What a document URI names, once matched against the environments. */
 export type Located =
@@ -169,10 +186,11 @@ export class Workspace {
     if (added) this.modulesWorkspaceFolders.add(p.folderName.toLowerCase());
     else this.modulesWorkspaceFolders.delete(p.folderName.toLowerCase());
   }
-  private readonly states: EnvironmentState[] = [];
+  /** The loaded environments (the host's sessions share them, see server/sharedEnvironments.ts). */
+  protected readonly states: EnvironmentState[] = [];
   private readonly listeners: ((change: WorkspaceChange) => void)[] = [];
   /** Where each open document lives (`null`: not in an environment); filled lazily. */
-  private readonly documentPaths = new Map<string, { state: EnvironmentState; path: string } | null>();
+  protected readonly documentPaths = new Map<string, { state: EnvironmentState; path: string } | null>();
 
   /** Every disk access for module content goes through it (SPEC 4.1; tests inject a counting one). */
   readonly disk: Disk;
@@ -399,7 +417,7 @@ export class Workspace {
   }
 
   /** The environment and real path of an open document (cached), or `null` outside environments. */
-  private whereIs(uri: string): { state: EnvironmentState; path: string } | null {
+  protected whereIs(uri: string): { state: EnvironmentState; path: string } | null {
     let where = this.documentPaths.get(uri);
     if (where === undefined) {
       const l = this.locate(uri);
@@ -424,7 +442,7 @@ export class Workspace {
   }
 
   /** An open document's text changed or it was closed: the Program re-reads that file. */
-  private documentChanged(uri: string): void {
+  protected documentChanged(uri: string): void {
     const where = this.whereIs(uri);
     if (where && where.path.endsWith('.logic')) where.state.updateFile(where.path);
     this.fire({ access: false, modules: false });

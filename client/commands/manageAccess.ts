@@ -30,6 +30,7 @@ const LEVEL_HELP: Record<AccessLevel, string> = {
 
 /** The users and groups of an environment, read from its `environment.json` on disk. */
 export function readDirectory(envPath: string): EnvironmentDirectory | undefined {
+  if (!envPath) return undefined; // served by a host: nothing of it on this disk
   try {
     return parseEnvironmentUsers(fs.readFileSync(path.join(envPath, 'environment.json'), 'utf8'));
   } catch {

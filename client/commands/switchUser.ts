@@ -45,7 +45,7 @@ export async function switchUser(environments: Environments, userArg?: string): 
     }));
     items.push({ label: '$(edit) Other user…', description: 'type a user id' });
     const choice = await vscode.window.showQuickPick(items, {
-      placeHolder: `Switch the Protected Modules user (now: ${current ?? 'none'})`,
+      placeHolder: `Preview as which user? (now: ${current ?? 'none'}) — local mode previews what a user sees; it does not authenticate anyone`,
     });
     if (!choice) return undefined;
     user = choice.id;

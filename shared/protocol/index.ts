@@ -61,6 +61,8 @@ export interface WhoamiResult {
   /** Extension (issue 9): whether the environment's policy is valid, so a client can tell an
    *  unknown user from one locked out by an invalid policy without reading `environment.json`. */
   policyValid?: boolean;
+  /** `true` when the session's user was proven by a token (the environment host, SPEC 7). */
+  authenticated?: true;
 }
 
 /** One user of `protectedModules/environmentUsers` (extension, docs/DECISIONS.md). */

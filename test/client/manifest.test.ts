@@ -31,7 +31,7 @@ test('every contributed command is registered by the extension', () => {
       `${id} is contributed but never registered`,
     );
   }
-  for (const title of ['Open Module Workspace…', 'Switch User…', 'Protect Module', 'Unprotect Module', 'Manage Access…', 'Show Interface']) {
+  for (const title of ['Open Module Workspace…', 'Preview as User…', 'Connect to Environment Host…', 'Disconnect', 'Protect Module', 'Unprotect Module', 'Manage Access…', 'Show Interface']) {
     assert.ok(contributes.commands.some((c: { title: string }) => c.title === title), title);
   }
 });

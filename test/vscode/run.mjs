@@ -27,6 +27,7 @@ import {
 } from '../../scripts/code-server.mjs';
 import { buildTestHost, repoRoot } from './build.mjs';
 import { planGroups, prepareWorkspace } from './session.mjs';
+import { acmeCanaries, fileTimes, scanForCanaries, serveHostRestart, startGroupHost, writeMachineSettings } from './hostGroup.mjs';
 
 const argv = process.argv.slice(2);
 const flag = (n) => {
@@ -124,35 +125,62 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
   rmSync(join(shotsDir, safeName(group.name)), { recursive: true, force: true }); // an earlier run's would mislead
   mkdirSync(controlDir, { recursive: true });
   mkdirSync(logDir, { recursive: true });
-  const folder = prepareWorkspace(group.workspace, join(sessionDir, 'workspace'));
-  // the walkthrough opens only where a suite asks for it (editor-walkthrough), not in the others' tabs
-  writeUserSettings(userDataDir, { 'protectedModules.user': group.user, 'protectedModules.openWalkthroughOnFirstStart': false, ...group.settings });
-  // `@pm-open modules`: a `.code-workspace` with the one folder `modules://<name>/`; where that
-  // environment is on disk goes into the Machine settings (the setting's scope is `machine`).
+  // @pm-host (SPEC 7): a host started from another folder; VS Code opens only modules://<name>/.
+  let groupHost;
+  let folder;
   let workspaceFile;
-  if (group.open === 'modules') {
-    const envName = basename(folder);
-    mkdirSync(join(userDataDir, 'Machine'), { recursive: true });
-    writeFileSync(
-      join(userDataDir, 'Machine', 'settings.json'),
-      JSON.stringify({ 'protectedModules.environmentFolders': { [envName]: folder } }, null, 2),
-    );
-    workspaceFile = join(sessionDir, `${envName}.code-workspace`);
-    writeFileSync(workspaceFile, JSON.stringify({ folders: [{ uri: `modules://${envName}/`, name: envName }], settings: {} }, null, 2));
+  let clientTmp;
+  if (group.host) {
+    groupHost = await startGroupHost(group, sessionDir);
+    folder = join(sessionDir, 'workspace');
+    mkdirSync(folder, { recursive: true });
+    workspaceFile = join(folder, `${groupHost.name}.code-workspace`);
+    writeFileSync(workspaceFile, JSON.stringify({ folders: [{ uri: `modules://${groupHost.name}/`, name: `${groupHost.name} (host)` }], settings: {} }, null, 2) + '\n');
+    clientTmp = join(sessionDir, 'client-tmp');
+    mkdirSync(clientTmp, { recursive: true });
+    writeMachineSettings(userDataDir, { 'protectedModules.host': groupHost.url });
+    say(`  host ${groupHost.url} serving ${groupHost.envDir}`);
+  } else {
+    folder = prepareWorkspace(group.workspace, join(sessionDir, 'workspace'));
+    // `@pm-open modules`: a `.code-workspace` with the one folder `modules://<name>/`; where that
+    // environment is on disk goes into the Machine settings (the setting's scope is `machine`).
+    if (group.open === 'modules') {
+      const envName = basename(folder);
+      writeMachineSettings(userDataDir, { 'protectedModules.environmentFolders': { [envName]: folder } });
+      workspaceFile = join(sessionDir, `${envName}.code-workspace`);
+      writeFileSync(workspaceFile, JSON.stringify({ folders: [{ uri: `modules://${envName}/`, name: envName }], settings: {} }, null, 2));
+    }
   }
+  // the walkthrough opens only where a suite asks for it (editor-walkthrough), not in the others' tabs
+  writeUserSettings(userDataDir, {
+    'protectedModules.user': group.user,
+    'protectedModules.openWalkthroughOnFirstStart': false,
+    ...group.settings,
+    ...(groupHost ? { 'protectedModules.host': groupHost.url } : {}),
+  });
   const suites = group.suites.filter((s) => hostSuites.includes(s));
   writeFileSync(
     join(controlDir, 'config.json'),
-    JSON.stringify({ suites, autorun: true, screenshots: true, grep, timeoutMs: 60000, group: group.name, user: group.user }, null, 2),
+    JSON.stringify(
+      {
+        suites, autorun: true, screenshots: true, grep, timeoutMs: 60000, group: group.name, user: group.user,
+        ...(groupHost ? { host: { url: groupHost.url, name: groupHost.name, tokens: groupHost.tokens } } : {}),
+      },
+      null,
+      2,
+    ),
   );
 
   const fail = (message) => ({
     group: group.name, passes: 0, failures: 1, pending: 0, tests: [], fatal: message,
   });
   const port = await freePort();
+  // The installed extensions (the test host bundles other suites naming canaries): only files
+  // written or changed while VS Code runs are scanned afterwards.
+  const installed = groupHost ? fileTimes(extensionsDir) : new Map();
   const server = startCodeServer({
     port, userDataDir, extensionsDir, folder: workspaceFile ? undefined : folder,
-    env: { PM_TEST_CONTROL: controlDir },
+    env: { PM_TEST_CONTROL: controlDir, ...(groupHost ? { PROTECTED_MODULES_HOST_TOKEN: groupHost.tokens[group.user] ?? '', TMPDIR: clientTmp } : {}) },
     logFile: join(logDir, 'code-server.log'),
   });
   let browser;
@@ -171,7 +199,7 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
       if (m.type() === 'error' || m.type() === 'warning') appendFileSync(join(logDir, 'browser.log'), `[${m.type()}] ${m.text()}\n`);
     });
     page.on('pageerror', (e) => appendFileSync(join(logDir, 'browser.log'), `[pageerror] ${e.message}\n`));
-    const url = workspaceFile ? `${server.url}?workspace=${encodeURI(workspaceFile)}` : workbenchUrl(server.url, folder);
+    const url = workspaceFile ? `${server.url.replace(/\/$/, '')}/?workspace=${encodeURI(workspaceFile)}` : workbenchUrl(server.url, folder);
     say(`  ${url}`);
     await page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60000 });
     await page.waitForSelector('.monaco-workbench', { timeout: 120000 });
@@ -190,6 +218,7 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
         throw new Error(`no results after ${timeoutS} s (${started ? 'the suites did not finish' : 'the test host never started'}; see ${logDir})`);
       }
       await serveScreenshots(page, controlDir, group.name, served);
+      await serveHostRestart(groupHost, controlDir, served);
       await new Promise((r) => setTimeout(r, 200));
     }
     await serveScreenshots(page, controlDir, group.name, served);
@@ -211,6 +240,17 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
   } finally {
     await browser?.close().catch(() => {});
     await server.stop();
+    if (groupHost) {
+      await groupHost.stop();
+      // Every file the client side wrote: nothing of OrderAPI's private sources or of Pricing.
+      const canaries = acmeCanaries(groupHost.envDir);
+      const scan = scanForCanaries([userDataDir, extensionsDir, folder, clientTmp, controlDir], canaries, installed);
+      const title = `every file the client side wrote (${scan.files} files, ${scan.bytes} bytes; ${canaries.names.length} names and ${canaries.lines.length} source lines as canaries) holds no canary of OrderAPI's private sources or of Pricing`;
+      const ok = scan.hits.length === 0 && scan.files > 0 && canaries.names.length >= 15;
+      results.tests = [...(results.tests ?? []), { fullTitle: `[launcher] ${title}`, state: ok ? 'passed' : 'failed', ...(ok ? {} : { error: { message: JSON.stringify(scan.hits.slice(0, 20)) } }) }];
+      if (ok) results.passes = (results.passes ?? 0) + 1;
+      else results.failures = (results.failures ?? 0) + 1;
+    }
     // keep VS Code's own logs (extension host output, the extension's output channels)
     const vsLogs = join(userDataDir, 'logs');
     if (existsSync(vsLogs)) cpSync(vsLogs, join(logDir, 'vscode-logs'), { recursive: true });

@@ -7,6 +7,10 @@
 //   // @pm-settings {"editor.fontSize": 13} more user settings (JSON object)
 //   // @pm-open modules                   open the copy as a module workspace (`modules://<name>/`,
 //                                          as Open Module Workspace… does) instead of a plain folder
+//   // @pm-host bob alice                  SPEC 7: the workspace is served by a host started from
+//                                           another folder (a copy of @pm-workspace) with tokens for
+//                                           these users; VS Code opens only `modules://<name>/`,
+//                                           connected as @pm-user (see run.mjs)
 // Suites with the same user, workspace and settings run in one VS Code session (a group, named
 // `user@workspace`, or `user@workspace-<first suite>` when several groups share user and
 // workspace); each session gets a fresh copy of the workspace and a fresh user-data folder.
@@ -19,9 +23,9 @@ export const DEFAULT_WORKSPACE = 'examples/acme';
 
 /** Reads the `@pm-` directives of a suite source. */
 export function suiteDirectives(file) {
-  const d = { user: DEFAULT_USER, workspace: DEFAULT_WORKSPACE, settings: {}, open: 'folder' };
+  const d = { user: DEFAULT_USER, workspace: DEFAULT_WORKSPACE, settings: {}, open: 'folder', host: '' };
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^\s*\/\/\s*@pm-(user|workspace|settings|open)\s+(.+?)\s*$/.exec(line);
+    const m = /^\s*\/\/\s*@pm-(user|workspace|settings|open|host)\s+(.+?)\s*$/.exec(line);
     if (!m) continue;
     if (m[1] === 'settings') d.settings = { ...d.settings, ...JSON.parse(m[2]) };
     else d[m[1]] = m[2];
@@ -39,7 +43,7 @@ export function planGroups(filters = []) {
   const groups = new Map();
   for (const src of suiteSources()) {
     const d = suiteDirectives(src);
-    const key = JSON.stringify([d.user, d.workspace, d.settings, d.open]);
+    const key = JSON.stringify([d.user, d.workspace, d.settings, d.open, d.host]);
     if (!groups.has(key)) groups.set(key, { name: '', ...d, suites: [] });
     groups.get(key).suites.push(basename(src).replace(/\.ts$/, '.js'));
   }
@@ -47,8 +51,8 @@ export function planGroups(filters = []) {
   // first suite's name when several groups share user and workspace
   const list = [...groups.values()];
   for (const g of list) {
-    const base = `${g.user}@${basename(g.workspace)}${g.open === 'modules' ? '-modules' : ''}`;
-    const shared = list.filter((o) => o.user === g.user && o.workspace === g.workspace && o.open === g.open).length > 1;
+    const base = `${g.user}@${g.host ? 'host-' : ''}${basename(g.workspace)}${g.open === 'modules' ? '-modules' : ''}`;
+    const shared = list.filter((o) => o.user === g.user && o.workspace === g.workspace && o.open === g.open && !!o.host === !!g.host).length > 1;
     g.name = shared ? `${base}-${g.suites[0].replace(/\.test\.js$/, '')}` : base;
   }
   return list

@@ -30,7 +30,7 @@ import {
 import { ensureBuilt, fileUri, REPO, SERVER_JS } from '../lsp-client';
 
 /** One chunk of bytes in arrival order. */
-interface Chunk {
+export interface Chunk {
   dir: 'out' | 'err' | 'in';
   bytes: Buffer;
 }
@@ -44,6 +44,14 @@ export interface RecordedOptions {
   user: string;
   /** Announce `workspace.configuration` support (the server then pulls `protectedModules.user`). */
   pullConfiguration?: boolean;
+  /**
+   * Another transport than the server over stdio (the environment host over a WebSocket,
+   * test/host/leak-battery.test.ts): it records into `chunks` as stdio would (`in`/`out`, LSP
+   * framed) and returns a stand-in for the process and the connection.
+   */
+  transport?: (chunks: Chunk[]) => Promise<{ child: ChildProcessWithoutNullStreams; connection: MessageConnection }>;
+  /** The workspace folder URI sent in `initialize` (default: the folder's `file:` URI). */
+  workspaceFolderUri?: string;
 }
 
 /** A running server whose traffic is recorded. */
@@ -142,6 +150,21 @@ function delay(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** The server over stdio, every byte recorded. */
+function spawnStdio(chunks: Chunk[]): { child: ChildProcessWithoutNullStreams; connection: MessageConnection } {
+  const child = spawn(process.execPath, [SERVER_JS, '--stdio'], {
+    cwd: REPO,
+    env: { ...process.env, PROTECTED_MODULES_USER: '' },
+  });
+  const toServer = new PassThrough();
+  toServer.on('data', (b: Buffer) => chunks.push({ dir: 'in', bytes: Buffer.from(b) }));
+  toServer.pipe(child.stdin);
+  child.stdout.on('data', (b: Buffer) => chunks.push({ dir: 'out', bytes: b }));
+  child.stderr.on('data', (b: Buffer) => chunks.push({ dir: 'err', bytes: b }));
+  child.stdin.on('error', () => undefined);
+  return { child, connection: createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(toServer)) };
+}
+
 /**
  * Starts the server over stdio as `user` on one environment folder, with `trace: 'verbose'` in
  * `initialize` and `$/setTrace` verbose, and answers the server's own requests like VS Code
@@ -149,19 +172,8 @@ function delay(ms: number): Promise<void> {
  */
 export async function startRecordedServer(options: RecordedOptions): Promise<RecordedSession> {
   ensureBuilt();
-  const child = spawn(process.execPath, [SERVER_JS, '--stdio'], {
-    cwd: REPO,
-    env: { ...process.env, PROTECTED_MODULES_USER: '' },
-  });
-  const toServer = new PassThrough();
   const chunks: Chunk[] = [];
-  toServer.on('data', (b: Buffer) => chunks.push({ dir: 'in', bytes: Buffer.from(b) }));
-  toServer.pipe(child.stdin);
-  child.stdout.on('data', (b: Buffer) => chunks.push({ dir: 'out', bytes: b }));
-  child.stderr.on('data', (b: Buffer) => chunks.push({ dir: 'err', bytes: b }));
-  child.stdin.on('error', () => undefined);
-
-  const connection = createMessageConnection(new StreamMessageReader(child.stdout), new StreamMessageWriter(toServer));
+  const { child, connection } = options.transport ? await options.transport(chunks) : spawnStdio(chunks);
   const s = new RecordedSession(child, connection, options.user);
   (s as { chunks: Chunk[] }).chunks = chunks;
   connection.onNotification((method: string, params: unknown) => {
@@ -245,7 +257,7 @@ export async function startRecordedServer(options: RecordedOptions): Promise<Rec
         typeHierarchy: {},
       },
     },
-    workspaceFolders: [{ uri: fileUri(options.folder), name: path.basename(options.folder) }],
+    workspaceFolders: [{ uri: options.workspaceFolderUri ?? fileUri(options.folder), name: path.basename(options.folder) }],
     initializationOptions: { user: options.user },
     trace: 'verbose',
   });

@@ -1,0 +1,87 @@
+/**
+ * The host's state folder (SPEC 7): `tokens.json`, `audit.jsonl`, `requests.json`.
+ *
+ * Default: `${XDG_STATE_HOME:-~/.local/state}/protected-modules/<folder name>-<first 8 hex of
+ * sha256 of the environment's real path>`. It must not lie inside the environment (the host would
+ * serve its own secrets and log). Files are written atomically with mode 0600; the folder is 0700.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+
+/** A usage problem of a host command: one line on stderr, exit 2. */
+export class HostUsageError extends Error {}
+
+/**
+ * The default state folder of an environment (SPEC 7).
+ * @param envRoot the environment's real absolute path
+ * @param env the process environment (`XDG_STATE_HOME`, `HOME`)
+ */
+export function defaultStateDir(envRoot: string, env: NodeJS.ProcessEnv = process.env): string {
+  const base = env.XDG_STATE_HOME && path.isAbsolute(env.XDG_STATE_HOME) ? env.XDG_STATE_HOME : path.join(env.HOME || os.homedir(), '.local', 'state');
+  const hash = createHash('sha256').update(envRoot).digest('hex').slice(0, 8);
+  return path.join(base, 'protected-modules', `${path.basename(envRoot)}-${hash}`);
+}
+
+/** The real path of `p`, resolving its longest existing ancestor (for folders not made yet). */
+export function realPathOfMaybeMissing(p: string): string {
+  const abs = path.resolve(p);
+  const rest: string[] = [];
+  let cur = abs;
+  for (;;) {
+    try {
+      return path.join(fs.realpathSync.native(cur), ...rest.reverse());
+    } catch {
+      const parent = path.dirname(cur);
+      if (parent === cur) return abs;
+      rest.push(path.basename(cur));
+      cur = parent;
+    }
+  }
+}
+
+/**
+ * The environment's real root and its state folder (made, mode 0700).
+ * @param environment the environment folder as given
+ * @param state `--state`, or `undefined` for the default
+ * @throws HostUsageError when the environment has no `environment.json` or the state folder lies
+ *   inside it
+ */
+export function openState(environment: string, state: string | undefined): { root: string; stateDir: string } {
+  let root: string;
+  try {
+    root = fs.realpathSync.native(path.resolve(environment));
+    if (!fs.statSync(path.join(root, 'environment.json')).isFile()) throw new Error();
+  } catch {
+    throw new HostUsageError(`${environment} is not an environment folder (no readable environment.json)`);
+  }
+  const stateDir = realPathOfMaybeMissing(state ?? defaultStateDir(root));
+  const rel = path.relative(root, stateDir);
+  if (rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel))) {
+    throw new HostUsageError('the state folder must not lie inside the environment (it holds token hashes and the audit log); choose another --state');
+  }
+  fs.mkdirSync(stateDir, { recursive: true, mode: 0o700 });
+  return { root, stateDir };
+}
+
+/**
+ * Writes `text` to `file` atomically (temporary file in the same folder, fsync, rename) with
+ * mode 0600.
+ */
+export function writeStateFile(file: string, text: string): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const fd = fs.openSync(tmp, 'wx', 0o600);
+    try {
+      fs.writeFileSync(fd, text, 'utf8');
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
+  }
+}

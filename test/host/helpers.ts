@@ -1,0 +1,268 @@
+/**
+ * Helpers of the host tests (SPEC 7): start the real `protected-modules serve` (`dist/cli.js`),
+ * issue tokens with the real CLI, and talk LSP over a WebSocket (one JSON-RPC message per text
+ * frame) with vscode-languageserver-protocol's connection on the host's own reader/writer
+ * (server/host/transport.ts). Every frame the host sends is recorded (leak scans).
+ */
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import WebSocket from 'ws';
+import { createMessageConnection, type MessageConnection } from 'vscode-languageserver-protocol/node';
+import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
+import { WebSocketMessageReader, WebSocketMessageWriter, rawToString } from '../../server/host/transport';
+import { ensureBuilt, REPO } from '../server/lsp-client';
+
+export const CLI_JS = path.join(REPO, 'dist', 'cli.js');
+
+/** Runs the real CLI synchronously. */
+export function cli(args: string[], env: Record<string, string> = {}): { status: number; stdout: string; stderr: string } {
+  ensureBuilt();
+  const r = spawnSync(process.execPath, [CLI_JS, ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 30000 });
+  return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** A fresh temp folder (real path). */
+export function tempDir(prefix = 'pm-host-'): string {
+  return fs.realpathSync(fs.mkdtempSync(path.join(os.tmpdir(), prefix)));
+}
+
+/** Copies examples/acme into a temp folder; returns its path (folder name `acme`). */
+export function copyAcme(): string {
+  const dest = path.join(tempDir(), 'acme');
+  fs.cpSync(path.join(REPO, 'examples', 'acme'), dest, { recursive: true });
+  return dest;
+}
+
+/** Issues a token with the real CLI. */
+export function issueToken(env: string, state: string, user: string, extra: string[] = []): string {
+  const r = cli(['token', 'issue', env, '--user', user, '--state', state, ...extra]);
+  if (r.status !== 0) throw new Error(`token issue failed: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** The id of a token (`pmt_<id>_…`). */
+export function tokenId(token: string): string {
+  return token.split('_')[1];
+}
+
+/** A running `serve` process. */
+export interface Host {
+  url: string;
+  port: number;
+  child: ChildProcessWithoutNullStreams;
+  output(): string;
+  stop(signal?: NodeJS.Signals): Promise<void>;
+}
+
+/** Starts `protected-modules serve <env> --port <port> --state <state> …` and waits until it listens. */
+export async function startHost(env: string, state: string, extra: string[] = [], options: { port?: number; env?: Record<string, string> } = {}): Promise<Host> {
+  ensureBuilt();
+  const child = spawn(process.execPath, [CLI_JS, 'serve', env, '--port', String(options.port ?? 0), '--state', state, ...extra], {
+    cwd: REPO,
+    env: { ...process.env, ...options.env },
+  });
+  let out = '';
+  child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`host did not start:\n${out}`)), 20000);
+    const check = () => {
+      const m = /at (wss?:\/\/\S+\/lsp)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    };
+    child.stdout.on('data', check);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      reject(new Error(`host exited:\n${out}`));
+    });
+  });
+  const port = Number(/:(\d+)\/lsp$/.exec(url)![1]);
+  return {
+    url,
+    port,
+    child,
+    output: () => out,
+    stop: async (signal: NodeJS.Signals = 'SIGTERM') => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill(signal);
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    },
+  };
+}
+
+/** The outcome of an upgrade attempt: open, or refused with an HTTP status and body. */
+export type UpgradeOutcome = { open: true; socket: WebSocket } | { open: false; status: number; body: string };
+
+/** Tries the WebSocket upgrade with an `Authorization` header (`undefined`: none). */
+export function tryUpgrade(url: string, authorization: string | undefined, options: WebSocket.ClientOptions = {}): Promise<UpgradeOutcome> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, { ...options, headers: authorization === undefined ? {} : { Authorization: authorization } });
+    ws.once('open', () => resolve({ open: true, socket: ws }));
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => (body += d.toString()));
+      res.on('end', () => resolve({ open: false, status: res.statusCode ?? 0, body }));
+    });
+    ws.once('error', reject);
+  });
+}
+
+/** An LSP session over a WebSocket. */
+export class WsClient {
+  /** Every text frame the host sent, in order. */
+  readonly frames: string[] = [];
+  readonly notifications: { method: string; params: unknown }[] = [];
+  readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
+  closeCode: number | undefined;
+  readonly closed: Promise<number>;
+  private readonly waiters: (() => void)[] = [];
+
+  constructor(
+    readonly socket: WebSocket,
+    readonly connection: MessageConnection,
+  ) {
+    this.closed = new Promise((r) => socket.once('close', (code) => {
+      this.closeCode = code;
+      this.poke();
+      r(code);
+    }));
+  }
+
+  request<R>(method: string, params: unknown): Promise<R> {
+    return this.connection.sendRequest(method, params) as Promise<R>;
+  }
+
+  async requestError(method: string, params: unknown): Promise<{ code: number; message: string; data?: unknown }> {
+    try {
+      await this.connection.sendRequest(method, params);
+    } catch (e) {
+      const err = e as { code: number; message: string; data?: unknown };
+      return { code: err.code, message: err.message, data: err.data };
+    }
+    throw new Error(`${method} succeeded, an error was expected`);
+  }
+
+  notify(method: string, params: unknown): void {
+    void this.connection.sendNotification(method, params);
+  }
+
+  open(uri: string, text: string, version = 1): void {
+    this.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'logic', version, text } });
+  }
+
+  change(uri: string, version: number, text: string): void {
+    this.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
+  }
+
+  poke(): void {
+    for (const w of [...this.waiters]) w();
+  }
+
+  waitFor(predicate: () => boolean, what: string, timeoutMs = 15000): Promise<void> {
+    if (predicate()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        if (!predicate()) return;
+        clearTimeout(timer);
+        this.waiters.splice(this.waiters.indexOf(check), 1);
+        resolve();
+      };
+      const timer = setTimeout(() => {
+        this.waiters.splice(this.waiters.indexOf(check), 1);
+        reject(new Error(`timed out waiting for ${what}`));
+      }, timeoutMs);
+      this.waiters.push(check);
+    });
+  }
+
+  async diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
+    await this.waitFor(() => {
+      const p = this.diagnostics.get(uri);
+      return !!p && predicate(p.diagnostics);
+    }, `${what} for ${uri}`);
+    return this.diagnostics.get(uri)!.diagnostics;
+  }
+
+  count(method: string): number {
+    return this.notifications.filter((n) => n.method === method).length;
+  }
+
+  /** Everything the host sent, as one string. */
+  allFrames(): string {
+    return this.frames.join('\n');
+  }
+
+  async close(): Promise<void> {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.close(1000);
+    await Promise.race([this.closed, new Promise((r) => setTimeout(r, 2000))]);
+    this.connection.dispose();
+  }
+}
+
+/** Connects with a token, initializes (as VS Code would: capabilities, a modules:// folder) and sends `initialized`. */
+export async function connect(url: string, token: string, options: WebSocket.ClientOptions & { folder?: string } = {}): Promise<WsClient> {
+  const outcome = await tryUpgrade(url, `Bearer ${token}`, options);
+  if (!outcome.open) throw new Error(`refused: ${outcome.status} ${outcome.body}`);
+  const ws = outcome.socket;
+  const connection = createMessageConnection(new WebSocketMessageReader(ws), new WebSocketMessageWriter(ws));
+  const client = new WsClient(ws, connection);
+  ws.on('message', (d: WebSocket.RawData) => client.frames.push(rawToString(d)));
+  connection.onNotification((method: string, params: unknown) => {
+    client.notifications.push({ method, params });
+    if (method === 'textDocument/publishDiagnostics') {
+      const p = params as PublishDiagnosticsParams;
+      client.diagnostics.set(p.uri, p);
+    }
+    client.poke();
+  });
+  connection.onRequest(() => null);
+  connection.listen();
+  const folder = options.folder ?? 'acme';
+  await connection.sendRequest('initialize', {
+    processId: 1,
+    rootUri: null,
+    capabilities: {
+      workspace: { configuration: true, workspaceFolders: true, didChangeWatchedFiles: { dynamicRegistration: true } },
+      textDocument: { publishDiagnostics: { versionSupport: true } },
+    },
+    workspaceFolders: [{ uri: `modules://${folder}/`, name: folder }],
+    initializationOptions: { user: 'alice', environments: ['/'] },
+  });
+  void connection.sendNotification('initialized', {});
+  await connection.sendRequest('protectedModules/whoami', {});
+  return client;
+}
+
+/** `modules://acme/<rel>`. */
+export function acmeUri(rel: string, folder = 'acme'): string {
+  return `modules://${folder}/${rel}`;
+}
+
+/** Lines of the host's audit log. */
+export function auditLines(state: string): { event: string; user: string | null; detail?: string; path?: string; module?: string; count?: number }[] {
+  try {
+    return fs
+      .readFileSync(path.join(state, 'audit.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l));
+  } catch {
+    return [];
+  }
+}
+
+/** Waits until `predicate` holds, polling every 50 ms. */
+export async function eventually(predicate: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
