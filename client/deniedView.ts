@@ -11,10 +11,8 @@
  * files keep opening in ordinary text editors.
  */
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
-import { parsePolicy } from '../shared/environment/manifest';
 import { MODULES_SCHEME, type ModuleSummary, type PermissionDeniedData } from '../shared/protocol';
 import { accessRequestText, renderDeniedPage, type DeniedViewModel } from './deniedPage';
 import type { Environments } from './environments';
@@ -211,14 +209,20 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
         );
         return;
       }
+      if (!data) {
+        // The level a denial needs is the server's to say (SPEC 4.1): its PermissionDenied data.
+        data = await conn.request('protectedModules/readFile', { uri: uri.toString() }).then(
+          () => undefined,
+          (e: { code?: number; data?: PermissionDeniedData }) => (e?.code === -32001 ? e.data : undefined),
+        );
+      }
       const sealed = data?.sealed;
       data = {
         ...(sealed ? { sealed } : {}),
         // No module in the answer: the file is outside modules (environment.json and the like).
         module: access.module ?? '',
         access: access.access,
-        // Outside modules only environment.json needs more than `open` (admins only).
-        required: data?.required ?? (access.module === undefined && relPath === 'environment.json' ? 'full' : 'open'),
+        required: data?.required ?? 'open',
         owner: access.owner ?? data?.owner ?? '',
       };
     } catch {
@@ -247,7 +251,7 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       model.user = who.user;
       model.userDisplayName = who.displayName;
     }
-    if (model.module === '') model.outside = outsideReason(who?.known, conn.env.path);
+    if (model.module === '') model.outside = who?.known ? 'adminsOnly' : who?.policyValid === false ? 'invalidPolicy' : 'unknownUser';
     const summary: ModuleSummary | undefined = list?.modules.find((m) => m.name === data!.module);
     if (summary) {
       model.version = summary.version;
@@ -296,23 +300,6 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
   }
 }
 
-/**
- * Why a file outside modules is refused (docs/DECISIONS.md "The language server"): a known user
- * is refused only `environment.json` (admins only); an unknown user is either really unknown or
- * locked out by an invalid policy — told apart by reading and validating `environment.json` from
- * disk as the server does (SPEC 2.1; the client reads it for **Switch User…** too).
- */
-function outsideReason(known: boolean | undefined, envPath: string): DeniedViewModel['outside'] {
-  if (known) return 'adminsOnly';
-  if (!envPath) return 'invalidPolicy';
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(envPath, 'environment.json'), 'utf8');
-  } catch {
-    return 'invalidPolicy';
-  }
-  return parsePolicy(text, path.join(envPath, 'environment.json')).policy ? 'unknownUser' : 'invalidPolicy';
-}
 
 /** A small page with a heading, a sentence and, optionally, an **Open File** button. */
 function messagePage(cspSource: string, nonce: string, title: string, text: string, openButton = false): string {

@@ -8,7 +8,7 @@
  */
 import * as vscode from 'vscode';
 import type { Environments } from './environments';
-import { readDirectory } from './commands/manageAccess';
+import { fetchDirectory } from './commands/manageAccess';
 
 const SHOWN_KEY = 'protectedModules.walkthroughShown';
 const EXAMPLE_NAME = 'Acme Development';
@@ -27,9 +27,12 @@ export function walkthroughFor(who: { admin: boolean; groups: string[] } | undef
 export async function openWalkthroughOnFirstStart(context: vscode.ExtensionContext, environments: Environments): Promise<string | undefined> {
   if (!vscode.workspace.getConfiguration('protectedModules').get<boolean>('openWalkthroughOnFirstStart', true)) return undefined;
   if (context.globalState.get<boolean>(SHOWN_KEY)) return undefined;
-  const conn = environments.all().find((c) => readDirectory(c.env.path)?.name === EXAMPLE_NAME);
+  let conn: ReturnType<Environments['all']>[number] | undefined;
+  for (const c of environments.all()) {
+    await c.whenRunning();
+    if ((await fetchDirectory(c))?.name === EXAMPLE_NAME) conn = c;
+  }
   if (!conn) return undefined;
-  await conn.whenRunning();
   const who = await conn.request('protectedModules/whoami', {}).catch(() => undefined);
   const id = `${context.extension.id}#${walkthroughFor(who)}`;
   await context.globalState.update(SHOWN_KEY, true);

@@ -50,7 +50,7 @@ export function environmentUsers(workspace: Workspace): EnvironmentUsersResult {
     u.groups.forEach((g) => groups.add(g));
     return { id, ...(u.displayName !== undefined ? { displayName: u.displayName } : {}), groups: [...u.groups], admin: policy.admins.includes(id) };
   });
-  return { policyValid: true, users, groups: [...groups].sort() };
+  return { policyValid: true, name: policy.name, users, groups: [...groups].sort() };
 }
 
 /** `protectedModules/listModules` (SPEC 4): every module with a valid manifest at access ≥ `list`,

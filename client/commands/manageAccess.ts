@@ -8,13 +8,11 @@
  * Arguments (all optional, for menus and tests): the module, `to`, `access`.
  */
 import * as vscode from 'vscode';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { ACCESS_LEVELS, isAccessLevel, type AccessLevel } from '../../shared/access/levels';
 import type { Environments } from '../environments';
 import { describeError } from '../errors';
 import { plainLabel } from '../labels';
-import { parseEnvironmentUsers, USER_ID_PATTERN, type EnvironmentDirectory } from '../users';
+import { USER_ID_PATTERN, type EnvironmentDirectory } from '../users';
 import { currentGrant, levelChoices } from '../accessOverview';
 import type { AccessOverviewResult } from '../../shared/protocol';
 import { pickModule, type ModuleArgument } from './pickModule';
@@ -28,11 +26,15 @@ const LEVEL_HELP: Record<AccessLevel, string> = {
   full: 'also change protection and grants',
 };
 
-/** The users and groups of an environment, read from its `environment.json` on disk. */
-export function readDirectory(envPath: string): EnvironmentDirectory | undefined {
-  if (!envPath) return undefined; // served by a host: nothing of it on this disk
+/**
+ * The users and groups of an environment as its server tells them (`protectedModules/environmentUsers`:
+ * every user for admins, the caller alone for anyone else; SPEC 4.1 — the client never reads
+ * `environment.json`). `undefined` when the server cannot answer.
+ */
+export async function fetchDirectory(conn: ReturnType<Environments['all']>[number]): Promise<EnvironmentDirectory | undefined> {
   try {
-    return parseEnvironmentUsers(fs.readFileSync(path.join(envPath, 'environment.json'), 'utf8'));
+    const r = await conn.request('protectedModules/environmentUsers', {});
+    return { ...(r.name !== undefined ? { name: r.name } : {}), users: r.users.map((u) => ({ ...u })), groups: r.groups };
   } catch {
     return undefined;
   }

@@ -12,7 +12,7 @@ import type { Environments } from '../environments';
 import { CONFIG_SECTION, userSetting } from '../languageClient';
 import { validateUserId } from '../users';
 import { plainLabel } from '../labels';
-import { readDirectory } from './manageAccess';
+import { fetchDirectory } from './manageAccess';
 
 /** Writes `protectedModules.user` where it takes effect (workspace value if one exists, else user settings). */
 export async function writeUserSetting(user: string): Promise<void> {
@@ -36,7 +36,7 @@ export async function switchUser(environments: Environments, userArg?: string): 
   if (!user) {
     const current = userSetting();
     const conn = environments.all()[0];
-    const dir = conn ? readDirectory(conn.env.path) : undefined;
+    const dir = conn ? await fetchDirectory(conn) : undefined;
     const items: (vscode.QuickPickItem & { id?: string })[] = (dir?.users ?? []).map((u) => ({
       label: `${u.id === current ? '$(check)' : '$(person)'} ${u.id}`,
       description: [plainLabel(u.displayName), u.admin ? 'admin' : undefined].filter(Boolean).join(' · ') || undefined,

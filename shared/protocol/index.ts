@@ -80,6 +80,8 @@ export interface EnvironmentUserEntry {
  */
 export interface EnvironmentUsersResult {
   policyValid: boolean;
+  /** The policy's `name` (SPEC 2.1), when it is valid. */
+  name?: string;
   users: EnvironmentUserEntry[];
   /** Every group named by a user, sorted. */
   groups: string[];

@@ -2,7 +2,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import { describeError, howToAsk, permissionDeniedData, withArticle } from '../../client/errors';
-import { parseEnvironmentUsers, validateUserId } from '../../client/users';
+import { validateUserId } from '../../client/users';
 
 describe('describeError', () => {
   test('PermissionDenied names the module, both levels and whom to ask', () => {
@@ -38,30 +38,6 @@ describe('describeError', () => {
 });
 
 describe('environment users', () => {
-  test('reads users, display names, groups and admins from JSONC', () => {
-    const dir = parseEnvironmentUsers(`{
-      // comment
-      "name": "Acme",
-      "admins": ["alice"],
-      "users": {
-        "alice": { "displayName": "Alice Owner", "groups": ["core"] },
-        "bob": { "groups": ["contractors", "core"], },
-        "carol": {},
-      },
-    }`);
-    assert.ok(dir);
-    assert.equal(dir.name, 'Acme');
-    assert.deepEqual(dir.users.map((u) => [u.id, u.displayName, u.admin]), [
-      ['alice', 'Alice Owner', true],
-      ['bob', undefined, false],
-      ['carol', undefined, false],
-    ]);
-    assert.deepEqual(dir.groups, ['contractors', 'core']);
-  });
-  test('not an object: undefined', () => {
-    assert.equal(parseEnvironmentUsers('[1]'), undefined);
-    assert.equal(parseEnvironmentUsers(''), undefined);
-  });
   test('user id validation follows SPEC 2.1', () => {
     assert.equal(validateUserId('bob'), undefined);
     assert.equal(validateUserId('b.o_b-2'), undefined);
