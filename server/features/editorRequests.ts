@@ -25,7 +25,7 @@ import {
   type ListFilesResult,
   type ListedFile,
 } from '../../shared/protocol';
-import { resolveModuleAccess } from '../../shared/access/resolve';
+import { AccessGate } from '../../shared/access/gate';
 import { invalidParams } from '../errors';
 import { moduleForAdmin } from '../admin';
 import type { ModuleFileSystem } from '../filesystem';
@@ -176,7 +176,8 @@ export function accessOverview(workspace: Workspace, params: AccessOverviewParam
   const policy = state.env.policy!;
   const manifest = module.manifest!;
   const users = Object.entries(policy.users).map(([id, info]) => {
-    const r = resolveModuleAccess(policy, module, id);
+    // Each user's level as the gate decides it for them (nesting and sealing caps included).
+    const r = new AccessGate(state.env, id).moduleAccess(module);
     return {
       id,
       ...(info.displayName !== undefined ? { displayName: info.displayName } : {}),
