@@ -23,9 +23,13 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// Build dist/ once, here: test files run two at a time, and one rebuilding dist/ while another
+// starts the server from it could hand it a half-written file. PM_TEST_BUILT tells them it is done.
+const build = spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' });
+if (build.status !== 0) process.exit(build.status ?? 1);
 const r = spawnSync(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
+  { stdio: 'inherit', env: { ...process.env, PM_TEST_BUILT: '1' } },
 );
 process.exit(r.status ?? 1);

@@ -71,6 +71,7 @@ const FILES = {
 const LINE = /^(\S+):(\d+):(\d+): (error|warning|info): (.+) \[([a-z-]+)\]$/;
 
 before(() => {
+  if (process.env.PM_TEST_BUILT === '1') return; // scripts/test.mjs built dist/ already
   const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
 });

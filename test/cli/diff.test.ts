@@ -97,6 +97,7 @@ function newest(dir: string): number {
 before(() => {
   // Builds only when dist/cli.js is missing or older than the sources (`npm test` builds first;
   // rebuilding here while another test file's process reads dist/ could hand it a half-written file).
+  if (process.env.PM_TEST_BUILT === '1') return; // scripts/test.mjs built dist/ already
   const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
   if (built > Math.max(newest(join(REPO, 'server')), newest(join(REPO, 'shared')))) return;
   const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, encoding: 'utf8' });

@@ -42,7 +42,7 @@ export const SERVER_JS = path.join(REPO, 'dist', 'server.js');
 let built = false;
 /** Builds `dist/` once per process (esbuild, a second or so). */
 export function ensureBuilt(): void {
-  if (built) return;
+  if (built || process.env.PM_TEST_BUILT === '1') return; // scripts/test.mjs built dist/ already
   const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
   built = true;
