@@ -246,7 +246,6 @@ export class Program {
   private byFile = new Map<string, ModuleInfo>();
   private extraFiles = new Map<string, Set<string>>(); // module folder → .logic files not in info.files
   private reverseDeps?: Map<string, string[]>;
-  private cycles?: Map<string, Set<string>>;
   private signatures = new WeakMap<object, Signature>();
   private fields = new WeakMap<StructureDecl, FieldInfo[]>();
   private interfaces = new Map<string, RenderedInterface | null>();
@@ -347,7 +346,6 @@ export class Program {
       this.byFile.set(m.manifestPath, m);
     }
     this.reverseDeps = undefined;
-    this.cycles = undefined;
   }
 
   private clearDerived(): void {
@@ -533,15 +531,6 @@ export class Program {
       this.reverseDeps = rev;
     }
     return this.reverseDeps.get(name) ?? [];
-  }
-
-  /**
-   * The dependencies of `module` that lie on a cycle back to it (SPEC 3.4 `dependency-cycle`):
-   * dependency names in the same strongly connected component (or itself).
-   */
-  cyclicDependencies(module: string): Set<string> {
-    if (!this.cycles) this.cycles = computeCycles(this.byName);
-    return this.cycles.get(module) ?? new Set();
   }
 
   /** The host's text of a file (uncached). */
