@@ -54,7 +54,7 @@ import { reparse } from '../language/incremental';
 import { LineIndex } from '../language/text';
 import { comparePositions, findNodePath, rangeContains } from '../language/visit';
 import { type Builtin, BUILTINS, getBuiltin } from '../language/builtins';
-import { type StructureType, type Type, listOf, typeToString } from '../language/types';
+import { type StructureType, type Type, ERROR_TYPE, listOf, typeToString } from '../language/types';
 import { type ElementSymbol, type ModuleSymbols, asStructure, bindModule } from './binder';
 import {
   type CheckContext,
@@ -818,11 +818,53 @@ export class UserProgram {
       access: (m) => (m === moduleName && module.manifest ? this.moduleAccess(module).level : this.access(m).level),
       moduleSymbols: (m) => this.program.moduleSymbols(m),
       moduleManifest: (m) => this.program.moduleByName(m)?.manifest,
-      signatureOf: (s) => this.program.signatureOf(s),
-      fieldsOf: (t) => this.program.fieldsOf(t, symbols),
+      // SPEC 4.1: a structure of a module the user cannot see enters the check as the error type,
+      // exactly as a type of a module that does not exist (no member errors, no mismatches).
+      signatureOf: (s) => this.hideSignature(this.program.signatureOf(s), moduleName),
+      fieldsOf: (t) => this.hideFields(this.program.fieldsOf(t, symbols), moduleName),
       canSeeStructure: canSee,
       typeText: (t) => this.typeToString(t, moduleName, moduleName),
     };
+  }
+
+  /** `t` with every structure of a module the user cannot see (`none`) replaced by the error type. */
+  private hideType(t: Type, own: string): Type {
+    switch (t.kind) {
+      case 'structure':
+        return t.module !== own && this.access(t.module).level === 'none' ? ERROR_TYPE : t;
+      case 'list': {
+        const e = this.hideType(t.element, own);
+        return e === t.element ? t : listOf(e);
+      }
+      case 'record': {
+        const fields = t.fields.map((f) => ({ name: f.name, type: this.hideType(f.type, own) }));
+        return fields.every((f, i) => f.type === t.fields[i].type) ? t : { kind: 'record', fields };
+      }
+      default:
+        return t;
+    }
+  }
+
+  private hideSignature(s: Signature, own: string): Signature {
+    const map = (ps: SignatureParam[]) => {
+      const out = ps.map((p) => {
+        const type = this.hideType(p.type, own);
+        return type === p.type ? p : { ...p, type };
+      });
+      return out.every((p, i) => p === ps[i]) ? ps : out;
+    };
+    const params = map(s.params);
+    const outputs = map(s.outputs);
+    return params === s.params && outputs === s.outputs ? s : { ...s, params, outputs };
+  }
+
+  private hideFields(fields: FieldInfo[] | undefined, own: string): FieldInfo[] | undefined {
+    if (!fields) return fields;
+    const out = fields.map((f) => {
+      const type = this.hideType(f.type, own);
+      return type === f.type ? f : { ...f, type };
+    });
+    return out.every((f, i) => f === fields[i]) ? fields : out;
   }
 
   /**

@@ -241,8 +241,24 @@ describe('class 3: interface documents never name a hidden type', () => {
     }
     // Hover over calls: the hidden type reads exactly like the unresolvable one.
     const portal = M(`${PORTAL}/logic/Probe.logic`);
-    const text = 'server action Probe() {\n  var q = OrderAPI.QuoteFor("p")\n  var t = OrderAPI.Nowhere("p")\n}\n';
+    const text = [
+      'server action Probe() {',
+      '  var q = OrderAPI.QuoteFor("p")',
+      '  var t = OrderAPI.Nowhere("p")',
+      '  var qm = q.Amount',
+      '  var tm = t.Amount',
+      '  var qw: Text = q',
+      '  var tw: Text = t',
+      '}',
+      '',
+    ].join('\n');
     bob.open(portal, text);
+    // Diagnostics: the hidden type behaves exactly like the unresolvable one (no member error, no
+    // mismatch on the one and not the other: found by a fresh attacker trial).
+    const pds = await bob.diagnosticsFor(portal, () => true);
+    const onLine = (line: number) => pds.filter((d) => d.range.start.line === line).map((d) => `${d.code}:${d.message}`);
+    assert.deepEqual(onLine(3), onLine(4).map((m) => m.replace(/\btm\b/g, 'qm')));
+    assert.deepEqual(onLine(5), onLine(6).map((m) => m.replace(/\btw\b/g, 'qw')));
     const hoverAt = async (line: number) => JSON.stringify(await bob.request('textDocument/hover', { textDocument: { uri: portal }, position: { line, character: 7 } }));
     const hq = await hoverAt(1);
     const ht = await hoverAt(2);
