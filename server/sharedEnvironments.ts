@@ -22,7 +22,7 @@ import type { SourceFile } from '../shared/language/ast';
 import type { StructureType } from '../shared/language/types';
 import { Disk } from './disk';
 import { Session } from './session';
-import { Workspace, type EnvironmentState, type EnvironmentUpdate, type UserView, type WorkspaceChange } from './workspace';
+import { Workspace, type EnvironmentState, type EnvironmentUpdate, type Located, type UserView, type WorkspaceChange } from './workspace';
 
 /**
  * A Program over a shared base Program plus one session's open documents (the "overlay").
@@ -247,7 +247,23 @@ export class SessionWorkspace extends Workspace {
     for (const s of shared.environments) {
       this.states.push(s);
       this.disposers.push(s.onDidUpdate((u) => this.sharedUpdate(s, u)));
+      // A remote client sees the environment only as `modules://<name>/`: every location the
+      // server sends is a `modules:` URI, never a path of the host's disk (SPEC 7).
+      this.modulesWorkspaceFolders.add(s.folderName.toLowerCase());
     }
+  }
+
+  override get remote(): boolean {
+    return true;
+  }
+
+  /**
+   * `file:` URIs name the host's disk, which a remote client has no business naming: they locate
+   * nothing (answered as missing), so a contractor cannot probe the owner's folders with them.
+   */
+  override locate(uri: string): Located | undefined {
+    if (typeof uri === 'string' && /^file:/i.test(uri)) return undefined;
+    return super.locate(uri);
   }
 
   /** Stops following the shared environments (call when the session ends). */

@@ -195,6 +195,11 @@ export class Workspace {
   /** Every disk access for module content goes through it (SPEC 4.1; tests inject a counting one). */
   readonly disk: Disk;
 
+  /** True for a session of the environment host (SPEC 7): a remote client, served from a shared index. */
+  get remote(): boolean {
+    return false;
+  }
+
   /**
    * @param session the current user
    * @param disk the disk layer (default: a new one)

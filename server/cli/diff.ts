@@ -24,6 +24,7 @@
  * only in files the user may read.
  */
 import { Disk } from '../disk';
+import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
@@ -91,7 +92,10 @@ export function readAgainst(file: string, module: string): AgainstFile {
     text = members['INTERFACE.logic'];
     if (members['module.json'] !== undefined) {
       try {
-        const m = JSON.parse(members['module.json']) as { name?: unknown; version?: unknown };
+        // module.json is JSON with comments and trailing commas (SPEC 2), as the example's is.
+        const errors: ParseError[] = [];
+        const m = (parseJsonc(members['module.json'], errors, { allowTrailingComma: true }) ?? {}) as { name?: unknown; version?: unknown };
+        if (errors.length || typeof m !== 'object') throw new Error('not JSON');
         if (typeof m.version === 'string') manifestVersion = m.version;
         if (typeof m.name === 'string') manifestName = m.name;
       } catch {

@@ -98,10 +98,13 @@ export function listFiles(workspace: Workspace, files: ModuleFileSystem, params:
 }
 
 /** Builds the matcher of a search; throws InvalidParams for a bad query or regular expression. */
-function matcher(p: FindInFilesParams): RegExp {
+function matcher(p: FindInFilesParams, remote: boolean): RegExp {
   if (!p || typeof p.query !== 'string' || p.query.length === 0 || p.query.length > 500) {
     throw invalidParams('findInFiles needs { query: string (1–500 characters) }.');
   }
+  // On the host a regular expression runs in the one process every session shares, and JavaScript
+  // cannot stop a runaway one ("(a+)+$"): remote sessions search plain text only (docs/DECISIONS.md).
+  if (p.isRegExp && remote) throw invalidParams('findInFiles: regular expressions are not available on an environment host; search plain text.');
   const flags = p.isCaseSensitive ? 'g' : 'gi';
   const source = p.isRegExp ? p.query : p.query.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   try {
@@ -117,7 +120,7 @@ function matcher(p: FindInFilesParams): RegExp {
  * @throws InvalidParams for an empty or too long query, or an invalid regular expression
  */
 export function findInFiles(workspace: Workspace, files: ModuleFileSystem, params: FindInFilesParams, token?: CancellationToken): FindInFilesResult {
-  const re = matcher(params);
+  const re = matcher(params, workspace.remote);
   const max = Math.max(1, Math.min(MAX_MATCHES, typeof params.maxResults === 'number' ? Math.floor(params.maxResults) : MAX_MATCHES));
   const include = typeof params.include === 'string' && params.include ? params.include.toLowerCase() : undefined;
   const listed = listFiles(workspace, files, {}, token);

@@ -140,9 +140,18 @@ export function readAudit(file: string, filter: AuditFilter = {}): AuditEntry[] 
 
 /** One entry as a line of text: `time  user  event  key=value …`. */
 export function formatAuditEntry(e: AuditEntry): string {
-  const parts = [e.time, e.user ?? '-', e.event];
+  const parts = [safeText(e.time), safeText(e.user ?? '-'), safeText(e.event)];
   for (const k of ['module', 'path', 'access', 'required', 'detail', 'count'] as const) {
-    if (e[k] !== undefined) parts.push(`${k}=${typeof e[k] === 'string' && /\s/.test(e[k] as string) ? JSON.stringify(e[k]) : e[k]}`);
+    const v = e[k];
+    if (v === undefined) continue;
+    // Quoted when it holds white space; control, bidirectional and other invisible characters
+    // (chosen by whoever named the path) never reach the owner's terminal as they are.
+    parts.push(`${k}=${typeof v === 'string' ? (/\s/.test(v) ? JSON.stringify(safeText(v)) : safeText(v)) : v}`);
   }
   return parts.join('  ');
+}
+
+/** `text` with C0/C1 controls, DEL and Unicode format characters (bidi overrides, zero-widths) as `\u{…}` escapes. */
+export function safeText(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u206f\ufeff\ufff9-\ufffb]/g, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }

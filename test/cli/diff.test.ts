@@ -250,7 +250,8 @@ describe('diff --against FILE formats', () => {
     const against = savedInterface(root);
     const dir = temp('pm-pmod-');
     writeFileSync(join(dir, 'INTERFACE.logic'), readFileSync(against, 'utf8').replace('1.4.0', '1.3.0'));
-    writeFileSync(join(dir, 'module.json'), JSON.stringify({ name: 'OrderAPI', version: '1.4.0', kind: 'service', owner: 'alice' }));
+    // JSON with comments and trailing commas, as a real module.json (a sealed example's) is.
+    writeFileSync(join(dir, 'module.json'), '// The order service.\n{ "name": "OrderAPI", "version": "1.4.0", "kind": "service", "owner": "alice", }\n');
     writeFileSync(join(dir, 'SEAL.json'), '{}');
     const pmod = join(dir, 'OrderAPI-1.4.0.pmod');
     tarCreate({ file: pmod, cwd: dir, sync: true }, ['module.json', 'INTERFACE.logic', 'SEAL.json']);

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { AuditLog, readAudit } from '../../server/host/audit';
+import { AuditLog, formatAuditEntry, readAudit } from '../../server/host/audit';
 import { acmeUri, auditLines, connect, copyAcme, issueToken, startHost, tempDir } from './helpers';
 
 test('repeated denials of one user and path are collapsed into one line with count', () => {
@@ -42,4 +42,11 @@ test('through the host: twenty refused reads are two lines, the second written w
   const text = fs.readFileSync(path.join(state, 'audit.jsonl'), 'utf8');
   const source = fs.readFileSync(path.join(env, 'modules/order-api/internal/Storage.logic'), 'utf8');
   for (const line of source.split('\n').filter((l) => l.trim().length > 20)) assert.ok(!text.includes(line.trim()), 'no source text in the audit log');
+});
+
+test('the text format never hands the owner\'s terminal control or bidirectional characters from a path someone chose', () => {
+  const line = formatAuditEntry({ time: '2026-12-03T20:00:00.000Z', user: 'bob', event: 'denied', path: 'modules/order-api/A\u0000B\u0007C\u007fD\u009b2JE\u202eF G' });
+  assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u202e]/);
+  assert.match(line, /\\u\{202e\}/);
+  assert.match(line, /\\u\{9b\}/);
 });
