@@ -153,3 +153,47 @@ function readAll(dir: string): string[] {
   }
   return out;
 }
+
+describe('the host names nothing of its own disk to a remote client (found by an attacker trial)', () => {
+  let env: string;
+  let host: Host;
+  let bob: WsClient;
+  before(async () => {
+    env = copyAcme();
+    const state = path.join(tempDir(), 'state');
+    host = await startHost(env, state);
+    bob = await connect(host.url, issueToken(env, state, 'bob'));
+  });
+  after(async () => {
+    await bob?.close();
+    await host?.stop();
+  });
+
+  test('workspace symbols are modules: locations; file: URIs of the host\'s disk answer as missing, existing or not', async () => {
+    const symbols = JSON.stringify(await bob.request('workspace/symbol', { query: '' }));
+    assert.ok(symbols.length > 2);
+    assert.ok(!symbols.includes('file:'), 'no file: location');
+    assert.ok(!symbols.includes(env), "no path of the host's disk");
+    const answer = async (uri: string) => {
+      try {
+        return JSON.stringify(await bob.request('protectedModules/stat', { uri }));
+      } catch (e) {
+        return JSON.stringify({ code: (e as { code?: number }).code, message: (e as Error).message });
+      }
+    };
+    const existing = await answer(`file://${path.join(env, 'environment.json')}`);
+    const missing = await answer(`file://${path.join(env, 'no-such-file.json')}`);
+    assert.equal(existing, missing);
+    assert.match(existing, /-32003/);
+  });
+
+  test('no regular-expression search on the host (a runaway pattern would stall every session)', async () => {
+    const e = await bob.request('protectedModules/findInFiles', { query: '(a+)+$', isRegExp: true }).then(
+      () => undefined,
+      (err: { code?: number }) => err,
+    );
+    assert.equal(e?.code, -32602);
+    const plain = await bob.request<{ matches: unknown[] }>('protectedModules/findInFiles', { query: 'OrderAPI' });
+    assert.ok(plain.matches.length > 0);
+  });
+});
