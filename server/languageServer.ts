@@ -240,7 +240,34 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       mergeCapabilities(capabilities, feature.capabilities?.(clientCapabilities) ?? {});
     }
 
+    // SPEC 4.1: a client is told of a change only when it may know of it — a change in a file it
+    // may read, or a change of what it sees of the modules (their list, levels and facts, and the
+    // interface of a module it may reference but not open). A save inside a hidden module, or in the
+    // private files of a module at `reference`, says nothing to it (the timing of others' work).
+    const ws0 = workspace;
+    let seen = visibleFacts(ws0);
+    const interfaces = new Map<string, string>();
     workspace.onDidChange((change) => {
+      const now = visibleFacts(ws0);
+      let tell = !change.paths || now !== seen;
+      seen = now;
+      for (const p of change.paths ?? []) {
+        if (tell) break;
+        for (const state of ws0.environments) {
+          const gate = ws0.gate(state);
+          if (gate.canRead(p)) tell = true;
+          const m = gate.moduleOf(p);
+          const name = m?.manifest?.name;
+          if (tell || !name || gate.moduleAccess(m).level !== 'reference') continue;
+          // Its interface, compared with the one this session saw last (rendered once per change;
+          // the first change of a module only records it: no earlier text to tell a change from).
+          const key = `${state.folderName}/${name}`;
+          const text = ws0.view(state).interfaceOf(name)?.text ?? '';
+          if (interfaces.has(key) && interfaces.get(key) !== text) tell = true;
+          interfaces.set(key, text);
+        }
+      }
+      if (!tell) return;
       if (change.access) {
         void connection.sendNotification(Methods.didChangeAccess, {});
         warnIfRestricted();
@@ -309,4 +336,21 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       if (workspace instanceof SessionWorkspace) workspace.dispose();
     },
   };
+}
+
+/**
+ * What a user sees of the modules' facts, as one string (for {@link startLanguageServer}'s change
+ * filter): whoami, whether the policy is valid, and every listed module's facts and level. No
+ * source is parsed for it.
+ */
+function visibleFacts(workspace: Workspace): string {
+  const parts: unknown[] = [];
+  for (const state of workspace.environments) {
+    const view = workspace.view(state);
+    parts.push(state.folderName, view.info(), !!state.env.policy);
+    for (const m of view.visibleModules()) {
+      parts.push([m.manifest.name, m.manifest.version, m.manifest.kind, m.manifest.owner, m.manifest.description ?? '', m.manifest.protected, m.access.level, m.info.sealed?.publisher ?? '']);
+    }
+  }
+  return JSON.stringify(parts);
 }

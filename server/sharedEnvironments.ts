@@ -344,10 +344,10 @@ export class SessionWorkspace extends Workspace {
         o.updateEnvironment(state.env);
         for (const doc of this.documents.all()) this.syncOverlay(doc.uri, o);
       }
-      this.queue({ access: true, modules: true });
+      this.queue({ access: true, modules: true, ...(u.paths ? { paths: u.paths } : {}) });
     } else {
       o?.updateFile(u.path);
-      this.queue({ access: false, modules: true });
+      this.queue({ access: false, modules: true, paths: [u.path] });
     }
   }
 
@@ -356,6 +356,8 @@ export class SessionWorkspace extends Workspace {
     if (this.pending) {
       this.pending.access ||= change.access;
       this.pending.modules ||= change.modules;
+      // Unknown paths on either side: unknown for the union.
+      this.pending.paths = this.pending.paths && change.paths ? [...this.pending.paths, ...change.paths] : undefined;
       return;
     }
     this.pending = { ...change };

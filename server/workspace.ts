@@ -91,7 +91,7 @@ export class EnvironmentState {
    * Re-reads the environment from disk and hands it to the Program (`updateEnvironment`). When
    * the folder cannot be read any more the previous state is kept.
    */
-  reload(): void {
+  reload(paths?: string[]): void {
     const before = this.env;
     try {
       this.env = loadEnvironment(this.root);
@@ -107,7 +107,7 @@ export class EnvironmentState {
     this.indexModules();
     this.program.updateEnvironment(this.env);
     this.generation++;
-    for (const l of this.updateListeners) l({ kind: 'reload' });
+    for (const l of this.updateListeners) l({ kind: 'reload', ...(paths ? { paths } : {}) });
   }
 
   /** Tells the Program that the text of a file may have changed (on disk or in an open document). */
@@ -146,7 +146,7 @@ function contained(what: string, f: () => void): void {
 }
 
 /** A change of an {@link EnvironmentState}: reloaded from disk, or one file's text changed. */
-export type EnvironmentUpdate = { kind: 'reload' } | { kind: 'file'; path: string };
+export type EnvironmentUpdate = { kind: 'reload'; paths?: string[] } | { kind: 'file'; path: string };
 
 /** What a document URI names, once matched against the environments. */
 export type Located =
@@ -163,6 +163,9 @@ export interface WorkspaceChange {
   access: boolean;
   /** Modules, their files or their interfaces may differ. */
   modules: boolean;
+  /** The files whose change caused this (absolute paths), when known: a client is told only about
+   *  changes it may know of (SPEC 4.1; `languageServer.ts`). `undefined`: unknown, always told. */
+  paths?: string[];
 }
 
 /**
@@ -463,6 +466,7 @@ export class Workspace {
     let modules = false;
     const reload = new Set<EnvironmentState>();
     const updated: { state: EnvironmentState; path: string }[] = [];
+    const paths = new Map<EnvironmentState, string[]>();
     for (const e of events) {
       const parsed = parseUri(e.uri);
       let hit: { state: EnvironmentState; path: string } | undefined;
@@ -473,6 +477,8 @@ export class Workspace {
         hit = state && abs ? { state, path: abs } : undefined;
       }
       if (!hit) continue;
+      if (!paths.has(hit.state)) paths.set(hit.state, []);
+      paths.get(hit.state)!.push(hit.path, resolveRealPath(hit.path));
       const base = path.basename(hit.path);
       // SPEC 9: any change inside a sealed module's folder re-verifies its seal (a reload).
       if (this.enclosingModules(hit.state, resolveRealPath(hit.path)).some((m) => m.sealed) || base === 'SEAL.json') {
@@ -497,10 +503,10 @@ export class Workspace {
       }
       modules = true;
     }
-    for (const s of reload) s.reload();
+    for (const s of reload) s.reload(paths.get(s));
     for (const u of updated) if (!reload.has(u.state)) u.state.updateFile(u.path);
     if (reload.size) this.documentPaths.clear();
-    if (access || modules) this.fire({ access, modules });
+    if (access || modules) this.fire({ access, modules, paths: [...paths.values()].flat() });
   }
 
   /** Reloads one environment after the server itself wrote a file into it, and fires a change. */
@@ -508,11 +514,11 @@ export class Workspace {
     const base = path.basename(abs);
     const structural = base === ENVIRONMENT_FILE || base === MODULE_FILE || !existed;
     if (structural) {
-      state.reload();
+      state.reload([abs]);
       this.documentPaths.clear();
     } else {
       state.updateFile(abs);
     }
-    this.fire({ access: base === ENVIRONMENT_FILE || base === MODULE_FILE, modules: true });
+    this.fire({ access: base === ENVIRONMENT_FILE || base === MODULE_FILE, modules: true, paths: [abs] });
   }
 }

@@ -197,3 +197,43 @@ describe('the host names nothing of its own disk to a remote client (found by an
     assert.ok(plain.matches.length > 0);
   });
 });
+
+describe('notifications tell a session only of changes it may know of (found by an attacker trial)', () => {
+  let env: string;
+  let host: Host;
+  let bob: WsClient;
+  let alice: WsClient;
+  before(async () => {
+    env = copyAcme();
+    const state = path.join(tempDir(), 'state');
+    host = await startHost(env, state);
+    bob = await connect(host.url, issueToken(env, state, 'bob'));
+    alice = await connect(host.url, issueToken(env, state, 'alice'));
+  });
+  after(async () => {
+    await bob?.close();
+    await alice?.close();
+    await host?.stop();
+  });
+
+  const counts = () => [bob.count('protectedModules/didChangeModules'), bob.count('protectedModules/didChangeAccess')];
+  const save = async (rel: string, edit: (text: string) => string) => {
+    const uri = acmeUri(rel);
+    const { text } = await alice.request<{ text: string }>('protectedModules/readFile', { uri });
+    await alice.request('protectedModules/writeFile', { uri, text: edit(text) });
+    // alice is told (she may read it): the host has handled the save.
+    await alice.request('protectedModules/whoami', {});
+  };
+
+  test('saves in Pricing (none for bob) and in OrderAPI\'s private files say nothing to bob; a save in his own module does', async () => {
+    const before = counts();
+    await save('modules/pricing/PriceLists.logic', (t) => t + '\n// alice was here\n');
+    await save('modules/pricing/module.json', (t) => t.replace(/"version": "([0-9]+)\.([0-9]+)\.([0-9]+)"/, (_m, a, b, c) => `"version": "${a}.${b}.${Number(c) + 1}"`));
+    await save('modules/order-api/internal/Storage.logic', (t) => t + '\n// a private comment\n');
+    await new Promise((r) => setTimeout(r, 1500));
+    await bob.request('protectedModules/whoami', {});
+    assert.deepEqual(counts(), before, 'no notification to bob');
+    await save('modules/order-portal/logic/PortalHelpers.logic', (t) => t + '\n// a change bob may read\n');
+    await bob.waitFor(() => counts()[0] > before[0], 'didChangeModules for a readable change');
+  });
+});
