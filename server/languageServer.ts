@@ -36,6 +36,7 @@ import {
   type InitializeResult,
   type ServerCapabilities,
 } from 'vscode-languageserver/node';
+import { atLeast } from '../shared/access/levels';
 import { Methods } from '../shared/protocol';
 import { Session } from './session';
 import { Workspace } from './workspace';
@@ -240,13 +241,12 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       mergeCapabilities(capabilities, feature.capabilities?.(clientCapabilities) ?? {});
     }
 
-    // SPEC 4.1: a client is told of a change only when it may know of it — a change in a file it
-    // may read, or a change of what it sees of the modules (their list, levels and facts, and the
-    // interface of a module it may reference but not open). A save inside a hidden module, or in the
-    // private files of a module at `reference`, says nothing to it (the timing of others' work).
+    // SPEC 4.1: a client is told of a change only when it may know of it — a change in a file of a
+    // module it may reference (its interface may have changed) or read, or a change of the facts
+    // and levels of the modules it can list. A save inside a module it cannot see (or only list)
+    // says nothing to it: the existence and the timing of others' work there is not leaked.
     const ws0 = workspace;
     let seen = visibleFacts(ws0);
-    const interfaces = new Map<string, string>();
     workspace.onDidChange((change) => {
       const now = visibleFacts(ws0);
       let tell = !change.paths || now !== seen;
@@ -255,16 +255,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
         if (tell) break;
         for (const state of ws0.environments) {
           const gate = ws0.gate(state);
-          if (gate.canRead(p)) tell = true;
           const m = gate.moduleOf(p);
-          const name = m?.manifest?.name;
-          if (tell || !name || gate.moduleAccess(m).level !== 'reference') continue;
-          // Its interface, compared with the one this session saw last (rendered once per change;
-          // the first change of a module only records it: no earlier text to tell a change from).
-          const key = `${state.folderName}/${name}`;
-          const text = ws0.view(state).interfaceOf(name)?.text ?? '';
-          if (interfaces.has(key) && interfaces.get(key) !== text) tell = true;
-          interfaces.set(key, text);
+          if (gate.canRead(p) || (m && atLeast(gate.moduleAccess(m).level, 'reference'))) tell = true;
         }
       }
       if (!tell) return;

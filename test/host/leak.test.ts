@@ -225,11 +225,11 @@ describe('notifications tell a session only of changes it may know of (found by 
     await alice.request('protectedModules/whoami', {});
   };
 
-  test('saves in Pricing (none for bob) and in OrderAPI\'s private files say nothing to bob; a save in his own module does', async () => {
+  test('saves in Pricing (none for bob) and Reporting (list) say nothing to bob; a save in his own module does', async () => {
     const before = counts();
     await save('modules/pricing/PriceLists.logic', (t) => t + '\n// alice was here\n');
     await save('modules/pricing/module.json', (t) => t.replace(/"version": "([0-9]+)\.([0-9]+)\.([0-9]+)"/, (_m, a, b, c) => `"version": "${a}.${b}.${Number(c) + 1}"`));
-    await save('modules/order-api/internal/Storage.logic', (t) => t + '\n// a private comment\n');
+    await save('modules/reporting/data/Aggregates.logic', (t) => t + '\n// a private comment\n');
     await new Promise((r) => setTimeout(r, 1500));
     await bob.request('protectedModules/whoami', {});
     assert.deepEqual(counts(), before, 'no notification to bob');
