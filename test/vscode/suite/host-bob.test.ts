@@ -104,7 +104,10 @@ suite('connected to an environment host as bob', function () {
     assert.match(hoverText(hovers), /CreateOrder\s*\(/);
     const defs = await vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[]>('vscode.executeDefinitionProvider', doc.uri, hoverPos);
     const target = defs.map((d) => ('targetUri' in d ? d.targetUri : d.uri))[0];
-    assert.equal(target?.scheme, 'module-interface');
+    // One interface, one document (issue 13): in a modules:// workspace F12 lands in the module
+    // folder's read-only INTERFACE.logic, served by the host.
+    assert.equal(target?.scheme, 'modules');
+    assert.match(target!.path, /\/modules\/order-api\/INTERFACE\.logic$/);
     const ifaceDoc = await vscode.workspace.openTextDocument(target!);
     assert.ok(ifaceDoc.getText().includes('CreateOrder'));
     await closeAllEditors(); // reverts the probe
