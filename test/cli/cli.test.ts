@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { ensureBuilt } from '../server/lsp-client';
 import { dirname, join, resolve } from 'node:path';
 
 const REPO = resolve(__dirname, '..', '..');
@@ -70,11 +71,8 @@ const FILES = {
 };
 const LINE = /^(\S+):(\d+):(\d+): (error|warning|info): (.+) \[([a-z-]+)\]$/;
 
-before(() => {
-  if (process.env.PM_TEST_BUILT === '1') return; // scripts/test.mjs built dist/ already
-  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
-});
+// dist/ is built once (scripts/test.mjs), or here when this file runs alone.
+before(() => ensureBuilt());
 after(() => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 });

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { ensureBuilt } from '../server/lsp-client';
 import { join, resolve } from 'node:path';
 import { c as tarCreate } from 'tar';
 
@@ -84,25 +85,8 @@ function reportingCallsCreateOrder(root: string): void {
   );
 }
 
-/** Newest modification time (ms) of the files below `dir`. */
-function newest(dir: string): number {
-  let t = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-before(() => {
-  // Builds only when dist/cli.js is missing or older than the sources (`npm test` builds first;
-  // rebuilding here while another test file's process reads dist/ could hand it a half-written file).
-  if (process.env.PM_TEST_BUILT === '1') return; // scripts/test.mjs built dist/ already
-  const built = existsSync(CLI) ? statSync(CLI).mtimeMs : 0;
-  if (built > Math.max(newest(join(REPO, 'server')), newest(join(REPO, 'shared')))) return;
-  const r = spawnSync(process.execPath, ['scripts/build.mjs'], { cwd: REPO, encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`build failed:\n${r.stdout}\n${r.stderr}`);
-});
+// dist/ is built once (scripts/test.mjs), or here when this file runs alone.
+before(() => ensureBuilt());
 after(() => {
   for (const t of temps) rmSync(t, { recursive: true, force: true });
 });
