@@ -11,6 +11,7 @@
  * - `protectedModules/accessOverview`: the grants of a module and every known user's effective
  *   access (SPEC 2.3), for **Manage Access…**; needs `full`, exactly like `grantAccess`.
  */
+import { posix } from 'node:path';
 import { URI } from 'vscode-uri';
 import type { CancellationToken } from 'vscode-languageserver';
 import {
@@ -53,7 +54,9 @@ export function listFiles(workspace: Workspace, files: ModuleFileSystem, params:
     const u = URI.parse(params.uri);
     if (u.scheme !== 'modules') throw invalidParams('listFiles takes a modules:// folder URI.');
     files.readDirectory(params.uri); // the decision on the start folder (throws as readDirectory)
-    starts.push({ env: u.authority, rel: u.path.replace(/^\/+|\/+$/g, '') });
+    // `modules://env/a/../b` lists `b`'s files under their own paths, never as `a/../b/…`.
+    const rel = posix.normalize('/' + u.path).replace(/^\/+|\/+$/g, '');
+    starts.push({ env: u.authority, rel: rel === '.' ? '' : rel });
   } else {
     for (const state of workspace.environments) starts.push({ env: state.folderName, rel: '' });
   }

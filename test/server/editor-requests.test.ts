@@ -49,6 +49,9 @@ describe('editor requests as bob (contractor)', () => {
     assert.deepEqual(hidden, missing, 'hidden is answered exactly like missing');
     const denied = await bob.requestError('protectedModules/listFiles', { uri: `modules://${env}/OrderAPI/src` });
     assert.equal(denied.code, PERMISSION_DENIED);
+    // a dotted start folder lists the files under their own paths
+    const dotted = await bob.request<ListFilesResult>('protectedModules/listFiles', { uri: `modules://${env}/Common/../OrderAPI` });
+    assert.deepEqual(dotted.files.map((f) => f.path), ['OrderAPI/INTERFACE.logic']);
   });
 
   test('findInFiles finds text in readable files, with 0-based positions and a preview', async () => {
