@@ -189,7 +189,13 @@ async function run(argv: string[], out: Out): Promise<number> {
     if (values.event !== undefined && !(AUDIT_EVENTS as readonly string[]).includes(values.event)) {
       throw new HostUsageError(`unknown event '${values.event}' (expected one of ${AUDIT_EVENTS.join(', ')})`);
     }
-    const entries = readAudit(path.join(stateDir, AUDIT_FILE), { since, user: values.user, event: values.event });
+    const auditFile = path.join(stateDir, AUDIT_FILE);
+    if (!fs.existsSync(auditFile)) {
+      // Not an error (a host that never ran has no log), but say where we looked: a host started
+      // with `--state DIR` keeps its log there, not in the default folder.
+      out.stderr(`protected-modules: no audit log in ${stateDir}; a host started with --state DIR keeps it there (give the same --state)\n`);
+    }
+    const entries = readAudit(auditFile, { since, user: values.user, event: values.event });
     if (format === 'json') out.stdout(entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
     else out.stdout(entries.map((e) => formatAuditEntry(e) + '\n').join(''));
     return 0;

@@ -140,6 +140,16 @@ describe('host authentication', () => {
     const bad = cli(['audit', env, '--state', state, '--event', 'nonsense']);
     assert.equal(bad.status, 2);
   });
+
+  test('audit of a state folder without a log says where it looked and how to point at the host\'s', () => {
+    const empty = path.join(tempDir(), 'other-state');
+    const r = cli(['audit', env, '--state', empty]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /no audit log in .*other-state.*--state/);
+    // With the host's own folder there is no such hint.
+    assert.doesNotMatch(cli(['audit', env, '--state', state]).stderr, /no audit log/);
+  });
 });
 
 describe('host: repeated failures', () => {
