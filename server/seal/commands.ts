@@ -343,7 +343,7 @@ async function install(envFolder: string, pmod: string, o: InstallOptions, out: 
     }
     const installedVersion = existing.manifest?.version ?? '?';
     const v = upgradeVerdict(
-      { module: seal.module, version: installedVersion, publisher: existing.sealed.publisher, interfaceText: existing.sealed.interfaceText ?? '' },
+      { module: seal.module, version: installedVersion, publisher: existing.sealed.publisher, interfaceText: existing.sealed.valid ? existing.sealed.interfaceText : undefined, invalidReason: existing.sealed.reason },
       { module: seal.module, version: seal.version, publisher: seal.publisher, interfaceText: verdict.interfaceText },
       { acceptBreaking: o.acceptBreaking },
     );

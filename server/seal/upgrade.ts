@@ -14,8 +14,11 @@ export interface UpgradeSide {
   module: string;
   version: string;
   publisher: string;
-  /** The verified `INTERFACE.logic` text (SPEC 3.5). */
-  interfaceText: string;
+  /** The verified `INTERFACE.logic` text (SPEC 3.5); `undefined` for an installed copy whose seal
+   *  does not verify (its interface is then unknown). */
+  interfaceText: string | undefined;
+  /** Why the installed copy's seal does not verify, when `interfaceText` is `undefined`. */
+  invalidReason?: string;
 }
 
 /** What {@link upgradeVerdict} decides. */
@@ -37,6 +40,18 @@ export interface UpgradeVerdict {
  * @returns the verdict. Never throws.
  */
 export function upgradeVerdict(installed: UpgradeSide, incoming: UpgradeSide, options: { acceptBreaking: boolean }): UpgradeVerdict {
+  if (installed.interfaceText === undefined || incoming.interfaceText === undefined) {
+    // A tampered or otherwise unverifiable installed copy: neither its publisher nor its interface
+    // can be believed, so there is nothing to compare against. Replacing it with a verified bundle
+    // is a repair; say so instead of listing every element as "added".
+    return {
+      ok: incoming.interfaceText !== undefined,
+      report: [
+        `upgrading ${installed.module} ${installed.version} → ${incoming.version}`,
+        `the installed copy does not verify (${installed.invalidReason ?? 'invalid seal'}): its interface is unknown, so no interface diff is shown; installing replaces it with the verified ${incoming.version}`,
+      ],
+    };
+  }
   if (installed.publisher !== incoming.publisher) {
     return {
       ok: false,

@@ -67,4 +67,19 @@ describe('install --upgrade: the interface diff decides (SPEC 10)', () => {
     assert.match(accepted.stdout, /^breaking: CancelOrder: server action removed$/m);
     assert.equal(installedVersion(), '1.6.0');
   });
+
+  test('over a tampered installed copy, --upgrade repairs it and says its interface is unknown (no "added" lines)', () => {
+    const iface = path.join(s.installed, 'INTERFACE.logic');
+    fs.appendFileSync(iface, '\n/// tampered\n');
+    const pmod = publish('1.6.1', () => {});
+    const r = cli(['install', s.client, pmod, '--upgrade']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /the installed copy does not verify \(.+\): its interface is unknown, so no interface diff is shown/);
+    assert.doesNotMatch(r.stdout, /^compatible: .*added$/m);
+    assert.equal(installedVersion(), '1.6.1');
+    // The repaired copy verifies again: the next upgrade compares real interfaces.
+    const next = cli(['install', s.client, publish('1.6.2', () => {}), '--upgrade']);
+    assert.equal(next.code, 0, next.stderr);
+    assert.match(next.stdout, /^required: (none|patch) \(1\.6\.1 → 1\.6\.2\)$/m);
+  });
 });
