@@ -26,7 +26,17 @@ export const ErrorCodes = {
   /** Extension of SPEC 4: a `writeFile` with `expectedMtime` whose file changed (or vanished) on
    *  disk since the client last saw it; the file is left unchanged. `data`: {@link FileChangedData}. */
   FileChanged: -32005,
+  /** Extension of SPEC 8 (docs/DECISIONS.md): `requestAccess` while the same user already has an
+   *  open request on the module; nothing is created. `data`: {@link AccessRequestOpenData}. */
+  AccessRequestOpen: -32006,
 } as const;
+
+/** `data` of an `AccessRequestOpen` error: the open request the user already has on the module. */
+export interface AccessRequestOpenData {
+  id: string;
+  access: AccessLevel;
+  created: string;
+}
 
 /** `data` of a `FileChanged` error: the file's current modification time (ms since the epoch,
  *  rounded as `stat` reports it), `null` when the file no longer exists. */
@@ -216,6 +226,55 @@ export interface CallSitesResult {
   }[];
 }
 
+/** Params of `protectedModules/requestAccess` (SPEC 8). */
+export interface RequestAccessParams {
+  /** The module's name; it must exist for the user (else `ModuleNotFound`, as for a module at `none`). */
+  module: string;
+  /** The level asked for: above the user's current level on the module. */
+  access: AccessLevel;
+  /** Why (shown to the owner); 1–1000 characters after trimming. */
+  reason: string;
+}
+
+/** Result of `protectedModules/requestAccess` (SPEC 8). */
+export interface RequestAccessResult {
+  id: string;
+}
+
+/** The state of an access request (SPEC 8). */
+export type AccessRequestState = 'open' | 'granted' | 'declined';
+
+/** One access request as `listAccessRequests` answers it (SPEC 8). Times are ISO 8601 UTC strings. */
+export interface AccessRequest {
+  id: string;
+  module: string;
+  /** The requester's user id. */
+  user: string;
+  access: AccessLevel;
+  reason: string;
+  created: string;
+  state: AccessRequestState;
+  /** The user who decided (granted or declined). */
+  decidedBy?: string;
+  decided?: string;
+  /** The decider's note (a decline's reason, say). */
+  note?: string;
+}
+
+/** Result of `protectedModules/listAccessRequests` (SPEC 8): the caller's own requests and those
+ *  of every module the caller has `full` on, newest first. */
+export interface ListAccessRequestsResult {
+  requests: AccessRequest[];
+}
+
+/** Params of `protectedModules/decideAccessRequest` (SPEC 8). */
+export interface DecideAccessRequestParams {
+  id: string;
+  /** `true` applies `grantAccess` for `user:<requester>` at the requested level; `false` declines. */
+  grant: boolean;
+  note?: string;
+}
+
 /** Method names of the custom requests and notifications (SPEC 4). */
 export const Methods = {
   whoami: 'protectedModules/whoami',
@@ -230,6 +289,11 @@ export const Methods = {
   grantAccess: 'protectedModules/grantAccess',
   environmentUsers: 'protectedModules/environmentUsers',
   callSites: 'protectedModules/callSites',
+  requestAccess: 'protectedModules/requestAccess',
+  listAccessRequests: 'protectedModules/listAccessRequests',
+  decideAccessRequest: 'protectedModules/decideAccessRequest',
+  /** SPEC 8: to the requester and every connected user with `full` on the module, `{}`. */
+  didChangeAccessRequests: 'protectedModules/didChangeAccessRequests',
   didChangeAccess: 'protectedModules/didChangeAccess',
   didChangeModules: 'protectedModules/didChangeModules',
 } as const;
@@ -248,4 +312,7 @@ export interface RequestTypes extends EditorRequestTypes {
   [Methods.grantAccess]: { params: GrantAccessParams; result: Record<string, never> };
   [Methods.environmentUsers]: { params: Record<string, never>; result: EnvironmentUsersResult };
   [Methods.callSites]: { params: CallSitesParams; result: CallSitesResult | null };
+  [Methods.requestAccess]: { params: RequestAccessParams; result: RequestAccessResult };
+  [Methods.listAccessRequests]: { params: Record<string, never>; result: ListAccessRequestsResult };
+  [Methods.decideAccessRequest]: { params: DecideAccessRequestParams; result: Record<string, never> };
 }
