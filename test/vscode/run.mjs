@@ -10,7 +10,8 @@
 //      the workspace, writes user settings, starts code-server on a free port with
 //      PM_TEST_CONTROL naming a control folder, opens the workbench in chromium; the test host
 //      extension runs the suites at startup and writes results.json; meanwhile screenshot
-//      requests are served into test-results/screenshots/<group>/<name>.png;
+//      requests are served into test-results/screenshots/<group>/<name>.png, and page requests
+//      (axe-core in a webview, keys, focus, modal dialogs: pageRequests.mjs) are answered;
 //   4. prints every test, then exactly `N passed, N failed`; exits 1 on any failure or timeout.
 //
 // Usage: node test/vscode/run.mjs [--skip-package] [--keep] [--grep TEXT] [--timeout SECONDS] [suite-filter…]
@@ -27,6 +28,7 @@ import {
 } from '../../scripts/code-server.mjs';
 import { buildTestHost, repoRoot } from './build.mjs';
 import { planGroups, prepareWorkspace } from './session.mjs';
+import { servePageRequests } from './pageRequests.mjs';
 import { acmeCanaries, fileTimes, scanForCanaries, serveHostRestart, startGroupHost, writeMachineSettings } from './hostGroup.mjs';
 
 const argv = process.argv.slice(2);
@@ -163,7 +165,7 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
     join(controlDir, 'config.json'),
     JSON.stringify(
       {
-        suites, autorun: true, screenshots: true, grep, timeoutMs: 60000, group: group.name, user: group.user,
+        suites, autorun: true, screenshots: true, pageRequests: true, grep, timeoutMs: 60000, group: group.name, user: group.user,
         ...(groupHost ? { host: { url: groupHost.url, name: groupHost.name, tokens: groupHost.tokens } } : {}),
       },
       null,
@@ -218,6 +220,7 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
         throw new Error(`no results after ${timeoutS} s (${started ? 'the suites did not finish' : 'the test host never started'}; see ${logDir})`);
       }
       await serveScreenshots(page, controlDir, group.name, served);
+      await servePageRequests(page, controlDir, served, say, logDir, join(shotsDir, safeName(group.name)));
       await serveHostRestart(groupHost, controlDir, served);
       await new Promise((r) => setTimeout(r, 200));
     }
