@@ -123,11 +123,39 @@ async function clickDialog(page, req, ctx) {
     }
   }
   if (!clicked) throw new Error(`the dialog "${message}" has no button "${req.button}" (buttons: ${buttons.join(', ')})`);
-  await box.waitFor({ state: 'hidden', timeout: 15000 });
+  try {
+    await box.waitFor({ state: 'hidden', timeout: 15000 });
+  } catch (e) {
+    const now = await box.locator('.dialog-message-text').allTextContents().catch(() => []);
+    if (ctx.shotDir) {
+      mkdirSync(ctx.shotDir, { recursive: true });
+      await page.screenshot({ path: join(ctx.shotDir, 'dialog-not-closed.png') }).catch(() => {});
+    }
+    throw new Error(`after clicking "${req.button}" in "${message}", a dialog is still shown: ${JSON.stringify(now)}`);
+  }
   return { message, detail, buttons: [...new Set(buttons)] };
 }
 
-const HANDLERS = { axe: runAxe, focus: focusInfo, keys: pressKeys, dialog: clickDialog };
+/**
+ * The accessible name and role the workbench gives the element `req.selector` (or its first
+ * descendant with a role and an `aria-label`, else with an `aria-label`), as a screen reader reads them from the DOM; waits up to 15 s
+ * for the element.
+ */
+async function ariaOf(page, req) {
+  const el = page.locator(req.selector).first();
+  await el.waitFor({ state: 'attached', timeout: 15000 });
+  return el.evaluate((node) => {
+    const both = node.matches('[role][aria-label]') ? node : node.querySelector('[role][aria-label]');
+    const named = both ?? (node.hasAttribute('aria-label') ? node : node.querySelector('[aria-label]'));
+    return {
+      label: named?.getAttribute('aria-label') ?? null,
+      role: named?.getAttribute('role') ?? node.getAttribute('role'),
+      text: (node.textContent ?? '').trim(),
+    };
+  });
+}
+
+const HANDLERS = { axe: runAxe, focus: focusInfo, keys: pressKeys, dialog: clickDialog, aria: ariaOf };
 
 /**
  * Serves the pending page requests of a control folder (each once; `served` remembers them).

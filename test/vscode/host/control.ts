@@ -106,6 +106,8 @@ export type PageRequest =
   | { kind: 'focus'; title: string }
   /** Press keys in order, as a user does (playwright key names: `Tab`, `Shift+Tab`, `Enter`, `Space`). */
   | { kind: 'keys'; keys: string[] }
+  /** The workbench's `aria-label` and role of the element `selector` (or of its first descendant with an aria-label). */
+  | { kind: 'aria'; selector: string }
   /** Wait for VS Code's modal dialog (a PNG of it named `screenshot`, optional) and click its button labelled exactly `button`. */
   | { kind: 'dialog'; button: string; screenshot?: string; timeoutMs?: number };
 

@@ -88,7 +88,8 @@ export async function screenshot(name: string, timeoutMs = 30000): Promise<strin
   if (!dir || !config?.screenshots) return undefined;
   const shots = join(dir, 'screenshots');
   mkdirSync(shots, { recursive: true });
-  const id = `${process.pid}-${++shotCounter}`;
+  // Unique across suite bundles (each bundles its own copy of this module and its counter).
+  const id = `${process.pid}-${Date.now().toString(36)}-${++shotCounter}`;
   writeJsonAtomic(join(shots, `${id}.request.json`), { name });
   const done = join(shots, `${id}.done.json`);
   await waitFor(`screenshot "${name}"`, () => existsSync(done), timeoutMs, 100);
@@ -110,7 +111,8 @@ export async function pageRequest<T = unknown>(request: PageRequest, timeoutMs =
   if (!dir || !testConfig()?.pageRequests) throw new Error('no launcher serves page requests here (run the suite with test/vscode/run.mjs)');
   const page = join(dir, 'page');
   mkdirSync(page, { recursive: true });
-  const id = `${process.pid}-${String(++pageCounter).padStart(6, '0')}`;
+  // Unique across suite bundles (each bundles its own copy of this module and its counter).
+  const id = `${process.pid}-${Date.now().toString(36)}-${String(++pageCounter).padStart(6, '0')}`;
   writeJsonAtomic(join(page, `${id}.request.json`), request);
   const done = join(page, `${id}.done.json`);
   await waitFor(`page request ${request.kind}`, () => existsSync(done), timeoutMs, 50);
