@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ProtectedModulesApi } from '../../../client/extension';
-import { pageRequest, waitFor } from './helpers';
+import type { FollowResult } from '../../../client/followAccess';
+import { pageRequest, setUser, waitFor } from './helpers';
 import { allTabs, appendText, closeAllEditors } from './client-helpers';
 
 interface DialogAnswer {
@@ -132,6 +133,29 @@ suite('editor: switching user with unsaved changes', function () {
     assert.ok(await editor.edit((b) => b.insert(new vscode.Position(0, 0), '// typed as bob\n')));
     assert.ok(await editor.document.save(), 'bob saves it');
     assert.match(disk(PORTAL), /^\/\/ typed as bob\n[\s\S]*bob may change this/);
+  });
+
+  test('access changed another way (the setting edited by hand): the dropped edit is named in a warning, not lost silently', async () => {
+    const before = disk(ORDERS);
+    await editAsAlice(ORDERS, '\n// dropped when the setting changes\n');
+    const followed = new Promise<FollowResult>((r) => {
+      const sub = api.onDidFollowAccess((f) => {
+        if (f.denied.includes(uri(ORDERS).toString())) {
+          sub.dispose();
+          r(f);
+        }
+      });
+    });
+    await setUser('bob');
+    const f = await followed;
+    assert.deepEqual(f.discarded, [uri(ORDERS).toString()]);
+    const toast = await waitFor('the warning', async () => {
+      const a = await pageRequest<{ text: string }>({ kind: 'aria', selector: '.notification-toast:has-text("Unsaved changes to Orders.logic were discarded")' });
+      return a.text ? a : undefined;
+    });
+    assert.match(toast.text, /your access changed and you may no longer read this file/);
+    assert.equal(disk(ORDERS), before);
+    await waitFor('the text tab to go', () => !textTab(uri(ORDERS)));
   });
 
   suiteTeardown(closeAllEditors);

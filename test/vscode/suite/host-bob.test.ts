@@ -168,6 +168,10 @@ suite('connected to an environment host as bob', function () {
     const dir = controlDir()!;
     writeFileSync(join(dir, 'restart-host.request.json'), JSON.stringify({ downMs: 4000 }));
     await waitFor('the client to notice', () => (api.getHostState() === 'reconnecting' ? true : undefined), 20000, 50);
+    // the status bar's accessible name says so in plain text (issue 13 point 7)
+    await waitFor('the reconnecting accessible name', () =>
+      /^Protected Modules: reconnecting to the environment host ws:\/\/\S+\. Your unsaved edits are kept\./.test(api.getStatusBarAccessibility()?.label ?? '') ? true : undefined,
+    );
     await screenshot('reconnecting');
     await waitFor('the host restarted', () => existsSync(join(dir, 'restart-host.done.json')), 60000);
     await waitFor('the client to reconnect', () => (api.getHostState() === 'connected' ? true : undefined), 60000);
