@@ -84,16 +84,23 @@ export async function switchUser(environments: Environments, userArg?: string): 
   return user;
 }
 
+/** A dirty document the user to switch to may not read (`read`: its editor closes) or may read but not change (`write`: it turns read-only and can no longer be saved). */
+export interface UnsavedAtRisk {
+  doc: vscode.TextDocument;
+  loses: 'read' | 'write';
+}
+
 /**
  * The dirty text documents of local environments (`modules:` files and `file:` files under an
- * environment folder) that `user` may not read (SPEC 2.3, 4.1: the gate's `canRead`). An
- * environment that cannot be loaded counts all its dirty files (never lose an edit silently).
- * Environments served by a host are skipped (a host's user is its token's, not switched here).
+ * environment folder) that `user` may not read or may not change (SPEC 2.3, 4.1: the gate's
+ * `canRead` / `canWrite`). An environment that cannot be loaded counts all its dirty files as
+ * unreadable (never lose an edit silently). Environments served by a host are skipped (a host's
+ * user is its token's, not switched here).
  * @param user the user id to switch to
  */
-export function dirtyUnreadableFor(environments: Environments, user: string): vscode.TextDocument[] {
+export function dirtyAtRiskFor(environments: Environments, user: string): UnsavedAtRisk[] {
   const gates = new Map<string, AccessGate | undefined>();
-  const out: vscode.TextDocument[] = [];
+  const out: UnsavedAtRisk[] = [];
   for (const doc of vscode.workspace.textDocuments) {
     if (!doc.isDirty || (doc.uri.scheme !== MODULES_SCHEME && doc.uri.scheme !== 'file')) continue;
     const conn = environments.forUri(doc.uri);
@@ -112,7 +119,8 @@ export function dirtyUnreadableFor(environments: Environments, user: string): vs
       doc.uri.scheme === 'file'
         ? realPathOf(doc.uri.fsPath)
         : realPathOf(path.join(conn.env.path, ...path.posix.normalize('/' + doc.uri.path).split('/').filter(Boolean)));
-    if (!gate || !gate.canRead(abs)) out.push(doc);
+    if (!gate || !gate.canRead(abs)) out.push({ doc, loses: 'read' });
+    else if (!gate.canWrite(abs)) out.push({ doc, loses: 'write' });
   }
   return out;
 }
@@ -123,18 +131,26 @@ export function dirtyUnreadableFor(environments: Environments, user: string): vs
  * or when a save failed (the user stays who they are, the edits stay in their editors).
  */
 async function settleUnsavedChanges(environments: Environments, user: string): Promise<boolean> {
-  const docs = dirtyUnreadableFor(environments, user);
-  if (docs.length === 0) return true;
+  const atRisk = dirtyAtRiskFor(environments, user);
+  if (atRisk.length === 0) return true;
+  const docs = atRisk.map((r) => r.doc);
   const names = docs.map((d) => path.posix.basename(d.uri.path));
   const what = docs.length === 1 ? names[0]! : `${docs.length} files`;
+  const unreadable = atRisk.filter((r) => r.loses === 'read').map((r) => path.posix.basename(r.doc.uri.path));
+  const readOnly = atRisk.filter((r) => r.loses === 'write').map((r) => path.posix.basename(r.doc.uri.path));
   const current = userSetting();
+  const why: string[] = [];
+  if (unreadable.length > 0) {
+    why.push(`${user} may not read ${unreadable.length === 1 && docs.length === 1 ? 'this file' : unreadable.join(', ')}, so ${unreadable.length === 1 ? 'its editor closes' : 'their editors close'} when you switch.`);
+  }
+  if (readOnly.length > 0) {
+    why.push(`${user} may read but not change ${readOnly.length === 1 && docs.length === 1 ? 'this file' : readOnly.join(', ')}, so ${readOnly.length === 1 ? 'it turns' : 'they turn'} read-only and cannot be saved after you switch.`);
+  }
   const choice = await vscode.window.showWarningMessage(
     `Do you want to save the changes you made to ${what} before switching to ${user}?`,
     {
       modal: true,
-      detail:
-        `${user} may not read ${docs.length === 1 ? 'this file' : `these files (${names.join(', ')})`}, so ${docs.length === 1 ? 'its editor closes' : 'their editors close'} when you switch. ` +
-        `Your changes will be lost if you don't save them.${current ? ` Cancel keeps you as ${current}.` : ''}`,
+      detail: `${why.join(' ')} Your changes will be lost if you don't save them.${current ? ` Cancel keeps you as ${current}.` : ''}`,
     },
     'Save',
     'Discard',

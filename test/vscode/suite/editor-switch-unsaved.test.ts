@@ -24,6 +24,7 @@ interface DialogAnswer {
 const ORDERS = 'modules/order-api/actions/Orders.logic'; // bob: reference (the denied view)
 const PRICES = 'modules/pricing/PriceLists.logic'; // bob: none (hidden)
 const PORTAL = 'modules/order-portal/screens/MyOrders.logic'; // bob: change
+const MONEY = 'modules/common/money/Money.logic'; // bob: open (read-only)
 
 suite('editor: switching user with unsaved changes', function () {
   this.timeout(120000);
@@ -133,6 +134,18 @@ suite('editor: switching user with unsaved changes', function () {
     assert.ok(await editor.edit((b) => b.insert(new vscode.Position(0, 0), '// typed as bob\n')));
     assert.ok(await editor.document.save(), 'bob saves it');
     assert.match(disk(PORTAL), /^\/\/ typed as bob\n[\s\S]*bob may change this/);
+  });
+
+  test('an unsaved edit bob may read but not change is asked about too (it would turn read-only and unsaveable): Save saves it as alice', async () => {
+    await editAsAlice(MONEY, '\n// saved before bob makes it read-only\n');
+    const switching = switchToBob();
+    const dialog = await pageRequest<DialogAnswer>({ kind: 'dialog', button: 'Save' });
+    assert.match(dialog.message, /save the changes you made to Money\.logic before switching to bob/);
+    assert.match(dialog.detail, /bob may read but not change this file/);
+    assert.match(dialog.detail, /cannot be saved/);
+    assert.equal(await switching, 'bob');
+    assert.match(disk(MONEY), /\/\/ saved before bob makes it read-only\n$/);
+    assert.ok(!vscode.workspace.textDocuments.some((d) => d.isDirty), 'no unsaved text left');
   });
 
   test('access changed another way (the setting edited by hand): the dropped edit is named in a warning, not lost silently', async () => {
