@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AccessRequest, ListAccessRequestsResult, ModuleSummary } from '../../shared/protocol';
 import { auditLines, cli, connect, copyAcme, eventually, issueToken, startHost, tempDir, tokenId, tryUpgrade, type Host, type WsClient } from './helpers';
+import { sealAndInstall } from '../seal/setup';
 
 const M = {
   request: 'protectedModules/requestAccess',
@@ -256,6 +257,25 @@ test('while environment.json is invalid, a request gets InvalidPolicy whatever t
     assert.deepEqual(a, d);
     assert.deepEqual((await list(bob)).map((r) => r.id), [id]);
     await bob.close();
+  } finally {
+    await host.stop();
+  }
+});
+
+test('a sealed module: no request (nobody has the full a decision needs), a clear error, nothing stored', async () => {
+  const sealed = sealAndInstall();
+  const state = path.join(tempDir(), 'state');
+  const token = issueToken(sealed.client, state, 'hank');
+  const host = await startHost(sealed.client, state);
+  try {
+    const hank = await connect(host.url, token, { folder: 'client' });
+    assert.equal(await levelOf(hank, 'OrderAPI'), 'reference');
+    const e = await hank.requestError(M.request, { module: 'OrderAPI', access: 'open', reason: 'see the source' });
+    assert.equal(e.code, -32600);
+    assert.match(e.message, /Module OrderAPI is sealed: nobody here can have more than reference on it/);
+    assert.deepEqual(await list(hank), []);
+    assert.ok(!fs.existsSync(path.join(state, 'requests.json')));
+    await hank.close();
   } finally {
     await host.stop();
   }
