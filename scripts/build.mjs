@@ -1,7 +1,10 @@
 // Bundles the three entry points with esbuild (CommonJS, Node 20):
 //   dist/extension.js  (VS Code client; `vscode` stays external)
 //   dist/server.js     (language server, `node dist/server.js --stdio`)
-//   dist/cli.js        (the `protected-modules` command, SPEC 6)
+//   dist/cli.js        (the `protected-modules` command, SPEC 6), with beside it
+//   dist/cli-seal.js, dist/cli-host.js: its sealed-module and host commands (SPEC 9, 7), which
+//   cli.js loads only for those commands (server/cli.ts `sealCommands`/`hostCommands`), so that
+//   check, interface, access, diff and api-report start without compiling them
 // Usage: node scripts/build.mjs [--watch] [--minify]
 import * as esbuild from 'esbuild';
 import { existsSync, chmodSync } from 'node:fs';
@@ -9,10 +12,23 @@ import { existsSync, chmodSync } from 'node:fs';
 const watch = process.argv.includes('--watch');
 const minify = process.argv.includes('--minify');
 
+/** In cli.js, `require('./seal/commands')` and `require('./host/cli')` load the bundles beside it. */
+const lazyCliBundles = {
+  name: 'lazy-cli-bundles',
+  setup(build) {
+    const map = { './seal/commands': './cli-seal.js', './host/cli': './cli-host.js' };
+    build.onResolve({ filter: /^\.\/(seal\/commands|host\/cli)$/ }, (args) =>
+      args.importer.replace(/\\/g, '/').endsWith('server/cli.ts') ? { path: map[args.path], external: true } : undefined,
+    );
+  },
+};
+
 const entries = [
   { in: 'client/extension.ts', out: 'extension' },
   { in: 'server/server.ts', out: 'server' },
-  { in: 'server/cli.ts', out: 'cli', banner: '#!/usr/bin/env node' },
+  { in: 'server/cli.ts', out: 'cli', banner: '#!/usr/bin/env node', plugins: [lazyCliBundles] },
+  { in: 'server/seal/commands.ts', out: 'cli-seal' },
+  { in: 'server/host/cli.ts', out: 'cli-host' },
 ].filter((e) => existsSync(e.in));
 
 const contexts = await Promise.all(
@@ -31,6 +47,7 @@ const contexts = await Promise.all(
       // follow; its ESM build (`module`) bundles cleanly.
       mainFields: ['module', 'main'],
       banner: e.banner ? { js: e.banner } : undefined,
+      plugins: e.plugins ?? [],
       logLevel: 'warning',
     }),
   ),

@@ -13,7 +13,8 @@
  *
  * Exit codes: 0 success (for `check`: no error-severity diagnostic); 1 `check` found an error;
  * 2 bad usage, an unreadable environment (folder missing/unreadable, or no readable
- * `environment.json`) or an internal failure; 3 `interface` of a module the user may not see.
+ * `environment.json`) or an internal failure; 3 `interface`, `diff` or `api-report` of a module
+ * whose interface the user may not see.
  * Errors are one line on stderr (`protected-modules: …`), never a stack trace.
  *
  * The user is `--user <id>` (or `-u <id>`), else the `PROTECTED_MODULES_USER` environment
@@ -28,7 +29,7 @@ import { accessSync, constants, realpathSync, statSync } from 'node:fs';
 import { Disk } from './disk';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadEnvironment, relPath } from '../shared/environment/load';
+import { EnvironmentScan, relPath } from '../shared/environment/load';
 import type { Environment, FileDiagnostic } from '../shared/environment/model';
 import { AccessGate } from '../shared/access/gate';
 import { outermostEnvironment } from './environment-root';
@@ -36,10 +37,34 @@ import { atLeast, type AccessLevel } from '../shared/access/levels';
 import { Program } from '../shared/program/program';
 import type { ModuleSummary } from '../shared/protocol';
 import pkg from '../package.json';
-import { SEAL_COMMANDS, SEAL_USAGE, runSealCommand } from './seal/commands';
-import { CommandError, apiReportCommand, apiReportFindings, diffCommand } from './cli/diff';
-import { HOST_COMMANDS, HOST_USAGE, runHostCommand } from './host/cli';
-import { describeForLog } from './errors';
+import { CommandError, apiReportCommand, apiReportFindings, diffCommand, interfaceNotAvailable, moduleProgram } from './cli/diff';
+import { describeForLog } from './log';
+import type * as SealCommands from './seal/commands';
+import type * as HostCommands from './host/cli';
+
+/**
+ * The sealed-module commands (SPEC 9, server/seal/commands.ts) and the host's commands (SPEC 7,
+ * server/host/cli.ts), loaded when first needed: `check`, `interface`, `access`, `diff` and
+ * `api-report` do not pay for compiling and starting them (age encryption, the language server,
+ * WebSockets: most of the CLI's code). In dist/ each is its own bundle, `cli-seal.js` and
+ * `cli-host.js` beside `cli.js` (scripts/build.mjs maps these two `require`s to them).
+ */
+function sealCommands(): typeof SealCommands {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (above)
+  return require('./seal/commands') as typeof SealCommands;
+}
+function hostCommands(): typeof HostCommands {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (above)
+  return require('./host/cli') as typeof HostCommands;
+}
+
+/** The commands of this file (none of them loads {@link sealCommands} or {@link hostCommands}). */
+const CORE_COMMANDS = ['check', 'interface', 'access', 'diff', 'api-report'];
+
+/** Whether `arg` may name a command of {@link sealCommands} or {@link hostCommands} (not an option, not one of ours). */
+function mayBeOther(arg: string | undefined): boolean {
+  return !!arg && !arg.startsWith('-') && !CORE_COMMANDS.includes(arg);
+}
 
 /** Where the CLI writes; `process.stdout`/`process.stderr` in `main`, buffers in tests. */
 export interface CliOutput {
@@ -56,7 +81,8 @@ export const ExitCode = {
 } as const;
 
 /** The usage text printed by `--help` (stdout) and after a usage error hint (stderr). */
-export const USAGE = `Usage:
+export function usage(): string {
+  return `Usage:
   protected-modules check <environment> --user <id> [--format text|json]
       Print every diagnostic the user would see, one per line:
       <path>:<line>:<column>: <error|warning|info>: <message> [<code>]
@@ -76,8 +102,8 @@ export const USAGE = `Usage:
       Write DIR/<Module>.api.logic (the interface document) for the named modules, or for every
       module the user may reference.
 
-${SEAL_USAGE}
-${HOST_USAGE}
+${sealCommands().SEAL_USAGE}
+${hostCommands().HOST_USAGE}
 Options:
   -u, --user <id>      the user (default: the PROTECTED_MODULES_USER environment variable)
   -f, --format <fmt>   text (default) or json
@@ -90,6 +116,7 @@ Options:
 Exit codes: 0 ok, 1 errors found (check), 2 bad usage or unreadable environment,
 3 module interface not available to the user.
 `;
+}
 
 /** A usage or environment problem: printed as one line, exit code 2 (or the given one). */
 class CliError extends Error {
@@ -141,7 +168,7 @@ function run(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv): number {
   }
   const { values, positionals } = parsed;
   if (values.help) {
-    out.stdout(USAGE);
+    out.stdout(usage());
     return ExitCode.Ok;
   }
   if (values.version) {
@@ -150,7 +177,7 @@ function run(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv): number {
   }
   const [command, ...rest] = positionals;
   if (!command) {
-    out.stderr(USAGE);
+    out.stderr(usage());
     return ExitCode.Usage;
   }
   // SPEC 10 options belong to one command each.
@@ -178,7 +205,7 @@ function run(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv): number {
     case 'interface': {
       expectArgs(['<environment>', '<Module>']);
       if (values.format !== undefined) throw new CliError(`option --format is not supported by 'interface'`);
-      return printInterface(openEnvironment(rest[0]), rest[1], user(), out);
+      return printInterface(openScan(rest[0]), rest[1], user(), out);
     }
     case 'access': {
       expectArgs(['<environment>']);
@@ -187,7 +214,7 @@ function run(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv): number {
     case 'diff': {
       expectArgs(['<environment>', '<Module>']);
       if (!values.against) throw new CliError(`missing --against FILE for 'diff'`);
-      return diffCommand(openEnvironment(rest[0]), rest[1], user(), values.against, format, out);
+      return diffCommand(openScan(rest[0]), rest[1], user(), values.against, format, out);
     }
     case 'api-report': {
       if (rest.length < 1) throw new CliError(`missing <environment> for 'api-report'`);
@@ -196,7 +223,7 @@ function run(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv): number {
       return apiReportCommand(openEnvironment(rest[0]), rest.slice(1), user(), values.out, out);
     }
     default:
-      if ((SEAL_COMMANDS as readonly string[]).includes(command)) {
+      if ((sealCommands().SEAL_COMMANDS as readonly string[]).includes(command)) {
         throw new CliError(`'${command}' is asynchronous: run it through runCliAsync (or the protected-modules command)`);
       }
       throw new CliError(`unknown command '${command}' (expected check, interface, access, diff, api-report, keygen, seal, install or unseal)`);
@@ -221,11 +248,19 @@ function parse(argv: string[]) {
 }
 
 /**
- * Loads the environment at `folder`; an unreadable folder or a missing/unreadable
+ * Loads the environment at `folder` (every module); an unreadable folder or a missing/unreadable
  * `environment.json` is exit 2 (an invalid one is not: `check` reports it).
  */
 function openEnvironment(folder: string): Environment {
-  let env: Environment;
+  return openScan(folder).full();
+}
+
+/**
+ * Walks the environment at `folder` (`EnvironmentScan`: manifests read, validated when asked);
+ * the same checks and exit codes as {@link openEnvironment}.
+ */
+function openScan(folder: string): EnvironmentScan {
+  let scan: EnvironmentScan;
   try {
     // SPEC 4.1: environments do not nest; a folder inside an environment is that environment.
     let root = folder;
@@ -235,18 +270,18 @@ function openEnvironment(folder: string): Environment {
     } catch {
       /* loadEnvironment reports it */
     }
-    env = loadEnvironment(root);
+    scan = EnvironmentScan.open(root);
   } catch (e) {
     throw new CliError((e as Error).message);
   }
-  const policy = join(env.root, 'environment.json');
+  const policy = join(scan.root, 'environment.json');
   try {
     if (!statSync(policy).isFile()) throw new Error();
     accessSync(policy, constants.R_OK);
   } catch {
     throw new CliError(`${folder} is not a readable environment: no readable environment.json in it`);
   }
-  return env;
+  return scan;
 }
 
 /**
@@ -329,23 +364,13 @@ export function checkSummary(files: number, rows: readonly { severity: string }[
 }
 
 /** SPEC 6 `interface`: the same message whether the module is missing or hidden; a module the
- *  user may only list gets a message naming the level it needs (it is not hidden from them). */
-function printInterface(env: Environment, module: string, user: string, out: CliOutput): number {
-  const iface = programFor(env).forUser(user).interfaceOf(module);
-  const listed = env.modules.find((m) => m.manifest?.name === module);
-  if (!iface && listed && new AccessGate(env, user).moduleAccess(listed).level === 'list') {
-    const owner = listed.manifest!.owner;
-    throw new CliError(
-      `${user} may only list '${module}': seeing its interface needs reference access (yours is list)${owner ? `; ask its owner ${owner}` : ''}`,
-      ExitCode.NotVisible,
-    );
-  }
-  if (!iface) {
-    throw new CliError(
-      `no interface of '${module}' is available to ${user}: there is no such module, or seeing its interface needs reference access`,
-      ExitCode.NotVisible,
-    );
-  }
+ *  user may only list gets a message naming the level it needs (it is not hidden from them) —
+ *  `interfaceNotAvailable`, which `diff` and `api-report` answer with too. Only the manifests and
+ *  sources that concern the module are read (`moduleProgram`). */
+function printInterface(scan: EnvironmentScan, module: string, user: string, out: CliOutput): number {
+  const view = moduleProgram(scan, module).forUser(user);
+  const iface = view.interfaceOf(module);
+  if (!iface) throw interfaceNotAvailable(view, module);
   out.stdout(iface.text.endsWith('\n') ? iface.text : iface.text + '\n');
   return ExitCode.Ok;
 }
@@ -412,7 +437,9 @@ function oneLine(s: string): string {
  * the first argument for those. Never rejects.
  */
 export async function runCliAsync(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv = process.env): Promise<number> {
-  if ((SEAL_COMMANDS as readonly string[]).includes(argv[0])) return runSealCommand(argv, out);
+  if (mayBeOther(argv[0]) && (sealCommands().SEAL_COMMANDS as readonly string[]).includes(argv[0])) {
+    return sealCommands().runSealCommand(argv, out);
+  }
   return runCli(argv, out, env);
 }
 
@@ -424,10 +451,11 @@ function main(): void {
   const argv = process.argv.slice(2);
   const out: CliOutput = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
   // The host's commands (SPEC 7) live in server/host/cli.ts.
-  if ((HOST_COMMANDS as readonly string[]).includes(argv.find((a) => !a.startsWith('-')) ?? '')) {
+  const first = argv.find((a) => !a.startsWith('-')) ?? '';
+  if (mayBeOther(first) && (hostCommands().HOST_COMMANDS as readonly string[]).includes(first)) {
     process.on('uncaughtException', (e) => process.stderr.write(`protected-modules: uncaught ${describeForLog(e)}\n`));
     process.on('unhandledRejection', (e) => process.stderr.write(`protected-modules: unhandled rejection ${describeForLog(e)}\n`));
-    void runHostCommand(argv, out).then((code) => {
+    void hostCommands().runHostCommand(argv, out).then((code) => {
       process.exitCode = code;
       if (argv.includes('serve') || code !== 0) setImmediate(() => process.exit(code));
     });

@@ -12,6 +12,7 @@
 import { ResponseError, ErrorCodes as RpcErrorCodes } from 'vscode-languageserver';
 import { ErrorCodes, type FileChangedData, type PermissionDeniedData } from '../shared/protocol';
 import type { AccessLevel } from '../shared/access/levels';
+import { describeForLog } from './log';
 
 /** What a denied operation needed (used in messages). */
 const NEEDED_FOR: Record<AccessLevel, string> = {
@@ -109,15 +110,8 @@ export function toResponseError(error: unknown, method: string): ResponseError<u
   return internalError(method);
 }
 
-/** A safe one-line description of an unexpected exception for the server's log: its class name
- *  and stack frames (code locations only), never its message. */
-export function describeForLog(error: unknown): string {
-  if (error instanceof Error) {
-    const frames = (error.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 6);
-    return `${error.name}${frames.length ? '\n' + frames.join('\n') : ''}`;
-  }
-  return typeof error;
-}
+/** {@link describeForLog} lives in server/log.ts (the CLI uses it without this file's library). */
+export { describeForLog };
 
 /**
  * Reports an internal failure: the details (exception class and stack frames, which name the

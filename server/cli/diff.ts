@@ -15,8 +15,12 @@
  * `<breaking|compatible|doc>: <Element>: <what>`, then `required: <bump> (<from> → <version>)`,
  * then — for users with `full` on the module — the consumers (docs/DECISIONS.md).
  * Exit 0 when the manifest's version makes at least the required bump over FILE's version, 1 when
- * not, 2 on bad usage (also: the module does not exist for the user or is below `reference`, FILE
- * unreadable or not an interface of this module).
+ * not, 2 on bad usage (also: FILE unreadable or not an interface of this module), 3 when the user
+ * may not see the module's interface — exactly as `interface` answers (SPEC 6): a module the user
+ * may only list names the level it needs; one at `none` is answered as a missing one.
+ *
+ * Fast path (issue 12): `diff` validates only the manifests and reads only the sources that concern
+ * the module ({@link moduleProgram}), not the whole environment.
  *
  * No leak: the current interface is the one the user may see (≥ `reference`); "made private" is
  * said only to users who may read the module (≥ `open`), "removed" otherwise; consumers come from
@@ -28,7 +32,7 @@ import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
 import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { relPath } from '../../shared/environment/load';
+import { type EnvironmentScan, relPath } from '../../shared/environment/load';
 import type { Environment } from '../../shared/environment/model';
 import { atLeast } from '../../shared/access/levels';
 import { Program, type UserProgram } from '../../shared/program/program';
@@ -173,6 +177,31 @@ export function diskProgram(env: Environment): Program {
 }
 
 /**
+ * A Program for the questions about one module (SPEC 3.5 interface, SPEC 10 `diff`): built on
+ * {@link EnvironmentScan.environmentFor} — the module, its dependents and the modules its
+ * interface's types name (each with whatever may share its name or enclose it) — instead of on
+ * every module of the environment, so that only those manifests are validated and only those
+ * sources are read. For this module — its access for any user, its interface document, its
+ * symbols, its consumers and their call sites — it answers as a Program on the full load
+ * (test/cli/diff-fastpath.test.ts); ask it nothing about other modules.
+ *
+ * @param scan the walked environment
+ * @param module the module's name (need not exist)
+ */
+export function moduleProgram(scan: EnvironmentScan, module: string): Program {
+  const env = scan.environmentFor([module]);
+  const program = diskProgram(env);
+  const info = program.moduleByName(module);
+  if (!info) return program;
+  const typeModules = program.externalTypeModules(module, program.symbolsOf(info));
+  const have = new Set(env.modules.map((m) => m.name));
+  // The modules of the interface's types decide how it is rendered (their access, their
+  // structures): add them (sources already parsed are kept).
+  if (typeModules.some((m) => !have.has(m))) program.updateEnvironment(scan.environmentFor([module, ...typeModules]));
+  return program;
+}
+
+/**
  * The module's current interface as the user may see it, as a model; `undefined` when the module
  * does not exist for the user or the user is below `reference` (answered alike).
  */
@@ -202,12 +231,12 @@ export interface DiffReport {
 
 /**
  * Compares the current interface of `module` for the user of `view` with `against` (SPEC 10).
- * @throws CommandError (exit 2) when the module is not available to the user, or a version is not
- *         a semantic version
+ * @throws CommandError: exit 3 when the module's interface is not available to the user
+ *         ({@link interfaceNotAvailable}), exit 2 when a version is not a semantic version
  */
 export function diffModule(view: UserProgram, module: string, against: AgainstFile): DiffReport {
   const now = currentInterface(view, module);
-  if (!now) throw notAvailable(module, view.user ?? '');
+  if (!now) throw interfaceNotAvailable(view, module);
   const mayRead = atLeast(view.access(module).level, 'open');
   const symbols = mayRead ? view.readableSymbols(module) : undefined;
   const changes = diffInterfaces(against.model, now.model, {
@@ -235,8 +264,31 @@ export function diffModule(view: UserProgram, module: string, against: AgainstFi
   };
 }
 
-function notAvailable(module: string, user: string): CommandError {
-  return new CommandError(`no interface of '${module}' is available to ${user}: there is no such module, or seeing its interface needs reference access`);
+/** The exit code of a command asked about a module whose interface the user may not see (SPEC 6 `interface`). */
+export const NOT_VISIBLE_EXIT = 3;
+
+/**
+ * The answer of `interface`, `diff` and `api-report` (SPEC 6, 10) when the user may not see the
+ * module's interface (exit 3): a module the user may only list gets a message naming the level it
+ * needs and its owner (it is not hidden from them); a module at `none` gets exactly the message of
+ * a module that does not exist (SPEC 2.3).
+ *
+ * @param view the user's view
+ * @param module the module asked for (as the user wrote it)
+ */
+export function interfaceNotAvailable(view: UserProgram, module: string): CommandError {
+  const user = view.user ?? '';
+  const facts = view.moduleFacts(module);
+  if (facts?.access === 'list') {
+    return new CommandError(
+      `${user} may only list '${module}': seeing its interface needs reference access (yours is list)${facts.owner ? `; ask its owner ${facts.owner}` : ''}`,
+      NOT_VISIBLE_EXIT,
+    );
+  }
+  return new CommandError(
+    `no interface of '${module}' is available to ${user}: there is no such module, or seeing its interface needs reference access`,
+    NOT_VISIBLE_EXIT,
+  );
 }
 
 function plural(n: number, word: string): string {
@@ -246,11 +298,14 @@ function plural(n: number, word: string): string {
 /**
  * `protected-modules diff` (SPEC 10): prints the report and returns the exit code (0 the version
  * makes the required bump, 1 it does not).
- * @throws CommandError for bad usage (exit 2)
+ * @throws CommandError for bad usage (exit 2), or exit 3 when the user may not see the module's
+ *         interface ({@link interfaceNotAvailable}: as `interface` answers)
  */
-export function diffCommand(env: Environment, module: string, user: string, againstPath: string, format: 'text' | 'json', out: Output): number {
-  const view = diskProgram(env).forUser(user);
-  if (!currentInterface(view, module)) throw notAvailable(module, user);
+export function diffCommand(scan: EnvironmentScan, module: string, user: string, againstPath: string, format: 'text' | 'json', out: Output): number {
+  const program = moduleProgram(scan, module);
+  const env = program.environment;
+  const view = program.forUser(user);
+  if (!currentInterface(view, module)) throw interfaceNotAvailable(view, module);
   const report = diffModule(view, module, readAgainst(againstPath, module));
   const loc = (path: string, range: { start: { line: number; character: number } }) => ({
     path: relPath(env, path) ?? path,
@@ -306,7 +361,8 @@ export function diffCommand(env: Environment, module: string, user: string, agai
  * `protected-modules api-report` (SPEC 10): writes `<Module>.api.logic` (the interface document)
  * into `outDir` for each named module, or for every module the user may reference when none is
  * named. Every named module is checked before anything is written.
- * @throws CommandError (exit 2) for a module not available to the user, or a write failure
+ * @throws CommandError: exit 3 for a named module whose interface the user may not see (as
+ *         `interface` answers, {@link interfaceNotAvailable}), exit 2 for a write failure
  */
 export function apiReportCommand(env: Environment, modules: string[], user: string, outDir: string, out: Output): number {
   const view = diskProgram(env).forUser(user);
@@ -319,7 +375,7 @@ export function apiReportCommand(env: Environment, modules: string[], user: stri
   const texts: [string, string][] = [];
   for (const name of names) {
     const iface = view.interfaceOf(name);
-    if (!iface) throw notAvailable(name, user);
+    if (!iface) throw interfaceNotAvailable(view, name);
     texts.push([name, iface.text]);
   }
   for (const [name, text] of texts) {

@@ -51,15 +51,253 @@ const START: Range = { start: { line: 0, character: 0 }, end: { line: 0, charact
  *         line, suitable for a CLI.
  */
 export function loadEnvironment(root: string): Environment {
-  let realRoot: string;
-  try {
-    realRoot = realpathSync(resolve(root));
-    if (!statSync(realRoot).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
-    readdirSync(realRoot);
-  } catch (e) {
-    throw new Error(`cannot read the environment folder ${root}: ${describeFsError(e)}`);
+  return EnvironmentScan.open(root).full();
+}
+
+/** A module folder found by the walk, its `module.json` read but not yet validated. */
+interface FoundModule {
+  folder: string;
+  manifestPath: string;
+  /** The folder holds `SEAL.json` or `sources.age` (SPEC 9). */
+  sealed: boolean;
+  /** The text of `module.json`, or why it could not be read. */
+  text: string | { error: string } | InvalidUtf8;
+  /** The `.logic` files the walk met in the module's part of the tree (links resolved), unfiltered. */
+  files: string[];
+  /** Set once validated ({@link EnvironmentScan.built}). */
+  built?: { info: ModuleInfo; parsed?: ParsedManifest };
+}
+
+/**
+ * One walk of an environment folder (SPEC 2): the policy read and validated, every module folder
+ * found and its `module.json` read — but a manifest is validated (jsonc-parser + zod, exactly as
+ * {@link loadEnvironment}) only when a module is asked for. {@link full} gives what
+ * {@link loadEnvironment} gives; {@link environmentFor} gives the same modules for a few names
+ * without validating the other manifests (the fast path of `diff`, issue 12).
+ */
+export class EnvironmentScan {
+  private readonly found: FoundModule[] = [];
+  /** Every module folder found (valid or not). */
+  private readonly folders = new Set<string>();
+
+  private constructor(private readonly base: Environment) {}
+
+  /** The real path of the environment folder (`Environment.root`). */
+  get root(): string {
+    return this.base.root;
   }
 
+  /**
+   * Walks the environment at `root`: reads and validates `environment.json`, finds every module
+   * folder (SPEC 2 discovery rules, see the file comment) and reads each `module.json`.
+   * @param root as for {@link loadEnvironment}
+   * @throws Error as {@link loadEnvironment}
+   */
+  static open(root: string): EnvironmentScan {
+    let realRoot: string;
+    try {
+      realRoot = realpathSync(resolve(root));
+      if (!statSync(realRoot).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
+      readdirSync(realRoot);
+    } catch (e) {
+      throw new Error(`cannot read the environment folder ${root}: ${describeFsError(e)}`);
+    }
+    const scan = new EnvironmentScan(readPolicy(realRoot));
+    scan.walk(realRoot, undefined);
+    return scan;
+  }
+
+  private walk(dir: string, current: FoundModule | undefined): void {
+    const realRoot = this.base.root;
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return; // an unreadable folder holds nothing we can use
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    // A folder named module.json also makes a module — an invalid one (fail closed: treated as
+    // protected), rather than silently turning the folder's sources into plain environment files.
+    // A folder holding SEAL.json is a sealed module (SPEC 9), with or without its module.json; so
+    // is one holding sources.age (a sealed module whose SEAL.json was removed fails closed, it
+    // does not turn into an ordinary module).
+    const sealedFolder = dir !== realRoot && entries.some((e) => e.name === SEAL_FILE || e.name === SOURCES_FILE);
+    if (dir !== realRoot && (sealedFolder || entries.some((e) => e.name === MODULE_FILE))) {
+      const manifestPath = join(dir, MODULE_FILE);
+      current = { folder: dir, manifestPath, sealed: sealedFolder, text: readInside(realRoot, manifestPath), files: [] };
+      this.found.push(current);
+      this.folders.add(dir);
+      // SPEC 9: nothing below a sealed folder is walked (it holds exactly its four files); its
+      // only source is the verified INTERFACE.logic (loadSealed).
+      if (sealedFolder) return;
+    }
+    for (const e of entries) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
+        this.walk(p, current);
+      } else if (e.name.endsWith(LOGIC_EXTENSION) && current) {
+        if (e.isFile()) current.files.push(p);
+        else if (e.isSymbolicLink()) {
+          const target = realTarget(realRoot, p);
+          if (target && target.isFile) current.files.push(target.path);
+        }
+      }
+    }
+  }
+
+  /** Validates a found module's manifest (once): the `ModuleInfo` {@link loadEnvironment} gives, before the unique-name rule. */
+  private built(f: FoundModule): { info: ModuleInfo; parsed?: ParsedManifest } {
+    if (f.built) return f.built;
+    const { manifestPath, text } = f;
+    const info: ModuleInfo = {
+      name: basename(f.folder),
+      folder: f.folder,
+      relFolder: toRel(this.base.root, f.folder),
+      manifestPath,
+      files: [],
+      diagnostics: [],
+    };
+    let parsed: ParsedManifest | undefined;
+    if (typeof text === 'string') {
+      parsed = parseModuleManifest(text, manifestPath);
+      info.manifest = parsed.manifest;
+      info.diagnostics = parsed.diagnostics;
+      if (parsed.name !== undefined && parsed.name !== '') info.name = parsed.name;
+      if (isUserId(parsed.owner)) info.declaredOwner = parsed.owner;
+    } else if ('invalidUtf8' in text) {
+      // Not UTF-8 text: invalid; the declared owner (read from the decoded text) may still fix it.
+      const p = parseModuleManifest(text.text, manifestPath);
+      if (isUserId(p.owner)) info.declaredOwner = p.owner;
+      info.diagnostics = [invalidUtf8Diagnostic(manifestPath, text, 'invalid-manifest', MODULE_FILE)];
+    } else {
+      info.diagnostics = [
+        {
+          path: manifestPath,
+          code: 'invalid-manifest',
+          severity: 'error',
+          message: `${MODULE_FILE}: ${text.error}`,
+          range: START,
+        },
+      ];
+    }
+    if (f.sealed) {
+      // SPEC 9: verified at every load; a verified seal gives the module its INTERFACE.logic only.
+      loadSealed(info, this.base.policy);
+    } else {
+      // A linked file belongs to the module that really contains its target (and only once).
+      // By folder, walking up from each file: a scan of every module per file was quadratic (issue 6).
+      info.files = [...new Set(f.files)].filter((p) => deepestFolder(this.folders, p) === f.folder).sort();
+    }
+    f.built = { info, parsed };
+    return f.built;
+  }
+
+  /** Every module (SPEC 2): what {@link loadEnvironment} returns. */
+  full(): Environment {
+    return this.environmentOf(this.found);
+  }
+
+  /**
+   * The environment as far as the modules named `names` are concerned: every module that is or
+   * may be named one of them, that may list one of them in its `dependencies` (so every dependent
+   * of each), and every module whose folder encloses one of those — closed over the names of the
+   * modules taken, so that the unique-name rule (SPEC 2.2) and the access of enclosing modules
+   * (SPEC 4.1) come out as in the full load. Each module taken is validated and built exactly as
+   * {@link loadEnvironment} builds it; the others are left out (their manifests are not validated).
+   *
+   * A manifest may concern a name only when its text holds it as a JSON string (`"Name"`) or
+   * holds an escape (a backslash); every such manifest is taken. So for these names — the modules, their
+   * access (every user), their dependents, their files — the answers are the full load's.
+   * Answers about other modules (listing all modules, diagnostics of the whole environment) are
+   * not: use {@link full} for those.
+   *
+   * @param names module names (e.g. the module of `diff` and the modules its interface's types name)
+   * @returns an environment with a subset of the modules, in path order; the policy as loaded
+   */
+  environmentFor(names: Iterable<string>): Environment {
+    const taken = new Set<FoundModule>();
+    const byFolder = new Map(this.found.map((f) => [f.folder, f]));
+    let pending = [...new Set(names)];
+    const seen = new Set(pending);
+    const want = (name: string) => {
+      if (!seen.has(name)) {
+        seen.add(name);
+        pending.push(name);
+      }
+    };
+    const take = (f: FoundModule) => {
+      if (taken.has(f)) return;
+      taken.add(f);
+      want(this.built(f).info.name);
+      // The modules whose folders enclose it decide its access too (SPEC 4.1).
+      for (let p = dirname(f.folder); p !== this.base.root && isInside(this.base.root, p); p = dirname(p)) {
+        const outer = byFolder.get(p);
+        if (outer) take(outer);
+      }
+    };
+    while (pending.length) {
+      const quoted = pending.map((n) => JSON.stringify(n));
+      pending = [];
+      for (const f of this.found) {
+        if (taken.has(f)) continue;
+        const text = typeof f.text === 'string' ? f.text : undefined;
+        // Not readable or not UTF-8: never valid, so neither named nor a dependent (taken only
+        // when it encloses a module taken).
+        if (text === undefined) continue;
+        if (text.includes('\\') || quoted.some((q) => text.includes(q))) take(f);
+      }
+    }
+    return this.environmentOf(this.found.filter((f) => taken.has(f)));
+  }
+
+  /** The environment of the given found modules (validated), the unique-name rule applied among them. */
+  private environmentOf(chosen: FoundModule[]): Environment {
+    const env: Environment = { ...this.base, policyDiagnostics: [...this.base.policyDiagnostics], modules: [] };
+    const found = chosen.map((f) => {
+      const b = this.built(f);
+      // A fresh copy: the unique-name rule below changes it, per environment built.
+      return { info: { ...b.info, diagnostics: [...b.info.diagnostics], files: [...b.info.files] }, parsed: b.parsed };
+    });
+
+    // Unique names (SPEC 2.2).
+    const byName = new Map<string, typeof found>();
+    for (const f of found) {
+      if (!f.info.manifest) continue;
+      const list = byName.get(f.info.manifest.name) ?? [];
+      list.push(f);
+      byName.set(f.info.manifest.name, list);
+    }
+    for (const [name, all] of byName) {
+      if (all.length < 2) continue;
+      // A module nested inside another module's folder never takes a name from one that is not
+      // (SPEC 4.1: whoever may write inside a module must not void or impersonate another module by
+      // naming a nested one like it). Among the rest, a clash voids them all, as before.
+      const nested = (f: (typeof all)[number]) => !!deepestFolder(this.folders, dirname(f.info.folder));
+      const outer = all.filter((f) => !nested(f));
+      const list = outer.length === 1 ? all.filter((f) => nested(f)) : all;
+      for (const f of list) {
+        f.info.manifest = undefined;
+        f.info.diagnostics.push({
+          path: f.info.manifestPath,
+          code: 'invalid-manifest',
+          severity: 'error',
+          message:
+            outer.length === 1
+              ? `name: "${name}" is already the name of a module of this environment; a module inside another module's folder cannot take it, so this one cannot be used until it is renamed`
+              : `name: another module in this environment is also named "${name}"; module names must be unique, so neither can be used until one is renamed`,
+          range: f.parsed?.nameRange ?? START,
+        });
+      }
+    }
+
+    env.modules = found.map((f) => f.info).sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
+    return env;
+  }
+}
+
+/** The environment's policy part (SPEC 2.1), without modules. */
+function readPolicy(realRoot: string): Environment {
   const policyPath = join(realRoot, ENVIRONMENT_FILE);
   const env: Environment = {
     root: realRoot,
@@ -96,122 +334,6 @@ export function loadEnvironment(root: string): Environment {
       },
     ];
   }
-
-  const found: { info: ModuleInfo; parsed?: ParsedManifest }[] = [];
-  const walk = (dir: string, current: { info: ModuleInfo; parsed?: ParsedManifest } | undefined) => {
-    let entries: Dirent[];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return; // an unreadable folder holds nothing we can use
-    }
-    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    // A folder named module.json also makes a module — an invalid one (fail closed: treated as
-    // protected), rather than silently turning the folder's sources into plain environment files.
-    // A folder holding SEAL.json is a sealed module (SPEC 9), with or without its module.json; so
-    // is one holding sources.age (a sealed module whose SEAL.json was removed fails closed, it
-    // does not turn into an ordinary module).
-    const sealedFolder = dir !== realRoot && entries.some((e) => e.name === SEAL_FILE || e.name === SOURCES_FILE);
-    if (dir !== realRoot && (sealedFolder || entries.some((e) => e.name === MODULE_FILE))) {
-      const manifestPath = join(dir, MODULE_FILE);
-      const text = readInside(realRoot, manifestPath);
-      const info: ModuleInfo = {
-        name: basename(dir),
-        folder: dir,
-        relFolder: toRel(realRoot, dir),
-        manifestPath,
-        files: [],
-        diagnostics: [],
-      };
-      let parsed: ParsedManifest | undefined;
-      if (typeof text === 'string') {
-        parsed = parseModuleManifest(text, manifestPath);
-        info.manifest = parsed.manifest;
-        info.diagnostics = parsed.diagnostics;
-        if (parsed.name !== undefined && parsed.name !== '') info.name = parsed.name;
-        if (isUserId(parsed.owner)) info.declaredOwner = parsed.owner;
-      } else if ('invalidUtf8' in text) {
-        // Not UTF-8 text: invalid; the declared owner (read from the decoded text) may still fix it.
-        const parsed = parseModuleManifest(text.text, manifestPath);
-        if (isUserId(parsed.owner)) info.declaredOwner = parsed.owner;
-        info.diagnostics = [invalidUtf8Diagnostic(manifestPath, text, 'invalid-manifest', MODULE_FILE)];
-      } else {
-        info.diagnostics = [
-          {
-            path: manifestPath,
-            code: 'invalid-manifest',
-            severity: 'error',
-            message: `${MODULE_FILE}: ${text.error}`,
-            range: START,
-          },
-        ];
-      }
-      current = { info, parsed };
-      found.push(current);
-      if (sealedFolder) {
-        // SPEC 9: verified at every load; its only source is the verified INTERFACE.logic, and
-        // nothing below it is walked (a sealed folder holds exactly its four files).
-        loadSealed(info, env.policy);
-        return;
-      }
-    }
-    for (const e of entries) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) {
-        if (e.name === 'node_modules' || e.name.startsWith('.')) continue;
-        walk(p, current);
-      } else if (e.name.endsWith(LOGIC_EXTENSION) && current) {
-        if (e.isFile()) current.info.files.push(p);
-        else if (e.isSymbolicLink()) {
-          const target = realTarget(realRoot, p);
-          if (target && target.isFile) current.info.files.push(target.path);
-        }
-      }
-    }
-  };
-  walk(realRoot, undefined);
-
-  // A linked file belongs to the module that really contains its target (and only once).
-  // By folder, walking up from each file: a scan of every module per file was quadratic (issue 6).
-  const modules = found.map((f) => f.info);
-  const byFolder = new Map<string, ModuleInfo>();
-  for (const m of modules) if (!byFolder.has(m.folder)) byFolder.set(m.folder, m);
-  for (const m of modules) {
-    m.files = [...new Set(m.files)].filter((f) => deepestModuleByFolder(byFolder, f) === m).sort();
-  }
-
-  // Unique names (SPEC 2.2).
-  const byName = new Map<string, typeof found>();
-  for (const f of found) {
-    if (!f.info.manifest) continue;
-    const list = byName.get(f.info.manifest.name) ?? [];
-    list.push(f);
-    byName.set(f.info.manifest.name, list);
-  }
-  for (const [name, all] of byName) {
-    if (all.length < 2) continue;
-    // A module nested inside another module's folder never takes a name from one that is not
-    // (SPEC 4.1: whoever may write inside a module must not void or impersonate another module by
-    // naming a nested one like it). Among the rest, a clash voids them all, as before.
-    const nested = (f: (typeof all)[number]) => !!deepestModuleByFolder(byFolder, dirname(f.info.folder));
-    const outer = all.filter((f) => !nested(f));
-    const list = outer.length === 1 ? all.filter((f) => nested(f)) : all;
-    for (const f of list) {
-      f.info.manifest = undefined;
-      f.info.diagnostics.push({
-        path: f.info.manifestPath,
-        code: 'invalid-manifest',
-        severity: 'error',
-        message:
-          outer.length === 1
-            ? `name: "${name}" is already the name of a module of this environment; a module inside another module's folder cannot take it, so this one cannot be used until it is renamed`
-            : `name: another module in this environment is also named "${name}"; module names must be unique, so neither can be used until one is renamed`,
-        range: f.parsed?.nameRange ?? START,
-      });
-    }
-  }
-
-  env.modules = modules.sort((a, b) => (a.folder < b.folder ? -1 : a.folder > b.folder ? 1 : 0));
   return env;
 }
 
@@ -327,11 +449,10 @@ function deepestModule(modules: ModuleInfo[], real: string): ModuleInfo | undefi
   return best;
 }
 
-/** {@link deepestModule} through a folder → module map: O(depth of `real`). */
-function deepestModuleByFolder(byFolder: Map<string, ModuleInfo>, real: string): ModuleInfo | undefined {
+/** The innermost of `folders` that contains `real` (or is it): O(depth of `real`). */
+function deepestFolder(folders: Set<string>, real: string): string | undefined {
   for (let p = real; ; ) {
-    const m = byFolder.get(p);
-    if (m) return m;
+    if (folders.has(p)) return p;
     const parent = dirname(p);
     if (parent === p) return undefined;
     p = parent;
@@ -370,7 +491,8 @@ interface InvalidUtf8 {
 function readInside(root: string, p: string): string | { error: string } | InvalidUtf8 {
   let bytes: Buffer;
   try {
-    const real = realpathSync(p);
+    // The native call: one system call instead of an lstat per path segment (1,000 manifests).
+    const real = realpathSync.native(p);
     if (!isInside(root, real)) return { error: 'it is a link that leaves the environment' };
     bytes = readFileSync(real);
   } catch (e) {

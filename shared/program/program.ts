@@ -494,8 +494,11 @@ export class Program {
     return r;
   }
 
-  /** Other modules named by types of the module's public elements (sorted, cached until an update). */
-  private externalTypeModules(name: string, symbols: ModuleSymbols): string[] {
+  /**
+   * Other modules named by types of the module's public elements (sorted, cached until an update):
+   * the only other modules its interface document depends on (`renderedInterface`). Unfiltered.
+   */
+  externalTypeModules(name: string, symbols: ModuleSymbols): string[] {
     let list = this.externalRefs.get(name);
     if (!list) {
       const found = new Set<string>();

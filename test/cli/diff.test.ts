@@ -214,17 +214,36 @@ describe('diff: leak tests (bob has reference on OrderAPI)', () => {
     assert.ok(!bob.stdout.includes('private'));
   });
 
-  it('a module bob may not see answers like a missing one (exit 2, same message)', () => {
+  it('a module bob may not see answers like a missing one (exit 3, same message, as `interface`)', () => {
     const root = acme();
     const file = join(temp('pm-against-'), 'x.api.logic');
     writeFileSync(file, '// Interface of Pricing 2.1.0 — owner alice. Bodies are not shown.\n');
     const hidden = cli(['diff', root, 'Pricing', '--against', file, '--user', 'bob']);
     writeFileSync(file, '// Interface of Nothing 2.1.0 — owner alice. Bodies are not shown.\n');
     const missing = cli(['diff', root, 'Nothing', '--against', file, '--user', 'bob']);
-    assert.equal(hidden.code, 2);
-    assert.equal(missing.code, 2);
+    assert.equal(hidden.code, 3);
+    assert.equal(missing.code, 3);
     assert.equal(hidden.stdout, '');
     assert.equal(hidden.stderr.replace('Pricing', 'X'), missing.stderr.replace('Nothing', 'X'));
+    // Exactly what `interface` answers for each.
+    for (const [module, r] of [['Pricing', hidden], ['Nothing', missing]] as const) {
+      const i = cli(['interface', root, module, '--user', 'bob']);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [i.code, i.stdout, i.stderr]);
+    }
+  });
+
+  it('a module bob may only list: exit 3 and the message of `interface`, naming the level it needs (issue 13 point 8)', () => {
+    const root = acme();
+    const file = join(temp('pm-against-'), 'Reporting.api.logic');
+    writeFileSync(file, '// Interface of Reporting 1.0.0 — owner alice. Bodies are not shown.\n');
+    const diff = cli(['diff', root, 'Reporting', '--against', file, '--user', 'bob']);
+    const iface = cli(['interface', root, 'Reporting', '--user', 'bob']);
+    assert.equal(iface.code, 3);
+    assert.deepEqual([diff.code, diff.stdout, diff.stderr], [iface.code, iface.stdout, iface.stderr]);
+    assert.equal(diff.stderr, "protected-modules: bob may only list 'Reporting': seeing its interface needs reference access (yours is list); ask its owner alice\n");
+    // Also with --format json and whatever FILE holds: the access is decided first.
+    const json = cli(['diff', root, 'Reporting', '--against', join(root, 'nope.logic'), '--user', 'bob', '--format', 'json']);
+    assert.deepEqual([json.code, json.stdout, json.stderr], [iface.code, iface.stdout, iface.stderr]);
   });
 });
 
@@ -309,8 +328,25 @@ describe('api-report and check --api-reports', () => {
     assert.ok(!existsSync(join(out, 'Pricing.api.logic')));
     assert.ok(!existsSync(join(out, 'Reporting.api.logic')), 'bob only lists Reporting');
     const hidden = cli(['api-report', root, 'Pricing', '--out', join(out, 'x'), '--user', 'bob']);
-    assert.equal(hidden.code, 2);
+    assert.equal(hidden.code, 3);
     assert.ok(!existsSync(join(out, 'x')));
+  });
+
+  it('a named module the user may not see: the answer of `interface` (list names the level; none = missing), nothing written', () => {
+    const root = acme();
+    const out = join(temp('pm-reports-'), 'bob');
+    for (const module of ['Reporting', 'Pricing', 'Nothing']) {
+      const r = cli(['api-report', root, 'OrderAPI', module, '--out', out, '--user', 'bob']);
+      const i = cli(['interface', root, module, '--user', 'bob']);
+      assert.deepEqual([r.code, r.stdout, r.stderr], [i.code, i.stdout, i.stderr], module);
+      assert.equal(r.code, 3);
+      assert.ok(!existsSync(out), `${module}: nothing is written`);
+    }
+    const list = cli(['api-report', root, 'Reporting', '--out', out, '--user', 'bob']);
+    assert.match(list.stderr, /may only list 'Reporting': seeing its interface needs reference access \(yours is list\)/);
+    const hidden = cli(['api-report', root, 'Pricing', '--out', out, '--user', 'bob']);
+    const missing = cli(['api-report', root, 'Nothing', '--out', out, '--user', 'bob']);
+    assert.equal(hidden.stderr.replace('Pricing', 'X'), missing.stderr.replace('Nothing', 'X'));
   });
 
   it('a report of a module the user may not reference is ignored like a report of no module', () => {
@@ -321,6 +357,15 @@ describe('api-report and check --api-reports', () => {
     writeFileSync(join(out, 'Nothing.api.logic'), '// stale\n');
     const r = cli(['check', root, '--api-reports', out, '--user', 'bob']);
     assert.ok(!r.stdout.includes('api-report-outdated'), r.stdout);
+    // bob may only list Reporting: he cannot see its interface, so its report is not compared
+    // either — the same output as with no report at all (docs/DECISIONS.md, issue 12).
+    const before = cli(['check', root, '--api-reports', out, '--user', 'bob', '--format', 'json']);
+    writeFileSync(join(out, 'Reporting.api.logic'), '// stale\n');
+    const listed = cli(['check', root, '--api-reports', out, '--user', 'bob', '--format', 'json']);
+    assert.deepEqual([listed.code, listed.stdout, listed.stderr], [before.code, before.stdout, before.stderr]);
+    // ... while a user with reference on it (carol) is warned.
+    const carol = cli(['check', root, '--api-reports', out, '--user', 'carol']);
+    assert.match(carol.stdout, /Reporting\.api\.logic:1:1: warning: The API report of 'Reporting' is outdated/);
     const missingDir = cli(['check', root, '--api-reports', join(out, 'none'), '--user', 'bob']);
     assert.equal(missingDir.code, 2);
   });
