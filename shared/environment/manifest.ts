@@ -102,6 +102,15 @@ export function parsePolicy(text: string, path: string): ParsedPolicy {
 export function parseModuleManifest(text: string, path: string): ParsedManifest {
   const r = parseWithSchema(text, path, moduleManifestSchema, 'invalid-manifest');
   const out: ParsedManifest = { diagnostics: r.diagnostics };
+  if (r.ok) {
+    // Valid: name and owner are the manifest's; the name's range (only for a clash of names) is
+    // found when asked (the fast path builds no tree until then).
+    out.manifest = r.data;
+    out.name = r.data.name;
+    Object.defineProperty(out, 'nameRange', { get: () => r.rangeOf(['name']), enumerable: true, configurable: true });
+    out.owner = r.data.owner;
+    return out;
+  }
   const nameNode = r.root && r.root.type === 'object' ? findNodeAtLocation(r.root, ['name']) : undefined;
   if (nameNode && nameNode.type === 'string') {
     out.name = nameNode.value as string;
@@ -109,7 +118,6 @@ export function parseModuleManifest(text: string, path: string): ParsedManifest 
   }
   const ownerNode = r.root && r.root.type === 'object' ? findNodeAtLocation(r.root, ['owner']) : undefined;
   if (ownerNode && ownerNode.type === 'string') out.owner = ownerNode.value as string;
-  if (r.ok) out.manifest = r.data;
   return out;
 }
 
@@ -173,6 +181,81 @@ function parseWithSchema<S extends z.ZodType>(
   code: DiagnosticCode,
 ): ParseOutcome<z.output<S>> {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  // Fast path (issue 12: 1,000 manifests and a 100 KB policy per command): a file that is plain
+  // JSON without duplicate or `__proto__` keys, valid for the schema, gives the same data as the
+  // path below; its tree (for positions) is built only when asked for. Anything else — comments,
+  // trailing commas, any error — takes the path below, which says where.
+  const fast = plainJsonValue(src);
+  if (fast !== undefined) {
+    const result = schema.safeParse(fast.value);
+    if (result.success) {
+      let full: ParseOutcome<z.output<S>> | undefined;
+      const slow = () => (full ??= parseWithSchemaSlowly(src, path, schema, code));
+      return {
+        ok: true,
+        data: result.data,
+        get root() {
+          return slow().root;
+        },
+        diagnostics: [],
+        rangeOf: (p) => slow().rangeOf(p),
+      };
+    }
+  }
+  return parseWithSchemaSlowly(src, path, schema, code);
+}
+
+/**
+ * `text` parsed by `JSON.parse` when it is plain JSON (no comments, no trailing commas) with no
+ * `__proto__` key and no key twice in one object — exactly the texts for which jsonc-parser's
+ * tree (`parseTree` + `getNodeValue` below) has no error and the same value. `undefined` otherwise.
+ */
+function plainJsonValue(text: string): { value: unknown } | undefined {
+  if (text.includes('__proto__')) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  // A duplicate key leaves fewer properties than keys written.
+  return countProperties(value) === countKeys(text) ? { value } : undefined;
+}
+
+/** The number of properties of every object in a parsed JSON value. */
+function countProperties(v: unknown): number {
+  if (Array.isArray(v)) return v.reduce((n: number, x) => n + countProperties(x), 0);
+  if (v === null || typeof v !== 'object') return 0;
+  let n = 0;
+  for (const k of Object.keys(v)) n += 1 + countProperties((v as Record<string, unknown>)[k]);
+  return n;
+}
+
+/** The number of keys written in a valid JSON text: strings followed (after white space) by `:`. */
+function countKeys(text: string): number {
+  let n = 0;
+  const len = text.length;
+  for (let i = 0; i < len; i++) {
+    if (text.charCodeAt(i) !== 34 /* " */) continue;
+    for (i++; i < len; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 92 /* \ */) i++;
+      else if (c === 34) break;
+    }
+    let j = i + 1;
+    for (let c = text.charCodeAt(j); c === 32 || c === 9 || c === 10 || c === 13; c = text.charCodeAt(++j));
+    if (text.charCodeAt(j) === 58 /* : */) n++;
+  }
+  return n;
+}
+
+/** {@link parseWithSchema} on the tree of jsonc-parser, with a position for every problem. */
+function parseWithSchemaSlowly<S extends z.ZodType>(
+  src: string,
+  path: string,
+  schema: S,
+  code: DiagnosticCode,
+): ParseOutcome<z.output<S>> {
   const index = new LineIndex(src);
   const lines = { range: (offset: number, length: number) => index.rangeAt(offset, offset + length) };
   const diagnostics: FileDiagnostic[] = [];

@@ -257,3 +257,38 @@ describe('formatJsonPath', () => {
     assert.equal(formatJsonPath(['users', 'bob-x', 'groups', 0]), 'users.bob-x.groups[0]');
   });
 });
+
+// Issue 12: a plain-JSON file is parsed with JSON.parse (the tree of positions only when asked
+// for). Each text below, and the same text with a comment after it (which forces the jsonc-parser
+// path and moves no position), must give the same result, valid or not.
+describe('plain JSON fast path = the jsonc-parser path', () => {
+  const manifest = { name: 'OrderAPI', version: '1.4.0', kind: 'service', owner: 'alice', dependencies: { Common: '^1.0.0' } };
+  const policy = { name: 'Acme', admins: ['alice', 'ghost'], users: { alice: { groups: ['core'] }, bob: {} }, grants: [{ module: '*', to: 'user:nobody', access: 'list' }] };
+  const texts: [string, string][] = [
+    ['manifest', JSON.stringify(manifest, null, 2)],
+    ['manifest', JSON.stringify(manifest)],
+    ['manifest', '{ "name": "OrderAPI", "na\\u006de": "Other", "version": "1.4.0", "kind": "service", "owner": "alice" }'],
+    ['manifest', '{ "name": "OrderAPI", "version": "1.4.0", "kind": "service", "owner": "alice", "dependencies": { "A": "^1.0.0", "A": "^2.0.0" } }'],
+    ['manifest', '{ "name": "OrderAPI", "version": "1.4.0", "kind": "service", "owner": "alice", "__proto__": {} }'],
+    ['manifest', '{ "name": "Order\\"API", "version": "1.4.0", "kind": "service", "owner": "alice", "description": "a \\"quoted\\": key-like text" }'],
+    ['manifest', '{ "name": "OrderAPI", "version": "v1", "kind": "service", "owner": "alice" }'],
+    ['manifest', '[]'],
+    ['policy', JSON.stringify(policy, null, 2)],
+    ['policy', JSON.stringify({ ...policy, users: { alice: {}, alice2: {} }, defaultAccess: 'open' })],
+    ['policy', '{ "users": { "alice": {} }, "users": { "bob": {} } }'],
+    ['policy', '{ "users": { "alice": { "groups": [] } }, "grants": [ { "module": "X", "to": "*", "access": "list", "access": "full" } ] }'],
+  ];
+  it('gives the same manifest or policy, diagnostics and ranges', () => {
+    for (const [kind, text] of texts) {
+      const parse = (t: string) => (kind === 'manifest' ? parseModuleManifest(t, MOD_PATH) : parsePolicy(t, ENV_PATH));
+      const fast = parse(text);
+      const slow = parse(text + '\n// forces the jsonc-parser path\n');
+      assert.deepEqual(fast, slow, text);
+    }
+  });
+  it('a valid manifest still knows where its name is (for a clash of names)', () => {
+    const m = parseModuleManifest('{\n  "version": "1.0.0",\n  "name": "A",\n  "kind": "library",\n  "owner": "alice"\n}', MOD_PATH);
+    assert.ok(m.manifest);
+    assert.deepEqual(m.nameRange, { start: { line: 2, character: 10 }, end: { line: 2, character: 13 } });
+  });
+});
