@@ -47,6 +47,7 @@ import { FEATURES } from './features/index';
 import type { FeatureContext } from './features/feature';
 import { registerProtocol, whoami } from './protocol';
 import { reportInternalError, toResponseError } from './errors';
+import type { AccessRequests } from './host/requests';
 
 /** How one request ended, for {@link HostSessionOptions.onAnswer} (the host's audit log). */
 export interface RequestOutcome {
@@ -64,6 +65,9 @@ export interface HostSessionOptions {
   shared: SharedEnvironments;
   /** Called after every custom or feature request (audit log: denials, writes, admin edits). */
   onAnswer?(outcome: RequestOutcome): void;
+  /** The host's access requests (SPEC 8): the session registers their requests and receives
+   *  `didChangeAccessRequests`. Absent: the requests answer `MethodNotFound`, as in local mode. */
+  requests?: AccessRequests;
 }
 
 /** Options of {@link startLanguageServer}. */
@@ -92,6 +96,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   let workspace: Workspace | undefined;
   let clientCapabilities: ClientCapabilities = {};
   let lastWarning = '';
+  let detachRequests: (() => void) | undefined;
 
   /**
    * Wraps a request handler (see {@link FeatureContext.safe}): cancellation before and after the
@@ -230,6 +235,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       const ws = workspace;
       // Replaces the local handler: the user was proven by a token (SPEC 7).
       connection.onRequest(Methods.whoami, safe(Methods.whoami, () => ({ ...whoami(ws), authenticated: true as const })));
+      // SPEC 8: only on a host (requests live in its state folder); local mode keeps Copy Access Request.
+      detachRequests = host.requests?.attach(connection, ws, safe);
     }
 
     const capabilities: ServerCapabilities = {
@@ -325,6 +332,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       return workspace;
     },
     dispose() {
+      detachRequests?.();
+      detachRequests = undefined;
       if (workspace instanceof SessionWorkspace) workspace.dispose();
     },
   };

@@ -7,6 +7,7 @@
  * protected-modules token list <environment> [--state DIR] [--format text|json]
  * protected-modules token revoke <environment> <id> [--state DIR]      (or: token revoke <id> --state DIR)
  * protected-modules audit <environment> [--since ISO] [--user id] [--event name] [--format text|json] [--state DIR]
+ * protected-modules requests <environment> [--state DIR] [--format text|json]
  * ```
  *
  * Exit codes: 0 ok; 2 bad usage or a refused configuration (non-loopback without TLS, a state
@@ -18,13 +19,14 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnvironment } from '../../shared/environment/load';
 import { describeForLog } from '../errors';
-import { AUDIT_EVENTS, AuditLog, formatAuditEntry, readAudit, AUDIT_FILE } from './audit';
+import { AUDIT_EVENTS, AuditLog, formatAuditEntry, readAudit, safeText, AUDIT_FILE } from './audit';
 import { HostUsageError, openState } from './state';
 import { TokenStore, parseExpires } from './tokens';
+import { REQUESTS_FILE, RequestStore } from './requests';
 import { serve } from './serve';
 
 /** The host commands. */
-export const HOST_COMMANDS = ['serve', 'token', 'audit'] as const;
+export const HOST_COMMANDS = ['serve', 'token', 'audit', 'requests'] as const;
 
 /** Usage of the host commands (appended to the CLI's usage). */
 export const HOST_USAGE = `  protected-modules serve <environment> [--host 127.0.0.1] [--port 7443]
@@ -37,6 +39,8 @@ export const HOST_USAGE = `  protected-modules serve <environment> [--host 127.0
   protected-modules audit <environment> [--since ISO] [--user id] [--event name]
                           [--format text|json] [--state DIR]
       Print the host's audit log.
+  protected-modules requests <environment> [--state DIR] [--format text|json]
+      List the access requests kept by the host (SPEC 8), newest first.
 `;
 
 interface Out {
@@ -200,7 +204,32 @@ async function run(argv: string[], out: Out): Promise<number> {
     else out.stdout(entries.map((e) => formatAuditEntry(e) + '\n').join(''));
     return 0;
   }
+  if (command === 'requests') {
+    if (rest.length > 1) throw new HostUsageError('usage: protected-modules requests <environment> [--state DIR] [--format text|json]');
+    const stateDir = stateDirOf(rest[0], values.state);
+    if (!fs.existsSync(path.join(stateDir, REQUESTS_FILE))) {
+      out.stderr(`protected-modules: no access requests in ${stateDir}; a host started with --state DIR keeps them there (give the same --state)\n`);
+    }
+    // A damaged file is a HostUsageError naming it (exit 2); this command never writes.
+    const requests = [...new RequestStore(stateDir).list()].sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id < b.id ? 1 : -1));
+    if (format === 'json') {
+      out.stdout(JSON.stringify({ requests }, null, 2) + '\n');
+      return 0;
+    }
+    const table = [['ID', 'STATE', 'MODULE', 'USER', 'ACCESS', 'CREATED', 'DECIDED BY', 'DECIDED', 'REASON', 'NOTE']];
+    for (const r of requests) {
+      table.push([r.id, r.state, r.module, r.user, r.access, r.created, r.decidedBy ?? '-', r.decided ?? '-', oneLine(r.reason), r.note ? oneLine(r.note) : '-'].map(safeText));
+    }
+    const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
+    out.stdout(table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n');
+    return 0;
+  }
   throw new HostUsageError(`unknown command '${command}'`);
+}
+
+/** A text on one line (line breaks and tabs as spaces) for a table cell. */
+function oneLine(text: string): string {
+  return text.replace(/[\r\n\t]+/g, ' ');
 }
 
 /** The state folder from `<environment>` and/or `--state` (must exist for list, revoke and audit). */

@@ -17,6 +17,8 @@
  * - Without TLS only loopback addresses are allowed.
  * - The audit log (`audit.ts`) records connects, disconnects, failed authentications, denials,
  *   writes and owner actions.
+ * - Access requests (SPEC 8, `requests.ts`) are kept in the state folder's `requests.json` and
+ *   offered to every session.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
@@ -32,6 +34,7 @@ import { startLanguageServer, type RequestOutcome } from '../languageServer';
 import { describeForLog } from '../errors';
 import { fileUri, parseUri } from '../uris';
 import { AuditLog } from './audit';
+import { AccessRequests, RequestStore } from './requests';
 import { HostUsageError, openState } from './state';
 import { TokenStore } from './tokens';
 import { DEFAULT_SEND_QUEUE_BYTES, WebSocketMessageReader, WebSocketMessageWriter } from './transport';
@@ -110,6 +113,10 @@ export async function serve(options: ServeOptions): Promise<RunningHost> {
   const { root, stateDir } = openState(options.environment, options.state);
   const tokens = new TokenStore(stateDir);
   const audit = new AuditLog(stateDir);
+  // SPEC 8: a damaged requests.json stops the start (exit 2, naming the file): it is never overwritten.
+  const requestStore = new RequestStore(stateDir);
+  requestStore.removeStaleTempFiles();
+  const requests = new AccessRequests(requestStore, audit, (line) => process.stderr.write(line + '\n'));
   const shared = new SharedEnvironments([root]);
   const env = shared.environments[0];
   if (!env) throw new HostUsageError(`${options.environment} is not an environment folder`);
@@ -255,7 +262,7 @@ export async function serve(options: ServeOptions): Promise<RunningHost> {
       },
       ProposedFeatures.all,
     );
-    const lsp = startLanguageServer(connection, { host: { user, shared, onAnswer: (o) => auditAnswer(user, o) } });
+    const lsp = startLanguageServer(connection, { host: { user, shared, requests, onAnswer: (o) => auditAnswer(user, o) } });
     let tooLarge = false;
     ws.on('close', (code) => {
       sessions.delete(session);

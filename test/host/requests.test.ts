@@ -1,0 +1,198 @@
+// Access requests through the real host (SPEC 8, issue 14 acceptance 1 and 3): create; list for
+// the requester, the module's owner, an admin and an unrelated user; approve (the requester's access
+// rises, didChangeAccess and didChangeAccessRequests reach both); decline with a note; a second
+// request while one is open; a module at `none` answered exactly as a missing one; a revoked token;
+// ids of other people's requests never learned; notifications only to those concerned.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { AccessRequest, ListAccessRequestsResult, ModuleSummary } from '../../shared/protocol';
+import { auditLines, cli, connect, copyAcme, eventually, issueToken, startHost, tempDir, tokenId, tryUpgrade, type Host, type WsClient } from './helpers';
+
+const M = {
+  request: 'protectedModules/requestAccess',
+  list: 'protectedModules/listAccessRequests',
+  decide: 'protectedModules/decideAccessRequest',
+  changed: 'protectedModules/didChangeAccessRequests',
+  access: 'protectedModules/didChangeAccess',
+};
+
+/** The user's level on a module from listModules (`none` when not listed). */
+async function levelOf(c: WsClient, module: string): Promise<string> {
+  const r = await c.request<{ modules: ModuleSummary[] }>('protectedModules/listModules', {});
+  return r.modules.find((m) => m.name === module)?.access ?? 'none';
+}
+
+async function list(c: WsClient): Promise<AccessRequest[]> {
+  return (await c.request<ListAccessRequestsResult>(M.list, {})).requests;
+}
+
+/** An acme copy in which dave (not an admin) owns OrderAPI. */
+function acmeWithOwnerDave(): string {
+  const env = copyAcme();
+  const manifest = path.join(env, 'modules', 'order-api', 'module.json');
+  fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace('"owner": "alice"', '"owner": "dave"'));
+  return env;
+}
+
+describe('access requests through the host', () => {
+  let env: string;
+  let state: string;
+  let host: Host;
+  const tokens: Record<string, string> = {};
+  const c: Record<string, WsClient> = {};
+
+  before(async () => {
+    env = acmeWithOwnerDave();
+    state = path.join(tempDir(), 'state');
+    for (const u of ['alice', 'bob', 'carol', 'dave']) tokens[u] = issueToken(env, state, u);
+    host = await startHost(env, state);
+    for (const u of ['alice', 'bob', 'carol', 'dave']) c[u] = await connect(host.url, tokens[u]);
+  });
+  after(async () => {
+    for (const x of Object.values(c)) await x.close();
+    await host?.stop();
+  });
+
+  test('create, list for requester / owner / admin / unrelated user, approve: access rises and both notifications reach both', async () => {
+    const policyBefore = fs.readFileSync(path.join(env, 'environment.json'), 'utf8');
+    assert.equal(await levelOf(c.bob, 'OrderAPI'), 'reference');
+    const counts = (u: string, m: string) => c[u].count(m);
+    const before = Object.fromEntries(['alice', 'bob', 'carol', 'dave'].map((u) => [u, { changed: counts(u, M.changed), access: counts(u, M.access) }]));
+
+    const { id } = await c.bob.request<{ id: string }>(M.request, { module: 'OrderAPI', access: 'open', reason: '  I need to see why cancel() refuses orders.  ' });
+    assert.match(id, /^[0-9a-f]{16}$/);
+
+    const mine = await list(c.bob);
+    assert.equal(mine.length, 1);
+    assert.deepEqual(
+      { ...mine[0], created: undefined },
+      { id, module: 'OrderAPI', user: 'bob', access: 'open', reason: 'I need to see why cancel() refuses orders.', created: undefined, state: 'open' },
+    );
+    assert.ok(Number.isFinite(Date.parse(mine[0].created)));
+    assert.deepEqual(await list(c.dave), mine, 'the owner sees the module\'s request');
+    assert.deepEqual(await list(c.alice), mine, 'an admin sees it');
+    assert.deepEqual(await list(c.carol), [], 'an unrelated user sees none');
+
+    await c.bob.waitFor(() => c.bob.count(M.changed) > before.bob.changed, 'bob told of his request');
+    await c.dave.waitFor(() => c.dave.count(M.changed) > before.dave.changed, 'the owner told of the request');
+    await c.alice.waitFor(() => c.alice.count(M.changed) > before.alice.changed, 'the admin told of the request');
+
+    // The owner approves.
+    assert.deepEqual(await c.dave.request(M.decide, { id, grant: true }), {});
+    assert.equal(await levelOf(c.bob, 'OrderAPI'), 'open', 'bob\'s access rose');
+    await c.bob.waitFor(() => c.bob.count(M.access) > before.bob.access, 'didChangeAccess to bob');
+    await c.dave.waitFor(() => c.dave.count(M.access) > before.dave.access, 'didChangeAccess to the owner');
+    await c.bob.waitFor(() => c.bob.count(M.changed) >= before.bob.changed + 2, 'didChangeAccessRequests to bob after the decision');
+    await c.dave.waitFor(() => c.dave.count(M.changed) >= before.dave.changed + 2, 'didChangeAccessRequests to the owner after the decision');
+    // bob can now read OrderAPI's sources.
+    const read = await c.bob.request<{ text: string }>('protectedModules/readFile', { uri: 'modules://acme/modules/order-api/internal/Storage.logic' });
+    assert.ok(read.text.length > 0);
+
+    const [decided] = await list(c.bob);
+    assert.equal(decided.state, 'granted');
+    assert.equal(decided.decidedBy, 'dave');
+    assert.ok(Number.isFinite(Date.parse(decided.decided!)));
+
+    // The grant is in environment.json, its comments and layout kept.
+    const policyAfter = fs.readFileSync(path.join(env, 'environment.json'), 'utf8');
+    for (const line of policyBefore.split('\n').filter((l) => l.trim().startsWith('//'))) assert.ok(policyAfter.includes(line), `comment kept: ${line}`);
+    assert.match(policyAfter, /"module": "OrderAPI",\s*"to": "user:bob",\s*"access": "open"/);
+
+    // A decided request cannot be decided again, with a clear error.
+    const again = await c.dave.requestError(M.decide, { id, grant: false, note: 'changed my mind' });
+    assert.match(again.message, /already granted by dave/);
+    assert.equal((await list(c.bob))[0].state, 'granted');
+
+    // The unrelated user was told nothing and saw nothing of it.
+    assert.equal(c.carol.count(M.changed), before.carol.changed);
+    assert.ok(!c.carol.allFrames().includes(id), 'carol never received the request id');
+    assert.ok(!c.carol.allFrames().includes('cancel() refuses'), 'nor its reason');
+
+    // The audit log: created by bob, decided (granted) by dave, and the grant.
+    const lines = auditLines(state);
+    const created = lines.find((l) => l.event === 'request-created');
+    assert.deepEqual({ ...created, time: undefined }, { time: undefined, user: 'bob', event: 'request-created', module: 'OrderAPI', access: 'open', detail: `request ${id}` });
+    const decidedLine = lines.find((l) => l.event === 'request-decided');
+    assert.deepEqual({ ...decidedLine, time: undefined }, { time: undefined, user: 'dave', event: 'request-decided', module: 'OrderAPI', access: 'open', detail: `granted request ${id} of bob` });
+    assert.ok(lines.some((l) => l.event === 'grant' && l.user === 'dave' && l.module === 'OrderAPI' && l.detail === `to user:bob (request ${id})`));
+    assert.ok(!fs.readFileSync(path.join(state, 'audit.jsonl'), 'utf8').includes('cancel() refuses'), 'no reason text in the audit log');
+  });
+
+  test('decline with a note; a second request while one is open is refused clearly; a new one after the decision is allowed', async () => {
+    const { id } = await c.bob.request<{ id: string }>(M.request, { module: 'Reporting', access: 'reference', reason: 'To show revenue in the portal.' });
+    const second = await c.bob.requestError(M.request, { module: 'Reporting', access: 'open', reason: 'More, please.' });
+    assert.equal(second.code, -32006);
+    assert.match(second.message, /already asked for reference access to module Reporting/);
+    assert.match(second.message, /still open/);
+    const data = second.data as { id: string; access: string; created: string };
+    assert.equal(data.id, id);
+    assert.equal(data.access, 'reference');
+    assert.equal((await list(c.bob)).filter((r) => r.module === 'Reporting').length, 1, 'nothing was created');
+
+    // Reporting is alice's: dave (owner of OrderAPI only) cannot decide it, and gets the unknown-id answer.
+    const byDave = await c.dave.requestError(M.decide, { id, grant: true });
+    const unknown = await c.dave.requestError(M.decide, { id: '0123456789abcdef', grant: true });
+    assert.deepEqual(byDave, unknown);
+    assert.ok(!(await list(c.dave)).some((r) => r.id === id), 'dave does not list it');
+
+    const before = c.bob.count(M.changed);
+    assert.deepEqual(await c.alice.request(M.decide, { id, grant: false, note: '  Revenue figures stay with management.  ' }), {});
+    const [r] = (await list(c.bob)).filter((x) => x.id === id);
+    assert.equal(r.state, 'declined');
+    assert.equal(r.decidedBy, 'alice');
+    assert.equal(r.note, 'Revenue figures stay with management.');
+    assert.equal(await levelOf(c.bob, 'Reporting'), 'list', 'declining grants nothing');
+    await c.bob.waitFor(() => c.bob.count(M.changed) > before, 'bob told of the decline');
+    assert.ok(auditLines(state).some((l) => l.event === 'request-decided' && l.user === 'alice' && l.detail === `declined request ${id} of bob`));
+    // A new request after the decision.
+    const next = await c.bob.request<{ id: string }>(M.request, { module: 'Reporting', access: 'reference', reason: 'Only the interface, then.' });
+    assert.notEqual(next.id, id);
+    const newest = await list(c.bob);
+    assert.equal(newest[0].id, next.id, 'newest first');
+  });
+
+  test('a module at none is answered exactly as a missing module; a listed module exists', async () => {
+    const hidden = await c.bob.requestError(M.request, { module: 'Pricing', access: 'open', reason: 'why not' });
+    const missing = await c.bob.requestError(M.request, { module: 'NoSuchModule', access: 'open', reason: 'why not' });
+    assert.equal(hidden.code, -32002);
+    assert.deepEqual(hidden, missing);
+    // At `list` (Common is open for bob; Reporting was handled above): asking for a level not above.
+    const same = await c.bob.requestError(M.request, { module: 'Common', access: 'open', reason: 'x' });
+    assert.equal(same.code, -32602);
+    assert.match(same.message, /already open; request a level above it \(change, full\)/);
+    // Bad parameters, whatever the module.
+    for (const p of [{ module: 'Common', access: 'write', reason: 'x' }, { module: 'Common', access: 'change', reason: '   ' }, { module: 'Common', access: 'change', reason: 'x'.repeat(1001) }, { module: 1, access: 'change', reason: 'x' }]) {
+      assert.equal((await c.bob.requestError(M.request, p)).code, -32602, JSON.stringify(p).slice(0, 60));
+    }
+    assert.ok(!auditLines(state).some((l) => l.event === 'request-created' && l.module === 'Pricing'));
+  });
+
+  test('an unrelated user cannot decide, nor tell other people\'s request ids from unknown ones', async () => {
+    const { id } = await c.bob.request<{ id: string }>(M.request, { module: 'OrderPortal', access: 'full', reason: 'I maintain it.' });
+    const carolChanged = c.carol.count(M.changed);
+    const forReal = await c.carol.requestError(M.decide, { id, grant: true });
+    const unknown = await c.carol.requestError(M.decide, { id: 'ffffffffffffffff', grant: true });
+    assert.deepEqual(forReal, unknown);
+    // bob himself cannot decide his own request either.
+    assert.deepEqual(await c.bob.requestError(M.decide, { id, grant: true }), unknown);
+    assert.equal(await levelOf(c.bob, 'OrderPortal'), 'change');
+    await c.carol.request('protectedModules/whoami', {}); // a round trip: anything sent before has arrived
+    assert.equal(c.carol.count(M.changed), carolChanged);
+    assert.ok(!c.carol.allFrames().includes(id));
+    assert.deepEqual(await list(c.carol), []);
+  });
+
+  test('a revoked token gets 401 and cannot request', async () => {
+    const t = issueToken(env, state, 'bob');
+    const r = cli(['token', 'revoke', env, tokenId(t), '--state', state]);
+    assert.equal(r.status, 0, r.stderr);
+    const outcome = await tryUpgrade(host.url, `Bearer ${t}`);
+    assert.equal(outcome.open, false);
+    if (!outcome.open) {
+      assert.equal(outcome.status, 401);
+      assert.equal(outcome.body, '{"error":"unauthorized"}');
+    }
+  });
+});
