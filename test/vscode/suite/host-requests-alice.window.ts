@@ -32,6 +32,10 @@ suite("issue 14: alice's window decides bob's requests", function () {
       return s.visible ? s : undefined;
     });
     assert.equal(v.badge, undefined);
+    assert.equal(v.items[0]?.label, 'No access requests. Requests for modules you own or administer appear here.');
+    await screenshot('access-requests-empty');
+    // bob asks only now: what arrives next reaches this view through the host's notification
+    signal('ready');
   });
 
   test("bob's request arrives by itself (didChangeAccessRequests): badge 1, requester, module, level, reason, age", async () => {

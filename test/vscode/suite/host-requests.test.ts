@@ -56,6 +56,7 @@ suite("issue 14: bob asks for access, alice approves in her window (two VS Code 
         resolve(e);
       });
     });
+    await waitForSignal('ready', 200000); // alice's window is up, her view loaded (empty)
     await ui({ action: 'click', selector: 'button#requestAccess' });
     // The level quick pick: levels above bob's (reference); `open` (what the file needs) is active.
     const title = '.quick-input-widget .quick-input-title:has-text("Request Access to OrderAPI")';
