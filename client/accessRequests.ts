@@ -105,7 +105,7 @@ export function requestStateSentence(r: AccessRequest, owner: string, nowMs: num
     case 'granted':
       return `${asked}; ${by} granted it${when}.`;
     case 'declined':
-      return `${asked}; ${by} declined it${when}${r.note ? `: “${r.note}”` : ' (no note)'}.`;
+      return r.note ? `${asked}; ${by} declined it${when}. Note: “${r.note}”` : `${asked}; ${by} declined it${when} (no note).`;
   }
 }
 

@@ -75,7 +75,7 @@ export interface ProtectedModulesApi {
   request<M extends keyof RequestTypes>(method: M, params: RequestTypes[M]['params'], env?: string): Promise<RequestTypes[M]['result']>;
   /** The entries of the open call-site list (`protectedModules.showCallSites`, SPEC 10), if one is open. */
   getShownCallSites(): string[] | undefined;
-  /** The Access Requests view (SPEC 8) as plain data, groups expanded, and its badge. */
+  /** The Access Requests view (SPEC 8) as last read (no new request to the server), groups expanded, and its badge. */
   getAccessRequestsView(): Promise<{ items: RequestsTreeSnapshot[]; badge: number | undefined; visible: boolean }>;
   /** Reads the access requests again; resolves with the badge's count. */
   refreshAccessRequests(): Promise<number>;
@@ -225,10 +225,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
       whoami: statusBar.current,
     }),
     getShownCallSites: () => shownCallSites(),
-    getAccessRequestsView: async () => {
-      await requestsView.refresh();
-      return { items: await requestsView.snapshot(), badge: requestsView.treeView.badge?.value, visible: requestsView.treeView.visible };
-    },
+    getAccessRequestsView: async () => ({ items: await requestsView.snapshot(), badge: requestsView.treeView.badge?.value, visible: requestsView.treeView.visible }),
     refreshAccessRequests: () =>
       requestsView.refresh().then((loaded) => loaded.reduce((n, l) => n + ('groups' in l ? l.groups.toDecide.length : 0), 0)),
     onDidRequestAccess: denied.onDidRequestAccess,

@@ -80,7 +80,7 @@ test("the denied view's request: the open one first, else the latest decided; on
 test('state sentences name the level, the age, who decided and the note', () => {
   assert.match(requestStateSentence(req({}), 'alice', NOW), /^You asked for open access 5 minutes ago \(2026-12-04 14:55 UTC\)\. It is waiting for a decision by alice \(the owner\) or an environment admin\.$/);
   const declined = requestStateSentence(req({ state: 'declined', decidedBy: 'alice', decided: ago(60), note: 'use the interface' }), 'alice', NOW);
-  assert.match(declined, /alice declined it 1 minute ago: “use the interface”/);
+  assert.match(declined, /; alice declined it 1 minute ago\. Note: “use the interface”$/);
   assert.match(requestStateSentence(req({ state: 'declined', decidedBy: 'alice', decided: ago(60) }), 'alice', NOW), /\(no note\)/);
   assert.match(requestStateSentence(req({ state: 'granted', decidedBy: 'carol', decided: ago(120) }), 'alice', NOW), /carol granted it 2 minutes ago/);
 });

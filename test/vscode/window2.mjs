@@ -9,8 +9,8 @@
 // | { action: 'type', text, waitFor? }` → done by playwright on the window's page (a selector is
 // looked for in every frame, webviews included: a real click of a real element) →
 // `control/ui/<n>.done.json` `{ ok: true, text? } | { error }`.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { freePort, startCodeServer, waitForHttp, writeUserSettings } from '../../scripts/code-server.mjs';
 import { writeMachineSettings } from './hostGroup.mjs';
 
@@ -113,6 +113,9 @@ export async function startSecondWindow({ group, groupHost, sessionDir, extensio
       2,
     ),
   );
+  // its own copy of the workspace file (naming only modules://<name>/): nothing shared with bob's folder
+  const ownWorkspaceFile = join(dir, basename(workspaceFile));
+  copyFileSync(workspaceFile, ownWorkspaceFile);
   const port = await freePort();
   const server = startCodeServer({
     port, userDataDir, extensionsDir,
@@ -122,6 +125,6 @@ export async function startSecondWindow({ group, groupHost, sessionDir, extensio
   await waitForHttp(server.url, { timeoutMs: 60000, isDead: server.exited });
   return {
     user, companion, controlDir, userDataDir, server, resultsFile: join(controlDir, 'results.json'),
-    url: `${server.url.replace(/\/$/, '')}/?workspace=${encodeURI(workspaceFile)}`,
+    url: `${server.url.replace(/\/$/, '')}/?workspace=${encodeURI(ownWorkspaceFile)}`,
   };
 }

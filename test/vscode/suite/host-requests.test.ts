@@ -84,6 +84,8 @@ suite("issue 14: bob asks for access, alice approves in her window (two VS Code 
     assert.equal(view.model?.requests?.latest?.access, 'open');
     assert.match(view.html, /id="request" role="status" data-state="open"><b>Your access request: open\.<\/b> You asked for open access just now/);
     assert.doesNotMatch(view.html, /id="requestAccess"/, 'no second request offered');
+    // what the webview really shows (read from its frame by the launcher)
+    assert.match((await ui({ action: 'read', selector: '#request[data-state="open"]' })) ?? '', /^Your access request: open\. You asked for open access/);
     const list = await api.request('protectedModules/listAccessRequests', {});
     const mine = list.requests.filter((r) => r.user === 'bob' && r.module === 'OrderAPI');
     assert.equal(mine.length, 1);
@@ -146,8 +148,9 @@ suite("issue 14: bob asks for access, alice approves in her window (two VS Code 
       200000,
     );
     assert.match(view.html, /data-state="declined"/);
-    assert.match(view.html, /alice declined it just now: “Use the SalesSummary interface instead\.”/);
+    assert.match(view.html, /alice declined it just now\. Note: “Use the SalesSummary interface instead\.”/);
     assert.match(view.html, /id="requestAccess"/, 'a declined request may be asked again');
+    assert.match((await ui({ action: 'read', selector: '#request[data-state="declined"]' })) ?? '', /Use the SalesSummary interface instead\./);
     await screenshot('request-declined');
   });
 });
