@@ -3,7 +3,7 @@
 // host-requests-alice`): her own code-server connected to the same host with her token. She waits
 // for bob's request, sees it in the Access Requests view (badge, requester, module, level, reason,
 // age), clicks the row's inline **Approve** and the dialog's **Grant** (real clicks by the
-// launcher); then declines bob's Reporting request with a note.
+// launcher); then clicks **Decline** on bob's Reporting request and types a note.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ProtectedModulesApi } from '../../../client/extension';
@@ -80,12 +80,23 @@ suite("issue 14: alice's window decides bob's requests", function () {
     signal('approved');
   });
 
-  test("Decline asks for a note; bob's Reporting request is declined with it", async () => {
+  test("Decline (inline, a real click) asks for a note; bob's Reporting request is declined with it", async () => {
     const { id } = await waitForSignal<{ id: string }>('requested-reporting', 200000);
     await waitFor('the Reporting request', async () => ((await api.getAccessRequestsView()).badge === 1 ? true : undefined), 30000);
     assert.equal(await vscode.commands.executeCommand('protectedModules.declineAccessRequest', id, '   '), false, 'an empty note is refused');
-    assert.equal(await vscode.commands.executeCommand('protectedModules.declineAccessRequest', id, 'Use the SalesSummary interface instead.'), true);
-    const s = await api.getAccessRequestsView();
+    await vscode.commands.executeCommand('protectedModules.accessRequests.focus');
+    const row = '.monaco-list-row[aria-label^="bob requests reference access to Reporting"]';
+    await ui({ action: 'click', hover: row, selector: `${row} .action-label[aria-label^="Decline"]` });
+    const title = '.quick-input-widget .quick-input-title:has-text("Decline: bob → reference on Reporting")';
+    await ui({ action: 'press', key: 'Enter', waitFor: title }); // an empty note: refused, the box stays
+    assert.match((await ui({ action: 'read', selector: '.quick-input-widget .quick-input-message' })) ?? '', /Write a note for the requester/);
+    await ui({ action: 'type', text: 'Use the SalesSummary interface instead.', waitFor: title });
+    await screenshot('decline-note');
+    await ui({ action: 'press', key: 'Enter' });
+    const s = await waitFor('the request declined', async () => {
+      const v = await api.getAccessRequestsView();
+      return v.badge === undefined ? v : undefined;
+    }, 30000);
     assert.equal(s.badge, undefined);
     assert.ok(group(s.items, 'Decided').some((i) => i.label === 'bob → reference on Reporting' && i.description === 'declined by alice · just now'));
   });
