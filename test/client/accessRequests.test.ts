@@ -23,6 +23,8 @@ import {
 } from '../../client/accessRequests';
 import { renderDeniedPage, type DeniedViewModel } from '../../client/deniedPage';
 import { ErrorCodes, type AccessRequest } from '../../shared/protocol';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 const NOW = Date.parse('2026-12-04T15:00:00Z');
 const ago = (s: number) => new Date(NOW - s * 1000).toISOString();
@@ -173,4 +175,35 @@ test('denied page: an open request shows its state instead of the button; a decl
   assert.match(declined, /data-state="declined"/);
   assert.match(declined, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/, 'the note is escaped');
   assert.doesNotMatch(declined, /<script>alert/);
+});
+
+test('package.json: the Access Requests view beside Modules, shown while connected; its commands and menus', () => {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
+  const c = pkg.contributes;
+  const views = c.views.protectedModules as { id: string; name: string; when?: string }[];
+  assert.deepEqual(views.map((v) => v.id), ['protectedModules.modules', 'protectedModules.accessRequests']);
+  assert.equal(views[1]!.name, 'Access Requests');
+  assert.equal(views[1]!.when, 'protectedModules.connected', 'hidden in local mode');
+  const titles = new Map((c.commands as { command: string; title: string; category: string }[]).map((x) => [x.command, x]));
+  for (const [id, title] of [
+    ['protectedModules.requestAccess', 'Request Access…'],
+    ['protectedModules.approveAccessRequest', 'Approve'],
+    ['protectedModules.declineAccessRequest', 'Decline'],
+    ['protectedModules.refreshAccessRequests', 'Refresh Access Requests'],
+  ]) {
+    assert.equal(titles.get(id!)?.title, title);
+    assert.equal(titles.get(id!)?.category, 'Protected Modules');
+  }
+  const item = c.menus['view/item/context'] as { command: string; when: string; group: string }[];
+  const inline = item.filter((e) => e.when.includes('view == protectedModules.accessRequests') && e.group.startsWith('inline'));
+  assert.deepEqual(inline.map((e) => e.command), ['protectedModules.approveAccessRequest', 'protectedModules.declineAccessRequest']);
+  // the menus match exactly the context value of others' open requests
+  for (const e of inline) {
+    const value = /viewItem == (\S+)/.exec(e.when)?.[1];
+    assert.equal(value, requestContextValue(req({}), false));
+    assert.notEqual(value, requestContextValue(req({}), true), 'not on the user’s own requests');
+    assert.notEqual(value, requestContextValue(req({ state: 'granted' }), false), 'not on decided ones');
+  }
+  const palette = new Map((c.menus.commandPalette as { command: string; when: string }[]).map((e) => [e.command, e.when]));
+  assert.equal(palette.get('protectedModules.requestAccess'), 'protectedModules.connected');
 });
