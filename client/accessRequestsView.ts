@@ -26,6 +26,7 @@ import {
 import { confirmation } from './commands/protection';
 import type { Environments } from './environments';
 import { describeError } from './errors';
+import { plainLabel } from './labels';
 import type { EnvironmentConnection } from './languageClient';
 
 export const ACCESS_REQUESTS_VIEW_ID = 'protectedModules.accessRequests';
@@ -231,7 +232,8 @@ export class AccessRequestsView implements vscode.TreeDataProvider<RequestsNode>
       const pick = await vscode.window.showQuickPick(
         candidates.map((c) => {
           const t = requestItemText(c.request, Date.now());
-          return { label: t.label, description: t.description, c };
+          // the reason is the requester's text: `$(…)` shown literally in the quick pick
+          return { label: t.label, description: plainLabel(t.description), c };
         }),
         { placeHolder: 'Which access request?' },
       );
