@@ -4,7 +4,8 @@
  *
  * Events: `connect`, `disconnect`, `auth-failed` (`user: null`; the token id in `detail` when the
  * token was well-formed), `denied`, `write`, `protect`, `unprotect`, `grant`, `token-issued`,
- * `token-revoked` (and `request-created`, `request-decided` of SPEC 8, written by that feature).
+ * `token-revoked`, and `request-created`, `request-decided` of SPEC 8 (written by `requests.ts`;
+ * module, access and the request id, never the reason or note).
  *
  * Denials: the first denial of a user and path is written at once; further denials of the same
  * user and path in the minute that follows are written as one line with `"count"` (how many)

@@ -324,7 +324,7 @@ export class AccessRequests {
     const user = workspace.session.user;
     const state = workspace.environments[0];
     if (!state || !user) throw moduleNotFound();
-    if (!state.env.policy) throw invalidPolicy();
+    if (!state.env.policy) throw policyInvalidForRequests();
     const hit = workspace.moduleByName(params.module);
     if (!hit) throw moduleNotFound();
     const name = hit.module.name;
@@ -468,6 +468,11 @@ function mayDecide(workspace: Workspace, request: AccessRequest): boolean {
 function readsPolicy(workspace: Workspace): boolean {
   const state = workspace.environments[0];
   return !!state && workspace.gate(state).canRead(state.env.policyPath);
+}
+
+/** `InvalidPolicy` (-32004) for a request while `environment.json` is invalid: the same for every module name. */
+function policyInvalidForRequests(): ResponseError<void> {
+  return new ResponseError(ErrorCodes.InvalidPolicy, 'The environment policy (environment.json) is invalid; access requests can be made once an admin has fixed it.');
 }
 
 /** The levels above `level`. */

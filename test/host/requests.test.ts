@@ -9,6 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AccessRequest, ListAccessRequestsResult, ModuleSummary } from '../../shared/protocol';
 import { auditLines, cli, connect, copyAcme, eventually, issueToken, startHost, tempDir, tokenId, tryUpgrade, type Host, type WsClient } from './helpers';
+import { sealAndInstall } from '../seal/setup';
 
 const M = {
   request: 'protectedModules/requestAccess',
@@ -184,15 +185,98 @@ describe('access requests through the host', () => {
     assert.deepEqual(await list(c.carol), []);
   });
 
-  test('a revoked token gets 401 and cannot request', async () => {
+  test('a user with list (or change) on the module is told nothing of another user\'s request on it; list vs. missing', async () => {
+    // bob is at `list` on the protected Reporting: it exists for him (he may ask), a missing module does not.
+    assert.equal(await levelOf(c.bob, 'Reporting'), 'list');
+    const missing = await c.bob.requestError(M.request, { module: 'Reportingx', access: 'reference', reason: 'x' });
+    assert.equal(missing.code, -32002);
+    const seen = { bob: c.bob.count(M.changed), dave: c.dave.count(M.changed), alice: c.alice.count(M.changed) };
+    // carol (reference everywhere) asks for Reporting's sources.
+    const { id } = await c.carol.request<{ id: string }>(M.request, { module: 'Reporting', access: 'open', reason: 'auditing the tax export' });
+    await c.alice.waitFor(() => c.alice.count(M.changed) > seen.alice, 'the admin (owner of Reporting) told');
+    for (const u of ['bob', 'dave'] as const) {
+      await c[u].request('protectedModules/whoami', {}); // a round trip: anything sent before has arrived
+      assert.equal(c[u].count(M.changed), seen[u], `${u} (list / change on Reporting) is not told`);
+      assert.ok(!c[u].allFrames().includes(id), `${u} never receives the id`);
+      assert.ok(!(await list(c[u])).some((r) => r.id === id || r.user === 'carol'));
+      assert.deepEqual(await c[u].requestError(M.decide, { id, grant: true }), await c[u].requestError(M.decide, { id: 'aaaaaaaaaaaaaaaa', grant: true }));
+    }
+    await c.alice.request(M.decide, { id, grant: false });
+  });
+
+  test('approving a request whose level the requester already has (granted meanwhile) never lowers a grant', async () => {
+    const { id } = await c.carol.request<{ id: string }>(M.request, { module: 'Pricing', access: 'open', reason: 'check the tax rules' });
+    // Meanwhile alice gives carol more, directly.
+    await c.alice.request('protectedModules/grantAccess', { module: 'Pricing', to: 'user:carol', access: 'change' });
+    assert.equal(await levelOf(c.carol, 'Pricing'), 'change');
+    const policy = fs.readFileSync(path.join(env, 'environment.json'), 'utf8');
+    await c.alice.request(M.decide, { id, grant: true, note: 'you have it already' });
+    assert.equal(fs.readFileSync(path.join(env, 'environment.json'), 'utf8'), policy, 'the policy is left as it is');
+    assert.equal(await levelOf(c.carol, 'Pricing'), 'change');
+    const r = (await list(c.carol)).find((x) => x.id === id)!;
+    assert.equal(r.state, 'granted');
+    assert.equal(r.note, 'you have it already');
+    assert.ok(!auditLines(state).some((l) => l.event === 'grant' && l.detail?.includes(id)), 'no grant line: nothing was granted by the decision');
+  });
+
+  test('a revoked token: its session is closed and it gets 401, so it cannot request', async () => {
     const t = issueToken(env, state, 'bob');
+    const session = await connect(host.url, t);
+    await session.request(M.list, {});
     const r = cli(['token', 'revoke', env, tokenId(t), '--state', state]);
     assert.equal(r.status, 0, r.stderr);
+    assert.equal(await session.closed, 4401);
     const outcome = await tryUpgrade(host.url, `Bearer ${t}`);
     assert.equal(outcome.open, false);
     if (!outcome.open) {
       assert.equal(outcome.status, 401);
       assert.equal(outcome.body, '{"error":"unauthorized"}');
     }
+    session.connection.dispose();
   });
+});
+
+test('while environment.json is invalid, a request gets InvalidPolicy whatever the module; own requests stay listed', async () => {
+  const env = copyAcme();
+  const state = path.join(tempDir(), 'state');
+  const token = issueToken(env, state, 'bob');
+  const host = await startHost(env, state);
+  try {
+    const bob = await connect(host.url, token);
+    const { id } = await bob.request<{ id: string }>(M.request, { module: 'OrderAPI', access: 'open', reason: 'x' });
+    const policy = path.join(env, 'environment.json');
+    fs.writeFileSync(policy, fs.readFileSync(policy, 'utf8').replace('"defaultAccess": "open"', '"defaultAccess": "sometimes"'));
+    await eventually(() => bob.count(M.access) > 0, 'the host to see the invalid policy');
+    const who = await bob.request<{ policyValid: boolean }>('protectedModules/whoami', {});
+    assert.equal(who.policyValid, false);
+    const a = await bob.requestError(M.request, { module: 'Common', access: 'change', reason: 'x' });
+    const b = await bob.requestError(M.request, { module: 'Pricing', access: 'open', reason: 'x' });
+    const d = await bob.requestError(M.request, { module: 'NoSuchModule', access: 'open', reason: 'x' });
+    assert.equal(a.code, -32004);
+    assert.deepEqual(a, b);
+    assert.deepEqual(a, d);
+    assert.deepEqual((await list(bob)).map((r) => r.id), [id]);
+    await bob.close();
+  } finally {
+    await host.stop();
+  }
+});
+
+test('a sealed module: no request (nobody has the full a decision needs), a clear error, nothing stored', async () => {
+  const sealed = sealAndInstall();
+  const state = path.join(tempDir(), 'state');
+  const token = issueToken(sealed.client, state, 'hank');
+  const host = await startHost(sealed.client, state);
+  try {
+    const hank = await connect(host.url, token, { folder: 'client' });
+    assert.equal(await levelOf(hank, 'OrderAPI'), 'reference');
+    const e = await hank.requestError(M.request, { module: 'OrderAPI', access: 'open', reason: 'see the source' });
+    assert.equal(e.code, -32600);
+    assert.match(e.message, /Module OrderAPI is sealed: nobody here can have more than reference on it/);
+    assert.deepEqual(await list(hank), []);
+    assert.ok(!fs.existsSync(path.join(state, 'requests.json')));
+    await hank.close();
+  } finally {
+    await host.stop();
+  }
 });

@@ -741,6 +741,10 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
   probeCalls.push([Methods.setProtection, { module: 'CanaryNoneModule_6d1f', protected: false }]);
   probeCalls.push([Methods.grantAccess, { module: 'CanaryNoneModule_6d1f', to: '*', access: 'full' }]);
   probeCalls.push([Methods.readFile, { uri: `module-interface://${folder}/CanaryNoneModule_6d1f.logic` }]);
+  // SPEC 8 (host only; MethodNotFound in local mode): a request for the hidden module, and a list.
+  probeCalls.push([Methods.requestAccess, { module: 'CanaryNoneModule_6d1f', access: 'full', reason: 'leak test' }]);
+  probeCalls.push([Methods.requestAccess, { module: 'Vault', access: 'full', reason: 'leak test' }]);
+  probeCalls.push([Methods.listAccessRequests, {}]);
   for (const q of ['CANARY_PRIVATE_ACTION_7f3a', 'CanaryNoneModule_6d1f', 'CANARY_NONE_PUBLIC_ACTION_b4d2', 'CANARYFILE_8c4d']) probeCalls.push(['workspace/symbol', { query: q }]);
   await s.requestAll(probeCalls, 1);
 
