@@ -81,6 +81,8 @@ export interface ProtectedModulesApi {
   refreshAccessRequests(): Promise<number>;
   /** Fires when Request Access… started from a denied view has ended (sent or not). */
   onDidRequestAccess: vscode.Event<{ uri: string; sent: boolean }>;
+  /** Fires after an access change refreshed the Explorer; `restored`: the extension's views were shown again. */
+  onDidRefreshExplorer: vscode.Event<{ restored: boolean }>;
 }
 
 let environments: Environments | undefined;
@@ -114,8 +116,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   const modulesView = new ModulesView(envs);
   const statusBar = new UserStatusBar(envs);
   const readonlyInfo = new ReadonlyInfo(envs, fs);
-  const follower = new AccessFollower(envs, fs, denied);
   const requestsView = new AccessRequestsView(envs);
+  const follower = new AccessFollower(envs, fs, denied, () => modulesView.treeView.visible || requestsView.treeView.visible);
   context.subscriptions.push(denied, modulesView, statusBar, readonlyInfo, follower, requestsView);
 
   const register = (id: string, fn: (...args: any[]) => unknown) =>
@@ -229,6 +231,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
     refreshAccessRequests: () =>
       requestsView.refresh().then((loaded) => loaded.reduce((n, l) => n + ('groups' in l ? l.groups.toDecide.length : 0), 0)),
     onDidRequestAccess: denied.onDidRequestAccess,
+    onDidRefreshExplorer: follower.onDidRefreshExplorer,
     request: (method, params, env) => {
       const conn = connection(env);
       if (!conn) return Promise.reject(new Error(`no environment ${env ?? ''}`));

@@ -64,6 +64,12 @@ suite("issue 14: alice's window decides bob's requests", function () {
     const detail = await ui({ action: 'read', selector: '.monaco-dialog-box .dialog-message-detail' });
     assert.match(detail ?? '', /user:bob → open on OrderAPI/);
     await screenshot('approve-confirmation');
+    const explorerRefreshed = new Promise<{ restored: boolean }>((resolve) => {
+      const sub = api.onDidRefreshExplorer((e) => {
+        sub.dispose();
+        resolve(e);
+      });
+    });
     await ui({ action: 'click', selector: '.monaco-dialog-box .dialog-buttons .monaco-button:has-text("Grant")' });
     const view = await waitFor('the request decided', async () => {
       const s = await api.getAccessRequestsView();
@@ -76,6 +82,9 @@ suite("issue 14: alice's window decides bob's requests", function () {
     const env = await api.request('protectedModules/readFile', { uri: vscode.Uri.from({ scheme: 'modules', authority: (await api.environments())[0]!.name, path: '/environment.json' }).toString() });
     assert.match(env.text, /"module": "OrderAPI",\s*"to": "user:bob",\s*"access": "open"/);
     assert.match(env.text, /^\/\/ The access policy of the Acme development environment/, 'comments kept');
+    // the policy change refreshes the Explorer (issue 13), which must not take alice out of this view
+    assert.deepEqual(await explorerRefreshed, { restored: true });
+    await waitFor('alice still in the Access Requests view', async () => (await api.getAccessRequestsView()).visible, 20000);
     await screenshot('approved');
     signal('approved');
   });
