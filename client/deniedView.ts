@@ -278,8 +278,9 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       // SPEC 9: the denial may have come from an earlier read; listModules says it too.
       if (summary.sealed && !model.sealed) model.sealed = { publisher: summary.sealed.publisher };
     }
-    if (requests && who?.authenticated && who.user) {
-      const latest = requestForModule(requests.requests, who.user, model.module);
+    // (a list that could not be read still offers Request Access…: the host refuses a second request)
+    if (conn.env.host && who?.authenticated && who.user && model.module && !model.sealed) {
+      const latest = requests ? requestForModule(requests.requests, who.user, model.module) : undefined;
       model.requests = latest
         ? { latest: { state: latest.state, access: latest.access, sentence: requestStateSentence(latest, model.owner, Date.now()) } }
         : {};
