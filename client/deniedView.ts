@@ -315,7 +315,8 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
         }
         break;
       case 'requestAccess':
-        if (model) {
+        // only where the page offers it (a module's file, connected to a host)
+        if (model && model.module && model.requests) {
           const outcome = await requestAccess(this.environments, { env: view.uri.authority, module: model.module }, { required: model.required });
           this.requestOutcomeEmitter.fire({ uri: view.uri.toString(), sent: outcome.sent });
           await this.render(view);
