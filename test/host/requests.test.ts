@@ -280,3 +280,32 @@ test('a sealed module: no request (nobody has the full a decision needs), a clea
     await host.stop();
   }
 });
+
+test('a request on a module that no longer exists: the admin still lists it and can decline it; granting it is ModuleNotFound', async () => {
+  const env = copyAcme();
+  const state = path.join(tempDir(), 'state');
+  const bobToken = issueToken(env, state, 'bob');
+  const aliceToken = issueToken(env, state, 'alice');
+  const daveToken = issueToken(env, state, 'dave');
+  const host = await startHost(env, state);
+  try {
+    const bob = await connect(host.url, bobToken);
+    const alice = await connect(host.url, aliceToken);
+    const dave = await connect(host.url, daveToken);
+    const { id } = await bob.request<{ id: string }>(M.request, { module: 'OrderPortal', access: 'full', reason: 'I maintain it' });
+    fs.rmSync(path.join(env, 'modules', 'order-portal'), { recursive: true });
+    // Wait (polling) until the host has seen the module go.
+    for (let i = 0; (await levelOf(alice, 'OrderPortal')) !== 'none'; i++) {
+      assert.ok(i < 200, 'the host to see the module gone');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.deepEqual((await list(alice)).map((r) => r.id), [id]);
+    assert.deepEqual(await list(dave), []);
+    assert.equal((await alice.requestError(M.decide, { id, grant: true })).code, -32002);
+    await alice.request(M.decide, { id, grant: false, note: 'the module is gone' });
+    assert.equal((await list(bob))[0].state, 'declined');
+    for (const c of [bob, alice, dave]) await c.close();
+  } finally {
+    await host.stop();
+  }
+});
