@@ -8,7 +8,9 @@
  *   folders on deletions only.
  * - Editors: every text tab of a `modules:` file — and of a `file:` file under an environment — is
  *   asked about (`protectedModules/access`). Unreadable now: its unsaved text is dropped (revert;
- *   saving is no longer allowed anyway) and the tab closed; where the user may still know the
+ *   saving is no longer allowed anyway; **Preview as User…** asks Save / Discard / Cancel before
+ *   it switches, so this happens only when access changed another way, and a warning names the
+ *   files) and the tab closed; where the user may still know the
  *   module (PermissionDenied, access ≥ `list`) the denied view takes its place, where the module
  *   is hidden now (FileNotFound) the tab is just closed — a hidden file is answered like a missing
  *   one. So a file opened as the previous user is never left readable or editable.
@@ -29,6 +31,11 @@ export interface FollowResult {
   closed: string[];
   /** URIs reported to the Explorer as deleted. */
   deleted: string[];
+  /**
+   * URIs whose unsaved changes were dropped (the access changed without **Preview as User…**
+   * asking first: the setting edited by hand, a grant revoked); the user is told in a warning.
+   */
+  discarded?: string[];
 }
 
 export class AccessFollower implements vscode.Disposable {
@@ -99,6 +106,9 @@ export class AccessFollower implements vscode.Disposable {
       }
       if (verdict === 'readable') continue;
       const columns = this.textTabs(uri).map((t) => t.group.viewColumn);
+      if (vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString() && d.isDirty)) {
+        (result.discarded ??= []).push(uri.toString());
+      }
       await this.dropEditors(uri);
       if (verdict === 'hidden') {
         result.closed.push(uri.toString());
@@ -115,6 +125,14 @@ export class AccessFollower implements vscode.Disposable {
       // a text tab the workbench re-opened meanwhile (a failed reload) goes too
       await this.denied.replaceTextTabs(target);
       result.denied.push(uri.toString());
+    }
+    if (result.discarded?.length) {
+      // Never silently (issue 13 point 2): Preview as User… asks first; any other way of changing
+      // access leaves no edit the user may no longer read, but says which were dropped.
+      const names = result.discarded.map((u) => path.posix.basename(vscode.Uri.parse(u).path));
+      void vscode.window.showWarningMessage(
+        `Unsaved changes to ${names.join(', ')} were discarded: your access changed and you may no longer read ${names.length === 1 ? 'this file' : 'these files'}.`,
+      );
     }
     this.doneEmitter.fire(result);
     return result;

@@ -55,6 +55,12 @@ export class UserStatusBar implements vscode.Disposable {
       this.item.tooltip = refused
         ? `Protected Modules: ${conn.hostRefusal ?? 'the host refused the connection.'} Click to connect with another token.`
         : `Protected Modules: the environment host (${conn.env.host}) cannot be reached; retrying. Your unsaved edits are kept.`;
+      this.item.accessibilityInformation = {
+        label: refused
+          ? `Protected Modules: the environment host refused the connection${conn.hostRefusal ? `: ${plainLabel(conn.hostRefusal)}` : ''}. Activate to connect with another token.`
+          : `Protected Modules: reconnecting to the environment host ${conn.env.host}. Your unsaved edits are kept. Activate to connect with another token.`,
+        role: 'button',
+      };
       this.item.backgroundColor = new vscode.ThemeColor(refused ? 'statusBarItem.errorBackground' : 'statusBarItem.warningBackground');
       this.item.command = 'protectedModules.connectHost';
       this.item.show();
@@ -79,6 +85,13 @@ export class UserStatusBar implements vscode.Disposable {
       md.appendMarkdown('**Connected as** ').appendText(who.displayName ? `${who.displayName} (${who.user})` : who.user);
       md.appendMarkdown('\n\n').appendText(`Environment host: ${conn.env.host}. Your user is your token's.`);
       this.item.tooltip = md;
+      // Plain text, like every state's accessible name (the tooltip is Markdown, issue 13 point 7).
+      this.item.accessibilityInformation = {
+        label:
+          `Protected Modules: connected as ${plainLabel(who.displayName ? `${who.displayName} (${who.user})` : who.user)}${who.admin ? ', admin' : ''}` +
+          ` to the environment host ${conn.env.host}. Activate to connect with another token.`,
+        role: 'button',
+      };
       this.item.backgroundColor = undefined;
     } else {
       this.item.text = `$(account) ${plainLabel(who.user)}${who.admin ? ' (admin)' : ''}`;

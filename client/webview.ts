@@ -52,8 +52,13 @@ export function contentSecurityPolicy(cspSource: string, nonce: string): string 
  * A whole HTML page with the CSP meta element, a nonce'd style element and an optional nonce'd
  * script. `body` must already be escaped HTML (build it with {@link escapeHtml}).
  */
-/** Keyboard focus stays visible in every webview (issue 13 point 7). */
+/**
+ * Keyboard focus stays visible in every webview, and the page paints the editor's background
+ * itself: VS Code leaves a webview's body transparent, so contrast checks (axe-core, issue 13
+ * point 7) would measure the theme's text against white.
+ */
 const FOCUS_STYLE =
+  'html,body{background-color:var(--vscode-editor-background)}' +
   'button:focus-visible,summary:focus-visible,a:focus-visible{outline:2px solid var(--vscode-focusBorder,#0078d4);outline-offset:2px}';
 
 export function htmlPage(opts: {

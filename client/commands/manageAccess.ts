@@ -150,6 +150,11 @@ export async function manageAccess(
     });
     qp.dispose();
     if (!choice) return false;
+    if (current !== undefined && choice.level === current) {
+      // Accepting the pre-selected current grant changes nothing: say so, write nothing.
+      void vscode.window.showInformationMessage(`${to} already has a grant of ${current} on ${module}; nothing changed.`);
+      return false;
+    }
     access = choice.level;
   }
 

@@ -201,6 +201,18 @@ export class AccessGate {
     return false;
   }
 
+  /**
+   * True when the user may write the file at `abs` (SPEC 2.3, 4): a module path at `change` or above
+   * through every enclosing module, an environment file (outside modules) only for admins (`full`).
+   * The same rule as the `readonly` flag of `protectedModules/stat` and `readFile`; never throws.
+   */
+  canWrite(abs: string): boolean {
+    const v = this.decidePath(abs);
+    if (v.kind === 'modulePath' || v.kind === 'moduleFolder') return atLeast(v.access.level, 'change') && this.canRead(abs);
+    if (v.kind === 'environmentPath') return atLeast(v.access, 'full');
+    return false;
+  }
+
   /** A folder outside modules (or one of its ancestors) that holds modules, none of them visible to the user. */
   private isHiddenFolder(abs: string): boolean {
     if (!this.hiddenFolders) {

@@ -238,6 +238,9 @@ function checkUri(s: Setup, uri: string): string {
         if (readable) assert.ok(rf.ok, `${who}: a readable file reads`);
         else assert.ok(!rf.ok && rf.code === -32001, `${who}: an unreadable environment file is denied`);
       }
+      if (real!.isFile() && readable) {
+        assert.equal((got.stat.result as { readonly: boolean }).readonly, !gate.canWrite(w.path), `${who}: stat.readonly is !gate.canWrite`);
+      }
       if (real!.isDirectory()) assert.ok(got.readDirectory.ok, `${who}: an existing folder lists`);
       assert.ok(got.access.ok, `${who}: access of an existing path`);
       assert.equal((got.access.result as { canRead: boolean }).canRead, readable, `${who}: access.canRead is gate.canRead`);

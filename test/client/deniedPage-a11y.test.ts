@@ -1,7 +1,8 @@
-// Issue 13 point 7 (partly): structural accessibility checks of the permission-denied page —
-// NOT axe-core (not installed; see the report): one language, one h1, a main landmark, header
-// cells with a scope, every button named by its text and reachable by Tab (real <button>s, no
-// positive tabindex), the folded text in <details>/<summary> (keyboard-operable), visible focus.
+// Issue 13 point 7: structural accessibility checks of the permission-denied page, outside VS
+// Code (axe-core runs on it in the real webview: test/vscode/suite/a11y-webviews.test.ts): one
+// language, one h1, a main landmark, header cells with a scope, every button named by its text and
+// reachable by Tab (real <button>s, no positive tabindex), the folded text in <details>/<summary>
+// (keyboard-operable), visible focus, the editor's background painted by the page itself.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderDeniedPage, type DeniedViewModel } from '../../client/deniedPage';
@@ -37,5 +38,6 @@ test('the denied page has the structure assistive technology needs', () => {
   assert.doesNotMatch(html, /tabindex="[1-9]/);
   assert.doesNotMatch(html, /<div[^>]*onclick|role="button"/, 'no clickable divs');
   assert.match(html, /:focus-visible\{outline:2px solid/);
+  assert.match(html, /html,body\{background-color:var\(--vscode-editor-background\)\}/, 'contrast is measured against the theme, not white');
   assert.match(html, /aria-hidden="true"/, 'the decorative lock icon is hidden');
 });

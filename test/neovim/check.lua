@@ -71,11 +71,14 @@ step('hover', function()
   return type(c) == 'table' and (c.value or vim.inspect(c)) or tostring(c)
 end)
 
+local iface_buf
+
 step('definition', function()
   local r = request('textDocument/definition', { textDocument = tdoc, position = at })
   local loc = r[1] or r
   vim.lsp.util.jump_to_location(loc, 'utf-16')
   local b = vim.api.nvim_get_current_buf()
+  iface_buf = b
   local line = vim.api.nvim_win_get_cursor(0)[1]
   return {
     uri = loc.uri,
@@ -105,6 +108,7 @@ step('not-a-dependency after module.json changes on disk', function()
   f:close()
   local changed = text:gsub('"OrderAPI":%s*"[^"]*",?', '', 1)
   assert(changed ~= text, 'module.json unchanged')
+  local tick = iface_buf and vim.api.nvim_buf_get_changedtick(iface_buf)
   f = io.open(manifest, 'w')
   f:write(changed)
   f:close()
@@ -115,6 +119,12 @@ step('not-a-dependency after module.json changes on disk', function()
     return vim.tbl_contains(codes, 'not-a-dependency')
   end, 50)
   assert(ok, 'diagnostics did not refresh: ' .. vim.inspect(codes))
+  -- The read-only interface buffer is re-read too, without Vim's "W10: Changing a readonly file".
+  assert(iface_buf, 'no interface buffer from the definition step')
+  assert(vim.wait(20000, function() return vim.api.nvim_buf_get_changedtick(iface_buf) > tick end, 50), 'the interface buffer was not re-read')
+  local messages = vim.fn.execute('messages')
+  assert(not messages:find('W10'), 're-reading a read-only buffer warned: ' .. messages)
+  assert(vim.bo[iface_buf].readonly, 'the interface buffer is read-only again after the re-read')
   return codes
 end)
 

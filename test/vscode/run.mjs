@@ -10,7 +10,8 @@
 //      the workspace, writes user settings, starts code-server on a free port with
 //      PM_TEST_CONTROL naming a control folder, opens the workbench in chromium; the test host
 //      extension runs the suites at startup and writes results.json; meanwhile screenshot
-//      requests are served into test-results/screenshots/<group>/<name>.png;
+//      requests are served into test-results/screenshots/<group>/<name>.png, and page requests
+//      (axe-core in a webview, keys, focus, modal dialogs: pageRequests.mjs) are answered;
 //   4. prints every test, then exactly `N passed, N failed`; exits 1 on any failure or timeout.
 //
 // Usage: node test/vscode/run.mjs [--skip-package] [--keep] [--grep TEXT] [--timeout SECONDS] [suite-filter…]
@@ -27,6 +28,7 @@ import {
 } from '../../scripts/code-server.mjs';
 import { buildTestHost, repoRoot } from './build.mjs';
 import { planGroups, prepareWorkspace } from './session.mjs';
+import { servePageRequests } from './pageRequests.mjs';
 import { acmeCanaries, fileTimes, scanForCanaries, serveHostRestart, startGroupHost, writeMachineSettings } from './hostGroup.mjs';
 import { serveUi, startSecondWindow } from './window2.mjs';
 
@@ -167,7 +169,7 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
     join(controlDir, 'config.json'),
     JSON.stringify(
       {
-        suites, autorun: true, screenshots: true, grep, timeoutMs: 60000, group: group.name, user: group.user,
+        suites, autorun: true, screenshots: true, pageRequests: true, grep, timeoutMs: 60000, group: group.name, user: group.user,
         ...(groupHost ? { host: { url: groupHost.url, name: groupHost.name, tokens: groupHost.tokens } } : {}),
         ...(peerDir ? { peer: peerDir } : {}),
       },
@@ -239,10 +241,12 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
       }
       await serveScreenshots(page, controlDir, group.name, served);
       await serveUi(page, controlDir, served);
+      await servePageRequests(page, controlDir, served, say, logDir, join(shotsDir, safeName(group.name)));
       await serveHostRestart(groupHost, controlDir, served);
       if (second) {
         await serveScreenshots(second.page, second.controlDir, `${group.name}-${second.user}`, served2);
         await serveUi(second.page, second.controlDir, served2);
+        await servePageRequests(second.page, second.controlDir, served2, say, logDir, join(shotsDir, safeName(`${group.name}-${second.user}`)));
       }
       await new Promise((r) => setTimeout(r, 200));
     }

@@ -106,7 +106,7 @@ export async function startSecondWindow({ group, groupHost, sessionDir, extensio
     join(controlDir, 'config.json'),
     JSON.stringify(
       {
-        suites: [`${companion}.window.js`], autorun: true, screenshots: true, timeoutMs: 60000, group: `${group.name} (${user}'s window)`, user,
+        suites: [`${companion}.window.js`], autorun: true, screenshots: true, pageRequests: true, timeoutMs: 60000, group: `${group.name} (${user}'s window)`, user,
         host: { url: groupHost.url, name: groupHost.name, tokens: groupHost.tokens }, peer: peerDir,
       },
       null,

@@ -9,7 +9,10 @@
  * - `results.json`     ({@link TestResults}) written by the host when the suites have run;
  * - `screenshots/<n>.request.json` ({@link ScreenshotRequest}) written by a suite, and
  *   `screenshots/<n>.done.json` ({@link ScreenshotAck}) written back by the launcher once the PNG
- *   exists.
+ *   exists;
+ * - `page/<n>.request.json` ({@link PageRequest}) written by a suite, and `page/<n>.done.json`
+ *   ({@link PageAck}) written back by the launcher (test/vscode/pageRequests.mjs): axe-core in a
+ *   webview, key presses, the focused element of a webview, a click in a modal dialog.
  *
  * Files are written to a temporary name and renamed, so a reader never sees half a file.
  */
@@ -27,6 +30,8 @@ export interface TestConfig {
   autorun: boolean;
   /** Whether a launcher serves screenshot requests. */
   screenshots: boolean;
+  /** Whether a launcher serves page requests ({@link PageRequest}); only the code-server launcher does. */
+  pageRequests?: boolean;
   /** Mocha's `grep` (a test title filter), optional. */
   grep?: string;
   /** Mocha's per-test timeout in milliseconds. */
@@ -88,4 +93,26 @@ export function writeJsonAtomic(path: string, value: unknown): void {
   const tmp = `${path}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
   renameSync(tmp, path);
+}
+
+/**
+ * What a suite asks the launcher to do in the browser (test/vscode/pageRequests.mjs). Webview
+ * pages are named by their `<title>`.
+ */
+export type PageRequest =
+  /** Run axe-core (node_modules/axe-core) in the webview titled `title`, with axe.run `options`. */
+  | { kind: 'axe'; title: string; options?: Record<string, unknown> }
+  /** What has the keyboard focus inside the webview titled `title`. */
+  | { kind: 'focus'; title: string }
+  /** Press keys in order, as a user does (playwright key names: `Tab`, `Shift+Tab`, `Enter`, `Space`). */
+  | { kind: 'keys'; keys: string[] }
+  /** The workbench's `aria-label` and role of the element `selector` (or of its first descendant with an aria-label). */
+  | { kind: 'aria'; selector: string }
+  /** Wait for VS Code's modal dialog (a PNG of it named `screenshot`, optional) and click its button labelled exactly `button`. */
+  | { kind: 'dialog'; button: string; screenshot?: string; timeoutMs?: number };
+
+export interface PageAck {
+  /** The request's answer (see test/vscode/pageRequests.mjs), absent on error. */
+  result?: unknown;
+  error?: string;
 }

@@ -10,8 +10,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ProtectedModulesApi } from '../../../client/extension';
-import { screenshot, sleep, waitFor } from './helpers';
+import { pageRequest, screenshot, sleep, waitFor } from './helpers';
 import { allTabs, appendText, closeAllEditors } from './client-helpers';
+
+/** The user item in the workbench's status bar (its id is `<extension id>.<item id>`). */
+const STATUS_ITEM = '[id="protected-modules.protected-modules.protectedModules.user"]';
 
 suite('editor: module workspace as people use it', function () {
   this.timeout(120000);
@@ -79,12 +82,13 @@ suite('editor: module workspace as people use it', function () {
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     assert.equal(await pending, true);
     assert.match(disk('environment.json'), /"module": "Pricing",\s*"to": "user:carol",\s*"access": "list"/);
-    // again: the current grant (list) is what Enter keeps
+    // again: the current grant (list) is what Enter keeps — nothing is written, nothing claimed
+    const granted = disk('environment.json');
     pending = vscode.commands.executeCommand<boolean>('protectedModules.manageAccess', 'Pricing', 'user:carol');
     await sleep(1000);
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
-    assert.equal(await pending, true);
-    assert.match(disk('environment.json'), /"module": "Pricing",\s*"to": "user:carol",\s*"access": "list"/);
+    assert.equal(await pending, false, 'keeping the current grant changes nothing');
+    assert.equal(disk('environment.json'), granted);
     // the grantee list shows current levels (from the server)
     const overview = await api.request('protectedModules/accessOverview', { module: 'Pricing' });
     assert.deepEqual(
@@ -138,7 +142,11 @@ suite('editor: module workspace as people use it', function () {
       await screenshot('before-switch-alice');
 
       const followed = new Promise((r) => api.onDidFollowAccess(r));
-      assert.equal(await vscode.commands.executeCommand('protectedModules.switchUser', 'bob'), 'bob');
+      // bob may not read PriceLists.logic: the unsaved edit is not dropped silently, a modal asks (point 2)
+      const switching = vscode.commands.executeCommand('protectedModules.switchUser', 'bob');
+      const dialog = await pageRequest<{ message: string }>({ kind: 'dialog', button: 'Discard' });
+      assert.match(dialog.message, /PriceLists\.logic/);
+      assert.equal(await switching, 'bob');
       await followed;
       // Pricing is hidden from bob: its editor is closed (not the denied view: hidden = missing), its text gone.
       await waitFor('the PriceLists.logic tab to close', () => !textTab(prices));
@@ -173,6 +181,12 @@ suite('editor: module workspace as people use it', function () {
     assert.ok(a11y);
     assert.match(a11y.label, /^Protected Modules user: Bob Contractor \(bob\)\./);
     assert.doesNotMatch(a11y.label, /[*_`$]|\$\(/, 'no Markdown, no icon syntax');
+    // and that is what the workbench gives a screen reader
+    const dom = await waitFor('the status bar item\'s aria-label', async () => {
+      const d = await pageRequest<{ label: string | null; role: string | null }>({ kind: 'aria', selector: STATUS_ITEM });
+      return d.label === a11y.label ? d : undefined;
+    });
+    assert.equal(dom.role, 'button');
   });
 
   test('Open Module Path… reaches the denied view for a path bob may not read (README point 4)', async () => {

@@ -5,7 +5,7 @@
 import * as vscode from 'vscode';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { controlDir, readConfig, writeJsonAtomic, type ScreenshotAck, type TestConfig } from '../host/control';
+import { controlDir, readConfig, writeJsonAtomic, type PageAck, type PageRequest, type ScreenshotAck, type TestConfig } from '../host/control';
 
 /** The product extension's id (publisher.name of the root package.json). */
 export const EXTENSION_ID = 'protected-modules.protected-modules';
@@ -88,11 +88,35 @@ export async function screenshot(name: string, timeoutMs = 30000): Promise<strin
   if (!dir || !config?.screenshots) return undefined;
   const shots = join(dir, 'screenshots');
   mkdirSync(shots, { recursive: true });
-  const id = `${process.pid}-${++shotCounter}`;
+  // Unique across suite bundles (each bundles its own copy of this module and its counter).
+  const id = `${process.pid}-${Date.now().toString(36)}-${++shotCounter}`;
   writeJsonAtomic(join(shots, `${id}.request.json`), { name });
   const done = join(shots, `${id}.done.json`);
   await waitFor(`screenshot "${name}"`, () => existsSync(done), timeoutMs, 100);
   const ack = JSON.parse(readFileSync(done, 'utf8')) as ScreenshotAck;
   if (!ack.path) throw new Error(`screenshot "${name}" failed: ${ack.error ?? 'unknown error'}`);
   return ack.path;
+}
+
+let pageCounter = 0;
+
+/**
+ * Asks the launcher to do something in the browser (test/vscode/pageRequests.mjs: axe-core in a
+ * webview, key presses, the focused element of a webview, a click in a modal dialog) and waits
+ * for its answer. Throws when no launcher serves page requests (only the code-server launcher
+ * does), when it does not answer within `timeoutMs`, or with the error it reports.
+ */
+export async function pageRequest<T = unknown>(request: PageRequest, timeoutMs = 45000): Promise<T> {
+  const dir = controlDir();
+  if (!dir || !testConfig()?.pageRequests) throw new Error('no launcher serves page requests here (run the suite with test/vscode/run.mjs)');
+  const page = join(dir, 'page');
+  mkdirSync(page, { recursive: true });
+  // Unique across suite bundles (each bundles its own copy of this module and its counter).
+  const id = `${process.pid}-${Date.now().toString(36)}-${String(++pageCounter).padStart(6, '0')}`;
+  writeJsonAtomic(join(page, `${id}.request.json`), request);
+  const done = join(page, `${id}.done.json`);
+  await waitFor(`page request ${request.kind}`, () => existsSync(done), timeoutMs, 50);
+  const ack = JSON.parse(readFileSync(done, 'utf8')) as PageAck;
+  if (ack.error !== undefined) throw new Error(`page request ${request.kind} failed: ${ack.error}`);
+  return ack.result as T;
 }

@@ -15,7 +15,7 @@ import type { ProtectedModulesApi } from '../../../client/extension';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlDir } from '../host/control';
-import { screenshot, testConfig, waitFor } from './helpers';
+import { pageRequest, screenshot, testConfig, waitFor } from './helpers';
 import { closeAllEditors, completionLabels, hoverText, openEditor, positionAfter, productApi, waitForDiagnostics, diagnosticCode } from './client-helpers';
 
 const PORTAL_FILE = 'modules/order-portal/logic/PortalHelpers.logic';
@@ -80,6 +80,13 @@ suite('connected to an environment host as bob', function () {
     assert.equal(api.getHostState(), 'connected');
     assert.ok(api.environments()[0].path === '', 'no path on this machine');
     await waitFor('the status bar', () => (api.getStatusBar().text.includes('bob') && api.getStatusBar().text.includes('$(plug)') ? true : undefined));
+    // its accessible name is plain text naming the host (issue 13 point 7), in the workbench's DOM too
+    const label = api.getStatusBarAccessibility()?.label ?? '';
+    assert.match(label, /^Protected Modules: connected as Bob Contractor \(bob\) to the environment host ws:\/\/127\.0\.0\.1:\d+\S*\. Activate/);
+    assert.doesNotMatch(label, /[*_`]|\$\(/, 'no Markdown, no icon syntax');
+    await waitFor('the aria-label in the status bar', async () =>
+      (await pageRequest<{ label: string | null }>({ kind: 'aria', selector: '[id="protected-modules.protected-modules.protectedModules.user"]' })).label === label,
+    );
     for (const f of vscode.workspace.workspaceFolders ?? []) assert.equal(f.uri.scheme, 'modules');
     // Preview as User… is not offered: the user is the token's.
     const commands = await vscode.commands.getCommands(true);
@@ -161,6 +168,10 @@ suite('connected to an environment host as bob', function () {
     const dir = controlDir()!;
     writeFileSync(join(dir, 'restart-host.request.json'), JSON.stringify({ downMs: 4000 }));
     await waitFor('the client to notice', () => (api.getHostState() === 'reconnecting' ? true : undefined), 20000, 50);
+    // the status bar's accessible name says so in plain text (issue 13 point 7)
+    await waitFor('the reconnecting accessible name', () =>
+      /^Protected Modules: reconnecting to the environment host ws:\/\/\S+\. Your unsaved edits are kept\./.test(api.getStatusBarAccessibility()?.label ?? '') ? true : undefined,
+    );
     await screenshot('reconnecting');
     await waitFor('the host restarted', () => existsSync(join(dir, 'restart-host.done.json')), 60000);
     await waitFor('the client to reconnect', () => (api.getHostState() === 'connected' ? true : undefined), 60000);

@@ -47,7 +47,8 @@ export async function ui(a: UiAction, timeoutMs = 45000): Promise<string | undef
   if (!dir) throw new Error('UI actions need the code-server launcher (test/vscode/run.mjs)');
   const uiDir = join(dir, 'ui');
   mkdirSync(uiDir, { recursive: true });
-  const id = `${String(++uiCounter).padStart(4, '0')}-${process.pid}`;
+  // unique across suite bundles of one window (each bundle has its own counter)
+  const id = `${process.pid}-${Date.now().toString(36)}-${String(++uiCounter).padStart(6, '0')}`;
   writeJsonAtomic(join(uiDir, `${id}.request.json`), a);
   const done = join(uiDir, `${id}.done.json`);
   await waitFor(`the launcher to do ${JSON.stringify(a)}`, () => existsSync(done), timeoutMs, 100);

@@ -105,6 +105,9 @@ end
 local function set_lines(bufnr, text)
   local lines = vim.split(text, '\n', true)
   if lines[#lines] == '' then table.remove(lines) end
+  -- A re-read replaces the text of a read-only buffer: lift 'readonly' first, or Vim warns
+  -- "W10: Changing a readonly file" (read_virtual sets it again).
+  api.nvim_buf_set_option(bufnr, 'readonly', false)
   api.nvim_buf_set_option(bufnr, 'modifiable', true)
   api.nvim_buf_set_lines(bufnr, 0, -1, false, lines)
 end
