@@ -14,13 +14,28 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ProtectedModulesApi } from '../../../client/extension';
-import { screenshot, waitFor } from './helpers';
+import { pageRequest, screenshot, waitFor } from './helpers';
 import { allTabs, closeAllEditors, productApi } from './client-helpers';
 import { hostUri, signal, ui, waitForSignal } from './window-helpers';
 
 const ORDERAPI_FILE = 'modules/order-api/actions/Orders.logic';
 const REPORTING_FILE = 'modules/reporting/data/Aggregates.logic';
 const REASON = 'Our portal gets REJECTED from CreateOrder; I need to read why.';
+
+interface AxeItem {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string }[];
+}
+
+/** axe-core in the real webview of the page titled like `html`'s `<title>`: its serious or critical violations. */
+async function severeAxeViolations(html: string): Promise<string[]> {
+  const title = /<title>([^<]*)<\/title>/.exec(html)?.[1];
+  if (!title) throw new Error('the page has no title');
+  const r = await pageRequest<{ violations: AxeItem[] }>({ kind: 'axe', title });
+  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`);
+}
 
 suite("issue 14: bob asks for access, alice approves in her window (two VS Code windows, one host)", function () {
   this.timeout(240000);
@@ -46,6 +61,7 @@ suite("issue 14: bob asks for access, alice approves in her window (two VS Code 
     assert.equal(view.model?.requests?.latest, undefined, 'no request yet');
     assert.match(view.html, /<button data-action="requestAccess" id="requestAccess">Request Access…<\/button>/);
     assert.doesNotMatch(view.html, /copyRequest/);
+    assert.deepEqual(await severeAxeViolations(view.html), [], 'axe-core: the page with Request Access…');
     await screenshot('denied-view-request-access');
   });
 
@@ -86,6 +102,7 @@ suite("issue 14: bob asks for access, alice approves in her window (two VS Code 
     assert.doesNotMatch(view.html, /id="requestAccess"/, 'no second request offered');
     // what the webview really shows (read from its frame by the launcher)
     assert.match((await ui({ action: 'read', selector: '#request[data-state="open"]' })) ?? '', /^Your access request: open\. You asked for open access/);
+    assert.deepEqual(await severeAxeViolations(view.html), [], 'axe-core: the page with the open request');
     const list = await api.request('protectedModules/listAccessRequests', {});
     const mine = list.requests.filter((r) => r.user === 'bob' && r.module === 'OrderAPI');
     assert.equal(mine.length, 1);
@@ -151,6 +168,7 @@ suite("issue 14: bob asks for access, alice approves in her window (two VS Code 
     assert.match(view.html, /alice declined it just now\. Note: “Use the SalesSummary interface instead\.”/);
     assert.match(view.html, /id="requestAccess"/, 'a declined request may be asked again');
     assert.match((await ui({ action: 'read', selector: '#request[data-state="declined"]' })) ?? '', /Use the SalesSummary interface instead\./);
+    assert.deepEqual(await severeAxeViolations(view.html), [], 'axe-core: the page with the declined request');
     await screenshot('request-declined');
   });
 });
