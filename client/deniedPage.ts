@@ -34,6 +34,15 @@ export interface DeniedViewModel {
   outside?: 'adminsOnly' | 'unknownUser' | 'invalidPolicy';
   /** SPEC 9: set when the module is sealed (from the PermissionDenied data or listModules). */
   sealed?: { publisher: string };
+  /**
+   * SPEC 8: set when the user can send access requests (connected to an environment host as an
+   * authenticated user). Then the page offers **Request Access…** instead of **Copy Access
+   * Request** — or, while the user's request on the module is open, shows its state instead.
+   */
+  requests?: {
+    /** The user's latest request on the module (the open one, else the last decided one). */
+    latest?: { state: 'open' | 'granted' | 'declined'; access: AccessLevel; sentence: string };
+  };
 }
 
 /**
@@ -73,6 +82,25 @@ export function askSentence(m: DeniedViewModel): string {
   return `Ask ${owner} or an environment admin for ${m.required} access to ${m.module}.`;
 }
 
+/**
+ * SPEC 8: the access-request button: **Request Access…** when connected to a host and no request
+ * of the user's on the module is open; none while one is open (its state is shown instead, see
+ * {@link requestStatus}); **Copy Access Request** in local mode.
+ */
+function requestButton(m: DeniedViewModel): string {
+  if (!m.requests) return '<button class="secondary" data-action="copyRequest" id="copyRequest">Copy Access Request</button>';
+  if (m.requests.latest?.state === 'open') return '';
+  return '<button data-action="requestAccess" id="requestAccess">Request Access…</button>';
+}
+
+/** SPEC 8: the state of the user's latest request on the module (a live region), or `''`. */
+function requestStatus(m: DeniedViewModel): string {
+  const r = m.requests?.latest;
+  if (!r) return '';
+  const state = escapeHtml(r.state);
+  return `<div class="request request-${state}" id="request" role="status" data-state="${state}"><b>Your access request: ${escapeHtml(r.state)}.</b> ${escapeHtml(r.sentence)}</div>`;
+}
+
 /** A request text the user can paste into a message to the owner. */
 export function accessRequestText(m: DeniedViewModel): string {
   const me = m.user ? (m.userDisplayName ? `${m.userDisplayName} (${m.user})` : m.user) : 'I';
@@ -103,6 +131,8 @@ code.sig { font-family: var(--vscode-editor-font-family); font-size: var(--vscod
 .doc details summary { cursor: pointer; color: var(--vscode-textLink-foreground); }
 .doc code { font-family: var(--vscode-editor-font-family); }
 .note { color: var(--vscode-descriptionForeground); margin-top: 24px; font-size: 0.9em; }
+.request { padding: 8px 12px; border-left: 3px solid var(--vscode-notificationsInfoIcon-foreground); background: var(--vscode-textBlockQuote-background); margin: 12px 0; }
+.request-declined { border-left-color: var(--vscode-notificationsWarningIcon-foreground); }
 `;
 
 /** An inline lock icon (no font or image needed; inline SVG elements are allowed by the CSP). */
@@ -182,7 +212,7 @@ ${items}
   const buttons = [
     m.elements ? '<button data-action="showInterface" id="showInterface">Show Interface</button>' : '',
     // A sealed module's source is not here: no grant can open it, so no access request.
-    m.sealed ? '' : '<button class="secondary" data-action="copyRequest" id="copyRequest">Copy Access Request</button>',
+    m.sealed ? '' : requestButton(m),
   ].join('');
 
   const body = `<h1>${LOCK_SVG} You cannot open this file</h1>
@@ -196,6 +226,7 @@ ${
 ${rows}
 </table>
 <div class="ask" id="ask">${escapeHtml(askSentence(m))}</div>
+${m.sealed ? '' : requestStatus(m)}
 <div>${buttons}</div>
 ${elements}
 <p class="note">The file's content was not sent to VS Code.</p>`;

@@ -18,6 +18,8 @@ import { accessRequestText, renderDeniedPage, type DeniedViewModel } from './den
 import type { Environments } from './environments';
 import type { ModulesFileSystem } from './fileSystem';
 import { openInterface } from './interfaceDocuments';
+import { requestForModule, requestStateSentence } from './accessRequests';
+import { requestAccess } from './commands/requestAccess';
 import { escapeHtml, htmlPage, makeNonce } from './webview';
 
 export const DENIED_VIEW_TYPE = 'protectedModules.deniedView';
@@ -46,6 +48,9 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
   private readonly shownEmitter = new vscode.EventEmitter<DeniedViewState>();
   /** Fires when a denied view has rendered (test hook). */
   readonly onDidShow = this.shownEmitter.event;
+  private readonly requestOutcomeEmitter = new vscode.EventEmitter<{ uri: string; sent: boolean }>();
+  /** Fires when Request Access… started from a denied view has ended, sent or not (test hook). */
+  readonly onDidRequestAccess = this.requestOutcomeEmitter.event;
 
   constructor(
     private readonly environments: Environments,
@@ -88,6 +93,8 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       // (open text editors the user may no longer read are handled by followAccess.ts)
       environments.onDidChangeAccess(() => void this.refreshAll()),
       environments.onDidChangeModules(() => this.refreshAll()),
+      // SPEC 8: the state of the user's request (sent, granted, declined) shows at once.
+      environments.onDidChangeAccessRequests(() => this.refreshAll()),
     );
   }
 
@@ -201,6 +208,13 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
     try {
       const access = await conn.request('protectedModules/access', { uri: uri.toString() });
       if (access.canRead) {
+        // Access rose while the view was open (a request approved, a grant, another user
+        // previewed): the view turns into the file itself, in the same place, without the user
+        // reopening it (issue 14).
+        if (view.state.state === 'denied') {
+          await this.becomeSource(view);
+          return;
+        }
         this.setHtml(
           view,
           'readable',
@@ -240,11 +254,15 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       required: data.required,
       ...(data.sealed ? { sealed: { publisher: data.sealed.publisher } } : {}),
     };
-    const [who, list, iface] = await Promise.all([
+    const [who, list, iface, requests] = await Promise.all([
       conn.request('protectedModules/whoami', {}).catch(() => undefined),
       conn.request('protectedModules/listModules', {}).catch(() => undefined),
       atLeast(data.access as AccessLevel, 'reference')
         ? conn.request('protectedModules/moduleInterface', { module: data.module }).catch(() => undefined)
+        : Promise.resolve(undefined),
+      // SPEC 8: only a host offers requests (local mode keeps Copy Access Request).
+      conn.env.host && data.module && !data.sealed
+        ? conn.request('protectedModules/listAccessRequests', {}).catch(() => undefined)
         : Promise.resolve(undefined),
     ]);
     if (who?.user) {
@@ -260,6 +278,13 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       // SPEC 9: the denial may have come from an earlier read; listModules says it too.
       if (summary.sealed && !model.sealed) model.sealed = { publisher: summary.sealed.publisher };
     }
+    // (a list that could not be read still offers Request Access…: the host refuses a second request)
+    if (conn.env.host && who?.authenticated && who.user && model.module && !model.sealed) {
+      const latest = requests ? requestForModule(requests.requests, who.user, model.module) : undefined;
+      model.requests = latest
+        ? { latest: { state: latest.state, access: latest.access, sentence: requestStateSentence(latest, model.owner, Date.now()) } }
+        : {};
+    }
     if (iface) {
       model.elements = iface.elements;
       model.version = model.version ?? iface.version;
@@ -268,6 +293,8 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
   }
 
   private setHtml(view: OpenView, state: DeniedViewState['state'], model: DeniedViewModel | undefined, html: string): void {
+    // A render that finished after the view was closed (or turned into the source) changes nothing.
+    if (!this.views.has(view)) return;
     view.panel.webview.html = html;
     view.panel.title = `${view.uri.path.split('/').pop()} (access denied)`;
     if (state === 'readable') view.panel.title = view.uri.path.split('/').pop() ?? 'file';
@@ -287,6 +314,14 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
           void vscode.window.showInformationMessage(`Copied an access request for ${model.module} to the clipboard — send it to ${model.owner || 'the owner'}.`);
         }
         break;
+      case 'requestAccess':
+        // only where the page offers it (a module's file, connected to a host)
+        if (model && model.module && model.requests) {
+          const outcome = await requestAccess(this.environments, { env: view.uri.authority, module: model.module }, { required: model.required });
+          this.requestOutcomeEmitter.fire({ uri: view.uri.toString(), sent: outcome.sent });
+          await this.render(view);
+        }
+        break;
       case 'open':
         await vscode.commands.executeCommand('vscode.openWith', view.uri, 'default', { viewColumn: view.panel.viewColumn });
         view.panel.dispose();
@@ -294,9 +329,23 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
     }
   }
 
+  /**
+   * Replaces the view by the file's text editor in the same group (focused when the view was).
+   * The `readable` state is fired first (test hook), then the panel is disposed.
+   */
+  private async becomeSource(view: OpenView): Promise<void> {
+    if (!this.views.has(view)) return; // disposed meanwhile
+    const column = view.panel.viewColumn;
+    const focus = view.panel.active;
+    this.setHtml(view, 'readable', undefined, messagePage(view.panel.webview.cspSource, makeNonce(), 'Opening the file', 'Your access now allows reading this file.'));
+    await vscode.commands.executeCommand('vscode.openWith', view.uri, 'default', { viewColumn: column, preserveFocus: !focus, preview: false });
+    view.panel.dispose();
+  }
+
   dispose(): void {
     this.disposables.forEach((d) => d.dispose());
     this.shownEmitter.dispose();
+    this.requestOutcomeEmitter.dispose();
   }
 }
 

@@ -94,12 +94,15 @@ export class Environments implements vscode.Disposable {
   private readonly changeEmitter = new vscode.EventEmitter<void>();
   private readonly accessEmitter = new vscode.EventEmitter<EnvironmentConnection>();
   private readonly modulesEmitter = new vscode.EventEmitter<EnvironmentConnection>();
+  private readonly requestsEmitter = new vscode.EventEmitter<EnvironmentConnection>();
   /** Fires when environments are added or removed. */
   readonly onDidChange = this.changeEmitter.event;
   /** Fires on any server's `didChangeAccess` (and after a (re)start). */
   readonly onDidChangeAccess = this.accessEmitter.event;
   /** Fires on any server's `didChangeModules`. */
   readonly onDidChangeModules = this.modulesEmitter.event;
+  /** Fires on any server's `didChangeAccessRequests` (SPEC 8). */
+  readonly onDidChangeAccessRequests = this.requestsEmitter.event;
   private readonly disposables: vscode.Disposable[] = [];
   private unresolvedReported = new Set<string>();
 
@@ -166,6 +169,7 @@ export class Environments implements vscode.Disposable {
       this.connections.set(env.name, conn);
       conn.onDidChangeAccess(() => this.accessEmitter.fire(conn));
       conn.onDidChangeModules(() => this.modulesEmitter.fire(conn));
+      conn.onDidChangeAccessRequests(() => this.requestsEmitter.fire(conn));
       starting.push(
         conn.start().catch((e: unknown) => {
           this.output.appendLine(`[client] could not start the server for ${env.name}: ${String(e)}`);
@@ -217,5 +221,6 @@ export class Environments implements vscode.Disposable {
     this.changeEmitter.dispose();
     this.accessEmitter.dispose();
     this.modulesEmitter.dispose();
+    this.requestsEmitter.dispose();
   }
 }

@@ -34,6 +34,8 @@ import { findInModulesCommand, type FindOptions } from './commands/findInModules
 import { confirmation } from './commands/protection';
 import { openWalkthroughOnFirstStart } from './walkthrough';
 import { connectHost, disconnectHost } from './commands/host';
+import { AccessRequestsView, type RequestsTreeSnapshot } from './accessRequestsView';
+import { requestAccess, type RequestAccessOptions, type RequestAccessOutcome } from './commands/requestAccess';
 
 /** The extension's API: what tests (and other extensions) can ask. */
 export interface ProtectedModulesApi {
@@ -73,6 +75,14 @@ export interface ProtectedModulesApi {
   request<M extends keyof RequestTypes>(method: M, params: RequestTypes[M]['params'], env?: string): Promise<RequestTypes[M]['result']>;
   /** The entries of the open call-site list (`protectedModules.showCallSites`, SPEC 10), if one is open. */
   getShownCallSites(): string[] | undefined;
+  /** The Access Requests view (SPEC 8) as last read (no new request to the server), groups expanded, and its badge. */
+  getAccessRequestsView(): Promise<{ items: RequestsTreeSnapshot[]; badge: number | undefined; visible: boolean }>;
+  /** Reads the access requests again; resolves with the badge's count. */
+  refreshAccessRequests(): Promise<number>;
+  /** Fires when Request Access… started from a denied view has ended (sent or not). */
+  onDidRequestAccess: vscode.Event<{ uri: string; sent: boolean }>;
+  /** Fires after an access change refreshed the Explorer; `restored`: the extension's views were shown again. */
+  onDidRefreshExplorer: vscode.Event<{ restored: boolean }>;
 }
 
 let environments: Environments | undefined;
@@ -106,8 +116,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   const modulesView = new ModulesView(envs);
   const statusBar = new UserStatusBar(envs);
   const readonlyInfo = new ReadonlyInfo(envs, fs);
-  const follower = new AccessFollower(envs, fs, denied);
-  context.subscriptions.push(denied, modulesView, statusBar, readonlyInfo, follower);
+  const requestsView = new AccessRequestsView(envs);
+  const follower = new AccessFollower(envs, fs, denied, () => modulesView.treeView.visible || requestsView.treeView.visible);
+  context.subscriptions.push(denied, modulesView, statusBar, readonlyInfo, follower, requestsView);
 
   const register = (id: string, fn: (...args: any[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
@@ -138,6 +149,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
     findInModulesCommand(envs, typeof query === 'string' ? query : undefined, options),
   );
   register('protectedModules.showOutput', () => output.show());
+  register('protectedModules.requestAccess', (arg?: ModuleArgument, options?: RequestAccessOptions): Promise<RequestAccessOutcome> =>
+    requestAccess(envs, arg, options ?? {}),
+  );
+  register('protectedModules.approveAccessRequest', (arg?: unknown) => requestsView.approve(arg));
+  register('protectedModules.declineAccessRequest', (arg?: unknown, note?: string) => requestsView.decline(arg, typeof note === 'string' ? note : undefined));
+  register('protectedModules.refreshAccessRequests', () => requestsView.refresh().then(() => undefined));
 
   // Context keys for `when` clauses: which commands the user may use anywhere.
   const updateContext = async () => {
@@ -210,6 +227,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
       whoami: statusBar.current,
     }),
     getShownCallSites: () => shownCallSites(),
+    getAccessRequestsView: async () => ({ items: await requestsView.snapshot(), badge: requestsView.treeView.badge?.value, visible: requestsView.treeView.visible }),
+    refreshAccessRequests: () =>
+      requestsView.refresh().then((loaded) => loaded.reduce((n, l) => n + ('groups' in l ? l.groups.toDecide.length : 0), 0)),
+    onDidRequestAccess: denied.onDidRequestAccess,
+    onDidRefreshExplorer: follower.onDidRefreshExplorer,
     request: (method, params, env) => {
       const conn = connection(env);
       if (!conn) return Promise.reject(new Error(`no environment ${env ?? ''}`));

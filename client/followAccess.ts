@@ -44,20 +44,37 @@ export class AccessFollower implements vscode.Disposable {
   private readonly doneEmitter = new vscode.EventEmitter<FollowResult>();
   /** Fires after each pass (test hook). */
   readonly onDidFollow = this.doneEmitter.event;
+  private readonly explorerEmitter = new vscode.EventEmitter<{ restored: boolean }>();
+  /** Fires after the Explorer was refreshed (and the extension's container shown again) (test hook). */
+  readonly onDidRefreshExplorer = this.explorerEmitter.event;
 
+  /**
+   * @param ourViewsVisible whether a view of the extension's own container (Modules, Access
+   *   Requests) is on screen: refreshing the Explorer opens it, so the container is shown again
+   *   afterwards (an owner approving a request stays in the Access Requests view, issue 14).
+   */
   constructor(
     private readonly environments: Environments,
     private readonly fs: ModulesFileSystem,
     private readonly denied: DeniedView,
+    private readonly ourViewsVisible: () => boolean = () => false,
   ) {
     this.disposables.push(
       this.doneEmitter,
+      this.explorerEmitter,
       environments.onDidChangeAccess(() => {
         this.running = this.running.then(() => this.follow()).catch(() => ({ denied: [], closed: [], deleted: [] }));
       }),
       fs.onDidRefreshTree(() => {
         if ((vscode.workspace.workspaceFolders ?? []).some((f) => f.uri.scheme === MODULES_SCHEME)) {
-          void vscode.commands.executeCommand('workbench.files.action.refreshFilesExplorer');
+          const restore = this.ourViewsVisible();
+          void vscode.commands
+            .executeCommand('workbench.files.action.refreshFilesExplorer')
+            .then(() => (restore ? vscode.commands.executeCommand('workbench.view.extension.protectedModules') : undefined))
+            .then(
+              () => this.explorerEmitter.fire({ restored: restore }),
+              () => this.explorerEmitter.fire({ restored: false }),
+            );
         }
       }),
     );

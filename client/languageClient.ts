@@ -43,6 +43,9 @@ export class EnvironmentConnection implements vscode.Disposable {
   private readonly accessEmitter = new vscode.EventEmitter<void>();
   private readonly modulesEmitter = new vscode.EventEmitter<void>();
   private readonly readyEmitter = new vscode.EventEmitter<void>();
+  private readonly requestsEmitter = new vscode.EventEmitter<void>();
+  /** Fires on `protectedModules/didChangeAccessRequests` (SPEC 8; host mode). */
+  readonly onDidChangeAccessRequests = this.requestsEmitter.event;
   /** Fires on `protectedModules/didChangeAccess` (and after every (re)start: access may differ). */
   readonly onDidChangeAccess = this.accessEmitter.event;
   /** Fires on `protectedModules/didChangeModules`. */
@@ -212,6 +215,7 @@ export class EnvironmentConnection implements vscode.Disposable {
       // Registered once: vscode-languageclient keeps the handlers across restarts.
       this.client.onNotification(Methods.didChangeAccess, () => this.accessEmitter.fire()),
       this.client.onNotification(Methods.didChangeModules, () => this.modulesEmitter.fire()),
+      this.client.onNotification(Methods.didChangeAccessRequests, () => this.requestsEmitter.fire()),
     );
     // vscode-languageclient's own notifications ("… client: couldn't create connection to server.",
     // "Restarting server failed", each with a JSON-RPC error code) all go through this method. They
@@ -366,6 +370,7 @@ export class EnvironmentConnection implements vscode.Disposable {
     this.accessEmitter.dispose();
     this.modulesEmitter.dispose();
     this.readyEmitter.dispose();
+    this.requestsEmitter.dispose();
     this.hostStateEmitter.dispose();
   }
 }

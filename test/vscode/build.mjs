@@ -11,6 +11,18 @@ export const here = dirname(fileURLToPath(import.meta.url));
 export const repoRoot = resolve(here, '..', '..');
 export const outDir = join(here, 'out');
 
+/**
+ * Companion suites of a second window (`@pm-window2 <user> <name>`, see session.mjs):
+ * test/vscode/suite/*.window.ts, sorted. Bundled beside the suites, never run as a group of their own.
+ */
+export function windowSuiteSources() {
+  const dir = join(here, 'suite');
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.window.ts'))
+    .sort()
+    .map((f) => join(dir, f));
+}
+
 /** The suite sources: test/vscode/suite/*.test.ts, sorted. */
 export function suiteSources() {
   const dir = join(here, 'suite');
@@ -42,7 +54,7 @@ export async function buildTestHost({ vsix = true, out = outDir } = {}) {
   const sources = suiteSources();
   await esbuild.build({
     ...common,
-    entryPoints: sources,
+    entryPoints: [...sources, ...windowSuiteSources()],
     outdir: join(hostOut, 'suite'),
     mainFields: ['module', 'main'], // e.g. jsonc-parser's UMD build does not bundle
     sourcemap: 'inline', // stack traces of failures point into the .ts sources

@@ -93,8 +93,10 @@ function elementNames(dir) {
  * The canaries of the example: OrderAPI's private element names and private lines (bodies), and
  * everything of Pricing, minus what bob may legitimately see (files of other modules; OrderAPI's
  * public names).
+ * @param options.orderApiReadable bob was granted `open` on OrderAPI during the session (issue 14's
+ *   access request): its files are legitimate then, only Pricing's names (not in them) remain.
  */
-export function acmeCanaries(envDir) {
+export function acmeCanaries(envDir, { orderApiReadable = false } = {}) {
   const api = elementNames(join(envDir, 'modules', 'order-api'));
   const pricing = elementNames(join(envDir, 'modules', 'pricing'));
   const legit = [];
@@ -105,10 +107,10 @@ export function acmeCanaries(envDir) {
       else legit.push(readFileSync(p, 'utf8'));
     }
   };
-  for (const m of ['common', 'order-portal']) read(join(envDir, 'modules', m));
+  for (const m of ['common', 'order-portal', ...(orderApiReadable ? ['order-api'] : [])]) read(join(envDir, 'modules', m));
   const legitText = legit.join('\n') + '\n' + [...api.pub].join('\n');
   // Names of six characters or more: shorter ones (`Entry`) are ordinary words of VS Code's own files.
-  const names = [...api.priv, 'Pricing', 'PriceLists', 'TaxRules', ...pricing.pub, ...pricing.priv].filter((c) => c.length >= 6 && !new RegExp(`\\b${c}\\b`).test(legitText));
+  const names = [...(orderApiReadable ? [] : api.priv), 'Pricing', 'PriceLists', 'TaxRules', ...pricing.pub, ...pricing.priv].filter((c) => c.length >= 6 && !new RegExp(`\\b${c}\\b`).test(legitText));
   // Long private source lines of OrderAPI (bodies), as extra canaries.
   const lines = [];
   const apiFiles = [];
@@ -119,7 +121,7 @@ export function acmeCanaries(envDir) {
       else if (e.name.endsWith('.logic')) apiFiles.push(p);
     }
   };
-  walk(join(envDir, 'modules', 'order-api'));
+  if (!orderApiReadable) walk(join(envDir, 'modules', 'order-api'));
   for (const f of apiFiles) for (const l of readFileSync(f, 'utf8').split('\n')) if (l.trim().length >= 30 && !l.includes('///') && !legitText.includes(l.trim())) lines.push(l.trim());
   return { names, lines };
 }

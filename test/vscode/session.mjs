@@ -11,6 +11,11 @@
 //                                           another folder (a copy of @pm-workspace) with tokens for
 //                                           these users; VS Code opens only `modules://<name>/`,
 //                                           connected as @pm-user (see run.mjs)
+//   // @pm-window2 alice host-requests-alice   with @pm-host: a second VS Code window (its own
+//                                           code-server, user data and token), connected to the same
+//                                           host as this user, runs the companion suite
+//                                           `suite/<name>.window.ts` beside the group's suites; the
+//                                           two coordinate through a shared folder (see run.mjs)
 // Suites with the same user, workspace and settings run in one VS Code session (a group, named
 // `user@workspace`, or `user@workspace-<first suite>` when several groups share user and
 // workspace); each session gets a fresh copy of the workspace and a fresh user-data folder.
@@ -23,9 +28,9 @@ export const DEFAULT_WORKSPACE = 'examples/acme';
 
 /** Reads the `@pm-` directives of a suite source. */
 export function suiteDirectives(file) {
-  const d = { user: DEFAULT_USER, workspace: DEFAULT_WORKSPACE, settings: {}, open: 'folder', host: '' };
+  const d = { user: DEFAULT_USER, workspace: DEFAULT_WORKSPACE, settings: {}, open: 'folder', host: '', window2: '' };
   for (const line of readFileSync(file, 'utf8').split('\n')) {
-    const m = /^\s*\/\/\s*@pm-(user|workspace|settings|open|host)\s+(.+?)\s*$/.exec(line);
+    const m = /^\s*\/\/\s*@pm-(user|workspace|settings|open|host|window2)\s+(.+?)\s*$/.exec(line);
     if (!m) continue;
     if (m[1] === 'settings') d.settings = { ...d.settings, ...JSON.parse(m[2]) };
     else d[m[1]] = m[2];
@@ -43,7 +48,7 @@ export function planGroups(filters = []) {
   const groups = new Map();
   for (const src of suiteSources()) {
     const d = suiteDirectives(src);
-    const key = JSON.stringify([d.user, d.workspace, d.settings, d.open, d.host]);
+    const key = JSON.stringify([d.user, d.workspace, d.settings, d.open, d.host, d.window2]);
     if (!groups.has(key)) groups.set(key, { name: '', ...d, suites: [] });
     groups.get(key).suites.push(basename(src).replace(/\.ts$/, '.js'));
   }
