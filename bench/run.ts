@@ -8,7 +8,7 @@
  *                    [--servers all|ours,tsgo,tsserver] [--repetitions N] [--seed N]
  *                    [--quick] [--requests N] [--edits N] [--signature-edits N]
  *                    [--regenerate] [--out DIR] [--results-dir DIR] [--update-doc] [--doc-only]
- *                    [--priority N] [--cpu-prof] [--server-node-options "--trace-gc …"]
+ *                    [--priority N] [--cpu-prof] [--server-node-options "--trace-gc …"] [--server-timing]
  *
  * Servers run one after another (each alone on the machine). For each: cold start, completion
  * after `Module.`, hover, go to definition, edit-to-diagnostics in the 5,000-line consumer,
@@ -29,6 +29,7 @@ import { cpus, totalmem, release, platform, loadavg, getPriority, setPriority } 
 import { createRequire } from 'node:module';
 import { generate, makeRng, parseArgs, type BenchManifest, type SitePair } from './generate';
 import { LspSession, percentile, msSince, type ServerSpec, type Diag } from './lsp-driver';
+import type { TimingSummary } from '../server/timing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
@@ -71,6 +72,8 @@ export interface ServerResult {
   loadAverage?: { start: number; end: number };
   notes: string[];
   durationMs?: number;
+  /** `--server-timing`: the server's own timing summary (server/timing.ts), ours only. */
+  serverTiming?: TimingSummary;
   /** In a median result: the repetitions it is the median of (1-based), and where this server ran in each one's order (1-based). */
   repetitions?: { n: number; positions: number[] };
 }
@@ -763,7 +766,46 @@ export function markdown(r: BenchResult): string {
     L.push(`- ${s.label}: ${bits.join('; ')}.`);
   }
   L.push('');
+  const timed = r.runs.flatMap((run) => run.servers.filter((s) => s.serverTiming));
+  if (timed.length) {
+    L.push('In-server timing of ours (`--server-timing`; handler time, CPU and heap allocation per request, measured inside the server; one line per repetition):', '');
+    for (const s of timed) L.push(`- ${timingLine(s.serverTiming!, r.settings.requests)}`);
+    L.push('');
+  }
   return L.join('\n');
+}
+
+/**
+ * One line summarising an in-server timing summary. `requests` is the bench's `--requests`: the
+ * first `requests + 3` completions are those after `Module.` (3 warm-up), the rest while typing.
+ */
+export function timingLine(t: TimingSummary, requests: number): string {
+  const fmt = (name: string, ms: number[], cpu: number[], gc: boolean[]) => {
+    const sorted = (xs: number[]) => xs.slice().sort((a, b) => a - b);
+    const p = (xs: number[], q: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.ceil((q / 100) * xs.length) - 1)] : 0);
+    const w = sorted(ms);
+    const c = sorted(cpu);
+    return `${name} n ${ms.length}: wall p50 ${p(w, 50)} / p99 ${p(w, 99)} / max ${p(w, 100)} ms, CPU p50 ${p(c, 50)} / p99 ${p(c, 99)} / max ${p(c, 100)} ms, ${gc.filter(Boolean).length} overlapping a GC`;
+  };
+  const parts: string[] = [];
+  for (const [m, x] of Object.entries(t.requests)) {
+    if (!m.startsWith('textDocument/')) continue;
+    const name = m.slice('textDocument/'.length);
+    const alloc = x.allocatedMean !== undefined ? ` (${(x.allocatedMean / 1024).toFixed(0)} KB allocated per request)` : '';
+    if (!x.samples) {
+      parts.push(`${name} n ${x.n}, p50 ${x.p50} / p99 ${x.p99} ms`);
+      continue;
+    }
+    const s = x.samples;
+    if (name === 'completion' && s.ms.length > requests + 3) {
+      const k = requests + 3;
+      parts.push(fmt('completion after `Module.`', s.ms.slice(3, k), s.cpuMs.slice(3, k), s.gc.slice(3, k)) + alloc);
+      parts.push(fmt('completion while typing', s.ms.slice(k), s.cpuMs.slice(k), s.gc.slice(k)));
+    } else parts.push(fmt(name, s.ms.slice(3), s.cpuMs.slice(3), s.gc.slice(3)) + alloc);
+  }
+  const bg = Object.entries(t.background).map(([k, x]) => `${k} n ${x.n}, p99 ${x.p99} / max ${x.max} ms`);
+  const gc = `GC ${t.gc.count} (${Object.entries(t.gc.byKind).map(([k, x]) => `${k} ${x.count}, max ${x.maxMs} ms`).join('; ')}), ${t.gc.totalMs} ms in all`;
+  return [...parts, ...bg, gc, `event-loop delay p99 ${t.eventLoopDelay.p99} / max ${t.eventLoopDelay.max} ms`].join('; ');
 }
 
 /** Lines of the project a server works on at a size (Logic for ours, TypeScript for the peers). */
@@ -942,7 +984,14 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
         continue;
       }
       say(`${spec.label}…`);
-      servers.push(await measureServer(spec, manifest, outDir, o, say));
+      // `--server-timing`: our server records its own per-request timing (server/timing.ts).
+      const timingFile = args['server-timing'] === true && spec.id === 'ours' ? join(o.logDir, `ours-${size}-timing-${rep + 1}.json`) : undefined;
+      const res = await measureServer(timingFile ? { ...spec, env: { ...spec.env, PROTECTED_MODULES_TIMING: timingFile } } : spec, manifest, outDir, o, say);
+      if (timingFile && existsSync(timingFile)) {
+        res.serverTiming = JSON.parse(readFileSync(timingFile, 'utf8')) as TimingSummary;
+        say(`  ${spec.id}: in-server timing in ${timingFile}`);
+      }
+      servers.push(res);
     }
     runs.push({ order, servers });
   }

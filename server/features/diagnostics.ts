@@ -28,6 +28,8 @@ import type { Disk } from '../disk';
 import { ModuleFileSystem, type Decision } from '../filesystem';
 import { reportInternalError } from '../errors';
 import { breakingChangeDiagnostics } from './breakingChanges';
+import { performance } from 'node:perf_hooks';
+import { serverTiming } from '../timing';
 
 /**
  * Milliseconds between the last change and the start of a re-check. Short: a re-check after an
@@ -118,17 +120,60 @@ export class DiagnosticsPublisher {
         const still = this.workspace.documents.get(doc.uri);
         if (!still) continue;
         let diagnostics: LspDiagnostic[] | undefined;
+        const timing = serverTiming();
+        const t0 = timing ? performance.now() : 0;
         try {
           diagnostics = this.compute(still);
         } catch (e) {
           reportInternalError((m) => this.connection.console.error(m), 'diagnostics', e);
           diagnostics = undefined;
         }
+        timing?.slice('diagnostics (one document)', performance.now() - t0);
         if (pass !== this.pass) return;
         this.publish(still, diagnostics);
       }
+      await this.warm(pass, ordered.map((o) => o.doc));
     } finally {
       this.running = false;
+    }
+  }
+
+  /**
+   * After a pass, prepares what requests in the open documents need first, one module per
+   * macrotask (a request that arrives meanwhile waits for one module at most; a newer change
+   * stops it): for each dependency of an open document's module, the completion list after
+   * `Module.` and the interface document that hover and go to definition read (issue 15: the first
+   * request on each module no longer pays for them). Everything goes through the user's view, so
+   * modules the user may not reference are skipped (nothing is sent here).
+   */
+  private async warm(pass: number, docs: TextDocument[]): Promise<void> {
+    const ws = this.workspace;
+    const todo: { view: ReturnType<Workspace['view']>; module: string }[] = [];
+    const seen = new Set<string>();
+    for (const doc of docs) {
+      const l = ws.locate(doc.uri);
+      if (!l || l.kind !== 'path' || !l.path.endsWith('.logic')) continue;
+      const view = ws.view(l.state);
+      const own = view.readableModuleOf(l.path);
+      for (const dep of Object.keys(own?.manifest?.dependencies ?? {})) {
+        const key = `${l.state.root}\0${dep}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        todo.push({ view, module: dep });
+      }
+    }
+    const timing = serverTiming();
+    for (const { view, module } of todo) {
+      await new Promise((r) => setImmediate(r));
+      if (pass !== this.pass) return;
+      const t0 = timing ? performance.now() : 0;
+      try {
+        view.completionElements(module);
+        view.interfaceDocument(module);
+      } catch (e) {
+        reportInternalError((m) => this.connection.console.error(m), 'preparing completion', e);
+      }
+      timing?.slice('warm-up (one module)', performance.now() - t0);
     }
   }
 
