@@ -284,13 +284,29 @@ function recordFieldItems(view: UserProgram, path: string, position: Position, n
   return undefined;
 }
 
-/** The line index of the last text completed in (a 5,000-line document is not indexed per request). */
-let lastLines: { text: string; lines: LineIndex } | undefined;
-
-function lineIndexOf(text: string): LineIndex {
+/**
+ * The text of line `line` (0-based) of `text`, without its line end. Texts with only `\n` line
+ * ends (the usual case) are searched with native `indexOf` from the start; a 5,000-line document
+ * is neither copied nor indexed per request or per keystroke (issue 15). Texts with a `\r` go
+ * through a {@link LineIndex} (kept for the last such text).
+ */
+function lineTextOf(text: string, line: number): string {
+  if (text.indexOf('\r') < 0) {
+    let start = 0;
+    for (let l = 0; l < line; l++) {
+      const i = text.indexOf('\n', start);
+      if (i < 0) return '';
+      start = i + 1;
+    }
+    const end = text.indexOf('\n', start);
+    return text.slice(start, end < 0 ? text.length : end);
+  }
   if (lastLines?.text !== text) lastLines = { text, lines: new LineIndex(text) };
-  return lastLines.lines;
+  return lastLines.lines.lineText(line);
 }
+
+/** The line index of the last text with `\r` line ends completed in. */
+let lastLines: { text: string; lines: LineIndex } | undefined;
 
 /** Computes the completion list of a request (exported for tests). */
 export function completion(ctx: FeatureContext, params: CompletionParams): CompletionList | null {
@@ -299,8 +315,7 @@ export function completion(ctx: FeatureContext, params: CompletionParams): Compl
   const { view, path, file, uri } = doc;
   const position = params.position;
   const text = view.readableText(path) ?? '';
-  const lines = lineIndexOf(text);
-  const lineText = lines.lineText(position.line);
+  const lineText = lineTextOf(text, position.line);
   const before = lineText.slice(0, Math.max(0, position.character));
   if (inCommentOrString(file, position, before)) return { isIncomplete: false, items: [] };
   const nodes = findNodePath(file, position);
