@@ -5,7 +5,8 @@
  *
  * Scheduling: changes only mark the work dirty; the re-check runs after a short debounce, one
  * document per macrotask (`setImmediate`), so requests that arrive meanwhile (completion, hover) are
- * answered between two documents; the most recently edited documents go first. A newer change
+ * answered between two documents; a document's check from scratch (its first) is itself cut into
+ * slices of a few milliseconds (`UserProgram.prepareCheck`, issue 15); the most recently edited documents go first. A newer change
  * abandons the running pass and starts over. (The Program caches each file's check per generation
  * and re-checks only the declarations a change affects, so a pass after an edit is short and a
  * completion right after a pass reuses its work.)
@@ -119,8 +120,23 @@ export class DiagnosticsPublisher {
         if (pass !== this.pass) return;
         const still = this.workspace.documents.get(doc.uri);
         if (!still) continue;
-        let diagnostics: LspDiagnostic[] | undefined;
         const timing = serverTiming();
+        // A check from scratch (the first of a file: hundreds of milliseconds for 5,000 lines)
+        // runs in slices of a few milliseconds, with requests answered between them (issue 15).
+        const located = this.workspace.locate(still.uri);
+        if (located?.kind === 'path' && located.path.endsWith('.logic')) {
+          try {
+            await this.workspace.view(located.state).prepareCheck(located.path, () => new Promise((r) => setImmediate(r)), {
+              stop: () => pass !== this.pass,
+              onSlice: timing ? (ms) => timing.slice('check slice (from scratch)', ms) : undefined,
+            });
+          } catch (e) {
+            reportInternalError((m) => this.connection.console.error(m), 'diagnostics', e);
+          }
+          if (pass !== this.pass) return;
+          if (!this.workspace.documents.get(doc.uri)) continue;
+        }
+        let diagnostics: LspDiagnostic[] | undefined;
         const t0 = timing ? performance.now() : 0;
         try {
           diagnostics = this.compute(still);

@@ -69,6 +69,7 @@ import {
   builtinSignature,
   checkFile,
   checkFileIncremental,
+  checkFileSteps,
   type IncrementalCheck,
   declaredType,
   docText,
@@ -815,6 +816,61 @@ export class UserProgram {
     const result = state.result;
     this.checks.set(path, { gen, result, module });
     return result;
+  }
+
+  /**
+   * Brings the check of `path` up to date as {@link checkResult} would, without holding the event
+   * loop for long (issue 15): a check from scratch (the file's first, or the first after an
+   * environment change; a 5,000-line file takes hundreds of milliseconds) builds the symbol tables
+   * of its module and dependencies a module at a time, then checks a declaration at a time, and
+   * after about `sliceMs` of work `pause()` is awaited (the caller yields to the event
+   * loop there, so requests are answered between slices). The work is private until it is
+   * complete; it is dropped when the Program changed meanwhile, when `stop()` says so, or when a
+   * request needed the check first and did it itself (`checkResult`). An incremental check (there
+   * is a previous one) is short and left to `checkResult`. Access is decided as in `checkResult`.
+   *
+   * @param onSlice called with the length of each slice of work (ms), for timing
+   */
+  async prepareCheck(path: string, pause: () => Promise<void>, options: { sliceMs?: number; stop?: () => boolean; onSlice?: (ms: number) => void } = {}): Promise<void> {
+    const sliceMs = options.sliceMs ?? 4;
+    const gen = this.program.generation;
+    const cached = this.checks.get(path);
+    if ((cached && cached.gen === gen) || this.incremental.has(path)) return;
+    const { module, decision } = this.accessForPath(path);
+    if (!module || !atLeast(decision.level, 'open') || !path.endsWith('.logic')) return;
+    const file = this.program.sourceFile(path);
+    if (!file) return;
+    const overtaken = () => this.program.generation !== gen || this.checks.get(path)?.gen === gen || this.incremental.has(path) || !!options.stop?.();
+    let t0 = performance.now();
+    // The symbol tables the check looks up first (its module's, its dependencies': each parses
+    // that module's files), one module per slice at most.
+    for (const m of [module.name, ...Object.keys(module.manifest?.dependencies ?? {})]) {
+      if (m === module.name) this.program.symbolsOf(module);
+      else this.program.moduleSymbols(m);
+      if (performance.now() - t0 >= sliceMs) {
+        options.onSlice?.(performance.now() - t0);
+        await pause();
+        if (overtaken()) return;
+        t0 = performance.now();
+      }
+    }
+    const steps = checkFileSteps(this.context(module), file);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) {
+        options.onSlice?.(performance.now() - t0);
+        if (overtaken()) return;
+        this.incremental.set(path, r.value);
+        this.checks.set(path, { gen, result: r.value.result, module });
+        return;
+      }
+      if (performance.now() - t0 >= sliceMs) {
+        options.onSlice?.(performance.now() - t0);
+        await pause();
+        if (overtaken()) return;
+        t0 = performance.now();
+      }
+    }
   }
 
   /** The checker's context for files of `module` (also used by tests). */
