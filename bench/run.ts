@@ -677,6 +677,7 @@ function fmtMs(x: number | undefined): string {
 }
 
 function fmtRatio(q: number): string {
+  if (q === 0) return '0';
   return q < 0.01 ? q.toExponential(1) : q.toFixed(2);
 }
 
@@ -859,10 +860,17 @@ export function scalingMarkdown(results: BenchResult[]): { md: string; linear?: 
 export function updateDoc(path: string, name: string, md: string, say: (s: string) => void = () => {}): boolean {
   if (!existsSync(path)) return false;
   const text = readFileSync(path, 'utf8');
+  // Markers on lines of their own (the text may mention them inline).
   const open = `<!-- results:${name} -->`;
   const close = `<!-- /results:${name} -->`;
-  const a = text.indexOf(open);
-  const b = text.indexOf(close);
+  const lineAt = (m: string, from = 0) => {
+    for (let i = text.indexOf(m, from); i >= 0; i = text.indexOf(m, i + 1)) {
+      if ((i === 0 || text[i - 1] === '\n') && (text[i + m.length] === '\n' || i + m.length === text.length)) return i;
+    }
+    return -1;
+  };
+  const a = lineAt(open);
+  const b = a < 0 ? -1 : lineAt(close, a);
   if (a < 0 || b < a) {
     say(`BENCHMARKS.md has no ${open} … ${close} block; not updated`);
     return false;
@@ -1075,7 +1083,8 @@ export function resultsMarkdown(results: BenchResult[], argv: string[]): string 
   L.push(`Measured ${results[0]?.date.slice(0, 16).replace('T', ' ')} UTC: ${results.map((r) => r.size).join(', ')}, ${reps} repetition(s) per size${allCompared ? ', all three servers in every repetition' : ' — **development figures (not compared)**: not every peer ran'}.`, '');
   L.push('Reproduce (one command; a build first):', '', '```sh', 'npm ci && npm run build', `npm run bench -- ${argv.join(' ')}`, '```', '');
   L.push(peersParagraph(), '');
-  for (const r of results) L.push(markdown(r));
+  // Each size in its own block, so that a later `--size <size> --update-doc` can replace it alone.
+  for (const r of results) L.push(`<!-- results:${r.size} -->`, markdown(r).trimEnd(), `<!-- /results:${r.size} -->`, '');
   const { md, linear } = scalingMarkdown(results);
   L.push(md);
   const large = results.find((r) => r.size === 'large');

@@ -5,12 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { generate, validateSample } from '../../bench/generate';
-import { runBench, assemble, markdown, rotate, wantedServers, scalingMarkdown, type BenchResult, type ServerResult, type Stat } from '../../bench/run';
+import { runBench, assemble, markdown, rotate, wantedServers, scalingMarkdown, updateDoc, type BenchResult, type ServerResult, type Stat } from '../../bench/run';
 
 function listFiles(dir: string, base = ''): string[] {
   const out: string[] = [];
@@ -209,4 +209,17 @@ test('ours alone: no ratio column and the comparisons say "not compared"', () =>
   assert.equal(linear?.status, 'met'); // 0.75 → 0.70 ms per 1k lines
   const faster = fakeResult([{ order: ['ours'], servers: [fake('ours', 1, 100)] }], 'medium', 200_000);
   assert.equal(scalingMarkdown([faster, r]).linear?.status, 'missed'); // 0.50 → 0.70 ms per 1k lines
+});
+
+test('--update-doc replaces only the block between markers on lines of their own', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'pm-bench-doc-'));
+  try {
+    const doc = join(tmp, 'BENCHMARKS.md');
+    writeFileSync(doc, 'Mentions `<!-- results:all -->` inline.\n\n<!-- results:all -->\nold\n<!-- /results:all -->\nafter\n');
+    assert.equal(updateDoc(doc, 'all', 'new table\n'), true);
+    assert.equal(readFileSync(doc, 'utf8'), 'Mentions `<!-- results:all -->` inline.\n\n<!-- results:all -->\nnew table\n<!-- /results:all -->\nafter\n');
+    assert.equal(updateDoc(doc, 'small', 'x'), false);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
 });
