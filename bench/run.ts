@@ -1,21 +1,26 @@
 /**
- * The benchmark runner (issue 6): our language server against TypeScript 7's native language
- * server (`tsc --lsp --stdio`) and TypeScript 5.9's tsserver (through typescript-language-server),
- * on a generated environment and its TypeScript equivalent (see `generate.ts`).
+ * The benchmark runner (issues 6 and 15): our language server against TypeScript 7's native
+ * language server (`tsc --lsp --stdio`) and TypeScript 5.9's tsserver (through
+ * typescript-language-server), on a generated environment and its TypeScript equivalent (see
+ * `generate.ts`).
  *
- *   npm run bench -- --size small|medium|large [--seed N] [--servers ours,tsgo,tsserver]
+ *   npm run bench -- --size small|medium|large | --sizes small,medium,large
+ *                    [--servers all|ours,tsgo,tsserver] [--repetitions N] [--seed N]
  *                    [--quick] [--requests N] [--edits N] [--signature-edits N]
- *                    [--regenerate] [--out DIR] [--results-dir DIR] [--merge false] [--update-doc] [--doc-only]
- *                    [--priority N] [--cpu-prof]
+ *                    [--regenerate] [--out DIR] [--results-dir DIR] [--update-doc] [--doc-only]
+ *                    [--priority N] [--cpu-prof] [--server-node-options "--trace-gc …"] [--server-timing]
  *
  * Servers run one after another (each alone on the machine). For each: cold start, completion
  * after `Module.`, hover, go to definition, edit-to-diagnostics in the 5,000-line consumer,
  * signature edit in a service module (TS: its .d.ts) to the consumer's diagnostics, peak memory.
+ * `--repetitions N` (default 3 when all three servers run, else 1; 1 with `--quick`) runs the
+ * servers N times, their order rotated each time; the result gives each figure's median and
+ * spread, and each ratio ours ÷ peer taken within one repetition (never against figures of another
+ * invocation: with `--servers ours` there is no ratio and comparisons are "not compared").
  * Writes `<results-dir>/results-<size>.json` and `.md` (default results dir: bench/out; `--quick`
- * adds `-quick`). Servers left out with `--servers` keep their figures from the previous result
- * of the same size, seed and mode (unless `--merge false`). `--update-doc` also rewrites the
- * size's table in BENCHMARKS.md (between `<!-- results:<size> -->` markers); `--doc-only` does
- * only that (and re-renders results-<size>.md) from the last JSON result, without measuring.
+ * adds `-quick`); `--sizes` also writes `results.md` (all sizes, cold start and memory per
+ * thousand lines). `--update-doc` rewrites the matching `<!-- results:<size|all> -->` block of
+ * BENCHMARKS.md; `--doc-only` re-renders from the last JSON result without measuring.
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { join, resolve, dirname } from 'node:path';
@@ -24,6 +29,7 @@ import { cpus, totalmem, release, platform, loadavg, getPriority, setPriority } 
 import { createRequire } from 'node:module';
 import { generate, makeRng, parseArgs, type BenchManifest, type SitePair } from './generate';
 import { LspSession, percentile, msSince, type ServerSpec, type Diag } from './lsp-driver';
+import type { TimingSummary } from '../server/timing';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
@@ -66,8 +72,37 @@ export interface ServerResult {
   loadAverage?: { start: number; end: number };
   notes: string[];
   durationMs?: number;
-  /** When this server was measured (ISO date); set when a later run kept these figures. */
-  measuredAt?: string;
+  /** `--server-timing`: the server's own timing summary (server/timing.ts), ours only. */
+  serverTiming?: TimingSummary;
+  /** In a median result: the repetitions it is the median of (1-based), and where this server ran in each one's order (1-based). */
+  repetitions?: { n: number; positions: number[] };
+}
+
+/** A figure over the repetitions of one invocation: its median and its spread. */
+export interface Agg {
+  median: number;
+  min: number;
+  max: number;
+  /** How many repetitions gave the figure. */
+  n: number;
+}
+
+/** One row of the table: a figure of every server, and the ratios ours ÷ peer (each ratio taken within one repetition). */
+export interface FigureRow {
+  key: string;
+  label: string;
+  unit: 'ms' | 'MB';
+  /** Per server id; missing when that server did not give the figure (or did not run). */
+  values: Record<string, Agg | undefined>;
+  /** Per peer id: ours ÷ peer per repetition, then the median and spread; only between figures of the same repetition. */
+  ratios: Record<string, Agg | undefined>;
+}
+
+/** A goal of issue 15: `not compared` when it needs a peer that was not measured in the same invocation. */
+export interface Goal {
+  goal: string;
+  status: 'met' | 'missed' | 'not compared' | 'n/a';
+  detail: string;
 }
 
 export interface BenchResult {
@@ -77,9 +112,18 @@ export interface BenchResult {
   date: string;
   machine: { cpu: string; cores: number; memoryGB: number; node: string; os: string };
   environment: BenchManifest['counts'] & { generatedMs?: number };
-  settings: { requests: number; edits: number; signatureEdits: number; timeoutMs: number; priority?: number };
+  settings: { requests: number; edits: number; signatureEdits: number; timeoutMs: number; priority?: number; repetitions: number; servers: string[] };
+  /** The command that reproduces this run. */
+  command: string;
+  /** Every repetition: the servers in the order they ran, each with its own figures. */
+  runs: { order: string[]; servers: ServerResult[] }[];
+  /** Per server: the median of each figure over the repetitions (the shape of one repetition's result). */
   servers: ServerResult[];
-  goals: { goal: string; status: 'met' | 'not met' | 'n/a'; detail: string }[];
+  /** The table: medians, spreads and same-repetition ratios. */
+  figures: FigureRow[];
+  /** True when ours and at least one peer ran in this invocation (ratios and comparisons exist). */
+  compared: boolean;
+  goals: Goal[];
   totalMs: number;
 }
 
@@ -421,38 +465,208 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
 }
 
 // ---------------------------------------------------------------------------------------------
-// Goals and the Markdown table
+// Figures over the repetitions, ratios, goals
 
-const num = (s: Stat | undefined, k: 'p50' | 'p95' | 'p99'): number | undefined => (s && !('na' in s) ? s[k] : undefined);
+/** The peers, in the table's order. */
+export const SERVER_IDS = ['ours', 'tsgo', 'tsserver'] as const;
+const PEERS = ['tsgo', 'tsserver'] as const;
+
+const num = (s: Stat | undefined, k: 'p50' | 'p95' | 'p99' | 'max' | 'cpuMsPerOp'): number | undefined => (s && !('na' in s) ? s[k] : undefined);
 const coldOf = (r: ServerResult | undefined) => (typeof r?.coldStartMs === 'number' ? r.coldStartMs : undefined);
 const memOf = (r: ServerResult | undefined) => (r?.memory && !('na' in r.memory) ? r.memory.peakMB : undefined);
 
-function goals(servers: ServerResult[]): BenchResult['goals'] {
+type StatKey = 'completion' | 'typing' | 'hover' | 'definition' | 'edit' | 'signatureEdit';
+interface RowDef {
+  key: string;
+  label: string;
+  unit: 'ms' | 'MB';
+  get: (s: ServerResult) => number | undefined;
+  /** Why a server has no figure (its `na`), for the table. */
+  na?: (s: ServerResult) => string | undefined;
+}
+const statNa = (key: StatKey) => (s: ServerResult) => { const v = s[key]; return v && 'na' in v ? v.na : undefined; };
+const statRow = (key: StatKey, k: 'p50' | 'p95' | 'p99' | 'max', label: string): RowDef => ({ key: `${key}.${k}`, label, unit: 'ms', get: (s) => num(s[key], k), na: statNa(key) });
+const cpuRow = (key: StatKey, label: string): RowDef => ({ key: `${key}.cpu`, label, unit: 'ms', get: (s) => num(s[key], 'cpuMsPerOp'), na: statNa(key) });
+
+/** The rows of the table, in order (also the figures the goals read). */
+export const ROWS: RowDef[] = [
+  { key: 'cold', label: 'cold start (spawn → diagnostics of the open consumer)', unit: 'ms', get: coldOf, na: (s) => (typeof s.coldStartMs === 'object' ? s.coldStartMs.na : undefined) },
+  { key: 'cold.cpu', label: 'server CPU during the cold start', unit: 'ms', get: (s) => s.coldStartCpuMs },
+  statRow('completion', 'p50', 'completion after `Module.` p50'),
+  statRow('completion', 'p95', 'completion p95'),
+  statRow('completion', 'p99', 'completion p99'),
+  statRow('typing', 'p50', 'completion while typing `Module.` on a new line p50'),
+  statRow('typing', 'p99', 'completion while typing p99'),
+  statRow('hover', 'p50', 'hover p50'),
+  statRow('hover', 'p99', 'hover p99'),
+  statRow('definition', 'p50', 'go to definition p50'),
+  statRow('definition', 'p99', 'go to definition p99'),
+  statRow('edit', 'p50', 'edit in 5,000-line consumer → diagnostics p50'),
+  statRow('edit', 'p99', 'edit → diagnostics p99'),
+  statRow('signatureEdit', 'p50', 'signature edit in a service module → consumer diagnostics p50'),
+  statRow('signatureEdit', 'max', 'signature edit → consumer diagnostics max'),
+  cpuRow('completion', 'server CPU per completion (mean)'),
+  cpuRow('typing', 'server CPU per completion while typing (mean)'),
+  cpuRow('hover', 'server CPU per hover (mean)'),
+  cpuRow('definition', 'server CPU per definition (mean)'),
+  cpuRow('edit', 'server CPU per edit → diagnostics (mean)'),
+  cpuRow('signatureEdit', 'server CPU per signature edit (mean)'),
+  { key: 'memory', label: 'peak resident memory (process tree)', unit: 'MB', get: memOf, na: (s) => (s.memory && 'na' in s.memory ? s.memory.na : undefined) },
+];
+
+/** The median of numbers (the mean of the two middle ones for an even count); `undefined` for none. */
+export function median(xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined;
+  const a = xs.slice().sort((x, y) => x - y);
+  const m = a.length >> 1;
+  return a.length % 2 ? a[m] : (a[m - 1] + a[m]) / 2;
+}
+
+const round = (x: number, digits = 2) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+/** Median and spread of the figures present; `undefined` when none is. */
+export function aggregate(xs: (number | undefined)[], digits = 2): Agg | undefined {
+  const v = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+  if (v.length === 0) return undefined;
+  return { median: round(median(v)!, digits), min: round(Math.min(...v), digits), max: round(Math.max(...v), digits), n: v.length };
+}
+
+/** The median result of one server over its repetitions: every number the median, the rest from the first repetition. */
+function medianServer(list: ServerResult[], positions: number[]): ServerResult {
+  const first = list.find((s) => s.available) ?? list[0];
+  const avail = list.filter((s) => s.available);
+  const medStat = (key: StatKey): Stat | undefined => {
+    const stats = avail.map((s) => s[key]).filter((x): x is Stat => !!x);
+    const ok = stats.filter((x): x is Exclude<Stat, { na: string }> => !('na' in x));
+    if (ok.length === 0) return stats[0];
+    const m = (k: 'n' | 'ok' | 'p50' | 'p95' | 'p99' | 'mean' | 'max' | 'first' | 'cpuMsPerOp') => aggregate(ok.map((x) => x[k]))?.median;
+    const out: Stat = { n: m('n')!, ok: m('ok')!, p50: m('p50')!, p95: m('p95')!, p99: m('p99')!, mean: m('mean')!, max: m('max')! };
+    if (m('first') !== undefined) out.first = m('first');
+    if (m('cpuMsPerOp') !== undefined) out.cpuMsPerOp = m('cpuMsPerOp');
+    const notes = ok.map((x) => x.note).filter(Boolean);
+    if (notes.length) out.note = notes.join(' | ');
+    return out;
+  };
+  const cold = aggregate(avail.map(coldOf), 0)?.median;
+  const mems = avail.map((s) => s.memory).filter((m): m is Exclude<ServerResult['memory'], { na: string } | undefined> => !!m && !('na' in m));
+  const res: ServerResult = {
+    ...first,
+    available: avail.length > 0,
+    coldStartMs: cold ?? first.coldStartMs,
+    coldStartCpuMs: aggregate(avail.map((s) => s.coldStartCpuMs), 0)?.median,
+    firstDiagnosticsMs: aggregate(avail.map((s) => s.firstDiagnosticsMs), 0)?.median,
+    completion: medStat('completion'), typing: medStat('typing'), hover: medStat('hover'), definition: medStat('definition'),
+    edit: medStat('edit'), signatureEdit: medStat('signatureEdit'),
+    memory: mems.length
+      ? { ...mems[0], peakMB: aggregate(mems.map((m) => m.peakMB), 1)!.median, sumOfPeaksMB: aggregate(mems.map((m) => m.sumOfPeaksMB), 1)!.median, cpuSeconds: aggregate(mems.map((m) => m.cpuSeconds))!.median }
+      : first.memory,
+    durationMs: aggregate(list.map((s) => s.durationMs), 0)?.median,
+    notes: [...new Set(list.flatMap((s) => s.notes))],
+    repetitions: { n: list.length, positions },
+  };
+  if (list.length > 1) {
+    res.loadAverage = { start: Math.min(...list.map((s) => s.loadAverage?.start ?? Infinity)), end: Math.max(...list.map((s) => s.loadAverage?.end ?? 0)) };
+  }
+  return res;
+}
+
+/**
+ * Medians, spreads and ratios of the repetitions of one invocation. A ratio ours ÷ peer is taken
+ * within each repetition (both figures from the same run of the same invocation), then its median
+ * and spread over the repetitions; there is no ratio for a peer that did not run.
+ */
+export function summarize(runs: BenchResult['runs']): { servers: ServerResult[]; figures: FigureRow[]; compared: boolean } {
+  const ran = SERVER_IDS.filter((id) => runs.some((r) => r.servers.some((s) => s.id === id)));
+  const servers = ran.map((id) => {
+    const list: ServerResult[] = [];
+    const positions: number[] = [];
+    for (const r of runs) {
+      const s = r.servers.find((x) => x.id === id);
+      if (s) {
+        list.push(s);
+        positions.push(r.order.indexOf(id) + 1);
+      }
+    }
+    return medianServer(list, positions);
+  });
   const ours = servers.find((s) => s.id === 'ours');
-  const tsgo = servers.find((s) => s.id === 'tsgo');
-  const tss = servers.find((s) => s.id === 'tsserver');
-  const why = (r: ServerResult | undefined, what: string) => (!r ? `${what}: not run` : !r.available ? `${what}: ${r.reason ?? 'not available'}` : `${what}: not measured`);
-  const out: BenchResult['goals'] = [];
-  const cp99 = num(ours?.completion, 'p99');
-  out.push(cp99 === undefined ? { goal: 'completion p99 ≤ 10 ms', status: 'n/a', detail: why(ours, 'ours') }
-    : { goal: 'completion p99 ≤ 10 ms', status: cp99 <= 10 ? 'met' : 'not met', detail: `${cp99} ms` });
-  const tsp = num(tss?.completion, 'p99');
-  out.push(cp99 === undefined || tsp === undefined ? { goal: 'completion ≥ 10× faster than tsserver (p99)', status: 'n/a', detail: cp99 === undefined ? why(ours, 'ours') : why(tss, 'tsserver') }
-    : { goal: 'completion ≥ 10× faster than tsserver (p99)', status: tsp / cp99 >= 10 ? 'met' : 'not met', detail: `tsserver p99 ÷ ours = ${(tsp / cp99).toFixed(2)}× (${tsp} ms vs ${cp99} ms)` });
-  const tgp = num(tsgo?.completion, 'p99');
-  out.push(cp99 === undefined || tgp === undefined ? { goal: 'completion faster than TypeScript 7 (p99)', status: 'n/a', detail: cp99 === undefined ? why(ours, 'ours') : why(tsgo, 'tsgo') }
-    : { goal: 'completion faster than TypeScript 7 (p99)', status: cp99 < tgp ? 'met' : 'not met', detail: `tsgo p99 ÷ ours = ${(tgp / cp99).toFixed(2)}× (${tgp} ms vs ${cp99} ms)` });
-  const ep99 = num(ours?.edit, 'p99');
-  out.push(ep99 === undefined ? { goal: 'edit-to-diagnostics p99 ≤ 50 ms', status: 'n/a', detail: why(ours, 'ours') }
-    : { goal: 'edit-to-diagnostics p99 ≤ 50 ms', status: ep99 <= 50 ? 'met' : 'not met', detail: `${ep99} ms` });
-  const cs = coldOf(ours);
-  out.push(cs === undefined ? { goal: 'cold start ≤ 5 s', status: 'n/a', detail: why(ours, 'ours') }
-    : { goal: 'cold start ≤ 5 s', status: cs <= 5000 ? 'met' : 'not met', detail: `${cs} ms` });
-  const mem = memOf(ours);
-  out.push(mem === undefined ? { goal: 'peak memory ≤ 1 GB', status: 'n/a', detail: why(ours, 'ours') }
-    : { goal: 'peak memory ≤ 1 GB', status: mem <= 1024 ? 'met' : 'not met', detail: `${mem} MB` });
+  const compared = !!ours?.available && PEERS.some((p) => servers.some((s) => s.id === p && s.available));
+  const figures = ROWS.map((row): FigureRow => {
+    const values: Record<string, Agg | undefined> = {};
+    for (const id of ran) values[id] = aggregate(runs.map((r) => { const s = r.servers.find((x) => x.id === id); return s?.available ? row.get(s) : undefined; }), row.unit === 'MB' ? 1 : 2);
+    const ratios: Record<string, Agg | undefined> = {};
+    if (compared) {
+      for (const peer of PEERS) {
+        if (!ran.includes(peer)) continue;
+        ratios[peer] = aggregate(runs.map((r) => {
+          const o = r.servers.find((x) => x.id === 'ours');
+          const p = r.servers.find((x) => x.id === peer);
+          const a = o?.available ? row.get(o) : undefined;
+          const b = p?.available ? row.get(p) : undefined;
+          return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+        }), 4);
+      }
+    }
+    return { key: row.key, label: row.label, unit: row.unit, values, ratios };
+  });
+  return { servers, figures, compared };
+}
+
+/** The figure `key` of a server (median over the repetitions). */
+const fig = (figures: FigureRow[], key: string, id: string): Agg | undefined => figures.find((f) => f.key === key)?.values[id];
+
+/**
+ * The goals of issue 15 (they apply at the large size, from a three-repetition run of all three
+ * servers): a goal that compares with TypeScript 7 is `not compared` unless TypeScript 7 ran in the
+ * same invocation; the others are met or missed by our median figure. `reps` is how many
+ * repetitions of the invocation were met, for the detail.
+ */
+export function goals(figures: FigureRow[], runs: BenchResult['runs'], compared: boolean): Goal[] {
+  const out: Goal[] = [];
+  const ranTsgo = compared && runs.some((r) => r.servers.some((s) => s.id === 'tsgo' && s.available));
+  const ms = (x: number) => `${fmtMs(x)}`;
+  const absolute = (goal: string, key: string, limit: number, unit: 'ms' | 'MB' = 'ms') => {
+    const a = fig(figures, key, 'ours');
+    if (!a) return out.push({ goal, status: 'n/a', detail: 'ours: not measured' });
+    const show = (x: number) => (unit === 'MB' ? `${x} MB` : ms(x));
+    out.push({ goal, status: a.median <= limit ? 'met' : 'missed', detail: `${show(a.median)}${a.n > 1 ? ` (${show(a.min)}–${show(a.max)} over ${a.n} runs)` : ''}` });
+  };
+  absolute('completion p99 ≤ 2 ms', 'completion.p99', 2);
+  for (const k of ['p50', 'p95', 'p99'] as const) {
+    const goal = `completion ${k} below TypeScript 7's ${k}`;
+    const key = `completion.${k}`;
+    if (!ranTsgo) {
+      out.push({ goal, status: 'not compared', detail: 'TypeScript 7 was not measured in this invocation' });
+      continue;
+    }
+    const r = figures.find((f) => f.key === key)?.ratios.tsgo;
+    const a = fig(figures, key, 'ours');
+    const b = fig(figures, key, 'tsgo');
+    if (!r || !a || !b) {
+      out.push({ goal, status: 'n/a', detail: !a ? 'ours: not measured' : 'TypeScript 7: not measured' });
+      continue;
+    }
+    const won = runs.filter((run) => {
+      const o = run.servers.find((s) => s.id === 'ours');
+      const t = run.servers.find((s) => s.id === 'tsgo');
+      const x = o && num(o.completion, k);
+      const y = t && num(t.completion, k);
+      return x !== undefined && y !== undefined && x < y;
+    }).length;
+    out.push({ goal, status: r.median < 1 ? 'met' : 'missed', detail: `ours ${ms(a.median)} vs ${ms(b.median)}; ours ÷ TypeScript 7 ${fmtRatio(r.median)}${r.n > 1 ? ` (${fmtRatio(r.min)}–${fmtRatio(r.max)}), below in ${won} of ${r.n} runs` : ''}` });
+  }
+  absolute('completion while typing p99 ≤ 20 ms', 'typing.p99', 20);
+  absolute('hover p99 ≤ 3 ms', 'hover.p99', 3);
+  absolute('go to definition p99 ≤ 3 ms', 'definition.p99', 3);
+  absolute('edit → diagnostics p99 ≤ 10 ms', 'edit.p99', 10);
+  absolute('signature edit → consumer diagnostics ≤ 15 ms (max)', 'signatureEdit.max', 15);
+  absolute('cold start ≤ 0.8 s', 'cold', 800);
+  absolute('peak memory ≤ 150 MB', 'memory', 150, 'MB');
   return out;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Markdown
 
 function fmtMs(x: number | undefined): string {
   if (x === undefined) return 'n/a';
@@ -462,56 +676,36 @@ function fmtMs(x: number | undefined): string {
   return `${x.toFixed(2)} ms`;
 }
 
-/** Renders the Markdown report of a result. */
+function fmtRatio(q: number): string {
+  if (q === 0) return '0';
+  return q < 0.01 ? q.toExponential(1) : q.toFixed(2);
+}
+
+const LABELS: Record<string, string> = { ours: 'ours', tsgo: 'TypeScript 7 (tsgo)', tsserver: 'tsserver 5.9' };
+
+/** Renders the Markdown report of one size (a `### size` section; BENCHMARKS.md takes it whole). */
 export function markdown(r: BenchResult): string {
-  const ids = ['ours', 'tsgo', 'tsserver'];
+  const ran = SERVER_IDS.filter((id) => r.servers.some((s) => s.id === id));
   const by = new Map(r.servers.map((s) => [s.id, s]));
-  const cell = (s: ServerResult | undefined, v: number | undefined, na: string | undefined, unit: 'ms' | 'MB') => {
+  const peers = r.compared ? PEERS.filter((p) => ran.includes(p)) : [];
+  const reps = r.runs.length;
+  const cell = (id: string, a: Agg | undefined, row: RowDef) => {
+    const s = by.get(id);
     if (!s) return 'not run';
-    if (!s.available) return `n/a¹`;
-    if (v === undefined) return `n/a${na ? ` (${na.length > 60 ? na.slice(0, 57) + '…' : na})` : ''}`;
-    return unit === 'MB' ? `${v} MB` : fmtMs(v);
+    if (!s.available) return 'n/a¹';
+    if (!a) {
+      const na = row.na?.(s);
+      return `n/a${na ? ` (${na.length > 60 ? na.slice(0, 57) + '…' : na})` : ''}`;
+    }
+    const show = (x: number) => (row.unit === 'MB' ? `${x} MB` : fmtMs(x));
+    return a.n > 1 ? `${show(a.median)} (${show(a.min)}–${show(a.max)})` : show(a.median);
   };
-  const ratio = (ours: number | undefined, peer: number | undefined) => {
-    if (ours === undefined || peer === undefined || peer === 0) return 'n/a';
-    const q = ours / peer;
-    return `${q < 0.01 ? q.toExponential(1) : q.toFixed(2)} (${q < 1 ? `${(1 / q).toFixed(1)}× faster` : q > 1 ? `${q.toFixed(1)}× slower` : 'same'})`;
+  const ratioCell = (a: Agg | undefined, unit: 'ms' | 'MB') => {
+    if (!a) return 'n/a';
+    const q = a.median;
+    const words = unit === 'MB' ? '' : ` ${q < 1 ? `${(1 / q).toFixed(1)}× faster` : q > 1 ? `${q.toFixed(1)}× slower` : 'same'}`;
+    return `${fmtRatio(q)}${words}${a.n > 1 ? ` (${fmtRatio(a.min)}–${fmtRatio(a.max)})` : ''}`;
   };
-  const memRatio = (ours: number | undefined, peer: number | undefined) => {
-    if (ours === undefined || peer === undefined || peer === 0) return 'n/a';
-    return `${(ours / peer).toFixed(2)}`;
-  };
-  type Row = { label: string; get: (s: ServerResult) => number | undefined; na: (s: ServerResult) => string | undefined; unit: 'ms' | 'MB' };
-  const statRow = (label: string, key: 'completion' | 'typing' | 'hover' | 'definition' | 'edit' | 'signatureEdit', k: 'p50' | 'p95' | 'p99'): Row => ({
-    label, unit: 'ms', get: (s) => num(s[key], k), na: (s) => { const v = s[key]; return v && 'na' in v ? v.na : undefined; },
-  });
-  const cpuRow = (label: string, key: 'completion' | 'hover' | 'definition' | 'edit' | 'signatureEdit'): Row => ({
-    label, unit: 'ms', get: (s) => { const v = s[key]; return v && !('na' in v) ? v.cpuMsPerOp : undefined; },
-    na: (s) => { const v = s[key]; return v && 'na' in v ? v.na : undefined; },
-  });
-  const rows: Row[] = [
-    { label: 'cold start (spawn → diagnostics of the open consumer)', unit: 'ms', get: coldOf, na: (s) => (typeof s.coldStartMs === 'object' ? s.coldStartMs.na : undefined) },
-    { label: 'server CPU during the cold start', unit: 'ms', get: (s) => s.coldStartCpuMs, na: () => undefined },
-    statRow('completion after `Module.` p50', 'completion', 'p50'),
-    statRow('completion p95', 'completion', 'p95'),
-    statRow('completion p99', 'completion', 'p99'),
-    statRow('completion while typing `Module.` on a new line p50', 'typing', 'p50'),
-    statRow('completion while typing p99', 'typing', 'p99'),
-    statRow('hover p50', 'hover', 'p50'),
-    statRow('hover p99', 'hover', 'p99'),
-    statRow('go to definition p50', 'definition', 'p50'),
-    statRow('go to definition p99', 'definition', 'p99'),
-    statRow('edit in 5,000-line consumer → diagnostics p50', 'edit', 'p50'),
-    statRow('edit → diagnostics p99', 'edit', 'p99'),
-    statRow('signature edit in a service module → consumer diagnostics p50', 'signatureEdit', 'p50'),
-    statRow('signature edit → consumer diagnostics p99 (max)', 'signatureEdit', 'p99'),
-    cpuRow('server CPU per completion (mean)', 'completion'),
-    cpuRow('server CPU per hover (mean)', 'hover'),
-    cpuRow('server CPU per definition (mean)', 'definition'),
-    cpuRow('server CPU per edit → diagnostics (mean)', 'edit'),
-    cpuRow('server CPU per signature edit (mean)', 'signatureEdit'),
-    { label: 'peak resident memory (process tree)', unit: 'MB', get: memOf, na: (s) => (s.memory && 'na' in s.memory ? s.memory.na : undefined) },
-  ];
   const L: string[] = [];
   const e = r.environment;
   L.push(`### ${r.size}${r.quick ? ' (quick)' : ''} — ${r.date.slice(0, 16).replace('T', ' ')} UTC`, '');
@@ -519,21 +713,30 @@ export function markdown(r: BenchResult): string {
     `${e.publicActions.toLocaleString('en')} public and ${e.privateActions.toLocaleString('en')} private server actions, ${e.structures.toLocaleString('en')} structures; ` +
     `${e.logicLines.toLocaleString('en')} lines of Logic in ${e.logicFiles.toLocaleString('en')} files; TypeScript project ${e.tsLines.toLocaleString('en')} lines ` +
     `(${e.tsDeclarationLines.toLocaleString('en')} in .d.ts) in ${e.tsFiles.toLocaleString('en')} files. Seed ${r.seed}.`, '');
+  const loads = r.runs.flatMap((run) => run.servers.flatMap((s) => (s.loadAverage ? [s.loadAverage.start, s.loadAverage.end] : [])));
   L.push(`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB, Node ${r.machine.node}, ${r.machine.os}. ` +
     `${r.settings.requests} requests per feature, ${r.settings.edits} edits, ${r.settings.signatureEdits} signature edits` +
-    `${r.settings.priority ? `, nice ${r.settings.priority}` : ''}; this run took ${(r.totalMs / 1000).toFixed(0)} s.`, '');
-  L.push(`| figure | ours | TypeScript 7 (tsgo) | tsserver 5.9 | ours ÷ tsgo | ours ÷ tsserver |`, '|---|---|---|---|---|---|');
-  for (const row of rows) {
-    const vals = ids.map((id) => { const s = by.get(id); return s && s.available ? row.get(s) : undefined; });
-    const cells = ids.map((id, i) => { const s = by.get(id); return cell(s, vals[i], s && s.available ? row.na(s) : undefined, row.unit); });
-    const rat = row.unit === 'MB' ? [memRatio(vals[0], vals[1]), memRatio(vals[0], vals[2])] : [ratio(vals[0], vals[1]), ratio(vals[0], vals[2])];
-    L.push(`| ${row.label} | ${cells.join(' | ')} | ${rat.join(' | ')} |`);
+    `${r.settings.priority ? `, nice ${r.settings.priority}` : ''}; ${reps} repetition${reps > 1 ? 's' : ''} (orders: ${r.runs.map((x) => x.order.join(' → ')).join('; ')})` +
+    `${loads.length ? `; load average (1 min) ${Math.min(...loads)}–${Math.max(...loads)}` : ''}; this run took ${(r.totalMs / 1000).toFixed(0)} s.`, '');
+  L.push(`Command: \`${r.command}\``, '');
+  if (!r.compared) {
+    L.push('**Development figures (not compared)**: the peers did not run in this invocation, so there is no ratio and no comparison.', '');
+  }
+  if (reps > 1) L.push(`Each figure is the median of the ${reps} repetitions, with the spread (min–max) in brackets; each ratio is taken within one repetition, then its median and spread.`, '');
+  L.push(`| figure | ${ran.map((id) => LABELS[id]).join(' | ')}${peers.map((p) => ` | ours ÷ ${p}`).join('')} |`, `|---|${ran.map(() => '---|').join('')}${peers.map(() => '---|').join('')}`);
+  for (const row of ROWS) {
+    const f = r.figures.find((x) => x.key === row.key);
+    if (!f) continue;
+    const cells = ran.map((id) => cell(id, f.values[id], row));
+    const rat = peers.map((p) => ratioCell(f.ratios[p], row.unit));
+    L.push(`| ${row.label} | ${[...cells, ...rat].join(' | ')} |`);
   }
   L.push('');
+  if (r.compared) L.push('"ours ÷ peer" below 1 means ours is faster (or smaller).', '');
   const unavailable = r.servers.filter((s) => !s.available);
   for (const s of unavailable) L.push(`¹ ${s.label}: ${s.reason ?? 'not available'}.`);
   if (unavailable.length) L.push('');
-  L.push('Goals (issue 6; they apply at the large size):', '');
+  L.push(`Goals (issue 15; they apply at the large size${r.size === 'large' ? '' : ` — shown here for the ${r.size} size`}):`, '');
   L.push('| goal | status | detail |', '|---|---|---|');
   for (const g of r.goals) L.push(`| ${g.goal} | ${g.status} | ${g.detail} |`);
   L.push('');
@@ -542,8 +745,8 @@ export function markdown(r: BenchResult): string {
     const bits: string[] = [];
     if (s.available) bits.push(`${s.diagnosticsMode} diagnostics`);
     if (s.version) bits.push(s.version);
-    if (s.measuredAt) bits.push(`measured ${s.measuredAt.slice(0, 16).replace('T', ' ')} UTC (kept from an earlier run)`);
-    if (s.durationMs !== undefined) bits.push(`run ${(s.durationMs / 1000).toFixed(0)} s`);
+    if (s.repetitions && s.repetitions.n > 1) bits.push(`ran ${s.repetitions.positions.map((p) => ['first', 'second', 'third'][p - 1] ?? `#${p}`).join(', ')} in the ${s.repetitions.n} repetitions`);
+    if (s.durationMs !== undefined) bits.push(`run ${(s.durationMs / 1000).toFixed(0)} s${reps > 1 ? ' (median)' : ''}`);
     if (s.firstDiagnosticsMs !== undefined) bits.push(`first diagnostics at ${fmtMs(s.firstDiagnosticsMs)}`);
     for (const k of ['completion', 'typing', 'hover', 'definition'] as const) {
       const v = s[k];
@@ -564,33 +767,145 @@ export function markdown(r: BenchResult): string {
     L.push(`- ${s.label}: ${bits.join('; ')}.`);
   }
   L.push('');
+  const timed = r.runs.flatMap((run) => run.servers.filter((s) => s.serverTiming));
+  if (timed.length) {
+    L.push('In-server timing of ours (`--server-timing`; handler time, CPU and heap allocation per request, measured inside the server; one line per repetition):', '');
+    for (const s of timed) L.push(`- ${timingLine(s.serverTiming!, r.settings.requests)}`);
+    L.push('');
+  }
   return L.join('\n');
 }
 
 /**
- * Replaces the block between `<!-- results:<size> -->` and `<!-- /results:<size> -->` of
- * BENCHMARKS.md with the new table (nothing happens when the markers are missing).
+ * One line summarising an in-server timing summary. `requests` is the bench's `--requests`: the
+ * first `requests + 3` completions are those after `Module.` (3 warm-up), the rest while typing.
  */
-export function updateDoc(path: string, size: string, md: string, say: (s: string) => void = () => {}): boolean {
+export function timingLine(t: TimingSummary, requests: number): string {
+  const fmt = (name: string, ms: number[], cpu: number[], gc: boolean[]) => {
+    const sorted = (xs: number[]) => xs.slice().sort((a, b) => a - b);
+    const p = (xs: number[], q: number) => (xs.length ? xs[Math.min(xs.length - 1, Math.ceil((q / 100) * xs.length) - 1)] : 0);
+    const w = sorted(ms);
+    const c = sorted(cpu);
+    return `${name} n ${ms.length}: wall p50 ${p(w, 50)} / p99 ${p(w, 99)} / max ${p(w, 100)} ms, CPU p50 ${p(c, 50)} / p99 ${p(c, 99)} / max ${p(c, 100)} ms, ${gc.filter(Boolean).length} overlapping a GC`;
+  };
+  const parts: string[] = [];
+  for (const [m, x] of Object.entries(t.requests)) {
+    if (!m.startsWith('textDocument/')) continue;
+    const name = m.slice('textDocument/'.length);
+    const alloc = x.allocatedMean !== undefined ? ` (${(x.allocatedMean / 1024).toFixed(0)} KB allocated per request)` : '';
+    if (!x.samples) {
+      parts.push(`${name} n ${x.n}, p50 ${x.p50} / p99 ${x.p99} ms`);
+      continue;
+    }
+    const s = x.samples;
+    if (name === 'completion' && s.ms.length > requests + 3) {
+      const k = requests + 3;
+      parts.push(fmt('completion after `Module.`', s.ms.slice(3, k), s.cpuMs.slice(3, k), s.gc.slice(3, k)) + alloc);
+      parts.push(fmt('completion while typing', s.ms.slice(k), s.cpuMs.slice(k), s.gc.slice(k)));
+    } else parts.push(fmt(name, s.ms.slice(3), s.cpuMs.slice(3), s.gc.slice(3)) + alloc);
+  }
+  const bg = Object.entries(t.background).map(([k, x]) => `${k} n ${x.n}, p99 ${x.p99} / max ${x.max} ms`);
+  const gc = `GC ${t.gc.count} (${Object.entries(t.gc.byKind).map(([k, x]) => `${k} ${x.count}, max ${x.maxMs} ms`).join('; ')}), ${t.gc.totalMs} ms in all`;
+  return [...parts, ...bg, gc, `event-loop delay p99 ${t.eventLoopDelay.p99} / max ${t.eventLoopDelay.max} ms`].join('; ');
+}
+
+/** Lines of the project a server works on at a size (Logic for ours, TypeScript for the peers). */
+const linesOf = (r: BenchResult, id: string) => (id === 'ours' ? r.environment.logicLines : r.environment.tsLines);
+
+/**
+ * Cold start and peak memory at each size measured, with the cost per thousand lines (each
+ * server's own project: Logic lines for ours, TypeScript lines for the peers), and whether our
+ * cold start grows linearly: its cost per thousand lines at the largest size is at most 1.25× that
+ * at the middle one (the small size is dominated by start-up, not by size).
+ */
+export function scalingMarkdown(results: BenchResult[]): { md: string; linear?: Goal } {
+  const sizes = results.slice().sort((a, b) => a.environment.logicLines - b.environment.logicLines);
+  const ran = SERVER_IDS.filter((id) => sizes.some((r) => r.servers.some((s) => s.id === id)));
+  const L: string[] = ['### Cold start and memory by size', ''];
+  L.push('Medians over the repetitions; "per 1k lines" divides by the lines of the project that server works on (Logic for ours, TypeScript for the peers).', '');
+  L.push('| size | lines (Logic / TS) | server | cold start | per 1k lines | server CPU of the cold start | peak memory | per 1k lines |', '|---|---|---|---|---|---|---|---|');
+  for (const r of sizes) {
+    for (const id of ran) {
+      const cold = fig(r.figures, 'cold', id);
+      const cpu = fig(r.figures, 'cold.cpu', id);
+      const mem = fig(r.figures, 'memory', id);
+      const k = linesOf(r, id) / 1000;
+      L.push(`| ${r.size} | ${r.environment.logicLines.toLocaleString('en')} / ${r.environment.tsLines.toLocaleString('en')} | ${LABELS[id]} | ${cold ? fmtMs(cold.median) : 'n/a'} | ${cold ? `${(cold.median / k).toFixed(3)} ms` : 'n/a'} | ${cpu ? fmtMs(cpu.median) : 'n/a'} | ${mem ? `${mem.median} MB` : 'n/a'} | ${mem ? `${(mem.median / k).toFixed(4)} MB` : 'n/a'} |`);
+    }
+  }
+  L.push('');
+  let linear: Goal | undefined;
+  if (sizes.length >= 2) {
+    const [mid, big] = sizes.slice(-2);
+    const a = fig(mid.figures, 'cold', 'ours');
+    const b = fig(big.figures, 'cold', 'ours');
+    if (a && b) {
+      const pa = a.median / (mid.environment.logicLines / 1000);
+      const pb = b.median / (big.environment.logicLines / 1000);
+      linear = {
+        goal: 'cold start linear in size',
+        status: pb <= 1.25 * pa ? 'met' : 'missed',
+        detail: `${pb.toFixed(3)} ms per 1k lines at ${big.size} vs ${pa.toFixed(3)} at ${mid.size} (${(pb / pa).toFixed(2)}×; met at ≤ 1.25×)`,
+      };
+      L.push(`Ours: ${linear.detail} — ${linear.status}.`, '');
+    }
+  }
+  return { md: L.join('\n'), linear };
+}
+
+/**
+ * Replaces the block between `<!-- results:<name> -->` and `<!-- /results:<name> -->` of
+ * BENCHMARKS.md with `md` (nothing happens when the markers are missing).
+ */
+export function updateDoc(path: string, name: string, md: string, say: (s: string) => void = () => {}): boolean {
   if (!existsSync(path)) return false;
   const text = readFileSync(path, 'utf8');
-  const open = `<!-- results:${size} -->`;
-  const close = `<!-- /results:${size} -->`;
-  const a = text.indexOf(open);
-  const b = text.indexOf(close);
+  // Markers on lines of their own (the text may mention them inline).
+  const open = `<!-- results:${name} -->`;
+  const close = `<!-- /results:${name} -->`;
+  const lineAt = (m: string, from = 0) => {
+    for (let i = text.indexOf(m, from); i >= 0; i = text.indexOf(m, i + 1)) {
+      if ((i === 0 || text[i - 1] === '\n') && (text[i + m.length] === '\n' || i + m.length === text.length)) return i;
+    }
+    return -1;
+  };
+  const a = lineAt(open);
+  const b = a < 0 ? -1 : lineAt(close, a);
   if (a < 0 || b < a) {
     say(`BENCHMARKS.md has no ${open} … ${close} block; not updated`);
     return false;
   }
   writeFileSync(path, text.slice(0, a + open.length) + '\n' + md.trimEnd() + '\n' + text.slice(b));
-  say(`updated the ${size} table of ${path}`);
+  say(`updated the ${name} block of ${path}`);
   return true;
 }
 
 // ---------------------------------------------------------------------------------------------
 // Main
 
-/** Runs the benchmark; returns the result (also written to the results directory). */
+/** The servers `--servers` names (`all` = the three), in the table's order. */
+export function wantedServers(arg: string | boolean | undefined): string[] {
+  const raw = typeof arg === 'string' ? arg : 'all';
+  const ids = raw.split(',').map((x) => x.trim()).filter(Boolean).flatMap((x) => (x === 'all' ? [...SERVER_IDS] : [x]));
+  const unknown = ids.filter((x) => !(SERVER_IDS as readonly string[]).includes(x));
+  if (unknown.length) throw new Error(`--servers: unknown server(s) ${unknown.join(', ')} (known: ${SERVER_IDS.join(', ')}, all)`);
+  return SERVER_IDS.filter((id) => ids.includes(id));
+}
+
+/** `xs` rotated left by `k` (repetition k runs the servers in this order). */
+export function rotate<T>(xs: T[], k: number): T[] {
+  if (xs.length === 0) return xs;
+  const n = ((k % xs.length) + xs.length) % xs.length;
+  return [...xs.slice(n), ...xs.slice(0, n)];
+}
+
+/** A result of the runs of one invocation (medians, ratios, goals). */
+export function assemble(base: Omit<BenchResult, 'servers' | 'figures' | 'compared' | 'goals'>): BenchResult {
+  const { servers, figures, compared } = summarize(base.runs);
+  return { ...base, servers, figures, compared, goals: goals(figures, base.runs, compared) };
+}
+
+/** Runs the benchmark at one size; returns the result (also written to the results directory). */
 export async function runBench(argv: string[], say: (s: string) => void = (s) => console.log(s)): Promise<BenchResult> {
   const t0 = process.hrtime.bigint();
   const args = parseArgs(argv);
@@ -621,16 +936,22 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
     seed,
   };
   mkdirSync(o.logDir, { recursive: true });
+  const base = join(resultsDir, `results-${size}${quick ? '-quick' : ''}`);
 
   if (args['doc-only'] === true) {
-    const base = join(resultsDir, `results-${size}${quick ? '-quick' : ''}`);
     const prev = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as BenchResult;
-    prev.goals = goals(prev.servers);
-    writeFileSync(`${base}.json`, JSON.stringify(prev, null, 2) + '\n');
-    writeFileSync(`${base}.md`, markdown(prev));
-    if (!quick) updateDoc(join(repo, 'BENCHMARKS.md'), size, markdown(prev), say);
-    return prev;
+    if (!Array.isArray(prev.runs)) throw new Error(`${base}.json is from an older version of the benchmark (no repetitions); measure again`);
+    const again = assemble(prev);
+    writeFileSync(`${base}.json`, JSON.stringify(again, null, 2) + '\n');
+    writeFileSync(`${base}.md`, markdown(again));
+    if (!quick && args['update-doc'] === true) updateDoc(join(repo, 'BENCHMARKS.md'), size, markdown(again), say);
+    return again;
   }
+
+  const wanted = wantedServers(args.servers);
+  // Published runs: all three servers, three repetitions; development runs (one server, --quick): one.
+  const repetitions = Math.max(1, Number(args.repetitions ?? (!quick && wanted.length === SERVER_IDS.length ? 3 : 1)));
+  if (!Number.isInteger(repetitions)) throw new Error(`--repetitions: a whole number, got ${String(args.repetitions)}`);
 
   // Reuse the generated environment when it matches, else (re)generate.
   const manifestPath = join(outDir, 'bench-manifest.json');
@@ -644,59 +965,62 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
     manifest = generate(size, seed, outDir, say);
   } else say(`reusing ${outDir} (generated in ${manifest.generatedMs} ms)`);
 
-  const wanted = String(args.servers ?? 'ours,tsgo,tsserver').split(',');
   // `--cpu-prof`: our server (a Node process) writes a V8 CPU profile when it exits;
-  // summarise it with `npx tsx bench/profile-summary.ts <file>`.
+  // summarise it with `npx tsx bench/profile-summary.ts <file>`. `--server-node-options "…"`:
+  // extra Node options for our server (e.g. `--trace-gc`; its output goes to the server's log).
   const profileDir = join(resultsDir, 'profiles');
+  const extraNode = typeof args['server-node-options'] === 'string' ? args['server-node-options'].split(/\s+/).filter(Boolean) : [];
   const specs = serverSpecs().map((s) => {
-    if (args['cpu-prof'] !== true || s.id !== 'ours') return s;
-    mkdirSync(profileDir, { recursive: true });
-    return { ...s, args: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=ours-${size}-${Date.now()}.cpuprofile`, ...s.args] };
+    if (s.id !== 'ours') return s;
+    const pre = [...extraNode];
+    if (args['cpu-prof'] === true) {
+      mkdirSync(profileDir, { recursive: true });
+      pre.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=ours-${size}-${Date.now()}.cpuprofile`);
+    }
+    return pre.length ? { ...s, args: [...pre, ...s.args] } : s;
   });
-  const results: ServerResult[] = [];
-  for (const spec of specs.filter((s) => wanted.includes(s.id))) {
-    if (spec.id === 'ours' && !existsSync(join(repo, 'dist', 'server.js'))) {
-      results.push({ id: spec.id, label: spec.label, command: [spec.command, ...spec.args].join(' '), available: false, reason: 'dist/server.js does not exist (run npm run build)', notes: [] });
-      say(`  ours: n/a (dist/server.js does not exist)`);
-      continue;
-    }
-    say(`${spec.label}…`);
-    results.push(await measureServer(spec, manifest, outDir, o, say));
-  }
-
-  // Servers not run this time keep their figures from the previous result of the same size,
-  // seed and mode (so `--servers ours` re-measures only our server next to the peers).
-  const base = join(resultsDir, `results-${size}${quick ? '-quick' : ''}`);
-  if (args.merge !== 'false' && existsSync(`${base}.json`)) {
-    try {
-      const prev = JSON.parse(readFileSync(`${base}.json`, 'utf8')) as BenchResult;
-      if (prev.size === size && prev.seed === seed && prev.quick === quick) {
-        for (const s of prev.servers) {
-          if (wanted.includes(s.id) || results.some((r) => r.id === s.id)) continue;
-          s.measuredAt ??= prev.date;
-          results.push(s);
-        }
+  const runs: BenchResult['runs'] = [];
+  for (let rep = 0; rep < repetitions; rep++) {
+    const order = rotate(wanted, rep);
+    if (repetitions > 1) say(`repetition ${rep + 1} of ${repetitions}: ${order.join(' → ')}`);
+    const servers: ServerResult[] = [];
+    for (const id of order) {
+      const spec = specs.find((s) => s.id === id)!;
+      if (spec.id === 'ours' && !existsSync(join(repo, 'dist', 'server.js'))) {
+        servers.push({ id: spec.id, label: spec.label, command: [spec.command, ...spec.args].join(' '), available: false, reason: 'dist/server.js does not exist (run npm run build)', notes: [] });
+        say(`  ours: n/a (dist/server.js does not exist)`);
+        continue;
       }
-    } catch {
-      // a broken previous result is simply replaced
+      say(`${spec.label}…`);
+      // `--server-timing`: our server records its own per-request timing (server/timing.ts).
+      const timingFile = args['server-timing'] === true && spec.id === 'ours' ? join(o.logDir, `ours-${size}-timing-${rep + 1}.json`) : undefined;
+      const res = await measureServer(timingFile ? { ...spec, env: { ...spec.env, PROTECTED_MODULES_TIMING: timingFile } } : spec, manifest, outDir, o, say);
+      if (timingFile && existsSync(timingFile)) {
+        res.serverTiming = JSON.parse(readFileSync(timingFile, 'utf8')) as TimingSummary;
+        say(`  ${spec.id}: in-server timing in ${timingFile}`);
+      }
+      servers.push(res);
     }
+    runs.push({ order, servers });
   }
-  const order = ['ours', 'tsgo', 'tsserver'];
-  results.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
 
   const cpuList = cpus();
-  const result: BenchResult = {
+  const command = ['npm run bench --', '--size', size, ...(seed !== 1 ? ['--seed', String(seed)] : []), ...(quick ? ['--quick'] : []),
+    '--servers', wanted.length === SERVER_IDS.length ? 'all' : wanted.join(','), '--repetitions', String(repetitions),
+    ...(priority ? ['--priority', String(priority)] : []),
+    ...(['requests', 'edits', 'signature-edits'] as const).flatMap((k) => (args[k] !== undefined ? [`--${k}`, String(args[k])] : []))].join(' ');
+  const result = assemble({
     size, seed, quick, date: new Date().toISOString(),
     machine: {
       cpu: cpuList[0]?.model ?? 'unknown', cores: cpuList.length, memoryGB: Math.round(totalmem() / 2 ** 30),
       node: process.version, os: `${platform()} ${release()}`,
     },
     environment: { ...manifest.counts, generatedMs: manifest.generatedMs },
-    settings: { requests: o.requests, edits: o.edits, signatureEdits: o.signatureEdits, timeoutMs: o.timeoutMs, priority },
-    servers: results,
-    goals: goals(results),
+    settings: { requests: o.requests, edits: o.edits, signatureEdits: o.signatureEdits, timeoutMs: o.timeoutMs, priority, repetitions, servers: wanted },
+    command,
+    runs,
     totalMs: Math.round(msSince(t0)),
-  };
+  });
   writeFileSync(`${base}.json`, JSON.stringify(result, null, 2) + '\n');
   writeFileSync(`${base}.md`, markdown(result));
   say(`wrote ${base}.json and ${base}.md (${(result.totalMs / 1000).toFixed(0)} s)`);
@@ -704,8 +1028,79 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
   return result;
 }
 
+/** How the peers are installed (for the report's "how to reproduce"). */
+function peersParagraph(): string {
+  const req = createRequire(join(repo, 'package.json'));
+  const v = (name: string) => {
+    try {
+      return (req(`${name}/package.json`) as { version: string }).version;
+    } catch {
+      return 'not installed';
+    }
+  };
+  return `The peers are devDependencies pinned exactly in package.json (with their integrity in package-lock.json), installed by \`npm ci\`: ` +
+    `\`typescript-7\` = \`npm:typescript@${v('typescript-7')}\` (its native binary \`@typescript/typescript-linux-x64\` ${v('@typescript/typescript-linux-x64')}, spawned directly as \`tsc --lsp --stdio\`), ` +
+    `\`typescript\` ${v('typescript')} (tsserver) and \`typescript-language-server\` ${v('typescript-language-server')}.`;
+}
+
+/**
+ * Runs several sizes (`--sizes small,medium,large`, each as {@link runBench} with the same
+ * options) and writes `<results-dir>/results.md`: how to reproduce, every size's section, and cold
+ * start and memory by size with the cost per thousand lines. With `--update-doc`, BENCHMARKS.md's
+ * `<!-- results:all -->` block becomes that file whole.
+ */
+export async function runSizes(argv: string[], say: (s: string) => void = (s) => console.log(s)): Promise<{ results: BenchResult[]; md: string }> {
+  const args = parseArgs(argv);
+  const sizes = String(args.sizes).split(',').map((x) => x.trim()).filter(Boolean);
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--sizes' || a === '--update-doc' || a === '--size') {
+      if (a !== '--update-doc' && i + 1 < argv.length && !argv[i + 1].startsWith('--')) i++;
+      continue;
+    }
+    if (a.startsWith('--sizes=') || a.startsWith('--size=')) continue;
+    rest.push(a);
+  }
+  const results: BenchResult[] = [];
+  for (const size of sizes) {
+    say(`=== ${size}`);
+    results.push(await runBench(['--size', size, ...rest], say));
+  }
+  const md = resultsMarkdown(results, argv);
+  const resultsDir = resolve(String(args['results-dir'] ?? join(here, 'out')));
+  writeFileSync(join(resultsDir, 'results.md'), md);
+  say(`wrote ${join(resultsDir, 'results.md')}`);
+  if (args['update-doc'] === true && args.quick !== true) updateDoc(join(repo, 'BENCHMARKS.md'), 'all', md, say);
+  return { results, md };
+}
+
+/** The Markdown of a multi-size run: reproduce, each size, scaling (BENCHMARKS.md takes it whole). */
+export function resultsMarkdown(results: BenchResult[], argv: string[]): string {
+  const L: string[] = [];
+  const reps = [...new Set(results.map((r) => r.runs.length))].join('/');
+  const allCompared = results.every((r) => r.compared);
+  L.push(`Measured ${results[0]?.date.slice(0, 16).replace('T', ' ')} UTC: ${results.map((r) => r.size).join(', ')}, ${reps} repetition(s) per size${allCompared ? ', all three servers in every repetition' : ' — **development figures (not compared)**: not every peer ran'}.`, '');
+  L.push('Reproduce (one command; a build first):', '', '```sh', 'npm ci && npm run build', `npm run bench -- ${argv.join(' ')}`, '```', '');
+  L.push(peersParagraph(), '');
+  // Each size in its own block, so that a later `--size <size> --update-doc` can replace it alone.
+  for (const r of results) L.push(`<!-- results:${r.size} -->`, markdown(r).trimEnd(), `<!-- /results:${r.size} -->`, '');
+  const { md, linear } = scalingMarkdown(results);
+  L.push(md);
+  const large = results.find((r) => r.size === 'large');
+  if (large && linear) {
+    L.push('Goals at the large size, with linearity from the sizes above:', '');
+    L.push('| goal | status | detail |', '|---|---|---|');
+    for (const g of [...large.goals, linear]) L.push(`| ${g.goal} | ${g.status} | ${g.detail} |`);
+    L.push('');
+  }
+  return L.join('\n');
+}
+
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  runBench(process.argv.slice(2)).then(
+  const argv = process.argv.slice(2);
+  const args = parseArgs(argv);
+  (args.sizes !== undefined ? runSizes(argv) : runBench(argv)).then(
     () => process.exit(0),
     (e) => {
       console.error(e);

@@ -22,6 +22,8 @@
  * No leak: nothing here logs paths, names or file contents; handler exceptions become generic
  * errors (`errors.ts`); stray exceptions are logged as class name + stack frames only.
  */
+import { performance } from 'node:perf_hooks';
+import { serverTiming } from './timing';
 import {
   TextDocumentSyncKind,
   DidChangeWatchedFilesNotification,
@@ -110,7 +112,8 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       await session?.ready;
       if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'Request cancelled.');
       try {
-        const result = await handler(params, token);
+        const timing = serverTiming();
+        const result = timing ? await timing.request(method, () => handler(params, token)) : await handler(params, token);
         if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'Request cancelled.');
         host?.onAnswer?.({ method, params });
         return result;
@@ -126,8 +129,11 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   /** Runs a notification handler, logging (safely) instead of letting an exception's text out. */
   function guarded<P>(name: string, handler: (params: P) => void | Promise<void>): (params: P) => void {
     return (params: P) => {
+      const timing = serverTiming();
+      const t0 = timing ? performance.now() : 0;
       try {
         const r = handler(params);
+        timing?.slice(name, performance.now() - t0);
         if (r instanceof Promise) r.catch((e) => reportInternalError((m) => connection.console.error(m), name, e));
       } catch (e) {
         reportInternalError((m) => connection.console.error(m), name, e);
@@ -160,11 +166,15 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
         if (name === 'didChange' && (!Array.isArray(params.contentChanges) || !params.contentChanges.every((c: any) => typeof c?.text === 'string'))) {
           return fallback?.();
         }
+        const timing = serverTiming();
+        const t0 = timing ? performance.now() : 0;
         try {
           return handler(params, ...rest);
         } catch (e) {
           reportInternalError((m) => connection.console.error(m), name, e);
           return fallback?.();
+        } finally {
+          timing?.slice(name, performance.now() - t0);
         }
       });
     const proxy = Object.create(c) as Connection;

@@ -67,17 +67,40 @@ function keywordItems(words: string[]): CompletionItem[] {
   return words.map((w) => ({ label: w, kind: CompletionItemKind.Keyword, sortText: SORT.keyword + w }));
 }
 
+/**
+ * The items after `OtherModule.` already built, per user view (a view is one user in one
+ * environment, and is replaced when the environment or a grant changes: an entry never serves
+ * another user, level or environment), per document URI, module and structures-only: reused while
+ * `completionElements` gives the very same list (its own cache decides that from the symbol
+ * tables), so a request after `Module.` builds nothing (issue 15: far less garbage per request).
+ * The lists are shared between answers: never mutate them.
+ */
+const memberItemsCache = new WeakMap<UserProgram, Map<string, { infos: readonly object[]; items: CompletionItem[] }>>();
+
 /** Element items of a module: public ones of another module (≥ reference), all but screens of the own one. */
 function memberElementItems(view: UserProgram, uri: string, path: string, module: string, structuresOnly: boolean): CompletionItem[] {
   const own = view.readableModuleOf(path)?.name;
-  let infos: { name: string; kind: string; signature: string }[] = [];
+  let infos: readonly { name: string; kind: string; signature: string }[] = [];
   if (module === own) {
-    for (const s of view.moduleElements(path)) if (s.kind !== 'screen') infos.push({ name: s.name, kind: s.kind, signature: s.signature });
-  } else {
-    // The module's public structures and server actions (its interface, SPEC 3.5) with their
-    // signatures, cached per module for completion (issue 6); `undefined` below `reference`.
-    infos = view.completionElements(module) ?? [];
+    const mine: { name: string; kind: string; signature: string }[] = [];
+    for (const s of view.moduleElements(path)) if (s.kind !== 'screen') mine.push({ name: s.name, kind: s.kind, signature: s.signature });
+    return elementItems(mine, uri, module, structuresOnly);
   }
+  // The module's public structures and server actions (its interface, SPEC 3.5) with their
+  // signatures, cached per module for completion (issue 6); `undefined` below `reference`.
+  infos = view.completionElements(module) ?? [];
+  let byKey = memberItemsCache.get(view);
+  if (!byKey) memberItemsCache.set(view, (byKey = new Map()));
+  const key = `${structuresOnly ? 's' : 'a'}\0${module}\0${uri}`;
+  const cached = byKey.get(key);
+  if (cached?.infos === infos) return cached.items;
+  const items = elementItems(infos, uri, module, structuresOnly);
+  if (infos.length) byKey.set(key, { infos, items });
+  else byKey.delete(key);
+  return items;
+}
+
+function elementItems(infos: readonly { name: string; kind: string; signature: string }[], uri: string, module: string, structuresOnly: boolean): CompletionItem[] {
   const out: CompletionItem[] = [];
   for (const info of infos) {
     const name = info.name;
@@ -261,13 +284,29 @@ function recordFieldItems(view: UserProgram, path: string, position: Position, n
   return undefined;
 }
 
-/** The line index of the last text completed in (a 5,000-line document is not indexed per request). */
-let lastLines: { text: string; lines: LineIndex } | undefined;
-
-function lineIndexOf(text: string): LineIndex {
+/**
+ * The text of line `line` (0-based) of `text`, without its line end. Texts with only `\n` line
+ * ends (the usual case) are searched with native `indexOf` from the start; a 5,000-line document
+ * is neither copied nor indexed per request or per keystroke (issue 15). Texts with a `\r` go
+ * through a {@link LineIndex} (kept for the last such text).
+ */
+function lineTextOf(text: string, line: number): string {
+  if (text.indexOf('\r') < 0) {
+    let start = 0;
+    for (let l = 0; l < line; l++) {
+      const i = text.indexOf('\n', start);
+      if (i < 0) return '';
+      start = i + 1;
+    }
+    const end = text.indexOf('\n', start);
+    return text.slice(start, end < 0 ? text.length : end);
+  }
   if (lastLines?.text !== text) lastLines = { text, lines: new LineIndex(text) };
-  return lastLines.lines;
+  return lastLines.lines.lineText(line);
 }
+
+/** The line index of the last text with `\r` line ends completed in. */
+let lastLines: { text: string; lines: LineIndex } | undefined;
 
 /** Computes the completion list of a request (exported for tests). */
 export function completion(ctx: FeatureContext, params: CompletionParams): CompletionList | null {
@@ -276,8 +315,7 @@ export function completion(ctx: FeatureContext, params: CompletionParams): Compl
   const { view, path, file, uri } = doc;
   const position = params.position;
   const text = view.readableText(path) ?? '';
-  const lines = lineIndexOf(text);
-  const lineText = lines.lineText(position.line);
+  const lineText = lineTextOf(text, position.line);
   const before = lineText.slice(0, Math.max(0, position.character));
   if (inCommentOrString(file, position, before)) return { isIncomplete: false, items: [] };
   const nodes = findNodePath(file, position);

@@ -5,7 +5,8 @@
  *
  * Scheduling: changes only mark the work dirty; the re-check runs after a short debounce, one
  * document per macrotask (`setImmediate`), so requests that arrive meanwhile (completion, hover) are
- * answered between two documents; the most recently edited documents go first. A newer change
+ * answered between two documents; a document's check from scratch (its first) is itself cut into
+ * slices of a few milliseconds (`UserProgram.prepareCheck`, issue 15); the most recently edited documents go first. A newer change
  * abandons the running pass and starts over. (The Program caches each file's check per generation
  * and re-checks only the declarations a change affects, so a pass after an edit is short and a
  * completion right after a pass reuses its work.)
@@ -28,6 +29,8 @@ import type { Disk } from '../disk';
 import { ModuleFileSystem, type Decision } from '../filesystem';
 import { reportInternalError } from '../errors';
 import { breakingChangeDiagnostics } from './breakingChanges';
+import { performance } from 'node:perf_hooks';
+import { serverTiming } from '../timing';
 
 /**
  * Milliseconds between the last change and the start of a re-check. Short: a re-check after an
@@ -117,18 +120,81 @@ export class DiagnosticsPublisher {
         if (pass !== this.pass) return;
         const still = this.workspace.documents.get(doc.uri);
         if (!still) continue;
+        const timing = serverTiming();
+        // A check from scratch (the first of a file: hundreds of milliseconds for 5,000 lines)
+        // runs in slices of a few milliseconds, with requests answered between them (issue 15).
+        const located = this.workspace.locate(still.uri);
+        if (located?.kind === 'path' && located.path.endsWith('.logic')) {
+          try {
+            await this.workspace.view(located.state).prepareCheck(located.path, () => new Promise((r) => setImmediate(r)), {
+              stop: () => pass !== this.pass,
+              onSlice: timing ? (ms) => timing.slice('check slice (from scratch)', ms) : undefined,
+            });
+          } catch (e) {
+            reportInternalError((m) => this.connection.console.error(m), 'diagnostics', e);
+          }
+          if (pass !== this.pass) return;
+          if (!this.workspace.documents.get(doc.uri)) continue;
+        }
         let diagnostics: LspDiagnostic[] | undefined;
+        const t0 = timing ? performance.now() : 0;
         try {
           diagnostics = this.compute(still);
         } catch (e) {
           reportInternalError((m) => this.connection.console.error(m), 'diagnostics', e);
           diagnostics = undefined;
         }
+        timing?.slice('diagnostics (one document)', performance.now() - t0);
         if (pass !== this.pass) return;
         this.publish(still, diagnostics);
       }
+      await this.warm(pass, ordered.map((o) => o.doc));
     } finally {
       this.running = false;
+    }
+  }
+
+  /**
+   * After a pass, prepares what requests in the open documents need first, a module's list or its
+   * interface per macrotask (a request that arrives meanwhile waits for one of them at most; a newer change
+   * stops it): for each dependency of an open document's module, the completion list after
+   * `Module.` and the interface document that hover and go to definition read (issue 15: the first
+   * request on each module no longer pays for them). Everything goes through the user's view, so
+   * modules the user may not reference are skipped (nothing is sent here).
+   */
+  private async warm(pass: number, docs: TextDocument[]): Promise<void> {
+    const ws = this.workspace;
+    const todo: { view: ReturnType<Workspace['view']>; module: string }[] = [];
+    const seen = new Set<string>();
+    for (const doc of docs) {
+      const l = ws.locate(doc.uri);
+      if (!l || l.kind !== 'path' || !l.path.endsWith('.logic')) continue;
+      const view = ws.view(l.state);
+      const own = view.readableModuleOf(l.path);
+      for (const dep of Object.keys(own?.manifest?.dependencies ?? {})) {
+        const key = `${l.state.root}\0${dep}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        todo.push({ view, module: dep });
+      }
+    }
+    const timing = serverTiming();
+    // Two macrotasks per module: its completion list, then its interface document.
+    for (const { view, module } of todo) {
+      for (const [what, prepare] of [
+        ['warm-up: completion list', () => view.completionElements(module)],
+        ['warm-up: interface document', () => view.interfaceDocument(module)],
+      ] as const) {
+        await new Promise((r) => setImmediate(r));
+        if (pass !== this.pass) return;
+        const t0 = timing ? performance.now() : 0;
+        try {
+          prepare();
+        } catch (e) {
+          reportInternalError((m) => this.connection.console.error(m), 'preparing completion', e);
+        }
+        timing?.slice(what, performance.now() - t0);
+      }
     }
   }
 

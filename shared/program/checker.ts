@@ -345,6 +345,17 @@ export function checkFileIncremental(ctx: CheckContext, file: SourceFile, previo
   return new FileChecker(ctx, file).runIncremental(previous && previous.module === ctx.module ? previous : undefined);
 }
 
+/**
+ * {@link checkFile} from scratch (no previous check), one declaration per step: the generator
+ * yields after each declaration and returns what {@link checkFileIncremental} would (issue 15: a
+ * caller can answer requests between steps). Nothing is shared with other checks until the caller
+ * installs the result; the caller must give up the generator when the file, its module or any
+ * symbol table changed meanwhile (the Program's generation).
+ */
+export function checkFileSteps(ctx: CheckContext, file: SourceFile): Generator<void, IncrementalCheck> {
+  return new FileChecker(ctx, file).steps(undefined);
+}
+
 /** A copy of a diagnostic with its own range objects (tree positions may be shifted in place). */
 function detached(d: Diagnostic, delta = 0): Diagnostic {
   return {
@@ -540,6 +551,15 @@ class FileChecker {
 
 
   runIncremental(previous: IncrementalCheck | undefined): IncrementalCheck {
+    const steps = this.steps(previous);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /** {@link runIncremental} one declaration at a time: yields after each declaration it checks. */
+  *steps(previous: IncrementalCheck | undefined): Generator<void, IncrementalCheck> {
     const declarations = new Map<Declaration, DeclarationCheck>();
     const current = new Set(this.file.declarations);
     let kept = 0;
@@ -566,6 +586,10 @@ class FileChecker {
           this.rec = undefined;
         }
         rec.diagnostics = rec.diagnostics.map((d) => detached(d));
+        declarations.set(decl, rec);
+        for (const d of rec.diagnostics) diagnostics.push(d);
+        yield;
+        continue;
       }
       declarations.set(decl, rec);
       for (const d of rec.diagnostics) diagnostics.push(d);

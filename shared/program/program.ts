@@ -15,7 +15,8 @@
  *   `updateFile(path)` and re-parsed only when its text changed, and then only the declarations
  *   the change touched: `incremental.ts`);
  * - one symbol table per module (`binder.ts`), rebuilt only for the module of an updated file;
- * - signatures, structure fields and rendered interfaces, recomputed lazily after any update;
+ * - signatures and structure fields, recomputed lazily after any update; rendered interfaces,
+ *   kept while the symbol tables they were rendered from are (until `updateEnvironment`);
  * - per-user views (`forUser`) cache access decisions (until `updateEnvironment`) and check
  *   results per file (until any update), re-checked incrementally: only the declarations that
  *   changed or whose lookups (own and other modules' elements) find something else now
@@ -68,6 +69,7 @@ import {
   builtinSignature,
   checkFile,
   checkFileIncremental,
+  checkFileSteps,
   type IncrementalCheck,
   declaredType,
   docText,
@@ -248,8 +250,9 @@ export class Program {
   private reverseDeps?: Map<string, string[]>;
   private signatures = new WeakMap<object, Signature>();
   private fields = new WeakMap<StructureDecl, FieldInfo[]>();
-  private interfaces = new Map<string, RenderedInterface | null>();
-  private externalRefs = new Map<string, string[]>();
+  /** Rendered interfaces, with the symbol tables (the module's, then its external type modules') they were rendered from. */
+  private interfaces = new Map<string, { r: RenderedInterface | null; tables: (ModuleSymbols | undefined)[] }>();
+  private externalRefs = new Map<string, { symbols: ModuleSymbols; list: string[] }>();
   private views = new Map<string | null, UserProgram>();
   private gen = 0;
 
@@ -318,7 +321,9 @@ export class Program {
       }
       this.symbols.delete(info.folder);
     }
-    this.clearDerived();
+    // Rendered interfaces stay: each is re-validated against the symbol tables it came from
+    // (issue 15: an edit of a consumer no longer re-renders every interface a hover needs).
+    this.clearDerived(false);
   }
 
   /**
@@ -348,11 +353,14 @@ export class Program {
     this.reverseDeps = undefined;
   }
 
-  private clearDerived(): void {
+  /** Drops derived data; `all` also the rendered interfaces (after an environment change: manifests, access). */
+  private clearDerived(all = true): void {
     this.signatures = new WeakMap();
     this.fields = new WeakMap();
-    this.interfaces.clear();
-    this.externalRefs.clear();
+    if (all) {
+      this.interfaces.clear();
+      this.externalRefs.clear();
+    }
   }
 
   /** The per-user view (cached per user until `updateEnvironment`). `null`: no user set (fail closed, SPEC 2.3 rule 1). */
@@ -473,8 +481,11 @@ export class Program {
     // per combination actually asked for.
     const external = this.externalTypeModules(name, symbols);
     const key = `${name}\0${external.map((m) => (canSeeModule(m) ? '1' : '0')).join('')}`;
+    // Valid while the module's symbol table and those of the modules its public types name are
+    // the same objects (an update of a file rebuilds its module's table).
+    const tables = [symbols, ...external.map((m) => this.moduleSymbols(m))];
     const cached = this.interfaces.get(key);
-    if (cached !== undefined) return cached ?? undefined;
+    if (cached && cached.tables.length === tables.length && cached.tables.every((t, i) => t === tables[i])) return cached.r ?? undefined;
     const r = renderInterface(
       { name, version: info.manifest.version, owner: info.manifest.owner },
       symbols.all.map((s) => s.decl),
@@ -490,16 +501,18 @@ export class Program {
         },
       },
     );
-    this.interfaces.set(key, r);
+    this.interfaces.set(key, { r: r ?? null, tables });
     return r;
   }
 
   /**
-   * Other modules named by types of the module's public elements (sorted, cached until an update):
-   * the only other modules its interface document depends on (`renderedInterface`). Unfiltered.
+   * Other modules named by types of the module's public elements (sorted, cached while the module's
+   * symbol table is the same): the only other modules its interface document depends on
+   * (`renderedInterface`). Unfiltered.
    */
   externalTypeModules(name: string, symbols: ModuleSymbols): string[] {
-    let list = this.externalRefs.get(name);
+    const cached = this.externalRefs.get(name);
+    let list = cached?.symbols === symbols ? cached.list : undefined;
     if (!list) {
       const found = new Set<string>();
       const visit = (t: TypeNode | undefined): void => {
@@ -514,7 +527,7 @@ export class Program {
         else if (d.kind === 'ServerAction') for (const p of [...d.params, ...d.returns]) visit(p.type);
       }
       list = [...found].sort();
-      this.externalRefs.set(name, list);
+      this.externalRefs.set(name, { symbols, list });
     }
     return list;
   }
@@ -807,6 +820,61 @@ export class UserProgram {
     const result = state.result;
     this.checks.set(path, { gen, result, module });
     return result;
+  }
+
+  /**
+   * Brings the check of `path` up to date as {@link checkResult} would, without holding the event
+   * loop for long (issue 15): a check from scratch (the file's first, or the first after an
+   * environment change; a 5,000-line file takes hundreds of milliseconds) builds the symbol tables
+   * of its module and dependencies a module at a time, then checks a declaration at a time, and
+   * after about `sliceMs` of work `pause()` is awaited (the caller yields to the event
+   * loop there, so requests are answered between slices). The work is private until it is
+   * complete; it is dropped when the Program changed meanwhile, when `stop()` says so, or when a
+   * request needed the check first and did it itself (`checkResult`). An incremental check (there
+   * is a previous one) is short and left to `checkResult`. Access is decided as in `checkResult`.
+   *
+   * @param onSlice called with the length of each slice of work (ms), for timing
+   */
+  async prepareCheck(path: string, pause: () => Promise<void>, options: { sliceMs?: number; stop?: () => boolean; onSlice?: (ms: number) => void } = {}): Promise<void> {
+    const sliceMs = options.sliceMs ?? 4;
+    const gen = this.program.generation;
+    const cached = this.checks.get(path);
+    if ((cached && cached.gen === gen) || this.incremental.has(path)) return;
+    const { module, decision } = this.accessForPath(path);
+    if (!module || !atLeast(decision.level, 'open') || !path.endsWith('.logic')) return;
+    const file = this.program.sourceFile(path);
+    if (!file) return;
+    const overtaken = () => this.program.generation !== gen || this.checks.get(path)?.gen === gen || this.incremental.has(path) || !!options.stop?.();
+    let t0 = performance.now();
+    // The symbol tables the check looks up first (its module's, its dependencies': each parses
+    // that module's files), one module per slice at most.
+    for (const m of [module.name, ...Object.keys(module.manifest?.dependencies ?? {})]) {
+      if (m === module.name) this.program.symbolsOf(module);
+      else this.program.moduleSymbols(m);
+      if (performance.now() - t0 >= sliceMs) {
+        options.onSlice?.(performance.now() - t0);
+        await pause();
+        if (overtaken()) return;
+        t0 = performance.now();
+      }
+    }
+    const steps = checkFileSteps(this.context(module), file);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) {
+        options.onSlice?.(performance.now() - t0);
+        if (overtaken()) return;
+        this.incremental.set(path, r.value);
+        this.checks.set(path, { gen, result: r.value.result, module });
+        return;
+      }
+      if (performance.now() - t0 >= sliceMs) {
+        options.onSlice?.(performance.now() - t0);
+        await pause();
+        if (overtaken()) return;
+        t0 = performance.now();
+      }
+    }
   }
 
   /** The checker's context for files of `module` (also used by tests). */

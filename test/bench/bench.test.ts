@@ -5,12 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { generate, validateSample } from '../../bench/generate';
-import { runBench, type BenchResult, type Stat } from '../../bench/run';
+import { runBench, assemble, markdown, rotate, wantedServers, scalingMarkdown, updateDoc, type BenchResult, type ServerResult, type Stat } from '../../bench/run';
 
 function listFiles(dir: string, base = ''): string[] {
   const out: string[] = [];
@@ -128,15 +128,97 @@ test('a quick run on the small size writes a well-formed result for every server
     }
     // The TypeScript peers are installed, so they must have answered.
     for (const id of ['tsgo', 'tsserver']) assert.ok(onDisk.servers.find((s) => s.id === id)?.available, `${id} did not start`);
-    assert.equal(onDisk.goals.length, 6);
-    for (const g of onDisk.goals) assert.ok(['met', 'not met', 'n/a'].includes(g.status));
+    // --quick: one repetition of the three servers, compared within it.
+    assert.equal(onDisk.runs.length, 1);
+    assert.deepEqual(onDisk.runs[0].order, ['ours', 'tsgo', 'tsserver']);
+    assert.equal(onDisk.compared, true);
+    assert.equal(onDisk.goals.length, 11);
+    for (const g of onDisk.goals) assert.ok(['met', 'missed', 'not compared', 'n/a'].includes(g.status), g.goal);
     const md = readFileSync(mdPath, 'utf8');
-    assert.match(md, /\| figure \| ours \| TypeScript 7 \(tsgo\) \| tsserver 5\.9 \|/);
+    assert.match(md, /\| figure \| ours \| TypeScript 7 \(tsgo\) \| tsserver 5\.9 \| ours ÷ tsgo \| ours ÷ tsserver \|/);
     assert.match(md, /completion p99/);
     // The signature edit restored the service module.
     const manifest = JSON.parse(readFileSync(join(tmp, 'env', 'bench-manifest.json'), 'utf8'));
     const lines = readFileSync(join(tmp, 'env', 'ts', manifest.signature.ts.file), 'utf8').split('\n');
     assert.equal(lines[manifest.signature.ts.line], manifest.signature.ts.original);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});
+
+/** A repetition's result of one server with the given completion p99 / cold start (other figures absent). */
+function fake(id: string, p99: number, cold: number): ServerResult {
+  const stat: Stat = { n: 10, ok: 10, p50: p99 / 2, p95: p99 * 0.9, p99, mean: p99 / 2, max: p99 };
+  return { id, label: id, command: id, available: true, notes: [], coldStartMs: cold, completion: stat, memory: { peakMB: cold / 10, sumOfPeaksMB: cold / 10, cpuSeconds: 1, processes: [] } };
+}
+
+function fakeResult(runs: BenchResult['runs'], size = 'large', lines = 1_000_000): BenchResult {
+  return assemble({
+    size, seed: 1, quick: false, date: '2026-12-04T00:00:00.000Z',
+    machine: { cpu: 'x', cores: 2, memoryGB: 1, node: 'v20', os: 'linux' },
+    environment: { modules: 1, serviceModules: 1, uiModules: 0, publicActions: 1, privateActions: 0, structures: 0, logicFiles: 1, logicLines: lines, tsFiles: 1, tsLines: lines, tsDeclarationLines: 0 },
+    settings: { requests: 10, edits: 0, signatureEdits: 0, timeoutMs: 1, repetitions: runs.length, servers: ['ours', 'tsgo'] },
+    command: 'npm run bench', runs, totalMs: 1,
+  });
+}
+
+test('repetitions: medians, spreads, and ratios taken within one repetition only', () => {
+  assert.deepEqual(rotate(['ours', 'tsgo', 'tsserver'], 1), ['tsgo', 'tsserver', 'ours']);
+  assert.deepEqual(rotate(['ours', 'tsgo', 'tsserver'], 2), ['tsserver', 'ours', 'tsgo']);
+  assert.deepEqual(wantedServers('all'), ['ours', 'tsgo', 'tsserver']);
+  assert.deepEqual(wantedServers('tsgo,ours'), ['ours', 'tsgo']);
+  assert.throws(() => wantedServers('ours,tsc'), /unknown server/);
+  // Ours is faster in runs 1 and 3, slower in run 2: the median ratio is that of a run, not a
+  // ratio of medians taken from different runs.
+  const r = fakeResult([
+    { order: ['ours', 'tsgo'], servers: [fake('ours', 1, 100), fake('tsgo', 4, 400)] },
+    { order: ['tsgo', 'ours'], servers: [fake('tsgo', 2, 100), fake('ours', 8, 200)] },
+    { order: ['ours', 'tsgo'], servers: [fake('ours', 3, 300), fake('tsgo', 6, 300)] },
+  ]);
+  const row = r.figures.find((f) => f.key === 'completion.p99')!;
+  assert.deepEqual(row.values.ours, { median: 3, min: 1, max: 8, n: 3 });
+  assert.deepEqual(row.values.tsgo, { median: 4, min: 2, max: 6, n: 3 });
+  assert.deepEqual(row.ratios.tsgo, { median: 0.5, min: 0.25, max: 4, n: 3 });
+  assert.equal(r.compared, true);
+  const p99Goal = r.goals.find((g) => g.goal === "completion p99 below TypeScript 7's p99")!;
+  assert.equal(p99Goal.status, 'met');
+  assert.match(p99Goal.detail, /below in 2 of 3 runs/);
+  assert.equal(r.goals.find((g) => g.goal === 'completion p99 ≤ 2 ms')!.status, 'missed');
+  assert.equal(r.servers.find((s) => s.id === 'ours')!.coldStartMs, 200);
+  assert.deepEqual(r.servers.find((s) => s.id === 'ours')!.repetitions, { n: 3, positions: [1, 2, 1] });
+  const md = markdown(r);
+  assert.match(md, /\| completion p99 \| 3\.00 ms \(1\.00 ms–8\.00 ms\) \| 4\.00 ms \(2\.00 ms–6\.00 ms\) \| 0\.50 2\.0× faster \(0\.25–4\.00\) \|/);
+});
+
+test('ours alone: no ratio column and the comparisons say "not compared"', () => {
+  const r = fakeResult([{ order: ['ours'], servers: [fake('ours', 1.5, 700)] }]);
+  assert.equal(r.compared, false);
+  for (const f of r.figures) assert.deepEqual(f.ratios, {});
+  const cmp = r.goals.filter((g) => g.goal.includes('TypeScript 7'));
+  assert.equal(cmp.length, 3);
+  for (const g of cmp) assert.equal(g.status, 'not compared');
+  assert.equal(r.goals.find((g) => g.goal === 'completion p99 ≤ 2 ms')!.status, 'met');
+  assert.equal(r.goals.find((g) => g.goal === 'cold start ≤ 0.8 s')!.status, 'met');
+  const md = markdown(r);
+  assert.doesNotMatch(md, /ours ÷/);
+  assert.match(md, /Development figures \(not compared\)/);
+  // Scaling: cost per thousand lines, linear when it does not grow by more than a quarter.
+  const small = fakeResult([{ order: ['ours'], servers: [fake('ours', 1, 150)] }], 'medium', 200_000);
+  const { md: scale, linear } = scalingMarkdown([r, small]);
+  assert.match(scale, /\| large \| 1,000,000 \/ 1,000,000 \| ours \| 700 ms \| 0\.700 ms \|/);
+  assert.equal(linear?.status, 'met'); // 0.75 → 0.70 ms per 1k lines
+  const faster = fakeResult([{ order: ['ours'], servers: [fake('ours', 1, 100)] }], 'medium', 200_000);
+  assert.equal(scalingMarkdown([faster, r]).linear?.status, 'missed'); // 0.50 → 0.70 ms per 1k lines
+});
+
+test('--update-doc replaces only the block between markers on lines of their own', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'pm-bench-doc-'));
+  try {
+    const doc = join(tmp, 'BENCHMARKS.md');
+    writeFileSync(doc, 'Mentions `<!-- results:all -->` inline.\n\n<!-- results:all -->\nold\n<!-- /results:all -->\nafter\n');
+    assert.equal(updateDoc(doc, 'all', 'new table\n'), true);
+    assert.equal(readFileSync(doc, 'utf8'), 'Mentions `<!-- results:all -->` inline.\n\n<!-- results:all -->\nnew table\n<!-- /results:all -->\nafter\n');
+    assert.equal(updateDoc(doc, 'small', 'x'), false);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }

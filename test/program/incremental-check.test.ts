@@ -109,3 +109,60 @@ describe('incremental check', () => {
     }
   });
 });
+
+describe('check from scratch in slices (issue 15: requests answered between slices)', () => {
+  test('gives exactly what checkResult gives, pausing between declarations; a user without open access gets nothing', async () => {
+    const t = fixture({ 'main.logic': mainText(), 'other.logic': OTHER });
+    try {
+      const main = t.path('portal/main.logic');
+      const fresh = new Program(t.program.environment, { readFile: (p) => t.program.readText(p) });
+      let pauses = 0;
+      const slices: number[] = [];
+      // sliceMs 0: a pause after every declaration checked.
+      await t.program.forUser('bob').prepareCheck(main, async () => void pauses++, { sliceMs: 0, onSlice: (ms) => slices.push(ms) });
+      assert.ok(pauses >= mainText().match(/^(screen|server action) /gm)!.length - 1, `paused ${pauses} times`);
+      assert.equal(slices.length, pauses + 1);
+      // Installed: checkResult returns the prepared check (the same object), equal to a fresh one.
+      const prepared = t.program.forUser('bob').checkResult(main);
+      assert.equal(t.program.forUser('bob').checkResult(main), prepared);
+      assert.deepEqual(snapshot(t.program, 'bob', main), snapshot(fresh, 'bob', main));
+      // No user, an unknown user (fail closed, SPEC 2.3): nothing is checked or installed for them.
+      for (const u of [null, 'mallory']) {
+        let p = 0;
+        await t.program.forUser(u).prepareCheck(main, async () => void p++, { sliceMs: 0 });
+        assert.equal(p, 0, String(u));
+        assert.equal(t.program.forUser(u).checkResult(main), undefined, String(u));
+      }
+    } finally {
+      t.dispose();
+    }
+  });
+
+  test('an edit or a request in between overtakes it: the sliced work is dropped, never installed stale', async () => {
+    const t = fixture({ 'main.logic': mainText(), 'other.logic': OTHER });
+    try {
+      const main = t.path('portal/main.logic');
+      const view = t.program.forUser('bob');
+      // An edit after the first slice: the prepared check is dropped, the next check sees the edit.
+      let n = 0;
+      const broken = mainText().replace('"C-0"', '12345');
+      await view.prepareCheck(main, async () => {
+        if (n++ === 0) t.edit('portal/main.logic', broken);
+      }, { sliceMs: 0 });
+      assert.equal(n, 1, 'stopped at the first pause after the edit');
+      assert.ok(view.diagnostics(main).some((d) => d.code === 'type-mismatch'), JSON.stringify(view.diagnostics(main).map((d) => d.code)));
+      // A request needing the check in between: it checks itself, the sliced work is dropped.
+      const other = t.program.forUser('alice');
+      let requested: unknown;
+      await other.prepareCheck(main, async () => {
+        requested ??= other.checkResult(main);
+      }, { sliceMs: 0 });
+      assert.ok(requested);
+      assert.equal(other.checkResult(main), requested);
+      const fresh = new Program(t.program.environment, { readFile: (p) => t.program.readText(p) });
+      for (const u of ['bob', 'alice']) assert.deepEqual(snapshot(t.program, u, main), snapshot(fresh, u, main), u);
+    } finally {
+      t.dispose();
+    }
+  });
+});
