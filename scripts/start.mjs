@@ -156,7 +156,9 @@ if (plain) {
   const workspaceFile = join(state, `${envName}.code-workspace`);
   writeFileSync(
     workspaceFile,
-    JSON.stringify({ folders: [{ uri: `modules://${envName}/`, name: `${envName} (module workspace)` }], settings: {} }, null, 2) + '\n',
+    // Auto save off, VS Code's own default (code-server saves after a second): the breaking-change
+    // warning (SPEC 10) compares with the last saved interface, so it shows while an edit is unsaved.
+    JSON.stringify({ folders: [{ uri: `modules://${envName}/`, name: `${envName} (module workspace)` }], settings: { 'files.autoSave': 'off' } }, null, 2) + '\n',
   );
   openUrl = (base) => `${base}?workspace=${encodeURI(workspaceFile)}`;
 }

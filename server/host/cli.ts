@@ -19,7 +19,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadEnvironment } from '../../shared/environment/load';
 import { describeForLog } from '../errors';
-import { AUDIT_EVENTS, AuditLog, formatAuditEntry, readAudit, safeText, AUDIT_FILE } from './audit';
+import { AUDIT_EVENTS, AuditLog, formatAuditEntry, readAudit, safeText, terminalJson, AUDIT_FILE } from './audit';
 import { HostUsageError, openState } from './state';
 import { TokenStore, parseExpires } from './tokens';
 import { REQUESTS_FILE, RequestStore } from './requests';
@@ -200,7 +200,7 @@ async function run(argv: string[], out: Out): Promise<number> {
       out.stderr(`protected-modules: no audit log in ${stateDir}; a host started with --state DIR keeps it there (give the same --state)\n`);
     }
     const entries = readAudit(auditFile, { since, user: values.user, event: values.event });
-    if (format === 'json') out.stdout(entries.map((e) => JSON.stringify(e)).join('\n') + (entries.length ? '\n' : ''));
+    if (format === 'json') out.stdout(entries.map((e) => terminalJson(e)).join('\n') + (entries.length ? '\n' : ''));
     else out.stdout(entries.map((e) => formatAuditEntry(e) + '\n').join(''));
     return 0;
   }
@@ -213,7 +213,7 @@ async function run(argv: string[], out: Out): Promise<number> {
     // A damaged file is a HostUsageError naming it (exit 2); this command never writes.
     const requests = [...new RequestStore(stateDir).list()].sort((a, b) => (a.created < b.created ? 1 : a.created > b.created ? -1 : a.id < b.id ? 1 : -1));
     if (format === 'json') {
-      out.stdout(JSON.stringify({ requests }, null, 2) + '\n');
+      out.stdout(terminalJson({ requests }, 2) + '\n');
       return 0;
     }
     const table = [['ID', 'STATE', 'MODULE', 'USER', 'ACCESS', 'CREATED', 'DECIDED BY', 'DECIDED', 'REASON', 'NOTE']];

@@ -33,6 +33,7 @@ import {
   type RequestAccessResult,
 } from '../../shared/protocol';
 import { grantAccess } from '../admin';
+import { resolveModuleAccess } from '../../shared/access/resolve';
 import { describeForLog, invalidParams, invalidPolicy, moduleNotFound, notSupported } from '../errors';
 import type { Workspace } from '../workspace';
 import type { AuditLog } from './audit';
@@ -403,8 +404,10 @@ export class AccessRequests {
         throw notSupported(`${request.user} is no longer a user of the environment; decline the request instead.`);
       }
       const hit = workspace.moduleByName(request.module);
-      // The requester's level now (a grant made meanwhile may already give it): never lowered.
-      const theirs = hit ? state.program.forUser(request.user).accessGate.moduleAccess(hit.module).level : 'none';
+      // The requester's level now (a grant made meanwhile may already give it): never lowered. The
+      // level from the policy alone, before the cap of an enclosing module the requester may not
+      // open (SPEC 4.1): a capped user's higher `user:` grant must not be rewritten lower.
+      const theirs = hit ? resolveModuleAccess(policy, hit.module, request.user).level : 'none';
       if (!hit || !atLeast(theirs, request.access)) {
         grantAccess(workspace, { module: request.module, to: `user:${request.user}`, access: request.access });
         grantApplied = true;

@@ -35,7 +35,7 @@ import { describeForLog } from '../errors';
 import { fileUri, parseUri } from '../uris';
 import { AuditLog } from './audit';
 import { AccessRequests, RequestStore } from './requests';
-import { HostUsageError, openState } from './state';
+import { HostUsageError, lockState, openState } from './state';
 import { TokenStore } from './tokens';
 import { DEFAULT_SEND_QUEUE_BYTES, WebSocketMessageReader, WebSocketMessageWriter } from './transport';
 
@@ -111,6 +111,28 @@ export async function serve(options: ServeOptions): Promise<RunningHost> {
     }
   }
   const { root, stateDir } = openState(options.environment, options.state);
+  // One host per state folder: two would lose each other's requests and token uses.
+  const unlock = lockState(stateDir);
+  try {
+    const running = await startLocked(options, tls, cert, key, root, stateDir);
+    return {
+      ...running,
+      close: async () => {
+        try {
+          await running.close();
+        } finally {
+          unlock();
+        }
+      },
+    };
+  } catch (e) {
+    unlock();
+    throw e;
+  }
+}
+
+/** The rest of {@link serve}, once the state folder is locked. */
+async function startLocked(options: ServeOptions, tls: boolean, cert: Buffer | undefined, key: Buffer | undefined, root: string, stateDir: string): Promise<RunningHost> {
   const tokens = new TokenStore(stateDir);
   const audit = new AuditLog(stateDir);
   // SPEC 8: a damaged requests.json stops the start (exit 2, naming the file): it is never overwritten.

@@ -85,3 +85,83 @@ export function writeStateFile(file: string, text: string): void {
     throw e;
   }
 }
+
+/** The lock file of a running host in its state folder. */
+export const LOCK_FILE = 'host.lock';
+
+/**
+ * Takes the state folder for one host (SPEC 7 leaves it unsaid; docs/DECISIONS.md): creates
+ * `host.lock` (`{ pid, started }`, mode 0600) exclusively. A lock whose process no longer runs (a
+ * host killed without cleaning up) is taken over.
+ * @returns a function that releases the lock (idempotent; also run when the process exits)
+ * @throws HostUsageError when another running host holds the folder (exit 2)
+ */
+export function lockState(stateDir: string): () => void {
+  const file = path.join(stateDir, LOCK_FILE);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fd = fs.openSync(file, 'wx', 0o600);
+      try {
+        fs.writeFileSync(fd, JSON.stringify({ pid: process.pid, started: new Date().toISOString() }) + '\n', 'utf8');
+      } finally {
+        fs.closeSync(fd);
+      }
+      break;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) {
+        if ((e as NodeJS.ErrnoException).code === 'EEXIST') throw new HostUsageError(`cannot take the state folder ${stateDir}: ${LOCK_FILE} appeared again`);
+        throw new HostUsageError(`cannot write ${file}: ${(e as Error).message}`);
+      }
+      const holder = lockHolder(file);
+      if (holder === undefined && youngerThan(file, 10_000)) {
+        throw new HostUsageError(`another host is starting with the state folder ${stateDir}; stop it first, or give this one another --state`);
+      }
+      if (holder !== undefined && processRuns(holder)) {
+        throw new HostUsageError(`another host (process ${holder}) is serving from the state folder ${stateDir}; stop it first, or give this one another --state`);
+      }
+      fs.rmSync(file, { force: true }); // stale: its host is gone
+    }
+  }
+  let held = true;
+  const release = (): void => {
+    if (!held) return;
+    held = false;
+    process.removeListener('exit', release);
+    try {
+      if (lockHolder(file) === process.pid) fs.rmSync(file, { force: true });
+    } catch {
+      // already gone
+    }
+  };
+  process.on('exit', release);
+  return release;
+}
+
+/** True when `file` was modified less than `ms` ago. */
+function youngerThan(file: string, ms: number): boolean {
+  try {
+    return Date.now() - fs.statSync(file).mtimeMs < ms;
+  } catch {
+    return false;
+  }
+}
+
+/** The pid in a lock file, `undefined` when it cannot be read. */
+function lockHolder(file: string): number | undefined {
+  try {
+    const pid = (JSON.parse(fs.readFileSync(file, 'utf8')) as { pid?: unknown }).pid;
+    return typeof pid === 'number' && Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when a process with that id runs (signal 0; EPERM means it runs as another user). */
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}

@@ -55,6 +55,30 @@ describe('host configuration', () => {
   });
 });
 
+describe('one host per state folder', () => {
+  test('a second host on the same state folder is refused (exit 2, clear message); after the first stops, or is killed, the folder is free again', async () => {
+    const env = copyAcme();
+    const state = path.join(tempDir(), 'state');
+    const first = await startHost(env, state);
+    try {
+      const lock = path.join(state, 'host.lock');
+      assert.equal(fs.statSync(lock).mode & 0o777, 0o600);
+      const second = cli(['serve', env, '--port', '0', '--state', state]);
+      assert.equal(second.status, 2, second.stdout + second.stderr);
+      assert.match(second.stderr, /another host \(process \d+\) is serving from the state folder .*; stop it first, or give this one another --state/);
+      assert.ok(fs.existsSync(lock), 'the refused host leaves the running one\'s lock alone');
+    } finally {
+      await first.stop();
+    }
+    assert.ok(!fs.existsSync(path.join(state, 'host.lock')), 'a stopped host releases the folder');
+    const killed = await startHost(env, state);
+    await killed.stop('SIGKILL');
+    assert.ok(fs.existsSync(path.join(state, 'host.lock')), 'a killed host leaves its lock behind');
+    const again = await startHost(env, state);
+    await again.stop();
+  });
+});
+
 describe('host over TLS', () => {
   test('a self-signed certificate: a client that trusts it connects, one that does not is refused', async (t) => {
     const dir = tempDir();

@@ -202,6 +202,8 @@ for (let i = 0; ; i++) {
     assert.equal(parsed.requests[0].state, 'declined');
     assert.equal(parsed.requests[0].note, 'not now');
     assert.equal(parsed.requests[1].reason, 'debugging\ncancel() \u202eevil');
+    assert.doesNotMatch(json.stdout, /\u202e/, 'the json output escapes the bidi override');
+    assert.ok(json.stdout.includes('\\u202e'), 'as a JSON escape, the same value');
 
     const text = cli(['requests', env, '--state', state]);
     assert.equal(text.status, 0, text.stderr);

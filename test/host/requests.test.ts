@@ -262,6 +262,34 @@ test('while environment.json is invalid, a request gets InvalidPolicy whatever t
   }
 });
 
+test('a module nested in one the requester may not open: approving never lowers his higher user: grant (the cap is not his grant)', async () => {
+  const env = copyAcme();
+  // TaxRules lies inside Pricing (bob: none); bob's own grant on it is full, capped to reference (SPEC 4.1).
+  const nested = path.join(env, 'modules', 'pricing', 'tax-rules');
+  fs.mkdirSync(nested, { recursive: true });
+  fs.writeFileSync(path.join(nested, 'module.json'), JSON.stringify({ name: 'TaxRules', version: '1.0.0', kind: 'library', owner: 'alice', protected: false, dependencies: {} }));
+  const policyPath = path.join(env, 'environment.json');
+  fs.writeFileSync(policyPath, fs.readFileSync(policyPath, 'utf8').replace('"grants": [', '"grants": [\n    { "module": "TaxRules", "to": "user:bob", "access": "full" },'));
+  const state = path.join(tempDir(), 'state');
+  const tokens = { alice: issueToken(env, state, 'alice'), bob: issueToken(env, state, 'bob') };
+  const host = await startHost(env, state);
+  try {
+    const alice = await connect(host.url, tokens.alice);
+    const bob = await connect(host.url, tokens.bob);
+    assert.equal(await levelOf(bob, 'TaxRules'), 'reference');
+    const { id } = await bob.request<{ id: string }>(M.request, { module: 'TaxRules', access: 'open', reason: 'read the rules' });
+    const policy = fs.readFileSync(policyPath, 'utf8');
+    await alice.request(M.decide, { id, grant: true });
+    assert.equal(fs.readFileSync(policyPath, 'utf8'), policy, 'the full grant is not rewritten to open');
+    assert.match(policy, /"module": "TaxRules", "to": "user:bob", "access": "full"/);
+    assert.ok(!auditLines(state).some((l) => l.event === 'grant' && l.detail?.includes(id)), 'no grant line: nothing was granted');
+    await alice.close();
+    await bob.close();
+  } finally {
+    await host.stop();
+  }
+});
+
 test('a sealed module: no request (nobody has the full a decision needs), a clear error, nothing stored', async () => {
   const sealed = sealAndInstall();
   const state = path.join(tempDir(), 'state');

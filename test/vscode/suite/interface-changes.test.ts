@@ -1,6 +1,6 @@
 /// <reference types="mocha" />
 // @pm-user alice
-// @pm-settings {"protectedModules.offerModuleWorkspace": false, "workbench.editor.enablePreview": false}
+// @pm-settings {"protectedModules.offerModuleWorkspace": false, "workbench.editor.enablePreview": false, "files.autoSave": "off"}
 // Issue 12, acceptance 3 (SPEC 10): alice (owner of OrderAPI) adds a required input to CreateOrder
 // in OrderAPI's source; the `breaking-change` warning appears on it naming the counts, the CodeLens
 // shows "1 call site in 1 module" and opens the list, whose entry opens the call site in
@@ -83,5 +83,20 @@ suite('interface changes as alice (SPEC 10)', function () {
     assert.equal(opened.selection.start.line, 92);
     assert.equal(opened.document.getText(opened.selection), 'CreateOrder');
     await screenshot('call-site-opened');
+  });
+
+  test('the warning stays while the edit is unsaved (against the last saved interface); CancelOrder made private is breaking too', async () => {
+    const doc = editor.document;
+    assert.ok(doc.isDirty, 'still unsaved (auto save off, as in VS Code)');
+    const still = vscode.languages.getDiagnostics(doc.uri).filter((d) => diagnosticCode(d) === 'breaking-change');
+    assert.equal(still.length, 1, 'the CreateOrder warning is still there');
+    await vscode.window.showTextDocument(doc);
+    const at = positionAfter(doc, 'public server action CancelOrder');
+    const start = new vscode.Position(at.line, 0);
+    assert.ok(await editor.edit((b) => b.delete(new vscode.Range(start, start.translate(0, 'public '.length)))));
+    const ds = await waitForDiagnostics(doc.uri, 'the warning on CancelOrder', (d) => d.filter((x) => diagnosticCode(x) === 'breaking-change').length === 2);
+    const cancel = ds.find((x) => diagnosticCode(x) === 'breaking-change' && /CancelOrder|made private/.test(x.message) && x.range.start.line === at.line);
+    assert.ok(cancel, ds.map((x) => `${x.range.start.line}: ${x.message}`).join('\n'));
+    assert.match(cancel.message, /breaks 1 call site in 1 module/);
   });
 });
