@@ -90,10 +90,10 @@ suite('interface changes as alice (SPEC 10)', function () {
     assert.ok(doc.isDirty, 'still unsaved (auto save off, as in VS Code)');
     const still = vscode.languages.getDiagnostics(doc.uri).filter((d) => diagnosticCode(d) === 'breaking-change');
     assert.equal(still.length, 1, 'the CreateOrder warning is still there');
-    await vscode.window.showTextDocument(doc);
+    const back = await vscode.window.showTextDocument(doc);
     const at = positionAfter(doc, 'public server action CancelOrder');
     const start = new vscode.Position(at.line, 0);
-    assert.ok(await editor.edit((b) => b.delete(new vscode.Range(start, start.translate(0, 'public '.length)))));
+    assert.ok(await back.edit((b) => b.delete(new vscode.Range(start, start.translate(0, 'public '.length)))));
     const ds = await waitForDiagnostics(doc.uri, 'the warning on CancelOrder', (d) => d.filter((x) => diagnosticCode(x) === 'breaking-change').length === 2);
     const cancel = ds.find((x) => diagnosticCode(x) === 'breaking-change' && /CancelOrder|made private/.test(x.message) && x.range.start.line === at.line);
     assert.ok(cancel, ds.map((x) => `${x.range.start.line}: ${x.message}`).join('\n'));
