@@ -109,6 +109,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   const follower = new AccessFollower(envs, fs, denied);
   context.subscriptions.push(denied, modulesView, statusBar, readonlyInfo, follower);
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- VS Code's own type for a command's arguments
   const register = (id: string, fn: (...args: any[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   register('protectedModules.openModuleWorkspace', (arg?: vscode.Uri | string, options?: { dryRun?: boolean }) =>

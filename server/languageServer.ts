@@ -147,6 +147,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
    * path or source text) is never logged to the client.
    */
   function documentSyncConnection(c: Connection): Connection {
+    /* eslint-disable @typescript-eslint/no-explicit-any -- the params are untrusted JSON, checked field by field below */
     type Register = (handler: (params: any, ...rest: any[]) => unknown) => unknown;
     const wrap = (name: string, register: Register, fallback?: () => unknown): Register => (handler) =>
       register((params: any, ...rest: any[]) => {
@@ -162,6 +163,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
           return fallback?.();
         }
       });
+    /* eslint-enable @typescript-eslint/no-explicit-any */
     const proxy = Object.create(c) as Connection;
     Object.assign(proxy, {
       onDidOpenTextDocument: wrap('didOpen', c.onDidOpenTextDocument.bind(c) as Register),

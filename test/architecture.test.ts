@@ -4,6 +4,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { ESLint } from 'eslint';
 
 const REPO = path.resolve(__dirname, '..');
 
@@ -54,6 +55,44 @@ describe('architecture invariants (docs/ARCHITECTURE.md)', () => {
     assert.equal(layerViolations('server/features/x.ts', "import type { Uri } from 'vscode';").length, 1);
     assert.equal(layerViolations('client/x.ts', "import { Disk } from '../server/disk';").length, 1);
     assert.equal(layerViolations('client/x.ts', "import { Methods } from '../shared/protocol';").length, 0);
+  });
+
+  test('9. ESLint enforces the layer rule (eslint.config.mjs): a deliberate wrong import in a temp file is reported', async () => {
+    // Real files in the layers' folders, so that the config's per-folder blocks apply as to any
+    // source; the type-checked rules are switched off for them (they need the whole program and
+    // say nothing about imports).
+    const probes: [file: string, text: string, bad: boolean][] = [
+      ['shared/program', "import { Workspace } from '../../server/workspace';\nexport type W = Workspace;\n", true],
+      ['shared', "import type { Uri } from 'vscode';\nexport type U = Uri;\n", true],
+      ['shared', "export { activate } from '../client/extension';\n", true],
+      ['server/features', "import type { Uri } from 'vscode';\nexport type U = Uri;\n", true],
+      ['server', "export { activate } from '../client/extension';\n", true],
+      ['client', "import { Disk } from '../server/disk';\nexport const d = Disk;\n", true],
+      ['client', "import { Methods } from '../shared/protocol';\nexport const m = Methods;\n", false],
+      ['server', "import { Methods } from '../shared/protocol';\nexport const m = Methods;\n", false],
+    ];
+    const files = probes.map(([dir], i) => path.join(REPO, dir, `layer-rule-probe-${process.pid}-${i}.ts`));
+    try {
+      probes.forEach(([, text], i) => fs.writeFileSync(files[i], text));
+      const eslint = new ESLint({
+        cwd: REPO,
+        overrideConfig: [
+          {
+            languageOptions: { parserOptions: { projectService: false } },
+            rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off', '@typescript-eslint/await-thenable': 'off' },
+          },
+        ],
+      });
+      const results = await eslint.lintFiles(files);
+      const reported = (file: string) =>
+        results.find((r) => r.filePath === file)!.messages.filter((m) => m.ruleId === 'no-restricted-imports' && /Layer rule/.test(m.message)).length;
+      assert.deepEqual(
+        files.map((f) => reported(f)),
+        probes.map(([, , bad]) => (bad ? 1 : 0)),
+      );
+    } finally {
+      for (const f of files) fs.rmSync(f, { force: true });
+    }
   });
 
   test('1. one decision: only shared/access/ applies the effective-access rule', () => {

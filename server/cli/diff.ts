@@ -128,6 +128,7 @@ function readArchive(file: string, names: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   let tooBig = false;
   // Loaded here, not at start-up: only `diff --against X.pmod` needs it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (above)
   const { t: tarList } = require('tar') as typeof import('tar');
   try {
     tarList({

@@ -129,7 +129,7 @@ export function findInFiles(workspace: Workspace, files: ModuleFileSystem, param
   const listed = listFiles(workspace, files, {}, token);
   const matches: FindMatch[] = [];
   let filesSearched = 0;
-  let truncated = listed.truncated;
+  const truncated = listed.truncated;
   for (const f of listed.files) {
     if (token?.isCancellationRequested) break;
     if (include && !f.path.toLowerCase().includes(include)) continue;

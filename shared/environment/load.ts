@@ -57,7 +57,7 @@ export function loadEnvironment(root: string): Environment {
     if (!statSync(realRoot).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
     readdirSync(realRoot);
   } catch (e) {
-    throw new Error(`cannot read the environment folder ${root}: ${describeFsError(e)}`);
+    throw new Error(`cannot read the environment folder ${root}: ${describeFsError(e)}`, { cause: e });
   }
 
   const policyPath = join(realRoot, ENVIRONMENT_FILE);
