@@ -40,7 +40,7 @@ export class AccessFollower implements vscode.Disposable {
 
   constructor(
     private readonly environments: Environments,
-    private readonly fs: ModulesFileSystem,
+    fs: ModulesFileSystem,
     private readonly denied: DeniedView,
   ) {
     this.disposables.push(

@@ -36,7 +36,7 @@ import { fileChanged, fileNotFound, invalidParams, notSupported, permissionDenie
 import { MODULE_FILE, type Access, type EnvironmentState, type Located, type Workspace } from './workspace';
 import type { Disk } from './disk';
 import { type AccessGate, isHiddenSegment } from '../shared/access/gate';
-import { isInside, resolveRealPath } from './uris';
+import { resolveRealPath } from './uris';
 
 /** The outcome of the access decision for one URI (see {@link decide}). */
 export type Decision =

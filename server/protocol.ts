@@ -112,7 +112,7 @@ export function moduleInterface(workspace: Workspace, params: ModuleInterfacePar
     owner: iface.owner,
     access: access.level,
     // the Explorer's INTERFACE.logic in module workspaces (interfaceLocation.ts)
-    uri: files ? interfaceLocationUri(workspace, files, state, manifest.name) : interfaceUri(state.folderName, manifest.name),
+    uri: files ? interfaceLocationUri(workspace, state, manifest.name) : interfaceUri(state.folderName, manifest.name),
     text: iface.text,
     elements: iface.elements.map((e) => ({
       kind: e.kind,

@@ -352,7 +352,7 @@ export interface ReportFinding {
  * that do not exist, are ignored alike. Missing reports are not reported.
  * @throws CommandError (exit 2) when DIR is not a readable folder
  */
-export function apiReportFindings(env: Environment, program: Program, user: string, dir: string): ReportFinding[] {
+export function apiReportFindings(program: Program, user: string, dir: string): ReportFinding[] {
   try {
     if (!statSync(dir).isDirectory()) throw new Error();
   } catch {

@@ -283,17 +283,6 @@ class Parser {
     this.diagnostics.push({ code: 'syntax-error', message, range });
   }
 
-  /** Consumes `kind` or reports `message` (nothing consumed). */
-  private expect(kind: TokenKind, message: string): Range | undefined {
-    if (this.tok.kind === kind) {
-      const r = this.tokRange(this.tok);
-      this.next();
-      return r;
-    }
-    this.error(message);
-    return undefined;
-  }
-
   /**
    * Skips the rest of a broken line: consumes at least one token (unless at `}`/EOF), then
    * everything up to a line end, a `;` (consumed) or a `}`, keeping `{ }` balanced. Stops before a

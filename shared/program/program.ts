@@ -32,7 +32,6 @@
  */
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import type {
-  ClientActionDecl,
   Expression,
   Identifier,
   Node,
@@ -66,7 +65,6 @@ import {
   type SignatureParam,
   actionSignature,
   builtinSignature,
-  checkFile,
   checkFileIncremental,
   type IncrementalCheck,
   declaredType,
