@@ -9,7 +9,7 @@
 import { Methods, type ListModulesResult, type ModuleInterfaceParams, type ModuleInterfaceResult, type ModuleSummary, type UriParams, type WhoamiResult, type EnvironmentUsersResult, type WriteFileParams, type SetProtectionParams, type GrantAccessParams } from '../shared/protocol';
 import { atLeast } from '../shared/access/levels';
 import { invalidParams, moduleNotFound, permissionDenied } from './errors';
-import { ownerOf } from './filesystem';
+import { ownerOf } from './fileMessages';
 import { grantAccess, setProtection } from './admin';
 import { interfaceUri } from './uris';
 import { interfaceLocationUri } from './interfaceLocation';

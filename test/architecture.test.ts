@@ -30,6 +30,58 @@ export function importsOf(text: string): string[] {
   return out;
 }
 
+/**
+ * The import cycles among `files` (strongly connected components of more than one file), counting
+ * only imports that load code at run time (`import type` is left out: it is erased).
+ */
+export function importCycles(files: { file: string; text: string }[]): string[][] {
+  const known = new Set(files.map((f) => f.file));
+  const resolveSpec = (from: string, spec: string): string | undefined => {
+    const base = path.posix.join(path.posix.dirname(from), spec);
+    return [`${base}.ts`, `${base}/index.ts`].find((c) => known.has(c));
+  };
+  const graph = new Map<string, string[]>();
+  for (const f of files) {
+    const deps: string[] = [];
+    for (const m of f.text.matchAll(/^\s*(?:import|export)\s(?!type\b)[^;]*?from\s+['"](\.[^'"]+)['"]/gm)) {
+      const target = resolveSpec(f.file, m[1]);
+      if (target) deps.push(target);
+    }
+    graph.set(f.file, deps);
+  }
+  // Tarjan's strongly connected components.
+  let next = 0;
+  const index = new Map<string, number>();
+  const low = new Map<string, number>();
+  const stack: string[] = [];
+  const onStack = new Set<string>();
+  const cycles: string[][] = [];
+  const visit = (v: string) => {
+    index.set(v, next);
+    low.set(v, next++);
+    stack.push(v);
+    onStack.add(v);
+    for (const w of graph.get(v)!) {
+      if (!index.has(w)) {
+        visit(w);
+        low.set(v, Math.min(low.get(v)!, low.get(w)!));
+      } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!));
+    }
+    if (low.get(v) === index.get(v)) {
+      const component: string[] = [];
+      let w: string;
+      do {
+        w = stack.pop()!;
+        onStack.delete(w);
+        component.push(w);
+      } while (w !== v);
+      if (component.length > 1) cycles.push(component.sort());
+    }
+  };
+  for (const v of graph.keys()) if (!index.has(v)) visit(v);
+  return cycles;
+}
+
 /** Violations of the layer rule (invariant 9) in one file, or `[]`. */
 export function layerViolations(file: string, text: string): string[] {
   const bad: string[] = [];
@@ -95,6 +147,19 @@ describe('architecture invariants (docs/ARCHITECTURE.md)', () => {
     }
   });
 
+  test('9. no import cycle (e.g. server/workspace.ts ↔ server/filesystem.ts)', () => {
+    assert.deepEqual(importCycles(all), []);
+    // The check itself finds a deliberate cycle.
+    assert.deepEqual(
+      importCycles([
+        { file: 'server/a.ts', text: "import { b } from './b';" },
+        { file: 'server/b.ts', text: "export { a } from './a';" },
+        { file: 'server/c.ts', text: "import type { a } from './a';" },
+      ]),
+      [['server/a.ts', 'server/b.ts']],
+    );
+  });
+
   test('1. one decision: only shared/access/ applies the effective-access rule', () => {
     const callers = all.filter((f) => !f.file.startsWith('shared/access/') && /\bresolve(Module)?Access\(/.test(f.text)).map((f) => f.file);
     assert.deepEqual(callers, []);
@@ -110,7 +175,7 @@ describe('architecture invariants (docs/ARCHITECTURE.md)', () => {
   });
 
   test('3. module content is read only through server/disk.ts: IDE features never import node:fs', () => {
-    const allowed = new Set(['server/disk.ts', 'server/workspace.ts', 'server/filesystem.ts', 'server/cli.ts', 'server/uris.ts', 'server/environment-root.ts', 'server/features/diskWatcher.ts']);
+    const allowed = new Set(['server/disk.ts', 'server/workspace.ts', 'server/filesystem.ts', 'server/atomicWrite.ts', 'server/cli.ts', 'server/uris.ts', 'server/environment-root.ts', 'server/features/diskWatcher.ts']);
     const fsUsers = all
       .filter((f) => f.file.startsWith('server/') && importsOf(f.text).some((s) => s === 'node:fs' || s === 'fs' || s === 'node:fs/promises'))
       .map((f) => f.file)

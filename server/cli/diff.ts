@@ -25,9 +25,9 @@
  */
 import { Disk } from '../disk';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { atomicWrite } from '../atomicWrite';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { relPath } from '../../shared/environment/load';
 import type { Environment } from '../../shared/environment/model';
 import { atLeast } from '../../shared/access/levels';
@@ -326,7 +326,7 @@ export function apiReportCommand(env: Environment, modules: string[], user: stri
   for (const [name, text] of texts) {
     const target = join(outDir, `${name}.api.logic`);
     try {
-      writeAtomically(target, text);
+      atomicWrite(target, text);
     } catch (e) {
       throw new CommandError(`cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
     }
@@ -405,48 +405,6 @@ function normalise(text: string): string {
     .map((l) => l.trimEnd())
     .join('\n')
     .trimEnd();
-}
-
-/**
- * Writes `text` to `target` atomically (temporary dot-file in the same folder, flushed, renamed;
- * missing folders created; the folder flushed). The same steps and temporary-file names as
- * `atomicWrite` in server/filesystem.ts, which the CLI does not import: that module brings the
- * language-server library into the CLI bundle (start-up time of every command).
- * @throws the underlying fs error (the temporary file is removed)
- */
-function writeAtomically(target: string, text: string): void {
-  const dir = dirname(target);
-  mkdirSync(dir, { recursive: true });
-  let mode = 0o666;
-  try {
-    mode = statSync(target).mode & 0o777;
-  } catch {
-    /* new file */
-  }
-  const tmp = join(dir, `.${basename(target).slice(0, 100)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fd = openSync(tmp, 'wx', mode);
-    try {
-      writeFileSync(fd, text, 'utf8');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    /* not supported here: the rename is still atomic */
-  }
 }
 
 /** The report file's path as the user would write it: relative to the working folder when DIR was relative. */
