@@ -15,7 +15,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ErrorCodes, MODULES_SCHEME } from '../shared/protocol';
+import { Requests, ErrorCodes, MODULES_SCHEME } from '../shared/protocol';
 import { isRpcError } from './errors';
 import { DENIED_VIEW_TYPE, type DeniedView } from './deniedView';
 import type { Environments } from './environments';
@@ -72,7 +72,7 @@ export class AccessFollower implements vscode.Disposable {
       if (!conn) continue;
       let verdict: 'readable' | 'denied' | 'hidden';
       try {
-        const a = await conn.request('protectedModules/access', { uri: uri.toString() });
+        const a = await conn.request(Requests.access, { uri: uri.toString() });
         verdict = a.canRead ? 'readable' : 'denied';
       } catch (e) {
         // Only the server's "not found" means hidden; any other failure (a server that is down or

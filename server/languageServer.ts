@@ -37,7 +37,7 @@ import {
   type ServerCapabilities,
 } from 'vscode-languageserver/node';
 import { atLeast } from '../shared/access/levels';
-import { Methods } from '../shared/protocol';
+import { Notifications, Requests } from '../shared/protocol';
 import { Session } from './session';
 import { Workspace } from './workspace';
 import { SessionWorkspace, type SharedEnvironments } from './sharedEnvironments';
@@ -45,7 +45,7 @@ import { ModuleFileSystem } from './filesystem';
 import { DiagnosticsPublisher } from './features/diagnostics';
 import { FEATURES } from './features/index';
 import type { FeatureContext } from './features/feature';
-import { registerProtocol, whoami } from './protocol';
+import { onRequest, registerProtocol, whoami } from './protocol';
 import { reportInternalError, toResponseError } from './errors';
 
 /** How one request ended, for {@link HostSessionOptions.onAnswer} (the host's audit log). */
@@ -231,7 +231,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     if (host) {
       const ws = workspace;
       // Replaces the local handler: the user was proven by a token (SPEC 7).
-      connection.onRequest(Methods.whoami, safe(Methods.whoami, () => ({ ...whoami(ws), authenticated: true as const })));
+      onRequest(ctx, Requests.whoami, () => ({ ...whoami(ws), authenticated: true as const }));
     }
 
     const capabilities: ServerCapabilities = {
@@ -263,10 +263,10 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       }
       if (!tell) return;
       if (change.access) {
-        void connection.sendNotification(Methods.didChangeAccess, {});
+        void connection.sendNotification(Notifications.didChangeAccess.method, {});
         warnIfRestricted();
       }
-      if (change.modules) void connection.sendNotification(Methods.didChangeModules, {});
+      if (change.modules) void connection.sendNotification(Notifications.didChangeModules.method, {});
     });
     workspace.listen(documentSyncConnection(connection));
     // On a host, the client learns the environment folder names it opens as `modules://<name>/`.

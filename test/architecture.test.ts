@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ESLint } from 'eslint';
+import { EditorMethods, Methods, Notifications, Requests } from '../shared/protocol';
 
 const REPO = path.resolve(__dirname, '..');
 
@@ -158,6 +159,17 @@ describe('architecture invariants (docs/ARCHITECTURE.md)', () => {
       ]),
       [['server/a.ts', 'server/b.ts']],
     );
+  });
+
+  test('the custom protocol is typed in one place: every method has a typed object, and no method name is written elsewhere', () => {
+    const typed = [...Object.values(Requests), ...Object.values(Notifications)].map((t) => t.method).sort();
+    assert.deepEqual(typed, [...Object.values(Methods), ...Object.values(EditorMethods)].sort());
+    const literal = /['"`]protectedModules\/\w+/;
+    const writers = all
+      .filter((f) => !f.file.startsWith('shared/protocol/'))
+      .filter((f) => f.text.split('\n').some((line) => !/^\s*(\/\/|\*|\/\*)/.test(line) && literal.test(line)))
+      .map((f) => f.file);
+    assert.deepEqual(writers, []);
   });
 
   test('1. one decision: only shared/access/ applies the effective-access rule', () => {
