@@ -13,6 +13,7 @@ import { createMessageConnection, type MessageConnection } from 'vscode-language
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { WebSocketMessageReader, WebSocketMessageWriter, rawToString } from '../../server/host/transport';
 import { ensureBuilt, REPO } from '../server/lsp-client';
+import { ProgressWatch, eventually as waitUntil } from '../helpers/wait';
 
 export const CLI_JS = path.join(REPO, 'dist', 'cli.js');
 
@@ -162,22 +163,38 @@ export class WsClient {
   }
 
   poke(): void {
+    this.messagesSeen++;
     for (const w of [...this.waiters]) w();
   }
 
-  waitFor(predicate: () => boolean, what: string, timeoutMs = 15000): Promise<void> {
+  /** Messages received so far (progress for {@link waitFor}). */
+  private messagesSeen = 0;
+
+  /**
+   * Resolves when `predicate` holds (checked on every message); rejects only when nothing arrived
+   * for `quietMs` (test/helpers/wait.ts), so a slow host still working is waited for.
+   */
+  waitFor(predicate: () => boolean, what: string, quietMs = 15000): Promise<void> {
     if (predicate()) return Promise.resolve();
     return new Promise((resolve, reject) => {
+      const watch = new ProgressWatch(undefined);
+      let seen = this.messagesSeen;
       const check = () => {
         if (!predicate()) return;
-        clearTimeout(timer);
+        clearInterval(timer);
         this.waiters.splice(this.waiters.indexOf(check), 1);
         resolve();
       };
-      const timer = setTimeout(() => {
+      const timer = setInterval(() => {
+        if (this.messagesSeen !== seen) {
+          seen = this.messagesSeen;
+          watch.touch();
+        }
+        if (watch.quietFor() <= quietMs) return;
+        clearInterval(timer);
         this.waiters.splice(this.waiters.indexOf(check), 1);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
+        reject(new Error(`timed out waiting for ${what} (nothing arrived for ${quietMs} ms)`));
+      }, 250);
       this.waiters.push(check);
     });
   }
@@ -258,11 +275,7 @@ export function auditLines(state: string): { event: string; user: string | null;
   }
 }
 
-/** Waits until `predicate` holds, polling every 50 ms. */
-export async function eventually(predicate: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Waits until `predicate` holds, polling every 50 ms; gives up after `quietMs` (test/helpers/wait.ts). */
+export function eventually(predicate: () => boolean, what: string, quietMs = 10000): Promise<void> {
+  return waitUntil(predicate, what, { quietMs });
 }

@@ -33,6 +33,7 @@ import {
   type Diagnostic,
 } from 'vscode-languageserver-protocol';
 import { URI } from 'vscode-uri';
+import { ProgressWatch, QUIET_MS } from '../helpers/wait';
 
 /** The repository root. */
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -97,6 +98,8 @@ export class TestClient {
   /** The answer to the `whoami` sent right after `initialized`. */
   firstWhoami: unknown;
   private readonly waiters: (() => void)[] = [];
+  /** Messages received so far (progress for {@link waitFor}). */
+  private messagesSeen = 0;
 
   constructor(
     readonly process: ChildProcessWithoutNullStreams,
@@ -159,18 +162,30 @@ export class TestClient {
     void this.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes });
   }
 
-  /** Resolves when `predicate` holds (checked on every message), or rejects after `timeoutMs`. */
-  waitFor(predicate: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
+  /**
+   * Resolves when `predicate` holds (checked on every message); rejects only when the server made
+   * no progress (no message, no CPU time) for `quietMs` (test/helpers/wait.ts): the wait scales
+   * with the server's work, not with a fixed time.
+   */
+  waitFor(predicate: () => boolean, what: string, quietMs = QUIET_MS): Promise<void> {
     if (predicate()) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
+      const watch = new ProgressWatch(this.process.pid);
+      let seen = this.messagesSeen;
+      const timer = setInterval(() => {
+        if (this.messagesSeen !== seen) {
+          seen = this.messagesSeen;
+          watch.touch();
+        }
+        if (watch.quietFor() <= quietMs) return;
+        clearInterval(timer);
         const i = this.waiters.indexOf(check);
         if (i >= 0) this.waiters.splice(i, 1);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
+        reject(new Error(`timed out waiting for ${what} (the server did nothing for ${quietMs} ms)`));
+      }, 250);
       const check = () => {
         if (predicate()) {
-          clearTimeout(timer);
+          clearInterval(timer);
           const i = this.waiters.indexOf(check);
           if (i >= 0) this.waiters.splice(i, 1);
           resolve();
@@ -196,6 +211,7 @@ export class TestClient {
 
   /** Called on every incoming message. */
   poke(): void {
+    this.messagesSeen++;
     for (const w of [...this.waiters]) w();
   }
 
