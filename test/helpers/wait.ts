@@ -64,3 +64,50 @@ export async function eventually(predicate: () => boolean, what: string, options
     await new Promise((r) => setTimeout(r, options.pollMs ?? 50));
   }
 }
+
+/**
+ * Waits on the messages of a client (the LSP test client over stdio, the host's WebSocket client):
+ * {@link poke} on every message re-checks every pending {@link waitFor}; a wait gives up only when
+ * neither a message arrived nor the process `pid` (if known) used CPU time for `quietMs`.
+ */
+export class MessageWaits {
+  private readonly waiters: (() => void)[] = [];
+  private seen = 0;
+
+  constructor(private readonly pid: () => number | undefined = () => undefined) {}
+
+  /** A message arrived: re-check the pending waits. */
+  poke(): void {
+    this.seen++;
+    for (const w of [...this.waiters]) w();
+  }
+
+  /** Resolves when `predicate` holds (checked on every message); rejects after `quietMs` of no progress. */
+  waitFor(predicate: () => boolean, what: string, quietMs = QUIET_MS): Promise<void> {
+    if (predicate()) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const watch = new ProgressWatch(this.pid());
+      let seen = this.seen;
+      const done = () => {
+        clearInterval(timer);
+        const i = this.waiters.indexOf(check);
+        if (i >= 0) this.waiters.splice(i, 1);
+      };
+      const check = () => {
+        if (!predicate()) return;
+        done();
+        resolve();
+      };
+      const timer = setInterval(() => {
+        if (this.seen !== seen) {
+          seen = this.seen;
+          watch.touch();
+        }
+        if (watch.quietFor() <= quietMs) return;
+        done();
+        reject(new Error(`timed out waiting for ${what} (nothing happened for ${quietMs} ms)`));
+      }, 250);
+      this.waiters.push(check);
+    });
+  }
+}

@@ -13,7 +13,7 @@ import { createMessageConnection, type MessageConnection } from 'vscode-language
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { WebSocketMessageReader, WebSocketMessageWriter, rawToString } from '../../server/host/transport';
 import { ensureBuilt, REPO } from '../server/lsp-client';
-import { ProgressWatch, eventually as waitUntil } from '../helpers/wait';
+import { MessageWaits, eventually as waitUntil } from '../helpers/wait';
 
 export const CLI_JS = path.join(REPO, 'dist', 'cli.js');
 
@@ -123,7 +123,7 @@ export class WsClient {
   readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   closeCode: number | undefined;
   readonly closed: Promise<number>;
-  private readonly waiters: (() => void)[] = [];
+  private readonly waits = new MessageWaits();
 
   constructor(
     readonly socket: WebSocket,
@@ -163,40 +163,15 @@ export class WsClient {
   }
 
   poke(): void {
-    this.messagesSeen++;
-    for (const w of [...this.waiters]) w();
+    this.waits.poke();
   }
-
-  /** Messages received so far (progress for {@link waitFor}). */
-  private messagesSeen = 0;
 
   /**
    * Resolves when `predicate` holds (checked on every message); rejects only when nothing arrived
    * for `quietMs` (test/helpers/wait.ts), so a slow host still working is waited for.
    */
   waitFor(predicate: () => boolean, what: string, quietMs = 15000): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const watch = new ProgressWatch(undefined);
-      let seen = this.messagesSeen;
-      const check = () => {
-        if (!predicate()) return;
-        clearInterval(timer);
-        this.waiters.splice(this.waiters.indexOf(check), 1);
-        resolve();
-      };
-      const timer = setInterval(() => {
-        if (this.messagesSeen !== seen) {
-          seen = this.messagesSeen;
-          watch.touch();
-        }
-        if (watch.quietFor() <= quietMs) return;
-        clearInterval(timer);
-        this.waiters.splice(this.waiters.indexOf(check), 1);
-        reject(new Error(`timed out waiting for ${what} (nothing arrived for ${quietMs} ms)`));
-      }, 250);
-      this.waiters.push(check);
-    });
+    return this.waits.waitFor(predicate, what, quietMs);
   }
 
   async diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {

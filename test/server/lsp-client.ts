@@ -33,7 +33,8 @@ import {
   type Diagnostic,
 } from 'vscode-languageserver-protocol';
 import { URI } from 'vscode-uri';
-import { ProgressWatch, QUIET_MS } from '../helpers/wait';
+import { after, before } from 'node:test';
+import { MessageWaits, QUIET_MS } from '../helpers/wait';
 
 /** The repository root. */
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -97,9 +98,7 @@ export class TestClient {
   initializeResult!: InitializeResult;
   /** The answer to the `whoami` sent right after `initialized`. */
   firstWhoami: unknown;
-  private readonly waiters: (() => void)[] = [];
-  /** Messages received so far (progress for {@link waitFor}). */
-  private messagesSeen = 0;
+  private readonly waits = new MessageWaits(() => this.process.pid);
 
   constructor(
     readonly process: ChildProcessWithoutNullStreams,
@@ -168,31 +167,7 @@ export class TestClient {
    * with the server's work, not with a fixed time.
    */
   waitFor(predicate: () => boolean, what: string, quietMs = QUIET_MS): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const watch = new ProgressWatch(this.process.pid);
-      let seen = this.messagesSeen;
-      const timer = setInterval(() => {
-        if (this.messagesSeen !== seen) {
-          seen = this.messagesSeen;
-          watch.touch();
-        }
-        if (watch.quietFor() <= quietMs) return;
-        clearInterval(timer);
-        const i = this.waiters.indexOf(check);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(new Error(`timed out waiting for ${what} (the server did nothing for ${quietMs} ms)`));
-      }, 250);
-      const check = () => {
-        if (predicate()) {
-          clearInterval(timer);
-          const i = this.waiters.indexOf(check);
-          if (i >= 0) this.waiters.splice(i, 1);
-          resolve();
-        }
-      };
-      this.waiters.push(check);
-    });
+    return this.waits.waitFor(predicate, what, quietMs);
   }
 
   /** Waits for diagnostics of `uri` that satisfy `predicate` (e.g. a given code appears). */
@@ -211,8 +186,7 @@ export class TestClient {
 
   /** Called on every incoming message. */
   poke(): void {
-    this.messagesSeen++;
-    for (const w of [...this.waiters]) w();
+    this.waits.poke();
   }
 
   /** Shuts the server down (shutdown + exit) and waits for the process to end. */
@@ -317,4 +291,41 @@ export async function startServer(options: StartOptions): Promise<TestClient> {
   // whoami round-trips after `initialized` has been handled (requests wait until the user is settled).
   client.firstWhoami = await client.request('protectedModules/whoami', {});
   return client;
+}
+
+/** A server of {@link useServer}: the running {@link TestClient}, and `root`, the fixture copy's folder. */
+export type UsedServer = TestClient & { readonly root: string };
+
+/**
+ * The one server set-up of the server tests. Call it in a `describe` body: before the suite's tests
+ * it copies `fixture` (a folder, relative to the repository) to a temporary folder, lets
+ * `options.prepare` change the copy, and starts the server on it as `user` (the other options as
+ * {@link startServer}'s); after them it closes the server.
+ * @returns a stand-in for the running client, usable in the suite's tests and hooks (it throws
+ *   before the server started), with `root` the copy's real path
+ */
+export function useServer(
+  fixture: string,
+  user: string | undefined,
+  options: Omit<StartOptions, 'folders' | 'user'> & { prepare?: (root: string) => void } = {},
+): UsedServer {
+  let root: string | undefined;
+  let client: TestClient | undefined;
+  const { prepare, ...start } = options;
+  before(async () => {
+    root = copyFixture(fixture);
+    prepare?.(root);
+    client = await startServer({ ...start, folders: [root], user });
+  });
+  after(async () => {
+    await client?.close();
+  });
+  return new Proxy({} as UsedServer, {
+    get(_target, key) {
+      if (key === 'root' && root !== undefined) return root;
+      if (!client) throw new Error(`useServer(${fixture}): the server starts in the suite's before hook`);
+      const value: unknown = Reflect.get(client, key, client);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(client) : value;
+    },
+  });
 }
