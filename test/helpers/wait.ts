@@ -6,6 +6,7 @@
  * a server that is stuck or idle while the awaited thing never comes fails it.
  */
 import * as fs from 'node:fs';
+import type { Diagnostic } from 'vscode-languageserver-protocol';
 
 /** How long nothing may happen before a wait gives up (ms). */
 export const QUIET_MS = 10_000;
@@ -110,4 +111,19 @@ export class MessageWaits {
       this.waiters.push(check);
     });
   }
+}
+
+/** A test client that keeps the last published diagnostics of each URI and can wait on its messages. */
+interface DiagnosticsClient {
+  readonly diagnostics: Map<string, { diagnostics: Diagnostic[] }>;
+  waitFor(predicate: () => boolean, what: string): Promise<void>;
+}
+
+/** Waits for diagnostics of `uri` published to `client` that satisfy `predicate`, and returns them. */
+export async function diagnosticsFor(client: DiagnosticsClient, uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
+  await client.waitFor(() => {
+    const p = client.diagnostics.get(uri);
+    return !!p && predicate(p.diagnostics);
+  }, `${what} for ${uri}`);
+  return client.diagnostics.get(uri)!.diagnostics;
 }

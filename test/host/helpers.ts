@@ -12,8 +12,9 @@ import WebSocket from 'ws';
 import { createMessageConnection, type MessageConnection } from 'vscode-languageserver-protocol/node';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { WebSocketMessageReader, WebSocketMessageWriter, rawToString } from '../../server/host/transport';
+import { after, before } from 'node:test';
 import { ensureBuilt, REPO } from '../server/lsp-client';
-import { MessageWaits, eventually as waitUntil } from '../helpers/wait';
+import { MessageWaits, diagnosticsFor, eventually as waitUntil } from '../helpers/wait';
 
 export const CLI_JS = path.join(REPO, 'dist', 'cli.js');
 
@@ -174,12 +175,9 @@ export class WsClient {
     return this.waits.waitFor(predicate, what, quietMs);
   }
 
-  async diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
-    await this.waitFor(() => {
-      const p = this.diagnostics.get(uri);
-      return !!p && predicate(p.diagnostics);
-    }, `${what} for ${uri}`);
-    return this.diagnostics.get(uri)!.diagnostics;
+  /** Waits for diagnostics of `uri` that satisfy `predicate` (e.g. a given code appears). */
+  diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
+    return diagnosticsFor(this, uri, predicate, what);
   }
 
   count(method: string): number {
@@ -253,4 +251,61 @@ export function auditLines(state: string): { event: string; user: string | null;
 /** Waits until `predicate` holds, polling every 50 ms; gives up after `quietMs` (test/helpers/wait.ts). */
 export function eventually(predicate: () => boolean, what: string, quietMs = 10000): Promise<void> {
   return waitUntil(predicate, what, { quietMs });
+}
+
+/** A host of {@link useHost}: the copy of examples/acme it serves, its state folder and the host. */
+export interface UsedHost {
+  readonly env: string;
+  readonly state: string;
+  readonly host: Host;
+  /** A stand-in for the connected session of `user` (one of `useHost`'s users). */
+  client(user: string): WsClient;
+}
+
+/**
+ * The one host set-up of the host tests (as `useServer` for the language server). Call it in a
+ * `describe` body: before the suite's tests it copies examples/acme, issues a token for each of
+ * `users`, starts a host on the copy and connects each user; after them it closes the sessions and
+ * stops the host.
+ */
+export function useHost(users: string[]): UsedHost {
+  let started: { env: string; state: string; host: Host; clients: Map<string, WsClient> } | undefined;
+  const get = () => {
+    if (!started) throw new Error("useHost: the host starts in the suite's before hook");
+    return started;
+  };
+  before(async () => {
+    const env = copyAcme();
+    const state = path.join(tempDir(), 'state');
+    const tokens = users.map((u) => issueToken(env, state, u));
+    const host = await startHost(env, state);
+    started = { env, state, host, clients: new Map() };
+    const clients = await Promise.all(tokens.map((t) => connect(host.url, t)));
+    users.forEach((u, i) => started!.clients.set(u, clients[i]));
+  });
+  after(async () => {
+    await Promise.all([...(started?.clients.values() ?? [])].map((c) => c.close()));
+    await started?.host.stop();
+  });
+  return {
+    get env() {
+      return get().env;
+    },
+    get state() {
+      return get().state;
+    },
+    get host() {
+      return get().host;
+    },
+    client(user: string): WsClient {
+      return new Proxy({} as WsClient, {
+        get(_target, key) {
+          const c = get().clients.get(user);
+          if (!c) throw new Error(`useHost: ${user} is not one of its users`);
+          const value: unknown = Reflect.get(c, key, c);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(c) : value;
+        },
+      });
+    },
+  };
 }

@@ -34,7 +34,7 @@ import {
 } from 'vscode-languageserver-protocol';
 import { URI } from 'vscode-uri';
 import { after, before } from 'node:test';
-import { MessageWaits, QUIET_MS } from '../helpers/wait';
+import { MessageWaits, QUIET_MS, diagnosticsFor } from '../helpers/wait';
 
 /** The repository root. */
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -171,12 +171,8 @@ export class TestClient {
   }
 
   /** Waits for diagnostics of `uri` that satisfy `predicate` (e.g. a given code appears). */
-  async diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
-    await this.waitFor(() => {
-      const p = this.diagnostics.get(uri);
-      return !!p && predicate(p.diagnostics);
-    }, `${what} for ${uri}`);
-    return this.diagnostics.get(uri)!.diagnostics;
+  diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
+    return diagnosticsFor(this, uri, predicate, what);
   }
 
   /** Number of notifications of a method received so far. */
