@@ -15,6 +15,7 @@ import { WebSocketMessageReader, WebSocketMessageWriter, rawToString } from '../
 import { after, before } from 'node:test';
 import { ensureBuilt, REPO } from '../server/lsp-client';
 import { MessageWaits, diagnosticsFor, eventually as waitUntil } from '../helpers/wait';
+import { requestError, type RpcError } from '../helpers/rpc';
 
 export const CLI_JS = path.join(REPO, 'dist', 'cli.js');
 
@@ -141,14 +142,9 @@ export class WsClient {
     return this.connection.sendRequest(method, params) as Promise<R>;
   }
 
-  async requestError(method: string, params: unknown): Promise<{ code: number; message: string; data?: unknown }> {
-    try {
-      await this.connection.sendRequest(method, params);
-    } catch (e) {
-      const err = e as { code: number; message: string; data?: unknown };
-      return { code: err.code, message: err.message, data: err.data };
-    }
-    throw new Error(`${method} succeeded, an error was expected`);
+  /** Sends a request and returns the error it fails with (throws if it succeeds). */
+  requestError(method: string, params: unknown): Promise<RpcError> {
+    return requestError(this.connection, method, params);
   }
 
   notify(method: string, params: unknown): void {

@@ -35,6 +35,7 @@ import {
 import { URI } from 'vscode-uri';
 import { after, before } from 'node:test';
 import { MessageWaits, QUIET_MS, diagnosticsFor } from '../helpers/wait';
+import { requestError, type RpcError } from '../helpers/rpc';
 
 /** The repository root. */
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -119,14 +120,8 @@ export class TestClient {
   }
 
   /** Sends a request and returns the error it fails with (throws if it succeeds). */
-  async requestError(method: string, params: unknown): Promise<{ code: number; message: string; data?: unknown }> {
-    try {
-      await this.connection.sendRequest(method, params);
-    } catch (e) {
-      const err = e as { code: number; message: string; data?: unknown };
-      return { code: err.code, message: err.message, data: err.data };
-    }
-    throw new Error(`${method} succeeded, an error was expected`);
+  requestError(method: string, params: unknown): Promise<RpcError> {
+    return requestError(this.connection, method, params);
   }
 
   /** Sends a notification. */
