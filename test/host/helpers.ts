@@ -14,7 +14,7 @@ import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver
 import { WebSocketMessageReader, WebSocketMessageWriter, rawToString } from '../../server/host/transport';
 import { after, before } from 'node:test';
 import { ensureBuilt, REPO } from '../server/lsp-client';
-import { MessageWaits, diagnosticsFor, eventually as waitUntil } from '../helpers/wait';
+import { MessageWaits, ProgressWatch, diagnosticsFor, eventually as waitUntil } from '../helpers/wait';
 import { requestError, type RpcError } from '../helpers/rpc';
 
 export const CLI_JS = path.join(REPO, 'dist', 'cli.js');
@@ -70,17 +70,24 @@ export async function startHost(env: string, state: string, extra: string[] = []
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start:\n${out}`)), 20000);
+    // Gives up only when the starting host made no progress (no CPU time) for 20 s (helpers/wait.ts).
+    const watch = new ProgressWatch(child.pid);
+    const timer = setInterval(() => {
+      if (watch.quietFor() > 20000) {
+        clearInterval(timer);
+        reject(new Error(`host did not start:\n${out}`));
+      }
+    }, 250);
     const check = () => {
       const m = /at (wss?:\/\/\S+\/lsp)/.exec(out);
       if (m) {
-        clearTimeout(timer);
+        clearInterval(timer);
         resolve(m[1]);
       }
     };
     child.stdout.on('data', check);
     child.once('exit', () => {
-      clearTimeout(timer);
+      clearInterval(timer);
       reject(new Error(`host exited:\n${out}`));
     });
   });
