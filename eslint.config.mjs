@@ -4,6 +4,7 @@
 // Formatting is Prettier's (`.prettierrc.json`); eslint-config-prettier is not needed because
 // typescript-eslint's recommended sets contain no formatting rules.
 import js from '@eslint/js';
+import { defineConfig } from 'eslint/config';
 import tseslint from 'typescript-eslint';
 
 /** Import patterns a layer may not use (invariant 9), as `no-restricted-imports` patterns. */
@@ -14,7 +15,7 @@ const layer = (what, folders) =>
     message: `Layer rule (docs/ARCHITECTURE.md 9): ${what} never imports ${f}/.`,
   }));
 
-export default tseslint.config(
+export default defineConfig(
   {
     ignores: ['node_modules/', 'dist/', 'out/', '.tools/', '.vscode-test/', 'test-results/', 'bench/out/', 'examples/', 'editors/', '**/fixtures-out/'],
   },
