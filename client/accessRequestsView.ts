@@ -11,7 +11,7 @@
  * grant (SPEC 8) and tells everyone concerned.
  */
 import * as vscode from 'vscode';
-import type { AccessRequest } from '../shared/protocol';
+import { Requests, type AccessRequest } from '../shared/protocol';
 import {
   approveQuestion,
   declinePrompt,
@@ -103,7 +103,7 @@ export class AccessRequestsView implements vscode.TreeDataProvider<RequestsNode>
     return Promise.all(
       this.hosts().map(async (conn): Promise<Loaded> => {
         try {
-          const [who, list] = await Promise.all([conn.request('protectedModules/whoami', {}), conn.request('protectedModules/listAccessRequests', {})]);
+          const [who, list] = await Promise.all([conn.request(Requests.whoami, {}), conn.request(Requests.listAccessRequests, {})]);
           return { env: conn.env.name, groups: groupRequests(list.requests, who.user) };
         } catch (e) {
           return { env: conn.env.name, error: describeError('read the access requests', e) };
@@ -254,7 +254,7 @@ export class AccessRequestsView implements vscode.TreeDataProvider<RequestsNode>
     const q = approveQuestion(r);
     if (!(await confirmation.ask(q.message, q.detail, q.action))) return false;
     try {
-      await conn.request('protectedModules/decideAccessRequest', { id: r.id, grant: true });
+      await conn.request(Requests.decideAccessRequest, { id: r.id, grant: true });
     } catch (e) {
       void vscode.window.showErrorMessage(decideErrorText(e, r, true));
       await this.refresh();
@@ -288,7 +288,7 @@ export class AccessRequestsView implements vscode.TreeDataProvider<RequestsNode>
     }
     if (note === undefined) return false;
     try {
-      await conn.request('protectedModules/decideAccessRequest', { id: r.id, grant: false, note: note.trim() });
+      await conn.request(Requests.decideAccessRequest, { id: r.id, grant: false, note: note.trim() });
     } catch (e) {
       void vscode.window.showErrorMessage(decideErrorText(e, r, false));
       await this.refresh();

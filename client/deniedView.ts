@@ -13,7 +13,7 @@
 import * as vscode from 'vscode';
 import * as path from 'node:path';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
-import { MODULES_SCHEME, type ModuleSummary, type PermissionDeniedData } from '../shared/protocol';
+import { Requests, MODULES_SCHEME, type ModuleSummary, type PermissionDeniedData } from '../shared/protocol';
 import { accessRequestText, renderDeniedPage, type DeniedViewModel } from './deniedPage';
 import type { Environments } from './environments';
 import type { ModulesFileSystem } from './fileSystem';
@@ -120,7 +120,7 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
     if (!conn) return;
     let access;
     try {
-      access = await conn.request('protectedModules/access', { uri: doc.uri.toString() });
+      access = await conn.request(Requests.access, { uri: doc.uri.toString() });
     } catch {
       return;
     }
@@ -206,7 +206,7 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
     }
     let data: PermissionDeniedData | undefined = this.fs.denial(uri)?.data;
     try {
-      const access = await conn.request('protectedModules/access', { uri: uri.toString() });
+      const access = await conn.request(Requests.access, { uri: uri.toString() });
       if (access.canRead) {
         // Access rose while the view was open (a request approved, a grant, another user
         // previewed): the view turns into the file itself, in the same place, without the user
@@ -225,7 +225,7 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       }
       if (!data) {
         // The level a denial needs is the server's to say (SPEC 4.1): its PermissionDenied data.
-        data = await conn.request('protectedModules/readFile', { uri: uri.toString() }).then(
+        data = await conn.request(Requests.readFile, { uri: uri.toString() }).then(
           () => undefined,
           (e: { code?: number; data?: PermissionDeniedData }) => (e?.code === -32001 ? e.data : undefined),
         );
@@ -255,14 +255,14 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       ...(data.sealed ? { sealed: { publisher: data.sealed.publisher } } : {}),
     };
     const [who, list, iface, requests] = await Promise.all([
-      conn.request('protectedModules/whoami', {}).catch(() => undefined),
-      conn.request('protectedModules/listModules', {}).catch(() => undefined),
+      conn.request(Requests.whoami, {}).catch(() => undefined),
+      conn.request(Requests.listModules, {}).catch(() => undefined),
       atLeast(data.access as AccessLevel, 'reference')
-        ? conn.request('protectedModules/moduleInterface', { module: data.module }).catch(() => undefined)
+        ? conn.request(Requests.moduleInterface, { module: data.module }).catch(() => undefined)
         : Promise.resolve(undefined),
       // SPEC 8: only a host offers requests (local mode keeps Copy Access Request).
       conn.env.host && data.module && !data.sealed
-        ? conn.request('protectedModules/listAccessRequests', {}).catch(() => undefined)
+        ? conn.request(Requests.listAccessRequests, {}).catch(() => undefined)
         : Promise.resolve(undefined),
     ]);
     if (who?.user) {

@@ -12,7 +12,7 @@
  */
 import * as vscode from 'vscode';
 import { atLeast } from '../shared/access/levels';
-import { INTERFACE_SCHEME, MODULES_SCHEME, type RequestTypes, type WhoamiResult } from '../shared/protocol';
+import { Requests, INTERFACE_SCHEME, MODULES_SCHEME, type RequestTypes, type WhoamiResult } from '../shared/protocol';
 import { DeniedView, type DeniedViewState } from './deniedView';
 import { Environments, hostSetting } from './environments';
 import { hostTokenKey } from './languageClient';
@@ -72,7 +72,7 @@ export interface ProtectedModulesApi {
   /** The walkthrough opened on this start (`<extension id>#<role>`), if any. */
   walkthroughOpened(): Promise<string | undefined>;
   /** Sends a custom request of SPEC 4 to an environment's server. */
-  request<M extends keyof RequestTypes>(method: M, params: RequestTypes[M]['params'], env?: string): Promise<RequestTypes[M]['result']>;
+  request<M extends keyof RequestTypes>(method: { readonly method: M } | M, params: RequestTypes[M]['params'], env?: string): Promise<RequestTypes[M]['result']>;
   /** The entries of the open call-site list (`protectedModules.showCallSites`, SPEC 10), if one is open. */
   getShownCallSites(): string[] | undefined;
   /** The Access Requests view (SPEC 8) as last read (no new request to the server), groups expanded, and its badge. */
@@ -120,6 +120,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   const follower = new AccessFollower(envs, fs, denied, () => modulesView.treeView.visible || requestsView.treeView.visible);
   context.subscriptions.push(denied, modulesView, statusBar, readonlyInfo, follower, requestsView);
 
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- VS Code's own type for a command's arguments
   const register = (id: string, fn: (...args: any[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, fn));
   register('protectedModules.openModuleWorkspace', (arg?: vscode.Uri | string, options?: { dryRun?: boolean }) =>
@@ -163,7 +164,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
     let canReference = false;
     for (const conn of all) {
       try {
-        const r = await conn.request('protectedModules/listModules', {});
+        const r = await conn.request(Requests.listModules, {});
         canAdminister ||= r.modules.some((m) => m.access === 'full');
         canReference ||= r.modules.some((m) => atLeast(m.access, 'reference'));
       } catch {

@@ -14,7 +14,7 @@
  *   has served (the protocol's notifications carry no paths).
  */
 import * as vscode from 'vscode';
-import { ErrorCodes, type PermissionDeniedData } from '../shared/protocol';
+import { Requests, ErrorCodes, type PermissionDeniedData } from '../shared/protocol';
 import type { Environments } from './environments';
 import { isRpcError, permissionDeniedData } from './errors';
 
@@ -113,7 +113,7 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
     const conn = this.connection(uri);
     try {
-      const r = await conn.request('protectedModules/stat', { uri: uri.toString() });
+      const r = await conn.request(Requests.stat, { uri: uri.toString() });
       const type = r.type === 'directory' ? vscode.FileType.Directory : vscode.FileType.File;
       this.served.set(uri.toString(), type);
       if (type === vscode.FileType.File) this.mtimes.set(uri.toString(), r.mtime);
@@ -139,7 +139,7 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
   async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
     const conn = this.connection(uri);
     try {
-      const r = await conn.request('protectedModules/readDirectory', { uri: uri.toString() });
+      const r = await conn.request(Requests.readDirectory, { uri: uri.toString() });
       this.served.set(uri.toString(), vscode.FileType.Directory);
       return r.entries.map(([name, t]) => [name, t === 'directory' ? vscode.FileType.Directory : vscode.FileType.File]);
     } catch (e) {
@@ -150,7 +150,7 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const conn = this.connection(uri);
     try {
-      const r = await conn.request('protectedModules/readFile', { uri: uri.toString() });
+      const r = await conn.request(Requests.readFile, { uri: uri.toString() });
       this.served.set(uri.toString(), vscode.FileType.File);
       this.denials.delete(uri.toString());
       if (r.readonly) this.readonly.set(uri.toString(), r.readonlyReason ?? 'You may not change this module.');
@@ -173,7 +173,7 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
     // VS Code stats a file right before writing it, so this is the mtime it just checked.
     const expectedMtime = this.mtimes.get(uri.toString());
     try {
-      await conn.request('protectedModules/writeFile', {
+      await conn.request(Requests.writeFile, {
         uri: uri.toString(),
         text,
         ...(expectedMtime !== undefined ? { expectedMtime } : {}),
@@ -234,7 +234,7 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
         let readable = false;
         try {
           const conn = this.environments.forUri(uri);
-          const a = conn ? await conn.request('protectedModules/access', { uri: key }) : undefined;
+          const a = conn ? await conn.request(Requests.access, { uri: key }) : undefined;
           // (a module's own folder is readable at `list`: it lists its INTERFACE.logic or nothing)
           readable = !!a && a.canRead;
         } catch (e) {

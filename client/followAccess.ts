@@ -17,7 +17,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { ErrorCodes, MODULES_SCHEME } from '../shared/protocol';
+import { Requests, ErrorCodes, MODULES_SCHEME } from '../shared/protocol';
 import { isRpcError } from './errors';
 import { DENIED_VIEW_TYPE, type DeniedView } from './deniedView';
 import type { Environments } from './environments';
@@ -55,7 +55,7 @@ export class AccessFollower implements vscode.Disposable {
    */
   constructor(
     private readonly environments: Environments,
-    private readonly fs: ModulesFileSystem,
+    fs: ModulesFileSystem,
     private readonly denied: DeniedView,
     private readonly ourViewsVisible: () => boolean = () => false,
   ) {
@@ -96,7 +96,7 @@ export class AccessFollower implements vscode.Disposable {
       if (!conn) continue;
       let verdict: 'readable' | 'denied' | 'hidden';
       try {
-        const a = await conn.request('protectedModules/access', { uri: uri.toString() });
+        const a = await conn.request(Requests.access, { uri: uri.toString() });
         verdict = a.canRead ? 'readable' : 'denied';
       } catch (e) {
         // Only the server's "not found" means hidden; any other failure (a server that is down or

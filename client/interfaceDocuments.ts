@@ -6,7 +6,7 @@
  * `modules://…/INTERFACE.logic` instead (server/interfaceLocation.ts): one document per interface.
  */
 import * as vscode from 'vscode';
-import { INTERFACE_SCHEME } from '../shared/protocol';
+import { Requests, INTERFACE_SCHEME } from '../shared/protocol';
 import type { Environments } from './environments';
 import { describeError } from './errors';
 
@@ -43,7 +43,7 @@ export class InterfaceDocuments implements vscode.TextDocumentContentProvider, v
     const conn = this.environments.forUri(uri);
     if (!module || !conn) return `// ${uri.toString()} is not an interface document of an open environment.\n`;
     try {
-      const r = await conn.request('protectedModules/moduleInterface', { module });
+      const r = await conn.request(Requests.moduleInterface, { module });
       return r.text;
     } catch (e) {
       // Only the plain-words reason, never anything the server did not send.
@@ -70,7 +70,7 @@ export async function openInterface(
   // module workspaces (`moduleInterface.uri`), `module-interface://` elsewhere.
   let uri = interfaceUri(envName, module);
   try {
-    const r = await windowEnvironments?.get(envName)?.request('protectedModules/moduleInterface', { module });
+    const r = await windowEnvironments?.get(envName)?.request(Requests.moduleInterface, { module });
     if (r?.uri.startsWith('modules:')) uri = vscode.Uri.parse(r.uri);
   } catch {
     // the content provider shows why

@@ -16,7 +16,7 @@ import {
   type Middleware,
   type ServerOptions,
 } from 'vscode-languageclient/node';
-import { INTERFACE_SCHEME, MODULES_SCHEME, Methods, type RequestTypes } from '../shared/protocol';
+import { INTERFACE_SCHEME, MODULES_SCHEME, Notifications, type RequestTypes } from '../shared/protocol';
 import type { EnvironmentFolder } from './environments';
 import { connectToHost, HostRefusedError } from './hostTransport';
 
@@ -213,9 +213,9 @@ export class EnvironmentConnection implements vscode.Disposable {
         if (e.newState === State.Running) this.afterStart();
       }),
       // Registered once: vscode-languageclient keeps the handlers across restarts.
-      this.client.onNotification(Methods.didChangeAccess, () => this.accessEmitter.fire()),
-      this.client.onNotification(Methods.didChangeModules, () => this.modulesEmitter.fire()),
-      this.client.onNotification(Methods.didChangeAccessRequests, () => this.requestsEmitter.fire()),
+      this.client.onNotification(Notifications.didChangeAccess.method, () => this.accessEmitter.fire()),
+      this.client.onNotification(Notifications.didChangeModules.method, () => this.modulesEmitter.fire()),
+      this.client.onNotification(Notifications.didChangeAccessRequests.method, () => this.requestsEmitter.fire()),
     );
     // vscode-languageclient's own notifications ("… client: couldn't create connection to server.",
     // "Restarting server failed", each with a JSON-RPC error code) all go through this method. They
@@ -334,7 +334,8 @@ export class EnvironmentConnection implements vscode.Disposable {
    * crash is retried once after the restart. Errors from the server (JSON-RPC `ResponseError`,
    * with `code`/`message`/`data`) are rethrown as they are.
    */
-  async request<M extends Method>(method: M, params: RequestTypes[M]['params']): Promise<RequestTypes[M]['result']> {
+  async request<M extends Method>(type: { readonly method: M } | M, params: RequestTypes[M]['params']): Promise<RequestTypes[M]['result']> {
+    const method = typeof type === 'string' ? type : type.method;
     for (let attempt = 0; ; attempt++) {
       await this.whenRunning();
       try {

@@ -12,6 +12,7 @@ import type { Environments } from './environments';
 import type { EnvironmentConnection } from './languageClient';
 import { describeError } from './errors';
 import { moduleContextValue, moduleDescription, shortSignature } from './labels';
+import { Requests } from '../shared/protocol';
 
 export { moduleContextValue } from './labels';
 
@@ -67,7 +68,7 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
     let p = this.modules.get(conn.env.name);
     if (!p) {
       p = conn
-        .request('protectedModules/listModules', {})
+        .request(Requests.listModules, {})
         .then((r) => [...r.modules].sort((a, b) => a.name.localeCompare(b.name)))
         .catch((e) => describeError('list the modules', e));
       this.modules.set(conn.env.name, p);
@@ -80,7 +81,7 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
     let p = this.elements.get(key);
     if (!p) {
       p = conn
-        .request('protectedModules/moduleInterface', { module })
+        .request(Requests.moduleInterface, { module })
         .then((r) => r.elements)
         .catch((e) => describeError(`show the public elements of ${module}`, e));
       this.elements.set(key, p);

@@ -10,7 +10,7 @@
  * - a status-bar item while such an editor is active (click: the reason in a notification).
  */
 import * as vscode from 'vscode';
-import { MODULES_SCHEME } from '../shared/protocol';
+import { Requests, MODULES_SCHEME } from '../shared/protocol';
 import type { Environments } from './environments';
 import type { ModulesFileSystem } from './fileSystem';
 import { plainLabel } from './labels';
@@ -68,7 +68,7 @@ export class ReadonlyInfo implements vscode.CodeLensProvider, vscode.Disposable 
     const conn = this.environments.forUri(uri);
     if (!conn) return this.fs.readonlyReason(uri);
     try {
-      const a = await conn.request('protectedModules/access', { uri: uri.toString() });
+      const a = await conn.request(Requests.access, { uri: uri.toString() });
       if (a.canWrite) return undefined;
       if (!a.canRead) return undefined; // the denied view handles it
       const fromFs = this.fs.readonlyReason(uri);

@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import type { WhoamiResult } from '../shared/protocol';
 import type { Environments } from './environments';
 import { plainLabel } from './labels';
+import { Requests } from '../shared/protocol';
 
 export class UserStatusBar implements vscode.Disposable {
   readonly item: vscode.StatusBarItem;
@@ -69,7 +70,7 @@ export class UserStatusBar implements vscode.Disposable {
     this.item.command = conn.env.host ? 'protectedModules.connectHost' : 'protectedModules.switchUser';
     let who: WhoamiResult | undefined;
     try {
-      who = await conn.request('protectedModules/whoami', {});
+      who = await conn.request(Requests.whoami, {});
     } catch {
       who = undefined;
     }

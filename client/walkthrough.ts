@@ -9,6 +9,7 @@
 import * as vscode from 'vscode';
 import type { Environments } from './environments';
 import { fetchDirectory } from './commands/manageAccess';
+import { Requests } from '../shared/protocol';
 
 const SHOWN_KEY = 'protectedModules.walkthroughShown';
 const EXAMPLE_NAME = 'Acme Development';
@@ -33,7 +34,7 @@ export async function openWalkthroughOnFirstStart(context: vscode.ExtensionConte
     if ((await fetchDirectory(c))?.name === EXAMPLE_NAME) conn = c;
   }
   if (!conn) return undefined;
-  const who = await conn.request('protectedModules/whoami', {}).catch(() => undefined);
+  const who = await conn.request(Requests.whoami, {}).catch(() => undefined);
   const id = `${context.extension.id}#${walkthroughFor(who)}`;
   await context.globalState.update(SHOWN_KEY, true);
   await vscode.commands.executeCommand('workbench.action.openWalkthrough', id, false);

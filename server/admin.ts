@@ -16,7 +16,7 @@ import { atLeast, isAccessLevel } from '../shared/access/levels';
 import type { GrantAccessParams, SetProtectionParams } from '../shared/protocol';
 import { invalidParams, invalidPolicy, moduleNotFound, notSupported, permissionDenied } from './errors';
 import * as path from 'node:path';
-import { ownerOf } from './filesystem';
+import { ownerOf } from './fileMessages';
 import type { EnvironmentState, Workspace } from './workspace';
 
 /**

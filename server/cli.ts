@@ -313,7 +313,7 @@ function check(env: Environment, user: string, format: 'text' | 'json', out: Cli
   }));
   // SPEC 10: api-report-outdated (warnings) for reports that differ from the interfaces.
   if (apiReports !== undefined) {
-    for (const f of apiReportFindings(env, program, user, apiReports)) {
+    for (const f of apiReportFindings(program, user, apiReports)) {
       rows.push({ ...f, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } });
     }
   }

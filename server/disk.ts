@@ -21,8 +21,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { type AccessGate, type PathVerdict, isInsidePath } from '../shared/access/gate';
+import { tempFileName } from './atomicWrite';
 
 const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_NONBLOCK, O_DIRECTORY } = fs.constants;
 
@@ -221,8 +221,7 @@ export class Disk {
       } catch {
         /* a new file */
       }
-      const base = name.slice(0, 100);
-      const tmpName = `.${base}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+      const tmpName = tempFileName(name);
       const tmp = path.join(folder, tmpName);
       try {
         this.ops++;

@@ -3,8 +3,8 @@
  * `readFile`, `writeFile` and `access`, as the client's `modules` FileSystemProvider uses them.
  *
  * Every operation first turns the URI into a real path inside an environment (symbolic links
- * resolved, {@link Workspace.locate}), then takes the access decision ({@link decide}), and only
- * then looks at the disk:
+ * resolved, {@link Workspace.locate}), then takes the access decision (`fileDecision.ts`), and only
+ * then looks at the disk (`disk.ts`; the texts it answers with are `fileMessages.ts`'s):
  *
  * - a path inside a module below `open` is `PermissionDenied` whether or not it exists; the
  *   module's folder lists only the virtual read-only `INTERFACE.logic` (at `reference`) or nothing
@@ -17,93 +17,29 @@
  * - writes need `change` on the module (`full` when a `module.json`'s `protected`, `owner` or `name`
  *   changes or a new `module.json` is created) and are atomic (temp file in the same folder + rename).
  */
-import * as fs from 'node:fs';
+import type * as fs from 'node:fs';
 import * as path from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { parse as parseJsonc } from 'jsonc-parser';
 import type { ModuleInfo } from '../shared/environment/model';
 import { atLeast, type AccessLevel } from '../shared/access/levels';
 import {
   INTERFACE_FILE_NAME,
   type AccessResult,
-  type PermissionDeniedData,
   type ReadDirectoryResult,
   type ReadFileResult,
   type StatResult,
   type WriteFileParams,
 } from '../shared/protocol';
 import { fileChanged, fileNotFound, invalidParams, notSupported, permissionDenied } from './errors';
-import { MODULE_FILE, type Access, type EnvironmentState, type Located, type Workspace } from './workspace';
+import { MODULE_FILE, type EnvironmentState, type Located, type Workspace } from './workspace';
 import type { Disk } from './disk';
 import { type AccessGate, isHiddenSegment } from '../shared/access/gate';
-import { isInside, resolveRealPath } from './uris';
+import { resolveRealPath } from './uris';
+import { classify, decide, decideLocated, type Decision } from './fileDecision';
+import { deniedData, ENVIRONMENT_READONLY_REASON, environmentDeniedData, interfaceReason, ownerOf, readonlyReason } from './fileMessages';
 
-/** The outcome of the access decision for one URI (see {@link decide}). */
-export type Decision =
-  /** The folder of a module the user can see (≥ `list`). */
-  | { kind: 'moduleFolder'; state: EnvironmentState; path: string; module: ModuleInfo; access: Access; exists: boolean }
-  /** A path strictly inside a module the user may open (≥ `open` through every enclosing module); it may not exist. */
-  | { kind: 'modulePath'; state: EnvironmentState; path: string; module: ModuleInfo; access: Access; exists: boolean; existing: string }
-  /** The virtual `INTERFACE.logic` in the folder of a module at `reference`. */
-  | { kind: 'interfaceFile'; state: EnvironmentState; path: string; module: ModuleInfo; access: Access }
-  /** A `module-interface://` document of a module at ≥ `reference`. */
-  | { kind: 'interfaceDocument'; state: EnvironmentState; module: ModuleInfo; access: Access }
-  /** A path outside every module (existing, unless the user is an admin); `access` from
-   *  {@link Workspace.environmentAccess}. */
-  | { kind: 'environmentPath'; state: EnvironmentState; path: string; access: AccessLevel; exists: boolean; existing: string; policy: boolean };
-
-/** A path inside a module below what reading it needs (becomes PermissionDenied). */
-interface Denial {
-  kind: 'denied';
-  module: ModuleInfo;
-  access: Access;
-  required: AccessLevel;
-}
-
-/** Throws the PermissionDenied of a {@link Denial}; passes a decision through. */
-function orThrow(d: Decision | Denial): Decision {
-  if (d.kind === 'denied') throw permissionDenied(deniedData(d.module, d.access, d.required));
-  return d;
-}
-
-/** The owner of a module (its manifest's, or the declared one of an invalid manifest; `''` when none). */
-export function ownerOf(module: ModuleInfo): string {
-  return module.manifest?.owner ?? module.declaredOwner ?? '';
-}
-
-/** The `data` of a `PermissionDenied` about a module. */
-function deniedData(module: ModuleInfo, access: Access, required: AccessLevel): PermissionDeniedData {
-  const data: PermissionDeniedData = { module: module.name, access: access.level, required, owner: ownerOf(module) };
-  // SPEC 9: a sealed module's files are refused for everyone; say who publishes it.
-  if (module.sealed) data.sealed = { publisher: module.sealed.publisher };
-  return data;
-}
-
-/** The `data` of a `PermissionDenied` about the environment's own files (no module, no owner). */
-function environmentDeniedData(access: AccessLevel, required: AccessLevel): PermissionDeniedData {
-  return { module: '', access, required, owner: '' };
-}
-
-/** Why a file of `module` is read-only for a user with `access` (the text of `readonlyReason`). */
-export function readonlyReason(module: ModuleInfo, access: AccessLevel): string {
-  const owner = ownerOf(module);
-  return (
-    `Module ${module.name} is read-only for you: your access is ${access}, editing needs change.` +
-    (owner ? ` Its owner is ${owner}.` : '')
-  );
-}
-
-/** The `readonlyReason` of an interface document. */
-function interfaceReason(module: ModuleInfo, access: AccessLevel): string {
-  const owner = ownerOf(module);
-  return (
-    `Generated interface of module ${module.name}: only its public elements are shown (your access is ${access}).` +
-    (owner ? ` Its owner is ${owner}.` : '')
-  );
-}
-
-/** The `readonlyReason` of the environment's own files for non-admins. */
-const ENVIRONMENT_READONLY_REASON = 'Files outside modules can be changed only by an admin of the environment.';
+export type { Decision } from './fileDecision';
 
 /**
  * Implements the file-system requests over a {@link Workspace}. Every request walks its path under
@@ -129,51 +65,12 @@ export class ModuleFileSystem {
    *   `INTERFACE.logic`)
    */
   decide(uri: string): Decision {
-    return orThrow(this.classify(uri));
+    return decide(this.workspace, uri);
   }
 
   /** {@link decide} for a URI already located ({@link Workspace.locate}). */
   decideLocated(l: Located): Decision {
-    return orThrow(this.classifyLocated(l));
-  }
-
-  /** {@link decide}, with a denial returned instead of thrown. */
-  private classify(uri: string): Decision | Denial {
-    const l = this.workspace.locate(uri);
-    if (!l) throw fileNotFound();
-    return this.classifyLocated(l);
-  }
-
-  private classifyLocated(l: Located): Decision | Denial {
-    const ws = this.workspace;
-    if (l.kind === 'interface') {
-      const hit = ws.moduleByName(l.module, l.state);
-      if (!hit) throw fileNotFound();
-      if (!atLeast(hit.access.level, 'reference')) return { kind: 'denied', module: hit.module, access: hit.access, required: 'reference' };
-      return { kind: 'interfaceDocument', state: hit.state, module: hit.module, access: hit.access };
-    }
-    const { state, walk } = l;
-    const v = walk.verdict;
-    const exists = walk.kind === 'resolved' && walk.exists;
-    const existing = walk.kind === 'resolved' ? walk.existing : state.root;
-    switch (v.kind) {
-      case 'missing':
-        throw fileNotFound();
-      case 'denied':
-        return { kind: 'denied', module: v.module, access: v.access, required: v.required };
-      case 'interfaceFile':
-        return { kind: 'interfaceFile', state, path: walk.path, module: v.module, access: v.access };
-      case 'moduleFolder':
-        return { kind: 'moduleFolder', state, path: walk.path, module: v.module, access: v.access, exists: walk.kind === 'refused' || exists };
-      case 'modulePath':
-        if (walk.kind === 'refused') throw fileNotFound();
-        return { kind: 'modulePath', state, path: walk.path, module: v.module, access: v.access, exists, existing };
-      case 'environmentPath':
-        if (walk.kind === 'refused') throw fileNotFound();
-        // Existence first for everyone who could not create the path (admins see everything anyway).
-        if (!exists && !atLeast(v.access, 'full')) throw fileNotFound();
-        return { kind: 'environmentPath', state, path: walk.path, access: v.access, exists, existing, policy: v.policy };
-    }
+    return decideLocated(this.workspace, l);
   }
 
   /** `protectedModules/stat` (SPEC 4). Times are milliseconds since the epoch. */
@@ -366,7 +263,7 @@ export class ModuleFileSystem {
    * @throws FileNotFound as {@link decide} (never PermissionDenied: a denied path is reported)
    */
   access(uri: string): AccessResult {
-    const d = this.classify(uri);
+    const d = classify(this.workspace, uri);
     if (d.kind === 'denied') {
       return {
         module: d.module.name,
@@ -476,109 +373,4 @@ export function manifestAdminFieldsChanged(before: string | undefined, after: st
     return JSON.stringify([o.protected === true, o.owner ?? null, o.name ?? null]);
   };
   return read(before) !== read(after);
-}
-
-/**
- * The name pattern of {@link atomicWrite}'s temporary files: `.<name>.<pid>.<12 hex>.tmp` (a dot-file,
- * so it is never listed, loaded or served). Group 1 is the writing process's id.
- */
-export const TEMP_FILE_PATTERN = /^\..*\.(\d+)\.[0-9a-f]{12}\.tmp$/;
-
-/** A temporary file older than this is stale even when its writer's pid is alive (pid reuse). */
-const STALE_TEMP_AGE_MS = 60 * 60 * 1000;
-
-/**
- * Writes `text` to `target` atomically: a temporary dot-file in the same folder (so the rename
- * stays on one file system), flushed, then renamed over the target, and the folder flushed; the
- * target's permission bits are kept. Missing parent folders are created. A process killed
- * mid-write leaves the target as it was (old content) and at worst a temporary file named by
- * {@link TEMP_FILE_PATTERN}, which {@link cleanStaleTempFiles} removes at the next start.
- * @throws the underlying fs error (the temporary file is removed)
- */
-export function atomicWrite(target: string, text: string): void {
-  const dir = path.dirname(target);
-  fs.mkdirSync(dir, { recursive: true });
-  let mode = 0o666;
-  try {
-    mode = fs.statSync(target).mode & 0o777;
-  } catch {
-    /* new file */
-  }
-  // The base name is cut so that the temporary name stays below the usual 255-byte limit.
-  const base = path.basename(target).slice(0, 100);
-  const tmp = path.join(dir, `.${base}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fd = fs.openSync(tmp, 'wx', mode);
-    try {
-      fs.writeFileSync(fd, text, 'utf8');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, target);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
-  try {
-    // Make the rename itself durable (a crash of the machine, not only of the process).
-    const dfd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(dfd);
-    } finally {
-      fs.closeSync(dfd);
-    }
-  } catch {
-    /* not supported on this platform / file system: the rename is still atomic */
-  }
-}
-
-/** True when a process with this id exists (possibly owned by another user). */
-function processAlive(pid: number): boolean {
-  if (pid === process.pid) return false; // at start-up this process has no write in flight
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * Removes the temporary files that {@link atomicWrite} left behind when its process was killed
- * mid-write: files named by {@link TEMP_FILE_PATTERN} anywhere below `root` (dot-folders,
- * `node_modules` and links to folders are not entered), whose writing process no longer runs or
- * that are older than an hour. Called when an environment is added (server start). Never throws.
- * @returns how many files were removed
- */
-export function cleanStaleTempFiles(root: string): number {
-  let removed = 0;
-  const now = Date.now();
-  const walk = (dir: string) => {
-    let entries: fs.Dirent[];
-    try {
-      entries = fs.readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
-      const p = path.join(dir, e.name);
-      if (e.isDirectory()) {
-        if (!isHiddenSegment(e.name)) walk(p);
-        continue;
-      }
-      const m = e.isFile() ? TEMP_FILE_PATTERN.exec(e.name) : null;
-      if (!m) continue;
-      try {
-        const age = now - fs.statSync(p).mtimeMs;
-        if (processAlive(Number(m[1])) && age < STALE_TEMP_AGE_MS) continue;
-        fs.rmSync(p, { force: true });
-        removed++;
-      } catch {
-        /* gone meanwhile, or not ours to remove */
-      }
-    }
-  };
-  walk(root);
-  return removed;
 }

@@ -14,7 +14,6 @@
  */
 import * as path from 'node:path';
 import { INTERFACE_FILE_NAME } from '../shared/protocol';
-import type { ModuleFileSystem } from './filesystem';
 import { interfaceUri, modulesUri } from './uris';
 import type { EnvironmentState, Workspace } from './workspace';
 
@@ -28,7 +27,7 @@ export function clientUsesModules(workspace: Workspace, state: EnvironmentState)
  * @returns `modules://…/INTERFACE.logic` when the client uses `modules:` and the access decision
  *   serves that file to the user (`interfaceFile`), else `module-interface://<env>/<module>.logic`
  */
-export function interfaceLocationUri(workspace: Workspace, files: ModuleFileSystem, state: EnvironmentState, module: string): string {
+export function interfaceLocationUri(workspace: Workspace, state: EnvironmentState, module: string): string {
   const fallback = interfaceUri(state.folderName, module);
   if (!clientUsesModules(workspace, state)) return fallback;
   const info = state.env.modules.find((m) => m.manifest?.name === module);

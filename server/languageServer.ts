@@ -39,7 +39,7 @@ import {
   type ServerCapabilities,
 } from 'vscode-languageserver/node';
 import { atLeast } from '../shared/access/levels';
-import { Methods } from '../shared/protocol';
+import { Notifications, Requests } from '../shared/protocol';
 import { Session } from './session';
 import { Workspace } from './workspace';
 import { SessionWorkspace, type SharedEnvironments } from './sharedEnvironments';
@@ -47,7 +47,7 @@ import { ModuleFileSystem } from './filesystem';
 import { DiagnosticsPublisher } from './features/diagnostics';
 import { FEATURES } from './features/index';
 import type { FeatureContext } from './features/feature';
-import { registerProtocol, whoami } from './protocol';
+import { onRequest, registerProtocol, whoami } from './protocol';
 import { reportInternalError, toResponseError } from './errors';
 import type { AccessRequests } from './host/requests';
 
@@ -158,6 +158,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
    * path or source text) is never logged to the client.
    */
   function documentSyncConnection(c: Connection): Connection {
+    /* eslint-disable @typescript-eslint/no-explicit-any -- the params are untrusted JSON, checked field by field below */
     type Register = (handler: (params: any, ...rest: any[]) => unknown) => unknown;
     const wrap = (name: string, register: Register, fallback?: () => unknown): Register => (handler) =>
       register((params: any, ...rest: any[]) => {
@@ -177,6 +178,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
           timing?.slice(name, performance.now() - t0);
         }
       });
+    /* eslint-enable @typescript-eslint/no-explicit-any */
     const proxy = Object.create(c) as Connection;
     Object.assign(proxy, {
       onDidOpenTextDocument: wrap('didOpen', c.onDidOpenTextDocument.bind(c) as Register),
@@ -244,7 +246,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     if (host) {
       const ws = workspace;
       // Replaces the local handler: the user was proven by a token (SPEC 7).
-      connection.onRequest(Methods.whoami, safe(Methods.whoami, () => ({ ...whoami(ws), authenticated: true as const })));
+      onRequest(ctx, Requests.whoami, () => ({ ...whoami(ws), authenticated: true as const }));
       // SPEC 8: only on a host (requests live in its state folder); local mode keeps Copy Access Request.
       detachRequests = host.requests?.attach(connection, ws, safe);
     }
@@ -278,10 +280,10 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       }
       if (!tell) return;
       if (change.access) {
-        void connection.sendNotification(Methods.didChangeAccess, {});
+        void connection.sendNotification(Notifications.didChangeAccess.method, {});
         warnIfRestricted();
       }
-      if (change.modules) void connection.sendNotification(Methods.didChangeModules, {});
+      if (change.modules) void connection.sendNotification(Notifications.didChangeModules.method, {});
     });
     workspace.listen(documentSyncConnection(connection));
     // On a host, the client learns the environment folder names it opens as `modules://<name>/`.

@@ -6,10 +6,21 @@
  * Notifications (`didChangeAccess`, `didChangeModules`) are sent by `server.ts` when the
  * workspace reports a change.
  */
-import { Methods, type ListModulesResult, type ModuleInterfaceParams, type ModuleInterfaceResult, type ModuleSummary, type UriParams, type WhoamiResult, type EnvironmentUsersResult, type WriteFileParams, type SetProtectionParams, type GrantAccessParams } from '../shared/protocol';
+import type { CancellationToken } from 'vscode-languageserver';
+import {
+  Requests,
+  type ListModulesResult,
+  type ModuleInterfaceParams,
+  type ModuleInterfaceResult,
+  type ModuleSummary,
+  type ProtocolRequest,
+  type UriParams,
+  type WhoamiResult,
+  type EnvironmentUsersResult,
+} from '../shared/protocol';
 import { atLeast } from '../shared/access/levels';
 import { invalidParams, moduleNotFound, permissionDenied } from './errors';
-import { ownerOf } from './filesystem';
+import { ownerOf } from './fileMessages';
 import { grantAccess, setProtection } from './admin';
 import { interfaceUri } from './uris';
 import { interfaceLocationUri } from './interfaceLocation';
@@ -112,7 +123,7 @@ export function moduleInterface(workspace: Workspace, params: ModuleInterfacePar
     owner: iface.owner,
     access: access.level,
     // the Explorer's INTERFACE.logic in module workspaces (interfaceLocation.ts)
-    uri: files ? interfaceLocationUri(workspace, files, state, manifest.name) : interfaceUri(state.folderName, manifest.name),
+    uri: files ? interfaceLocationUri(workspace, state, manifest.name) : interfaceUri(state.folderName, manifest.name),
     text: iface.text,
     elements: iface.elements.map((e) => ({
       kind: e.kind,
@@ -130,27 +141,30 @@ function uriOf(params: UriParams | undefined, method: string): string {
   return params.uri;
 }
 
+/**
+ * Registers `handler` for the typed custom request `type` (`shared/protocol` {@link Requests}) on the
+ * connection, wrapped by `safe` (cancellation, errors that never leak server internals).
+ */
+export function onRequest<P, R>(
+  ctx: Pick<FeatureContext, 'connection' | 'safe'>,
+  type: ProtocolRequest<string, P, R>,
+  handler: (params: P, token: CancellationToken) => R | Promise<R>,
+): void {
+  ctx.connection.onRequest(type.method, ctx.safe(type.method, handler));
+}
+
 /** Registers every custom request of SPEC 4 on the connection. */
 export function registerProtocol(ctx: FeatureContext): void {
-  const { connection, workspace, files, safe } = ctx;
-  connection.onRequest(Methods.whoami, safe(Methods.whoami, () => whoami(workspace)));
-  connection.onRequest(Methods.environmentUsers, safe(Methods.environmentUsers, () => environmentUsers(workspace)));
-  connection.onRequest(Methods.listModules, safe(Methods.listModules, () => listModules(workspace)));
-  connection.onRequest(
-    Methods.moduleInterface,
-    safe(Methods.moduleInterface, (p: ModuleInterfaceParams) => moduleInterface(workspace, p, files)),
-  );
-  connection.onRequest(Methods.access, safe(Methods.access, (p: UriParams) => files.access(uriOf(p, Methods.access))));
-  connection.onRequest(Methods.stat, safe(Methods.stat, (p: UriParams) => files.stat(uriOf(p, Methods.stat))));
-  connection.onRequest(
-    Methods.readDirectory,
-    safe(Methods.readDirectory, (p: UriParams) => files.readDirectory(uriOf(p, Methods.readDirectory))),
-  );
-  connection.onRequest(Methods.readFile, safe(Methods.readFile, (p: UriParams) => files.readFile(uriOf(p, Methods.readFile))));
-  connection.onRequest(Methods.writeFile, safe(Methods.writeFile, (p: WriteFileParams) => files.writeFile(p)));
-  connection.onRequest(
-    Methods.setProtection,
-    safe(Methods.setProtection, (p: SetProtectionParams) => setProtection(workspace, p)),
-  );
-  connection.onRequest(Methods.grantAccess, safe(Methods.grantAccess, (p: GrantAccessParams) => grantAccess(workspace, p)));
+  const { workspace, files } = ctx;
+  onRequest(ctx, Requests.whoami, () => whoami(workspace));
+  onRequest(ctx, Requests.environmentUsers, () => environmentUsers(workspace));
+  onRequest(ctx, Requests.listModules, () => listModules(workspace));
+  onRequest(ctx, Requests.moduleInterface, (p) => moduleInterface(workspace, p, files));
+  onRequest(ctx, Requests.access, (p) => files.access(uriOf(p, Requests.access.method)));
+  onRequest(ctx, Requests.stat, (p) => files.stat(uriOf(p, Requests.stat.method)));
+  onRequest(ctx, Requests.readDirectory, (p) => files.readDirectory(uriOf(p, Requests.readDirectory.method)));
+  onRequest(ctx, Requests.readFile, (p) => files.readFile(uriOf(p, Requests.readFile.method)));
+  onRequest(ctx, Requests.writeFile, (p) => files.writeFile(p));
+  onRequest(ctx, Requests.setProtection, (p) => setProtection(workspace, p));
+  onRequest(ctx, Requests.grantAccess, (p) => grantAccess(workspace, p));
 }

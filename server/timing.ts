@@ -86,7 +86,6 @@ export class ServerTiming {
   async request<R>(method: string, f: () => R | Promise<R>): Promise<R> {
     const cpu0 = process.cpuUsage();
     const heap0 = process.memoryUsage().heapUsed;
-    const gc0 = this.gcs.length;
     const t0 = performance.now();
     try {
       return await f();

@@ -23,7 +23,7 @@ import type { AccessLevel } from '../shared/access/levels';
 import type { AccessGate } from '../shared/access/gate';
 import { Program } from '../shared/program/program';
 import type { Session } from './session';
-import { cleanStaleTempFiles } from './filesystem';
+import { cleanStaleTempFiles } from './atomicWrite';
 import { Disk, type Walk } from './disk';
 import { reportInternalError } from './errors';
 import { outermostEnvironment } from './environment-root';
@@ -278,7 +278,7 @@ export class Workspace {
     if (existing) return existing;
     // Environments loaded before, inside the new one, become part of it.
     for (let i = this.states.length - 1; i >= 0; i--) if (isInside(root, this.states[i].root)) this.states.splice(i, 1);
-    // Temporary files of writes cut off by a crash (filesystem.ts, atomicWrite).
+    // Temporary files of writes cut off by a crash (atomicWrite.ts).
     cleanStaleTempFiles(root);
     const state = new EnvironmentState(root, root === real ? path.resolve(given) : root, this);
     this.states.push(state);

@@ -11,6 +11,7 @@ import type { Environments } from '../environments';
 import type { EnvironmentConnection } from '../languageClient';
 import { describeError } from '../errors';
 import { workspaceUriFor } from './goToFile';
+import { Requests } from '../../shared/protocol';
 
 /** Options for tests and keybindings. */
 export interface FindOptions {
@@ -26,7 +27,7 @@ export async function findInModules(
 ): Promise<{ conn: EnvironmentConnection; match: FindMatch }[]> {
   const out: { conn: EnvironmentConnection; match: FindMatch }[] = [];
   for (const conn of environments.all()) {
-    const r = await conn.request('protectedModules/findInFiles', { query, ...options });
+    const r = await conn.request(Requests.findInFiles, { query, ...options });
     for (const match of r.matches) out.push({ conn, match });
   }
   return out;

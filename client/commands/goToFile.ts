@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { MODULES_SCHEME, type ListedFile } from '../../shared/protocol';
+import { Requests, MODULES_SCHEME, type ListedFile } from '../../shared/protocol';
 import type { Environments } from '../environments';
 import type { EnvironmentConnection } from '../languageClient';
 import { describeError } from '../errors';
@@ -25,7 +25,7 @@ export function workspaceUriFor(conn: EnvironmentConnection, rel: string): vscod
 export async function readableFiles(environments: Environments): Promise<{ conn: EnvironmentConnection; file: ListedFile }[]> {
   const out: { conn: EnvironmentConnection; file: ListedFile }[] = [];
   for (const conn of environments.all()) {
-    const r = await conn.request('protectedModules/listFiles', { uri: `${MODULES_SCHEME}://${conn.env.name}/` });
+    const r = await conn.request(Requests.listFiles, { uri: `${MODULES_SCHEME}://${conn.env.name}/` });
     for (const file of r.files) out.push({ conn, file });
   }
   return out;

@@ -16,6 +16,7 @@ import { USER_ID_PATTERN, type EnvironmentDirectory } from '../users';
 import { currentGrant, levelChoices } from '../accessOverview';
 import type { AccessOverviewResult } from '../../shared/protocol';
 import { pickModule, type ModuleArgument } from './pickModule';
+import { Requests } from '../../shared/protocol';
 
 const LEVEL_HELP: Record<AccessLevel, string> = {
   none: 'remove the grant',
@@ -33,7 +34,7 @@ const LEVEL_HELP: Record<AccessLevel, string> = {
  */
 export async function fetchDirectory(conn: ReturnType<Environments['all']>[number]): Promise<EnvironmentDirectory | undefined> {
   try {
-    const r = await conn.request('protectedModules/environmentUsers', {});
+    const r = await conn.request(Requests.environmentUsers, {});
     return { ...(r.name !== undefined ? { name: r.name } : {}), users: r.users.map((u) => ({ ...u })), groups: r.groups };
   } catch {
     return undefined;
@@ -67,7 +68,7 @@ export async function manageAccess(
   // the policy for this: the server decides who may see grants — `full`, like grantAccess).
   let overview: AccessOverviewResult | undefined;
   try {
-    overview = await picked.conn.request('protectedModules/accessOverview', { module });
+    overview = await picked.conn.request(Requests.accessOverview, { module });
   } catch (e) {
     if (!toArg || !accessArg) {
       void vscode.window.showErrorMessage(describeError(`read the access to ${module}`, e));
@@ -159,7 +160,7 @@ export async function manageAccess(
   }
 
   try {
-    await picked.conn.request('protectedModules/grantAccess', { module, to, access });
+    await picked.conn.request(Requests.grantAccess, { module, to, access });
   } catch (e) {
     void vscode.window.showErrorMessage(describeError(`change the access of ${to} to ${module}`, e));
     return false;

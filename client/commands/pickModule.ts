@@ -9,6 +9,7 @@ import type { Environments } from '../environments';
 import type { EnvironmentConnection } from '../languageClient';
 import { describeError } from '../errors';
 import { plainLabel } from '../labels';
+import { Requests } from '../../shared/protocol';
 
 export interface PickedModule {
   conn: EnvironmentConnection;
@@ -52,7 +53,7 @@ export async function pickModule(
   const candidates: (PickedModule & { allowed: boolean })[] = [];
   for (const conn of conns) {
     try {
-      const r = await conn.request('protectedModules/listModules', {});
+      const r = await conn.request(Requests.listModules, {});
       for (const module of r.modules) candidates.push({ conn, module, allowed: filter(module) });
     } catch (e) {
       void vscode.window.showErrorMessage(describeError(`list the modules of ${conn.env.name}`, e));

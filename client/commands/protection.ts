@@ -9,6 +9,7 @@ import type { Environments } from '../environments';
 import { describeError } from '../errors';
 import { pickModule, type ModuleArgument } from './pickModule';
 import { unprotectConfirmation } from '../accessOverview';
+import { Requests } from '../../shared/protocol';
 
 /** The confirmation dialog (a modal warning); replaceable by the real-VS-Code tests, which
  *  cannot press a button of a modal dialog — they record the question and give the answer. */
@@ -35,7 +36,7 @@ export async function setProtection(environments: Environments, arg: ModuleArgum
     // Confirm (modal), naming who would gain read access (issue 13): from the server's overview.
     let text: { message: string; detail: string };
     try {
-      text = unprotectConfirmation(await picked.conn.request('protectedModules/accessOverview', { module: picked.module.name }));
+      text = unprotectConfirmation(await picked.conn.request(Requests.accessOverview, { module: picked.module.name }));
     } catch (e) {
       void vscode.window.showErrorMessage(describeError(`read the access to ${picked.module.name}`, e));
       return false;
@@ -43,7 +44,7 @@ export async function setProtection(environments: Environments, arg: ModuleArgum
     if (!(await confirmation.ask(text.message, text.detail, 'Unprotect'))) return false;
   }
   try {
-    await picked.conn.request('protectedModules/setProtection', { module: picked.module.name, protected: protect });
+    await picked.conn.request(Requests.setProtection, { module: picked.module.name, protected: protect });
   } catch (e) {
     void vscode.window.showErrorMessage(describeError(`${verb} ${picked.module.name}`, e));
     return false;

@@ -11,7 +11,7 @@
  */
 import * as vscode from 'vscode';
 import { isAccessLevel, type AccessLevel } from '../../shared/access/levels';
-import type { AccessRequest } from '../../shared/protocol';
+import { Requests, type AccessRequest } from '../../shared/protocol';
 import {
   LEVEL_HELP,
   REASON_MAX,
@@ -47,7 +47,7 @@ export type RequestAccessOutcome =
  */
 export async function openRequestOf(conn: EnvironmentConnection, user: string, module: string): Promise<AccessRequest | undefined> {
   try {
-    const r = await conn.request('protectedModules/listAccessRequests', {});
+    const r = await conn.request(Requests.listAccessRequests, {});
     const found = requestForModule(r.requests, user, module);
     return found?.state === 'open' ? found : undefined;
   } catch {
@@ -69,7 +69,7 @@ export async function requestAccess(environments: Environments, arg?: ModuleArgu
   const { conn, module } = picked;
   let who;
   try {
-    who = await conn.request('protectedModules/whoami', {});
+    who = await conn.request(Requests.whoami, {});
   } catch (e) {
     void vscode.window.showErrorMessage(describeError('ask the server who you are', e));
     return { sent: false, why: 'error' };
@@ -116,7 +116,7 @@ export async function requestAccess(environments: Environments, arg?: ModuleArgu
   }
   if (reason === undefined) return { sent: false, why: 'cancelled' };
   try {
-    const r = await conn.request('protectedModules/requestAccess', { module: module.name, access, reason: reason.trim() });
+    const r = await conn.request(Requests.requestAccess, { module: module.name, access, reason: reason.trim() });
     void vscode.window.showInformationMessage(
       `Asked for ${access} access to ${module.name}. ${module.owner ? `${module.owner} (the owner)` : 'The owner'} or an environment admin decides; the permission-denied view shows the state.`,
     );

@@ -9,7 +9,7 @@
  * tests), or `undefined` when there is none; the quick pick stays open for the user.
  */
 import * as vscode from 'vscode';
-import { Methods, type CallSitesResult } from '../../shared/protocol';
+import { Requests, type CallSitesResult } from '../../shared/protocol';
 import type { Environments } from '../environments';
 import { describeError } from '../errors';
 
@@ -44,7 +44,7 @@ export async function showCallSites(
   if (!conn) return undefined;
   let result: CallSitesResult | null;
   try {
-    result = await conn.request(Methods.callSites, { uri: arg.uri, element: arg.element });
+    result = await conn.request(Requests.callSites, { uri: arg.uri, element: arg.element });
   } catch (e) {
     void vscode.window.showErrorMessage(describeError(`list the call sites of ${arg.element}`, e));
     return undefined;

@@ -23,6 +23,7 @@ import { CONFIG_SECTION, userSetting } from '../languageClient';
 import { validateUserId } from '../users';
 import { plainLabel } from '../labels';
 import { fetchDirectory } from './manageAccess';
+import { Requests } from '../../shared/protocol';
 
 /** Writes `protectedModules.user` where it takes effect (workspace value if one exists, else user settings). */
 export async function writeUserSetting(user: string): Promise<void> {
@@ -73,7 +74,7 @@ export async function switchUser(environments: Environments, userArg?: string): 
   for (const conn of environments.all()) {
     while (Date.now() < end) {
       try {
-        const who = await conn.request('protectedModules/whoami', {});
+        const who = await conn.request(Requests.whoami, {});
         if (who.user === user) break;
       } catch {
         // restarting: try again

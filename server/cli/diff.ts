@@ -29,9 +29,9 @@
  */
 import { Disk } from '../disk';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { randomBytes } from 'node:crypto';
-import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
+import { atomicWrite } from '../atomicWrite';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { type EnvironmentScan, relPath } from '../../shared/environment/load';
 import type { Environment } from '../../shared/environment/model';
 import { atLeast } from '../../shared/access/levels';
@@ -132,6 +132,7 @@ function readArchive(file: string, names: string[]): Record<string, string> {
   const out: Record<string, string> = {};
   let tooBig = false;
   // Loaded here, not at start-up: only `diff --against X.pmod` needs it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy on purpose (above)
   const { t: tarList } = require('tar') as typeof import('tar');
   try {
     tarList({
@@ -381,7 +382,7 @@ export function apiReportCommand(env: Environment, modules: string[], user: stri
   for (const [name, text] of texts) {
     const target = join(outDir, `${name}.api.logic`);
     try {
-      writeAtomically(target, text);
+      atomicWrite(target, text);
     } catch (e) {
       throw new CommandError(`cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
     }
@@ -407,7 +408,7 @@ export interface ReportFinding {
  * that do not exist, are ignored alike. Missing reports are not reported.
  * @throws CommandError (exit 2) when DIR is not a readable folder
  */
-export function apiReportFindings(env: Environment, program: Program, user: string, dir: string): ReportFinding[] {
+export function apiReportFindings(program: Program, user: string, dir: string): ReportFinding[] {
   try {
     if (!statSync(dir).isDirectory()) throw new Error();
   } catch {
@@ -460,48 +461,6 @@ function normalise(text: string): string {
     .map((l) => l.trimEnd())
     .join('\n')
     .trimEnd();
-}
-
-/**
- * Writes `text` to `target` atomically (temporary dot-file in the same folder, flushed, renamed;
- * missing folders created; the folder flushed). The same steps and temporary-file names as
- * `atomicWrite` in server/filesystem.ts, which the CLI does not import: that module brings the
- * language-server library into the CLI bundle (start-up time of every command).
- * @throws the underlying fs error (the temporary file is removed)
- */
-function writeAtomically(target: string, text: string): void {
-  const dir = dirname(target);
-  mkdirSync(dir, { recursive: true });
-  let mode = 0o666;
-  try {
-    mode = statSync(target).mode & 0o777;
-  } catch {
-    /* new file */
-  }
-  const tmp = join(dir, `.${basename(target).slice(0, 100)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fd = openSync(tmp, 'wx', mode);
-    try {
-      writeFileSync(fd, text, 'utf8');
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, target);
-  } catch (e) {
-    rmSync(tmp, { force: true });
-    throw e;
-  }
-  try {
-    const dfd = openSync(dir, 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    /* not supported here: the rename is still atomic */
-  }
 }
 
 /** The report file's path as the user would write it: relative to the working folder when DIR was relative. */

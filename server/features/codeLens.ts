@@ -13,7 +13,8 @@
  */
 import { CodeLensRefreshRequest, type CodeLens, type CodeLensParams } from 'vscode-languageserver';
 import { atLeast } from '../../shared/access/levels';
-import { Methods, type CallSitesParams, type CallSitesResult } from '../../shared/protocol';
+import { Requests, type CallSitesParams, type CallSitesResult } from '../../shared/protocol';
+import { onRequest } from '../protocol';
 import { consumersOf } from '../../shared/interface/consumers';
 import type { Feature, FeatureContext } from './feature';
 import { clientUri, resolveDocument } from './common';
@@ -78,7 +79,7 @@ export const codeLensFeature: Feature = {
   capabilities: () => ({ codeLensProvider: { resolveProvider: false } }),
   register(ctx) {
     ctx.connection.onCodeLens(ctx.safe('textDocument/codeLens', (params: CodeLensParams) => codeLenses(ctx, params)));
-    ctx.connection.onRequest(Methods.callSites, ctx.safe(Methods.callSites, (params: CallSitesParams) => callSites(ctx, params)));
+    onRequest(ctx, Requests.callSites, (params) => callSites(ctx, params));
     // Counts change with other documents (consumers edited, files changed on disk): ask the
     // client to re-request lenses, debounced.
     if (ctx.clientCapabilities.workspace?.codeLens?.refreshSupport) {

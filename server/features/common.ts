@@ -100,7 +100,7 @@ function prefersModules(ctx: FeatureContext, state: EnvironmentState): boolean {
 
 /** An LSP location of a {@link SymbolLocation} (source file or interface document). */
 export function toLocation(ctx: FeatureContext, state: EnvironmentState, loc: SymbolLocation, requestUri?: string): { uri: string; range: Range } {
-  if (loc.kind === 'interface') return { uri: interfaceLocationUri(ctx.workspace, ctx.files, state, loc.module), range: loc.range };
+  if (loc.kind === 'interface') return { uri: interfaceLocationUri(ctx.workspace, state, loc.module), range: loc.range };
   return { uri: clientUri(ctx, state, loc.path, requestUri), range: loc.range };
 }
 

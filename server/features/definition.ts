@@ -25,7 +25,7 @@ export function definition(ctx: FeatureContext, params: DefinitionParams): Locat
   if (symbol.location) return toLocation(ctx, doc.state, symbol.location, doc.uri);
   if (symbol.kind === 'module' && atLeast(doc.view.access(symbol.name).level, 'reference')) {
     const start = { line: 0, character: 0 };
-    return { uri: interfaceLocationUri(ctx.workspace, ctx.files, doc.state, symbol.name), range: { start, end: start } };
+    return { uri: interfaceLocationUri(ctx.workspace, doc.state, symbol.name), range: { start, end: start } };
   }
   return null;
 }

@@ -15,7 +15,7 @@ import { posix } from 'node:path';
 import { URI } from 'vscode-uri';
 import type { CancellationToken } from 'vscode-languageserver';
 import {
-  EditorMethods,
+  Requests,
   MAX_LISTED_FILES,
   type AccessOverviewParams,
   type AccessOverviewResult,
@@ -32,6 +32,7 @@ import { moduleForAdmin } from '../admin';
 import type { ModuleFileSystem } from '../filesystem';
 import type { Workspace } from '../workspace';
 import type { Feature } from './feature';
+import { onRequest } from '../protocol';
 
 const MAX_DEPTH = 64;
 const MAX_MATCHES = 1000;
@@ -129,7 +130,7 @@ export function findInFiles(workspace: Workspace, files: ModuleFileSystem, param
   const listed = listFiles(workspace, files, {}, token);
   const matches: FindMatch[] = [];
   let filesSearched = 0;
-  let truncated = listed.truncated;
+  const truncated = listed.truncated;
   for (const f of listed.files) {
     if (token?.isCancellationRequested) break;
     if (include && !f.path.toLowerCase().includes(include)) continue;
@@ -207,18 +208,10 @@ export function accessOverview(workspace: Workspace, params: AccessOverviewParam
 /** Registers the three requests (no capabilities: they are custom). */
 export const editorRequestsFeature: Feature = {
   name: 'editorRequests',
-  register({ connection, workspace, files, safe }) {
-    connection.onRequest(
-      EditorMethods.listFiles,
-      safe(EditorMethods.listFiles, (p: ListFilesParams, token) => listFiles(workspace, files, p, token)),
-    );
-    connection.onRequest(
-      EditorMethods.findInFiles,
-      safe(EditorMethods.findInFiles, (p: FindInFilesParams, token) => findInFiles(workspace, files, p, token)),
-    );
-    connection.onRequest(
-      EditorMethods.accessOverview,
-      safe(EditorMethods.accessOverview, (p: AccessOverviewParams) => accessOverview(workspace, p)),
-    );
+  register(ctx) {
+    const { workspace, files } = ctx;
+    onRequest(ctx, Requests.listFiles, (p, token) => listFiles(workspace, files, p, token));
+    onRequest(ctx, Requests.findInFiles, (p, token) => findInFiles(workspace, files, p, token));
+    onRequest(ctx, Requests.accessOverview, (p) => accessOverview(workspace, p));
   },
 };

@@ -24,7 +24,8 @@ import { ResponseError, ErrorCodes as RpcErrorCodes, type Connection, type Cance
 import { ACCESS_LEVELS, accessRank, atLeast, isAccessLevel, type AccessLevel } from '../../shared/access/levels';
 import {
   ErrorCodes,
-  Methods,
+  Notifications,
+  Requests,
   type AccessRequest,
   type AccessRequestOpenData,
   type DecideAccessRequestParams,
@@ -33,6 +34,7 @@ import {
   type RequestAccessResult,
 } from '../../shared/protocol';
 import { grantAccess } from '../admin';
+import { onRequest } from '../protocol';
 import { resolveModuleAccess } from '../../shared/access/resolve';
 import { describeForLog, invalidParams, invalidPolicy, moduleNotFound, notSupported } from '../errors';
 import type { Workspace } from '../workspace';
@@ -268,13 +270,14 @@ export class AccessRequests {
   attach(connection: Connection, workspace: Workspace, safe: Safe): () => void {
     const me: Attached = {
       workspace,
-      notify: () => void connection.sendNotification(Methods.didChangeAccessRequests, {}),
-      notifyAccess: () => void connection.sendNotification(Methods.didChangeAccess, {}),
+      notify: () => void connection.sendNotification(Notifications.didChangeAccessRequests.method, {}),
+      notifyAccess: () => void connection.sendNotification(Notifications.didChangeAccess.method, {}),
     };
     this.attached.add(me);
-    connection.onRequest(Methods.requestAccess, safe(Methods.requestAccess, (p: RequestAccessParams) => this.requestAccess(workspace, p)));
-    connection.onRequest(Methods.listAccessRequests, safe(Methods.listAccessRequests, () => this.listAccessRequests(workspace)));
-    connection.onRequest(Methods.decideAccessRequest, safe(Methods.decideAccessRequest, (p: DecideAccessRequestParams) => this.decideAccessRequest(workspace, p)));
+    const ctx = { connection, safe };
+    onRequest(ctx, Requests.requestAccess, (p: RequestAccessParams) => this.requestAccess(workspace, p));
+    onRequest(ctx, Requests.listAccessRequests, () => this.listAccessRequests(workspace));
+    onRequest(ctx, Requests.decideAccessRequest, (p: DecideAccessRequestParams) => this.decideAccessRequest(workspace, p));
     return () => this.attached.delete(me);
   }
 

@@ -28,7 +28,7 @@ import * as path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createConnection, createProtocolConnection, ProposedFeatures, FileChangeType, type FileEvent } from 'vscode-languageserver';
-import { Methods, type GrantAccessParams, type SetProtectionParams } from '../../shared/protocol';
+import { Requests, type GrantAccessParams, type SetProtectionParams } from '../../shared/protocol';
 import { SharedEnvironments } from '../sharedEnvironments';
 import { startLanguageServer, type RequestOutcome } from '../languageServer';
 import { describeForLog } from '../errors';
@@ -251,11 +251,11 @@ async function startLocked(options: ServeOptions, tls: boolean, cert: Buffer | u
       });
       return;
     }
-    if (o.method === Methods.writeFile) audit.write({ user, event: 'write', path: relPath(params.uri) });
-    else if (o.method === Methods.setProtection) {
+    if (o.method === Requests.writeFile.method) audit.write({ user, event: 'write', path: relPath(params.uri) });
+    else if (o.method === Requests.setProtection.method) {
       const p = params as unknown as SetProtectionParams;
       audit.write({ user, event: p.protected ? 'protect' : 'unprotect', module: String(p.module) });
-    } else if (o.method === Methods.grantAccess) {
+    } else if (o.method === Requests.grantAccess.method) {
       const p = params as unknown as GrantAccessParams;
       audit.write({ user, event: 'grant', module: String(p.module), access: String(p.access), detail: `to ${String(p.to)}` });
     }

@@ -8,7 +8,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
+import { atomicWrite } from '../atomicWrite';
 
 /** A usage problem of a host command: one line on stderr, exit 2. */
 export class HostUsageError extends Error {}
@@ -66,24 +67,12 @@ export function openState(environment: string, state: string | undefined): { roo
 }
 
 /**
- * Writes `text` to `file` atomically (temporary file in the same folder, fsync, rename) with
- * mode 0600.
+ * Writes `text` to `file` atomically (server/atomicWrite.ts: temporary file in the same folder,
+ * fsync, rename) with mode 0600.
+ * @throws the underlying fs error
  */
 export function writeStateFile(file: string, text: string): void {
-  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
-  try {
-    const fd = fs.openSync(tmp, 'wx', 0o600);
-    try {
-      fs.writeFileSync(fd, text, 'utf8');
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-    fs.renameSync(tmp, file);
-  } catch (e) {
-    fs.rmSync(tmp, { force: true });
-    throw e;
-  }
+  atomicWrite(file, text, { mode: 0o600 });
 }
 
 /** The lock file of a running host in its state folder. */

@@ -20,7 +20,7 @@ export class WebSocketMessageReader extends AbstractMessageReader {
   private callback: DataCallback | undefined;
   private readonly early: Message[] = [];
 
-  constructor(private readonly socket: WebSocket) {
+  constructor(socket: WebSocket) {
     super();
     socket.on('message', (data: WebSocket.RawData, isBinary: boolean) => {
       if (isBinary) {

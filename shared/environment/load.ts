@@ -100,7 +100,7 @@ export class EnvironmentScan {
       if (!statSync(realRoot).isDirectory()) throw Object.assign(new Error('not a folder'), { code: 'ENOTDIR' });
       readdirSync(realRoot);
     } catch (e) {
-      throw new Error(`cannot read the environment folder ${root}: ${describeFsError(e)}`);
+      throw new Error(`cannot read the environment folder ${root}: ${describeFsError(e)}`, { cause: e });
     }
     const scan = new EnvironmentScan(readPolicy(realRoot));
     scan.walk(realRoot, undefined);

@@ -138,12 +138,10 @@ export const moduleManifestSchema = z.strictObject({
 export type EnvironmentFile = z.output<typeof environmentSchema>;
 
 // Compile-time checks that the schemas produce the contract types of model.ts (a mismatch is a
-// type error here).
+// type error here). Exported only so that noUnusedLocals counts them as used.
 type Assert<T extends true> = T;
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
-type _PolicyMatches = Assert<Omit<EnvironmentFile, 'name'> & { name: string } extends Policy ? true : false>;
-// eslint-disable-next-line @typescript-eslint/no-unused-vars
-type _ManifestMatches = Assert<z.output<typeof moduleManifestSchema> extends ModuleManifest ? true : false>;
+export type _PolicyMatches = Assert<Omit<EnvironmentFile, 'name'> & { name: string } extends Policy ? true : false>;
+export type _ManifestMatches = Assert<z.output<typeof moduleManifestSchema> extends ModuleManifest ? true : false>;
 
 /**
  * The keys an object at `path` may have under `schema` (used to say which keys are allowed when
@@ -151,6 +149,7 @@ type _ManifestMatches = Assert<z.output<typeof moduleManifestSchema> extends Mod
  * values / the array's elements. Returns `undefined` when `path` does not lead to a strict object.
  */
 export function allowedKeys(schema: z.ZodType, path: readonly PropertyKey[]): string[] | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- walks zod's internal `def` tree, which zod does not type
   let s: any = schema;
   const unwrap = () => {
     for (;;) {

@@ -22,7 +22,7 @@
 import type { Identifier, Node, Range, SourceFile } from '../language/ast';
 import { forEachChild } from '../language/visit';
 import { getBuiltin } from '../language/builtins';
-import { atLeast, type AccessLevel } from '../access/levels';
+import type { AccessLevel } from '../access/levels';
 import type { ModuleSymbols, UserProgram } from '../program/program';
 
 /** One call site (a place where `M.E` is written). */

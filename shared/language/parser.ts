@@ -122,6 +122,11 @@ function isDeclarationStart(kind: TokenKind): boolean {
   return kind === 'public' || kind === 'structure' || kind === 'server' || kind === 'screen';
 }
 
+/** Whether a `{ … }` body (structure, screen, block) whose `}` is missing ends at `kind`. */
+function endsBody(kind: TokenKind): boolean {
+  return kind === 'EOF' || isDeclarationStart(kind);
+}
+
 function isKeywordKind(kind: TokenKind): boolean {
   return /^[a-z]/.test(kind);
 }
@@ -281,17 +286,6 @@ class Parser {
     this.lastErrorTok = this.tok;
     if (this.diagnostics.length >= MAX_DIAGNOSTICS) return;
     this.diagnostics.push({ code: 'syntax-error', message, range });
-  }
-
-  /** Consumes `kind` or reports `message` (nothing consumed). */
-  private expect(kind: TokenKind, message: string): Range | undefined {
-    if (this.tok.kind === kind) {
-      const r = this.tokRange(this.tok);
-      this.next();
-      return r;
-    }
-    this.error(message);
-    return undefined;
   }
 
   /**
@@ -457,34 +451,25 @@ class Parser {
   private parseStructure(start: Position, base: DeclBase): StructureDecl {
     this.next(); // structure
     const name = this.parseName("Expected the structure's name");
-    const fields: FieldDecl[] = [];
+    let fields: FieldDecl[] = [];
     if (this.expectBrace("Expected '{' to start the structure's fields")) {
-      const saved = this.saveContext(true, true);
-      for (;;) {
-        const t = this.tok;
-        if (t.kind === '}') {
-          this.next();
-          break;
-        }
-        if (t.kind === 'EOF' || isDeclarationStart(t.kind) || t.kind === 'client') {
-          this.error("Expected '}' to close the structure");
-          this.markGap();
-          break;
-        }
-        if (t.kind === ';') {
-          this.next();
-          continue;
-        }
-        if (t.kind === 'Identifier') {
+      fields = this.parseDelimitedList<FieldDecl>({
+        separator: ';',
+        close: '}',
+        isStart: (t) => !endsBody(t.kind) && t.kind !== 'client',
+        closeMessage: "Expected '}' to close the structure",
+        parseElement: (t) => {
+          if (t.kind !== 'Identifier') {
+            this.error(`Expected a field name, found ${describe(t, this.text)}`, this.tokRange(t));
+            this.skipLine();
+            return undefined;
+          }
           const mark = this.diagnostics.length;
-          fields.push(this.parseField());
+          const field = this.parseField();
           this.endOfLine(mark, 'field');
-          continue;
-        }
-        this.error(`Expected a field name, found ${describe(t, this.text)}`, this.tokRange(t));
-        this.skipLine();
-      }
-      this.restoreContext(saved);
+          return field;
+        },
+      }).elements;
     }
     return { kind: 'Structure', ...base, name, fields, range: this.rangeFrom(start) };
   }
@@ -549,51 +534,26 @@ class Parser {
 
   /** `( [Param {, Param}] )`; returns [] without consuming when `(` is missing. */
   private parseParamList(_open: '(', missingOpen: string): ParamDecl[] {
-    const params: ParamDecl[] = [];
     if (!this.at('(')) {
       this.error(missingOpen);
-      return params;
+      return [];
     }
     this.next();
-    const saved = this.saveContext(false, true);
-    for (;;) {
-      const t = this.tok;
-      if (t.kind === ')') {
-        this.next();
-        break;
-      }
-      if (t.kind === 'Identifier') {
-        params.push(this.parseParam());
-        const u = this.tok;
-        if (u.kind === ',') {
-          this.next();
-          if (this.at(')')) this.error("Expected a parameter after ','");
-          continue;
-        }
-        if (u.kind === ')') continue;
-        if (u.kind === 'Identifier' && !u.newlineBefore) {
-          this.error("Expected ',' between parameters");
-          continue;
-        }
-        this.error("Expected ')' to close the parameter list");
-        this.markGap();
-        break;
-      }
-      if (t.kind === ',') {
-        this.error('Expected a parameter name', this.tokRange(t));
-        this.next();
-        continue;
-      }
-      this.error(
+    return this.parseDelimitedList<ParamDecl>({
+      separator: ',',
+      close: ')',
+      isStart: (t) => t.kind === 'Identifier',
+      parseElement: () => this.parseParam(),
+      missingSeparator: (u) => u.kind === 'Identifier' && !u.newlineBefore,
+      closeMessage: "Expected ')' to close the parameter list",
+      notStartMessage: (t) =>
         isKeywordKind(t.kind) && !STRUCTURAL.has(t.kind) && t.kind !== 'EOF'
           ? `'${t.kind}' is a keyword and cannot be used as a name`
           : "Expected ')' to close the parameter list",
-      );
-      this.markGap();
-      break;
-    }
-    this.restoreContext(saved);
-    return params;
+      emptyMessage: 'Expected a parameter name',
+      trailingMessage: "Expected a parameter after ','",
+      betweenMessage: "Expected ',' between parameters",
+    }).elements;
   }
 
   private parseParam(): ParamDecl {
@@ -615,38 +575,26 @@ class Parser {
   private parseScreen(start: Position, base: DeclBase): ScreenDecl {
     this.next(); // screen
     const name = this.parseName("Expected the screen's name");
-    const members: (VarDecl | ClientActionDecl)[] = [];
+    let members: (VarDecl | ClientActionDecl)[] = [];
     if (this.expectBrace("Expected '{' to start the screen")) {
-      const saved = this.saveContext(true, true);
-      for (;;) {
-        const t = this.tok;
-        if (t.kind === '}') {
-          this.next();
-          break;
-        }
-        if (t.kind === 'EOF' || isDeclarationStart(t.kind)) {
-          this.error("Expected '}' to close the screen");
-          this.markGap();
-          break;
-        }
-        if (t.kind === ';') {
-          this.next();
-          continue;
-        }
-        if (t.kind === 'var') {
-          const mark = this.diagnostics.length;
-          members.push(this.parseVar());
-          this.endOfLine(mark, 'variable');
-          continue;
-        }
-        if (t.kind === 'client') {
-          members.push(this.parseClientAction());
-          continue;
-        }
-        this.error(`Expected 'var' or 'client action' in the screen, found ${describe(t, this.text)}`, this.tokRange(t));
-        this.skipLine();
-      }
-      this.restoreContext(saved);
+      members = this.parseDelimitedList<VarDecl | ClientActionDecl>({
+        separator: ';',
+        close: '}',
+        isStart: (t) => !endsBody(t.kind),
+        closeMessage: "Expected '}' to close the screen",
+        parseElement: (t) => {
+          if (t.kind === 'var') {
+            const mark = this.diagnostics.length;
+            const v = this.parseVar();
+            this.endOfLine(mark, 'variable');
+            return v;
+          }
+          if (t.kind === 'client') return this.parseClientAction();
+          this.error(`Expected 'var' or 'client action' in the screen, found ${describe(t, this.text)}`, this.tokRange(t));
+          this.skipLine();
+          return undefined;
+        },
+      }).elements;
     }
     return { kind: 'Screen', ...base, name, members, range: this.rangeFrom(start) };
   }
@@ -685,6 +633,67 @@ class Parser {
       return true;
     }
     return false;
+  }
+
+  /**
+   * Every list of the grammar, after its opening token (as TypeScript's `parseDelimitedList` and
+   * `parseList`): elements up to `list.close`, which it consumes.
+   * - `','` lists (parameters, arguments, record fields, list literals): new lines are insignificant;
+   *   a `,` with no element before it, a trailing `,` and two elements without a `,` between them
+   *   (`missingSeparator`) are each reported and parsing goes on; any other token after an element
+   *   ends the list with `closeMessage`.
+   * - `';'` lists (structure fields, screen members, block statements): new lines are significant
+   *   and each element's parser checks its own end (`endOfLine`); empty `;` are skipped; an
+   *   element that consumed nothing is stepped over, so the loop always progresses.
+   * A token that cannot start an element (`isStart`) ends the list with `notStartMessage`
+   * (default `closeMessage`) at the gap point, which is marked (SPEC 3.2 recovery).
+   * @returns the elements (those `parseElement` returned), and the range of the closing token when
+   *   it was there
+   */
+  private parseDelimitedList<T>(list: DelimitedList<T>): { elements: T[]; close?: Range } {
+    const saved = this.saveContext(list.separator === ';', true);
+    const elements: T[] = [];
+    let close: Range | undefined;
+    for (;;) {
+      const t = this.tok;
+      if (t.kind === list.close) {
+        close = this.tokRange(t);
+        this.next();
+        break;
+      }
+      if (t.kind === list.separator) {
+        if (list.separator === ',') this.error(list.emptyMessage, this.tokRange(t));
+        this.next();
+        continue;
+      }
+      if (!list.isStart(t)) {
+        this.error(list.notStartMessage?.(t) ?? list.closeMessage);
+        this.markGap();
+        break;
+      }
+      const element = list.parseElement(t);
+      if (element !== undefined) elements.push(element);
+      if (list.separator === ';') {
+        if (this.tok === t) this.next(); // safety net: always progress
+        continue;
+      }
+      const u = this.tok;
+      if (u.kind === ',') {
+        this.next();
+        if (this.at(list.close)) this.error(list.trailingMessage);
+        continue;
+      }
+      if (u.kind === list.close) continue;
+      if (list.missingSeparator(u)) {
+        this.error(list.betweenMessage);
+        continue;
+      }
+      this.error(list.closeMessage);
+      this.markGap();
+      break;
+    }
+    this.restoreContext(saved);
+    return { elements, ...(close ? { close } : {}) };
   }
 
   private saveContext(nlSignificant: boolean, allowRecord: boolean): [boolean, boolean] {
@@ -758,28 +767,13 @@ class Parser {
     }
     this.depth++;
     this.next();
-    const saved = this.saveContext(true, true);
-    const statements: Statement[] = [];
-    for (;;) {
-      const t = this.tok;
-      if (t.kind === '}') {
-        this.next();
-        break;
-      }
-      if (t.kind === 'EOF' || isDeclarationStart(t.kind) || t.kind === 'client') {
-        this.error("Expected '}' to close the block");
-        this.markGap();
-        break;
-      }
-      if (t.kind === ';') {
-        this.next();
-        continue;
-      }
-      const s = this.parseStatement();
-      if (s) statements.push(s);
-      if (this.tok === t) this.next(); // safety net: always progress
-    }
-    this.restoreContext(saved);
+    const statements = this.parseDelimitedList<Statement>({
+      separator: ';',
+      close: '}',
+      isStart: (t) => !endsBody(t.kind) && t.kind !== 'client',
+      closeMessage: "Expected '}' to close the block",
+      parseElement: () => this.parseStatement(),
+    }).elements;
     this.depth--;
     return { kind: 'Block', statements, range: this.rangeFrom(start) };
   }
@@ -1122,60 +1116,28 @@ class Parser {
     this.depth++;
     const open = this.tok;
     this.next();
-    const saved = this.saveContext(false, true);
-    const args: Argument[] = [];
-    let closeParen: Range | undefined;
     let sawNamed = false;
     let reportedOrder = false;
-    for (;;) {
-      const t = this.tok;
-      if (t.kind === ')') {
-        closeParen = this.tokRange(t);
-        this.next();
-        break;
-      }
-      if (t.kind === ',') {
-        this.error("Expected an argument before ','", this.tokRange(t));
-        this.next();
-        continue;
-      }
-      if (!canStartExpression(t.kind)) {
-        this.error("Expected ')' to close the call");
-        this.markGap();
-        break;
-      }
-      const arg = this.parseArgument();
-      if (arg.name) sawNamed = true;
-      else if (sawNamed && !reportedOrder) {
-        this.error('Positional arguments must come before named arguments', arg.range);
-        reportedOrder = true;
-      }
-      args.push(arg);
-      const u = this.tok;
-      if (u.kind === ',') {
-        this.next();
-        if (this.at(')')) this.error("Expected an argument after ','");
-        continue;
-      }
-      if (u.kind === ')') continue;
-      if (u.newlineBefore) {
-        if (u.kind === 'Identifier' && this.peek().kind === ':') {
-          this.error("Expected ',' between arguments");
-          continue;
+    const { elements: args, close: closeParen } = this.parseDelimitedList<Argument>({
+      separator: ',',
+      close: ')',
+      isStart: (t) => canStartExpression(t.kind),
+      parseElement: () => {
+        const arg = this.parseArgument();
+        if (arg.name) sawNamed = true;
+        else if (sawNamed && !reportedOrder) {
+          this.error('Positional arguments must come before named arguments', arg.range);
+          reportedOrder = true;
         }
-        this.error("Expected ')' to close the call");
-        this.markGap();
-        break;
-      }
-      if (canStartExpression(u.kind)) {
-        this.error("Expected ',' between arguments");
-        continue;
-      }
-      this.error("Expected ')' to close the call");
-      this.markGap();
-      break;
-    }
-    this.restoreContext(saved);
+        return arg;
+      },
+      // On a new line only a named argument (`name:`) continues the call.
+      missingSeparator: (u) => (u.newlineBefore ? u.kind === 'Identifier' && this.peek().kind === ':' : canStartExpression(u.kind)),
+      closeMessage: "Expected ')' to close the call",
+      emptyMessage: "Expected an argument before ','",
+      trailingMessage: "Expected an argument after ','",
+      betweenMessage: "Expected ',' between arguments",
+    });
     this.depth--;
     return {
       kind: 'Call',
@@ -1215,55 +1177,36 @@ class Parser {
     }
     this.depth++;
     this.next(); // {
-    const saved = this.saveContext(false, true);
-    const fields: RecordField[] = [];
-    for (;;) {
-      const t = this.tok;
-      if (t.kind === '}') {
-        this.next();
-        break;
-      }
-      if (t.kind === ',') {
-        this.error("Expected a field name before ','", this.tokRange(t));
-        this.next();
-        continue;
-      }
-      if (t.kind !== 'Identifier') {
-        this.error("Expected '}' to close the record");
-        this.markGap();
-        break;
-      }
-      this.next();
-      const name = this.identifierFrom(t);
-      let value: Expression;
-      if (this.at(':')) {
-        this.next();
-        value = this.parseExpressionOr(`Expected a value for the field '${name.name}'`);
-      } else if (canStartExpression(this.tok.kind) && !this.tok.newlineBefore) {
-        this.error(`Expected ':' between the field name '${name.name}' and its value`);
-        value = this.parseExpression();
-      } else {
-        value = this.missing(`Expected ':' and a value after the field name '${name.name}'`);
-      }
-      fields.push({ kind: 'RecordField', name, value, range: this.rangeFrom(name.range.start) });
-      const u = this.tok;
-      if (u.kind === ',') {
-        this.next();
-        if (this.at('}')) this.error("Expected a field after ','");
-        continue;
-      }
-      if (u.kind === '}') continue;
-      if (u.kind === 'Identifier' && (!u.newlineBefore || this.peek().kind === ':')) {
-        this.error("Expected ',' between fields");
-        continue;
-      }
-      this.error("Expected '}' to close the record");
-      this.markGap();
-      break;
-    }
-    this.restoreContext(saved);
+    const fields = this.parseDelimitedList<RecordField>({
+      separator: ',',
+      close: '}',
+      isStart: (t) => t.kind === 'Identifier',
+      parseElement: (t) => this.parseRecordField(t),
+      missingSeparator: (u) => u.kind === 'Identifier' && (!u.newlineBefore || this.peek().kind === ':'),
+      closeMessage: "Expected '}' to close the record",
+      emptyMessage: "Expected a field name before ','",
+      trailingMessage: "Expected a field after ','",
+      betweenMessage: "Expected ',' between fields",
+    }).elements;
     this.depth--;
     return { kind: 'Record', type, fields, range: this.rangeFrom(start) };
+  }
+
+  /** `Name : Expr` in a record literal; the current token `t` is the name. */
+  private parseRecordField(t: Token): RecordField {
+    this.next();
+    const name = this.identifierFrom(t);
+    let value: Expression;
+    if (this.at(':')) {
+      this.next();
+      value = this.parseExpressionOr(`Expected a value for the field '${name.name}'`);
+    } else if (canStartExpression(this.tok.kind) && !this.tok.newlineBefore) {
+      this.error(`Expected ':' between the field name '${name.name}' and its value`);
+      value = this.parseExpression();
+    } else {
+      value = this.missing(`Expected ':' and a value after the field name '${name.name}'`);
+    }
+    return { kind: 'RecordField', name, value, range: this.rangeFrom(name.range.start) };
   }
 
   private parsePrimary(): Expression {
@@ -1321,41 +1264,17 @@ class Parser {
     this.depth++;
     const open = this.tok;
     this.next();
-    const saved = this.saveContext(false, true);
-    const elements: Expression[] = [];
-    for (;;) {
-      const t = this.tok;
-      if (t.kind === ']') {
-        this.next();
-        break;
-      }
-      if (t.kind === ',') {
-        this.error("Expected a list element before ','", this.tokRange(t));
-        this.next();
-        continue;
-      }
-      if (!canStartExpression(t.kind)) {
-        this.error("Expected ']' to close the list");
-        this.markGap();
-        break;
-      }
-      elements.push(this.parseExpression());
-      const u = this.tok;
-      if (u.kind === ',') {
-        this.next();
-        if (this.at(']')) this.error("Expected a list element after ','");
-        continue;
-      }
-      if (u.kind === ']') continue;
-      if (canStartExpression(u.kind) && !u.newlineBefore) {
-        this.error("Expected ',' between list elements");
-        continue;
-      }
-      this.error("Expected ']' to close the list");
-      this.markGap();
-      break;
-    }
-    this.restoreContext(saved);
+    const elements = this.parseDelimitedList<Expression>({
+      separator: ',',
+      close: ']',
+      isStart: (t) => canStartExpression(t.kind),
+      parseElement: () => this.parseExpression(),
+      missingSeparator: (u) => canStartExpression(u.kind) && !u.newlineBefore,
+      closeMessage: "Expected ']' to close the list",
+      emptyMessage: "Expected a list element before ','",
+      trailingMessage: "Expected a list element after ','",
+      betweenMessage: "Expected ',' between list elements",
+    }).elements;
     this.depth--;
     const list: ListLiteral = { kind: 'List', elements, range: this.rangeFrom(this.startOf(open)) };
     return list;
@@ -1363,6 +1282,33 @@ class Parser {
 }
 
 type DeclBase = { isPublic: boolean; publicRange?: Range; doc?: DocComment };
+
+/** What {@link Parser.parseDelimitedList} needs to know of one kind of list. */
+type DelimitedList<T> = {
+  /** The token that closes the list (consumed). */
+  close: ')' | ']' | '}';
+  /** Whether `t` starts an element; any other token ends the list, reported. */
+  isStart(t: Token): boolean;
+  /** Parses one element starting at `t` (the current token); `undefined` when it reported and skipped instead. */
+  parseElement(t: Token): T | undefined;
+  /** Reported when the list ends without its closing token. */
+  closeMessage: string;
+  /** Reported instead of `closeMessage` when the list ends at a token that cannot start an element. */
+  notStartMessage?(t: Token): string;
+} & (
+  | { separator: ';' }
+  | {
+      separator: ',';
+      /** Whether `u`, after an element and not `,` or the close, is an element missing its `,`. */
+      missingSeparator(u: Token): boolean;
+      /** A `,` with no element before it. */
+      emptyMessage: string;
+      /** A `,` right before the closing token. */
+      trailingMessage: string;
+      /** Two elements without a `,` between them. */
+      betweenMessage: string;
+    }
+);
 type RecordTypeExpr = Identifier | (Expression & { kind: 'Member'; object: Identifier });
 
 /** `T` or `M.T` with real names: what may precede a record literal's `{` (SPEC 3.2 Primary). */

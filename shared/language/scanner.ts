@@ -129,7 +129,6 @@ export function isKeyword(name: string): name is Keyword {
   return KEYWORD_SET.has(name);
 }
 
-const IDENT_START = /[A-Za-z_]/y;
 const IDENT_REST = /[A-Za-z0-9_]*/y;
 const DIGITS = /[0-9]*/y;
 const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;

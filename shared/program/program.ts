@@ -33,7 +33,6 @@
  */
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
 import type {
-  ClientActionDecl,
   Expression,
   Identifier,
   Node,
@@ -67,7 +66,6 @@ import {
   type SignatureParam,
   actionSignature,
   builtinSignature,
-  checkFile,
   checkFileIncremental,
   checkFileSteps,
   type IncrementalCheck,

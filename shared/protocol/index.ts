@@ -8,7 +8,7 @@
  */
 import type { AccessLevel } from '../access/levels';
 import type { Range } from '../language/ast';
-import type { EditorRequestTypes } from './editor';
+import { EditorMethods, type EditorRequestTypes } from './editor';
 
 export * from './editor';
 
@@ -275,7 +275,8 @@ export interface DecideAccessRequestParams {
   note?: string;
 }
 
-/** Method names of the custom requests and notifications (SPEC 4). */
+/** Method names of the custom requests and notifications (SPEC 4); use the typed {@link Requests} and
+ *  {@link Notifications} to send or handle them. */
 export const Methods = {
   whoami: 'protectedModules/whoami',
   listModules: 'protectedModules/listModules',
@@ -316,3 +317,62 @@ export interface RequestTypes extends EditorRequestTypes {
   [Methods.listAccessRequests]: { params: Record<string, never>; result: ListAccessRequestsResult };
   [Methods.decideAccessRequest]: { params: DecideAccessRequestParams; result: Record<string, never> };
 }
+
+/**
+ * A custom request as a typed object (as vscode-languageserver-protocol's `RequestType`, which
+ * `shared/` does not import: it would bring vscode-jsonrpc into the CLI's bundle): its method name,
+ * and its params and result as types only (`_types` is never set). Both sides use these objects —
+ * the server registers its handler with one, the client sends with one — so a method's name and
+ * types are written once, here.
+ */
+export interface ProtocolRequest<M extends string, P, R> {
+  readonly method: M;
+  /** Types only (never set at run time). */
+  readonly _types?: { params: P; result: R };
+}
+
+/** A custom notification as a typed object (see {@link ProtocolRequest}). */
+export interface ProtocolNotification<M extends string, P> {
+  readonly method: M;
+  /** Types only (never set at run time). */
+  readonly _types?: { params: P };
+}
+
+/** The request `method` with the params/result of {@link RequestTypes}. */
+function requestType<M extends keyof RequestTypes>(method: M): ProtocolRequest<M, RequestTypes[M]['params'], RequestTypes[M]['result']> {
+  return { method };
+}
+
+/** The notification `method` with params `P`. */
+function notificationType<M extends string, P>(method: M): ProtocolNotification<M, P> {
+  return { method };
+}
+
+/** Every custom request of SPEC 4 (and its extensions), typed: `Requests.whoami`, … */
+export const Requests = {
+  whoami: requestType(Methods.whoami),
+  listModules: requestType(Methods.listModules),
+  moduleInterface: requestType(Methods.moduleInterface),
+  access: requestType(Methods.access),
+  stat: requestType(Methods.stat),
+  readDirectory: requestType(Methods.readDirectory),
+  readFile: requestType(Methods.readFile),
+  writeFile: requestType(Methods.writeFile),
+  setProtection: requestType(Methods.setProtection),
+  grantAccess: requestType(Methods.grantAccess),
+  environmentUsers: requestType(Methods.environmentUsers),
+  callSites: requestType(Methods.callSites),
+  requestAccess: requestType(Methods.requestAccess),
+  listAccessRequests: requestType(Methods.listAccessRequests),
+  decideAccessRequest: requestType(Methods.decideAccessRequest),
+  listFiles: requestType(EditorMethods.listFiles),
+  findInFiles: requestType(EditorMethods.findInFiles),
+  accessOverview: requestType(EditorMethods.accessOverview),
+} as const;
+
+/** Every custom notification of SPEC 4 and 8 (server to client; params `{}`), typed. */
+export const Notifications = {
+  didChangeAccess: notificationType<typeof Methods.didChangeAccess, Record<string, never>>(Methods.didChangeAccess),
+  didChangeModules: notificationType<typeof Methods.didChangeModules, Record<string, never>>(Methods.didChangeModules),
+  didChangeAccessRequests: notificationType<typeof Methods.didChangeAccessRequests, Record<string, never>>(Methods.didChangeAccessRequests),
+} as const;

@@ -1,28 +1,12 @@
 // The `protected-modules` command line (SPEC 6), run as the built `node dist/cli.js`.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ensureBuilt } from '../server/lsp-client';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 
-const REPO = resolve(__dirname, '..', '..');
-const CLI = join(REPO, 'dist', 'cli.js');
-const ACME = join(REPO, 'examples', 'acme');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[], env: Record<string, string | undefined> = {}): Run {
-  const childEnv = { ...process.env, ...env };
-  if (!('PROTECTED_MODULES_USER' in env)) delete childEnv.PROTECTED_MODULES_USER;
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', env: childEnv });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { ACME, cli, type Run } from './run';
 
 /** Usage/environment errors: one `protected-modules: …` line (plus an optional help hint), no stack. */
 function assertCleanError(r: Run, code: number) {

@@ -3,29 +3,13 @@
 // Includes the leak tests: who is told about consumers, their names and their call sites.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, readdirSync, realpathSync, rmSync, statSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync, existsSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { ensureBuilt } from '../server/lsp-client';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { c as tarCreate } from 'tar';
 
-const REPO = resolve(__dirname, '..', '..');
-const CLI = join(REPO, 'dist', 'cli.js');
-const ACME = join(REPO, 'examples', 'acme');
-
-interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-function cli(args: string[]): Run {
-  const env = { ...process.env };
-  delete env.PROTECTED_MODULES_USER;
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', env });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import { ACME, cli } from './run';
 
 const temps: string[] = [];
 function temp(prefix: string): string {

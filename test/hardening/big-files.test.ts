@@ -24,6 +24,7 @@ import { CancellationTokenSource, DidChangeTextDocumentNotification, LSPErrorCod
 import type { CompletionList, Diagnostic, Hover, SignatureHelp } from 'vscode-languageserver-protocol';
 import { parse } from '../../shared/language/parser';
 import { copyFixture, fileUri, startServer, type TestClient } from '../server/lsp-client';
+import { cursorIn } from '../helpers/marker';
 
 const WAIT = 240_000;
 
@@ -44,17 +45,6 @@ function publicNames(root: string): string[] {
 
 function labels(r: CompletionList | null): string[] {
   return (r?.items ?? []).map((i) => i.label);
-}
-
-/** The LSP position (UTF-16) just after the `n`-th occurrence of `needle` (+ `delta`). */
-function after_(text: string, needle: string, delta = 0, fromEnd = false): { line: number; character: number } {
-  const i = fromEnd ? text.lastIndexOf(needle) : text.indexOf(needle);
-  assert.ok(i >= 0, `found ${needle}`);
-  const offset = i + needle.length + delta;
-  const lineStart = text.lastIndexOf('\n', offset - 1) + 1;
-  let line = 0;
-  for (let k = text.indexOf('\n'); k >= 0 && k < offset; k = text.indexOf('\n', k + 1)) line++;
-  return { line, character: offset - lineStart };
 }
 
 /** Waits for published diagnostics of `uri` at `version` (or any version when undefined) matching `predicate`. */
@@ -111,9 +101,9 @@ describe('big and odd files through the real server', () => {
     assert.notEqual(line.length, [...line].length, 'the line has astral characters');
     assert.deepEqual(labels(await completion(bob, f.uri, at)).sort(), api);
     // Counting code points instead would land before the dot: nothing, or expression items.
-    const h = await hover(bob, f.uri, after_(f.text, 'OrderAPI.CreateOr'));
+    const h = await hover(bob, f.uri, cursorIn(f.text, 'OrderAPI.CreateOr$0'));
     assert.match(hoverText(h), /server action CreateOrder\(customerId: Text/);
-    assert.deepEqual(h!.range, { start: after_(f.text, 'OrderAPI.', 0, true), end: after_(f.text, 'OrderAPI.CreateOrder', 0, true) });
+    assert.deepEqual(h!.range, { start: cursorIn(f.text, 'OrderAPI.$0', -1), end: cursorIn(f.text, 'OrderAPI.CreateOrder$0', -1) });
     // The diagnostic of the incomplete `OrderAPI.` stands right after the dot, in UTF-16 units.
     const ds = await diagnosticsOf(bob, f.uri, (d) => d.some((x) => x.code === 'syntax-error'), 'a syntax error for `OrderAPI.`');
     const syntax = ds.filter((d) => d.code === 'syntax-error');
@@ -121,7 +111,7 @@ describe('big and odd files through the real server', () => {
     assert.deepEqual(syntax[0].range.start, at);
 
     // Incremental sync: insert after the emoji with a UTF-16 range, then complete there.
-    const insertAt = after_(f.text, '"😀👍🏽', 0);
+    const insertAt = cursorIn(f.text, '"😀👍🏽$0');
     void bob.connection.sendNotification(DidChangeTextDocumentNotification.type, {
       textDocument: { uri: f.uri, version: 2 },
       contentChanges: [{ range: { start: at, end: at }, text: 'GetOrder("x").' }],
@@ -223,12 +213,12 @@ describe('big and odd files through the real server', () => {
     const items = labels(await completion(bob, use.uri, { line: 2, character: 12 }));
     assert.equal(items.length, 50_000);
     assert.ok(items.includes('f0') && items.includes('f49999'));
-    const h = await hover(bob, use.uri, after_(use.text, 'h.f49999', -1));
+    const h = await hover(bob, use.uri, cursorIn(use.text, 'h.f4999$09'));
     assert.match(hoverText(h), /f49999: Integer/);
     assert.match(hoverText(h), /The last field\./);
     const def = await bob.request<{ uri: string; range: { start: { line: number } } } | { uri: string; range: { start: { line: number } } }[]>(
       'textDocument/definition',
-      { textDocument: { uri: use.uri }, position: after_(use.text, 'h.f49999', -1) },
+      { textDocument: { uri: use.uri }, position: cursorIn(use.text, 'h.f4999$09') },
     );
     const loc = Array.isArray(def) ? def[0] : def;
     assert.equal(loc.uri, huge.uri);

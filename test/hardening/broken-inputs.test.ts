@@ -24,24 +24,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { FileChangeType, type Diagnostic, type FileEvent } from 'vscode-languageserver-protocol';
-import { LineIndex } from '../../shared/language/text';
 import { firstInvalidUtf8 } from '../../shared/environment/load';
 import { REPO, copyFixture, fileUri, modulesUri, startServer, type TestClient } from '../server/lsp-client';
+import { cursorIn } from '../helpers/marker';
 
 const M = (rel: string) => modulesUri('acme', rel);
 const REPORTING = 'modules/reporting/module.json';
 const COMMON = 'modules/common/module.json';
 const POLICY = 'environment.json';
 const PERMISSION_DENIED = -32001;
-
-/** The 0-based position of `needle` (+ `shift` characters) in `text`, as the server counts it
- *  (a leading BOM does not count; CRLF is one line end). */
-function at(text: string, needle: string, shift = 0): { line: number; character: number } {
-  const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-  const i = src.indexOf(needle);
-  assert.ok(i >= 0, `needle ${needle.slice(0, 40)} not in the text`);
-  return new LineIndex(src).positionAt(i + shift);
-}
 
 function message(d: Diagnostic): string {
   return typeof d.message === 'string' ? d.message : JSON.stringify(d.message);
@@ -97,7 +88,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace('"version": "1.0.0"', '"version": 1'),
     code: 'invalid-manifest',
     message: /^version: expected a string, got a number/,
-    where: (t) => at(t, '"version": 1', 11),
+    where: (t) => cursorIn(t, '"version": $01'),
   },
   {
     name: 'wrong type (dependencies: [])',
@@ -105,7 +96,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace(/"dependencies": \{[^}]*\}/, '"dependencies": []'),
     code: 'invalid-manifest',
     message: /^dependencies: expected an object, got an array/,
-    where: (t) => at(t, '[]'),
+    where: (t) => cursorIn(t, '$0[]'),
   },
   {
     name: 'unknown key',
@@ -113,7 +104,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace('"kind": "ui",', '"kind": "ui",\n  "colour": "red",'),
     code: 'invalid-manifest',
     message: /^colour: unknown key/,
-    where: (t) => at(t, '"colour"'),
+    where: (t) => cursorIn(t, '$0"colour"'),
   },
   {
     name: 'invalid name',
@@ -121,7 +112,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace('"name": "Reporting"', '"name": "reporting"'),
     code: 'invalid-manifest',
     message: /^name: invalid module name/,
-    where: (t) => at(t, '"reporting"'),
+    where: (t) => cursorIn(t, '$0"reporting"'),
   },
   {
     name: 'invalid kind',
@@ -129,7 +120,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace('"kind": "ui"', '"kind": "screen"'),
     code: 'invalid-manifest',
     message: /^kind: expected one of service, ui, library/,
-    where: (t) => at(t, '"screen"'),
+    where: (t) => cursorIn(t, '$0"screen"'),
   },
   {
     name: 'bad semver 1.4',
@@ -137,7 +128,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace('"version": "1.0.0"', '"version": "1.4"'),
     code: 'invalid-manifest',
     message: /^version: invalid version/,
-    where: (t) => at(t, '"1.4"'),
+    where: (t) => cursorIn(t, '$0"1.4"'),
   },
   {
     name: 'bad semver v1.0.0',
@@ -145,7 +136,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace('"version": "1.0.0"', '"version": "v1.0.0"'),
     code: 'invalid-manifest',
     message: /^version: invalid version/,
-    where: (t) => at(t, '"v1.0.0"'),
+    where: (t) => cursorIn(t, '$0"v1.0.0"'),
   },
   {
     name: 'bad range',
@@ -153,7 +144,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace('"Common": "^1.2.0"', '"Common": "^^1"'),
     code: 'invalid-manifest',
     message: /^dependencies\.Common: invalid version range/,
-    where: (t) => at(t, '"^^1"'),
+    where: (t) => cursorIn(t, '$0"^^1"'),
   },
   {
     name: 'duplicate key',
@@ -161,7 +152,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace('"kind": "ui",', '"kind": "ui",\n  "version": "1.0.1",'),
     code: 'invalid-manifest',
     message: /^version: duplicate key/,
-    where: (t) => at(t, '"version": "1.0.1"'),
+    where: (t) => cursorIn(t, '$0"version": "1.0.1"'),
   },
   {
     name: '__proto__ key',
@@ -169,7 +160,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace('"kind": "ui",', '"kind": "ui",\n  "__proto__": { "protected": false },'),
     code: 'invalid-manifest',
     message: /__proto__.*key not allowed/,
-    where: (t) => at(t, '"__proto__"'),
+    where: (t) => cursorIn(t, '$0"__proto__"'),
   },
   {
     name: 'duplicate module names',
@@ -177,7 +168,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace('"name": "Reporting"', '"name": "Common"'),
     code: 'invalid-manifest',
     message: /must be unique/,
-    where: (t) => at(t, '"Common"'),
+    where: (t) => cursorIn(t, '$0"Common"'),
   },
   {
     name: 'dependency cycle',
@@ -186,7 +177,7 @@ const MODULE_CASES: Case[] = [
     also: { file: COMMON, content: common.replace('"dependencies": {}', '"dependencies": { "Reporting": "^1.0.0" }') },
     code: 'dependency-cycle',
     message: /depends, directly or indirectly, on 'Reporting'/,
-    where: (t) => at(t, '"Common": "^1.2.0"'),
+    where: (t) => cursorIn(t, '$0"Common": "^1.2.0"'),
   },
   {
     name: '1 MB module name (not echoed)',
@@ -194,7 +185,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace('"name": "Reporting"', `"name": "R${'x'.repeat(1024 * 1024)}"`),
     code: 'invalid-manifest',
     message: /^name: invalid module name/,
-    where: (t) => at(t, '"Rxxx'),
+    where: (t) => cursorIn(t, '$0"Rxxx'),
   },
   {
     name: 'invalid UTF-8',
@@ -206,7 +197,7 @@ const MODULE_CASES: Case[] = [
     ]),
     code: 'invalid-manifest',
     message: /^module\.json: not valid UTF-8 text \(byte \d+\)/,
-    where: (t) => at(t, 'S\ufffd', 1),
+    where: (t) => cursorIn(t, 'S$0\ufffd'),
   },
   {
     name: 'BOM, then an error',
@@ -214,7 +205,7 @@ const MODULE_CASES: Case[] = [
     content: '\ufeff' + reporting.replace('"kind": "ui"', '"kind": "app"'),
     code: 'invalid-manifest',
     message: /^kind: expected one of/,
-    where: (t) => at(t, '"app"'),
+    where: (t) => cursorIn(t, '$0"app"'),
   },
   {
     name: 'CRLF, then an error',
@@ -222,7 +213,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace(/\n/g, '\r\n').replace('"owner": "alice"', '"owner": "Alice"'),
     code: 'invalid-manifest',
     message: /^owner: invalid user id/,
-    where: (t) => at(t, '"Alice"'),
+    where: (t) => cursorIn(t, '$0"Alice"'),
   },
   {
     name: 'JSON syntax error',
@@ -230,7 +221,7 @@ const MODULE_CASES: Case[] = [
     content: reporting.replace('"kind": "ui",', '"kind": "ui"'),
     code: 'invalid-manifest',
     message: /^syntax error: expected ","/,
-    where: (t) => at(t, '"owner"'),
+    where: (t) => cursorIn(t, '$0"owner"'),
   },
   {
     name: 'an array',
@@ -390,7 +381,7 @@ const ENV_CASES: Case[] = [
     content: policy.replace(/"users": \{[\s\S]*?\n  \},/, '"users": [],'),
     code: 'invalid-environment',
     message: /^users: expected an object, got an array/,
-    where: (t) => at(t, '[],'),
+    where: (t) => cursorIn(t, '$0[],'),
   },
   {
     name: 'wrong type (admins: "alice")',
@@ -398,7 +389,7 @@ const ENV_CASES: Case[] = [
     content: policy.replace('"admins": ["alice"]', '"admins": "alice"'),
     code: 'invalid-environment',
     message: /^admins: expected an array, got a string/,
-    where: (t) => at(t, '"alice",'),
+    where: (t) => cursorIn(t, '$0"alice",'),
   },
   {
     name: 'unknown key',
@@ -406,7 +397,7 @@ const ENV_CASES: Case[] = [
     content: policy.replace('"defaultAccess": "open",', '"defaultAccess": "open",\n  "owners": ["alice"],'),
     code: 'invalid-environment',
     message: /^owners: unknown key/,
-    where: (t) => at(t, '"owners"'),
+    where: (t) => cursorIn(t, '$0"owners"'),
   },
   {
     name: 'bad access level',
@@ -414,7 +405,7 @@ const ENV_CASES: Case[] = [
     content: policy.replace('"to": "user:bob",          "access": "change"', '"to": "user:bob", "access": "superuser"').replace('"access": "change" },\n    // Reviewers', '"access": "superuser" },\n    // Reviewers'),
     code: 'invalid-environment',
     message: /^grants\[1\]\.access: expected one of none, list/,
-    where: (t) => at(t, '"superuser"'),
+    where: (t) => cursorIn(t, '$0"superuser"'),
   },
   {
     name: 'bad user id',
@@ -422,7 +413,7 @@ const ENV_CASES: Case[] = [
     content: policy.replace('"carol": {', '"Carol": {'),
     code: 'invalid-environment',
     message: /invalid user id/,
-    where: (t) => at(t, '"Carol"'),
+    where: (t) => cursorIn(t, '$0"Carol"'),
   },
   {
     name: 'duplicate key',
@@ -430,7 +421,7 @@ const ENV_CASES: Case[] = [
     content: policy.replace('"defaultAccess": "open",', '"defaultAccess": "open",\n  "defaultAccess": "full",'),
     code: 'invalid-environment',
     message: /^defaultAccess: duplicate key/,
-    where: (t) => at(t, '"defaultAccess": "full"'),
+    where: (t) => cursorIn(t, '$0"defaultAccess": "full"'),
   },
   {
     name: '100,000 grants, the last one invalid',
@@ -438,7 +429,7 @@ const ENV_CASES: Case[] = [
     content: manyGrants(100_000, true),
     code: 'invalid-environment',
     message: /^grants\[100000\]\.access: expected one of/,
-    where: (t) => at(t, '"owner" }'),
+    where: (t) => cursorIn(t, '$0"owner" }'),
   },
   {
     name: 'a 1 MB module name in a grant (not echoed)',
@@ -446,7 +437,7 @@ const ENV_CASES: Case[] = [
     content: policy.replace('{ "module": "OrderAPI",', `{ "module": "O${'x'.repeat(1024 * 1024)}",`),
     code: 'invalid-environment',
     message: /^grants\[0\]\.module: invalid module/,
-    where: (t) => at(t, '"Oxxx'),
+    where: (t) => cursorIn(t, '$0"Oxxx'),
   },
   {
     name: 'invalid UTF-8',
@@ -458,7 +449,7 @@ const ENV_CASES: Case[] = [
     ]),
     code: 'invalid-environment',
     message: /^environment\.json: not valid UTF-8 text/,
-    where: (t) => at(t, '\ufffdAlice'),
+    where: (t) => cursorIn(t, '$0\ufffdAlice'),
   },
   {
     name: 'BOM, then an error',
@@ -466,7 +457,7 @@ const ENV_CASES: Case[] = [
     content: '\ufeff' + policy.replace('"defaultAccess": "open"', '"defaultAccess": "most"'),
     code: 'invalid-environment',
     message: /^defaultAccess: expected one of/,
-    where: (t) => at(t, '"most"'),
+    where: (t) => cursorIn(t, '$0"most"'),
   },
   {
     name: 'CRLF, then an error',
@@ -474,7 +465,7 @@ const ENV_CASES: Case[] = [
     content: policy.replace(/\n/g, '\r\n').replace('"to": "group:reviewers"', '"to": "team:reviewers"'),
     code: 'invalid-environment',
     message: /^grants\[2\]\.to: invalid grantee/,
-    where: (t) => at(t, '"team:reviewers"'),
+    where: (t) => cursorIn(t, '$0"team:reviewers"'),
   },
   {
     name: 'empty file',
@@ -561,7 +552,8 @@ describe('broken environment.json while the server runs: diagnostics, fail close
     fs.writeFileSync(file, manyGrants(100_000, false));
     alice.filesChanged([{ uri: fileUri(file), type: FileChangeType.Changed }]);
     try {
-      await alice.waitFor(() => true, 'reload');
+      // Requests are answered after the notification before them: this one sees the reloaded policy,
+      // however long loading 100,000 grants takes.
       assert.equal((await accessOf()).OrderAPI, 'full');
       const h = await alice.request<{ contents: unknown } | null>('textDocument/hover', {
         textDocument: { uri: M(newOrder) },
@@ -573,6 +565,8 @@ describe('broken environment.json while the server runs: diagnostics, fail close
     } finally {
       fs.writeFileSync(file, policy);
       alice.filesChanged([{ uri: fileUri(file), type: FileChangeType.Changed }]);
+      // The small policy is back before the next test starts (its waits would count this reload).
+      await accessOf();
     }
   });
 

@@ -173,14 +173,11 @@ describe('fuzz: the parser (SPEC 3.2 error tolerance)', () => {
       const lengths = big.length / Math.max(1, small.length);
       assert.ok(ratio <= lengths * 1.2 + 1, `${name}: work grows ${ratio.toFixed(2)}x for ${lengths.toFixed(2)}x input (${a!.steps} → ${b!.steps})`);
       let depth = 0;
-      const measure = (n: Node, d: number) => {
-        depth = Math.max(depth, d);
-      };
       // The tree depth stays bounded by the nesting limits (no recursive walker can overflow).
       const stack: [Node, number][] = [[b!.file, 0]];
       while (stack.length) {
         const [n, d] = stack.pop()!;
-        measure(n, d);
+        depth = Math.max(depth, d);
         walkChildren(n, (c) => stack.push([c, d + 1]));
       }
       assert.ok(depth < 3000, `${name}: tree depth ${depth}`);
@@ -342,7 +339,7 @@ describe('fuzz: the checker and the IDE queries never throw', () => {
       ['blocks + chains in parentheses', blocks(nested(200, 50))],
       ['blocks + unary + postfix', blocks('not '.repeat(200) + '(' + '-'.repeat(50) + 'a' + '.b'.repeat(499) + ')')],
     ];
-    for (const [name, text] of cases) exercise('portal/main.logic', text, [5, 60, 200, 4000]);
+    for (const [, text] of cases) exercise('portal/main.logic', text, [5, 60, 200, 4000]);
     // The iterative walk still checks every operand of a long chain, in order.
     t.edit('portal/main.logic', body(Array(1999).fill('a').join(' + ') + ' + 1'));
     const ds = t.program.forUser('alice').diagnostics(t.path('portal/main.logic'));

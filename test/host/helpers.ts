@@ -12,7 +12,10 @@ import WebSocket from 'ws';
 import { createMessageConnection, type MessageConnection } from 'vscode-languageserver-protocol/node';
 import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { WebSocketMessageReader, WebSocketMessageWriter, rawToString } from '../../server/host/transport';
+import { after, before } from 'node:test';
 import { ensureBuilt, REPO } from '../server/lsp-client';
+import { MessageWaits, ProgressWatch, diagnosticsFor, eventually as waitUntil } from '../helpers/wait';
+import { requestError, type RpcError } from '../helpers/rpc';
 
 export const CLI_JS = path.join(REPO, 'dist', 'cli.js');
 
@@ -67,17 +70,24 @@ export async function startHost(env: string, state: string, extra: string[] = []
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
   child.stderr.on('data', (b: Buffer) => (out += b.toString()));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`host did not start:\n${out}`)), 20000);
+    // Gives up only when the starting host made no progress (no CPU time) for 20 s (helpers/wait.ts).
+    const watch = new ProgressWatch(child.pid);
+    const timer = setInterval(() => {
+      if (watch.quietFor() > 20000) {
+        clearInterval(timer);
+        reject(new Error(`host did not start:\n${out}`));
+      }
+    }, 250);
     const check = () => {
       const m = /at (wss?:\/\/\S+\/lsp)/.exec(out);
       if (m) {
-        clearTimeout(timer);
+        clearInterval(timer);
         resolve(m[1]);
       }
     };
     child.stdout.on('data', check);
     child.once('exit', () => {
-      clearTimeout(timer);
+      clearInterval(timer);
       reject(new Error(`host exited:\n${out}`));
     });
   });
@@ -122,7 +132,7 @@ export class WsClient {
   readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   closeCode: number | undefined;
   readonly closed: Promise<number>;
-  private readonly waiters: (() => void)[] = [];
+  private readonly waits = new MessageWaits();
 
   constructor(
     readonly socket: WebSocket,
@@ -139,14 +149,9 @@ export class WsClient {
     return this.connection.sendRequest(method, params) as Promise<R>;
   }
 
-  async requestError(method: string, params: unknown): Promise<{ code: number; message: string; data?: unknown }> {
-    try {
-      await this.connection.sendRequest(method, params);
-    } catch (e) {
-      const err = e as { code: number; message: string; data?: unknown };
-      return { code: err.code, message: err.message, data: err.data };
-    }
-    throw new Error(`${method} succeeded, an error was expected`);
+  /** Sends a request and returns the error it fails with (throws if it succeeds). */
+  requestError(method: string, params: unknown): Promise<RpcError> {
+    return requestError(this.connection, method, params);
   }
 
   notify(method: string, params: unknown): void {
@@ -162,32 +167,20 @@ export class WsClient {
   }
 
   poke(): void {
-    for (const w of [...this.waiters]) w();
+    this.waits.poke();
   }
 
-  waitFor(predicate: () => boolean, what: string, timeoutMs = 15000): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        if (!predicate()) return;
-        clearTimeout(timer);
-        this.waiters.splice(this.waiters.indexOf(check), 1);
-        resolve();
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(check), 1);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
-      this.waiters.push(check);
-    });
+  /**
+   * Resolves when `predicate` holds (checked on every message); rejects only when nothing arrived
+   * for `quietMs` (test/helpers/wait.ts), so a slow host still working is waited for.
+   */
+  waitFor(predicate: () => boolean, what: string, quietMs = 15000): Promise<void> {
+    return this.waits.waitFor(predicate, what, quietMs);
   }
 
-  async diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
-    await this.waitFor(() => {
-      const p = this.diagnostics.get(uri);
-      return !!p && predicate(p.diagnostics);
-    }, `${what} for ${uri}`);
-    return this.diagnostics.get(uri)!.diagnostics;
+  /** Waits for diagnostics of `uri` that satisfy `predicate` (e.g. a given code appears). */
+  diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
+    return diagnosticsFor(this, uri, predicate, what);
   }
 
   count(method: string): number {
@@ -258,11 +251,64 @@ export function auditLines(state: string): { event: string; user: string | null;
   }
 }
 
-/** Waits until `predicate` holds, polling every 50 ms. */
-export async function eventually(predicate: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
-  const end = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Waits until `predicate` holds, polling every 50 ms; gives up after `quietMs` (test/helpers/wait.ts). */
+export function eventually(predicate: () => boolean, what: string, quietMs = 10000): Promise<void> {
+  return waitUntil(predicate, what, { quietMs });
+}
+
+/** A host of {@link useHost}: the copy of examples/acme it serves, its state folder and the host. */
+export interface UsedHost {
+  readonly env: string;
+  readonly state: string;
+  readonly host: Host;
+  /** A stand-in for the connected session of `user` (one of `useHost`'s users). */
+  client(user: string): WsClient;
+}
+
+/**
+ * The one host set-up of the host tests (as `useServer` for the language server). Call it in a
+ * `describe` body: before the suite's tests it copies examples/acme, issues a token for each of
+ * `users`, starts a host on the copy and connects each user; after them it closes the sessions and
+ * stops the host.
+ */
+export function useHost(users: string[]): UsedHost {
+  let started: { env: string; state: string; host: Host; clients: Map<string, WsClient> } | undefined;
+  const get = () => {
+    if (!started) throw new Error("useHost: the host starts in the suite's before hook");
+    return started;
+  };
+  before(async () => {
+    const env = copyAcme();
+    const state = path.join(tempDir(), 'state');
+    const tokens = users.map((u) => issueToken(env, state, u));
+    const host = await startHost(env, state);
+    started = { env, state, host, clients: new Map() };
+    const clients = await Promise.all(tokens.map((t) => connect(host.url, t)));
+    users.forEach((u, i) => started!.clients.set(u, clients[i]));
+  });
+  after(async () => {
+    await Promise.all([...(started?.clients.values() ?? [])].map((c) => c.close()));
+    await started?.host.stop();
+  });
+  return {
+    get env() {
+      return get().env;
+    },
+    get state() {
+      return get().state;
+    },
+    get host() {
+      return get().host;
+    },
+    client(user: string): WsClient {
+      return new Proxy({} as WsClient, {
+        get(_target, key) {
+          const c = get().clients.get(user);
+          if (!c) throw new Error(`useHost: ${user} is not one of its users`);
+          const value: unknown = Reflect.get(c, key, c);
+          return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(c) : value;
+        },
+      });
+    },
+  };
 }

@@ -12,7 +12,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { acmeUri, connect, copyAcme, issueToken, startHost, tempDir, type Host, type WsClient } from './helpers';
+import { acmeUri, connect, copyAcme, issueToken, startHost, tempDir, useHost, type Host, type WsClient } from './helpers';
 
 /** Element names declared in a module's sources, split by public / private. */
 function elements(dir: string): { pub: Set<string>; priv: Set<string> } {
@@ -155,25 +155,14 @@ function readAll(dir: string): string[] {
 }
 
 describe('the host names nothing of its own disk to a remote client (found by an attacker trial)', () => {
-  let env: string;
-  let host: Host;
-  let bob: WsClient;
-  before(async () => {
-    env = copyAcme();
-    const state = path.join(tempDir(), 'state');
-    host = await startHost(env, state);
-    bob = await connect(host.url, issueToken(env, state, 'bob'));
-  });
-  after(async () => {
-    await bob?.close();
-    await host?.stop();
-  });
+  const h = useHost(['bob']);
+  const bob = h.client('bob');
 
   test('workspace symbols are modules: locations; file: URIs of the host\'s disk answer as missing, existing or not', async () => {
     const symbols = JSON.stringify(await bob.request('workspace/symbol', { query: '' }));
     assert.ok(symbols.length > 2);
     assert.ok(!symbols.includes('file:'), 'no file: location');
-    assert.ok(!symbols.includes(env), "no path of the host's disk");
+    assert.ok(!symbols.includes(h.env), "no path of the host's disk");
     const answer = async (uri: string) => {
       try {
         return JSON.stringify(await bob.request('protectedModules/stat', { uri }));
@@ -181,8 +170,8 @@ describe('the host names nothing of its own disk to a remote client (found by an
         return JSON.stringify({ code: (e as { code?: number }).code, message: (e as Error).message });
       }
     };
-    const existing = await answer(`file://${path.join(env, 'environment.json')}`);
-    const missing = await answer(`file://${path.join(env, 'no-such-file.json')}`);
+    const existing = await answer(`file://${path.join(h.env, 'environment.json')}`);
+    const missing = await answer(`file://${path.join(h.env, 'no-such-file.json')}`);
     assert.equal(existing, missing);
     assert.match(existing, /-32003/);
   });
@@ -199,22 +188,8 @@ describe('the host names nothing of its own disk to a remote client (found by an
 });
 
 describe('notifications tell a session only of changes it may know of (found by an attacker trial)', () => {
-  let env: string;
-  let host: Host;
-  let bob: WsClient;
-  let alice: WsClient;
-  before(async () => {
-    env = copyAcme();
-    const state = path.join(tempDir(), 'state');
-    host = await startHost(env, state);
-    bob = await connect(host.url, issueToken(env, state, 'bob'));
-    alice = await connect(host.url, issueToken(env, state, 'alice'));
-  });
-  after(async () => {
-    await bob?.close();
-    await alice?.close();
-    await host?.stop();
-  });
+  const h = useHost(['bob', 'alice']);
+  const [bob, alice] = [h.client('bob'), h.client('alice')];
 
   const counts = () => [bob.count('protectedModules/didChangeModules'), bob.count('protectedModules/didChangeAccess')];
   const save = async (rel: string, edit: (text: string) => string) => {

@@ -1,37 +1,22 @@
 // Many sessions over one shared index (SPEC 7): a change saved by one user reaches every other
 // session's diagnostics (and its didChangeModules); one session's unsaved text never changes
 // what another sees; each session sees only what its own user may.
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { acmeUri, connect, copyAcme, issueToken, startHost, tempDir, type Host, type WsClient } from './helpers';
+import { acmeUri, useHost } from './helpers';
 
 const ORDERS = 'modules/order-api/actions/Orders.logic';
 const MY_ORDERS = 'modules/order-portal/screens/MyOrders.logic';
 
 describe('host sessions on one index', () => {
-  let env: string;
-  let host: Host;
-  let alice: WsClient;
-  let bob: WsClient;
-  let dave: WsClient;
-
-  before(async () => {
-    env = copyAcme();
-    const state = path.join(tempDir(), 'state');
-    const tokens = Object.fromEntries(['alice', 'bob', 'dave'].map((u) => [u, issueToken(env, state, u)]));
-    host = await startHost(env, state);
-    [alice, bob, dave] = await Promise.all([connect(host.url, tokens.alice), connect(host.url, tokens.bob), connect(host.url, tokens.dave)]);
-  });
-  after(async () => {
-    await Promise.all([alice, bob, dave].map((c) => c?.close()));
-    await host?.stop();
-  });
+  const h = useHost(['alice', 'bob', 'dave']);
+  const [alice, bob, dave] = ['alice', 'bob', 'dave'].map((u) => h.client(u));
 
   test("alice saves a new public signature: bob's open document is re-checked and told that modules changed", async () => {
     const uri = acmeUri(MY_ORDERS);
-    bob.open(uri, fs.readFileSync(path.join(env, MY_ORDERS), 'utf8'));
+    bob.open(uri, fs.readFileSync(path.join(h.env, MY_ORDERS), 'utf8'));
     const clean = await bob.diagnosticsFor(uri, () => true, 'first diagnostics');
     assert.ok(!clean.some((d) => d.code === 'missing-argument'), JSON.stringify(clean));
     const changesBefore = bob.count('protectedModules/didChangeModules');
@@ -49,7 +34,7 @@ describe('host sessions on one index', () => {
 
   test("dave's unsaved text changes dave's diagnostics only", async () => {
     const uri = acmeUri(MY_ORDERS);
-    const base = fs.readFileSync(path.join(env, MY_ORDERS), 'utf8');
+    const base = fs.readFileSync(path.join(h.env, MY_ORDERS), 'utf8');
     dave.open(uri, base);
     await dave.diagnosticsFor(uri, () => true, "dave's first diagnostics");
     const bobBefore = JSON.stringify(bob.diagnostics.get(uri)?.diagnostics);

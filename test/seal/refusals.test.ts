@@ -6,6 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { FileChangeType } from 'vscode-languageserver-protocol';
 import { startServer, fileUri } from '../server/lsp-client';
 import { REPO } from '../server/lsp-client';
@@ -198,7 +199,7 @@ describe('install refuses, with a reason, writing nothing', () => {
 
   test('a compressed or non-tar file', () => {
     const p = path.join(s.dir, 'gz.pmod');
-    fs.writeFileSync(p, require('node:zlib').gzipSync(fs.readFileSync(s.pmod)));
+    fs.writeFileSync(p, gzipSync(fs.readFileSync(s.pmod)));
     refused(fresh, p, /not an uncompressed tar archive/);
   });
 

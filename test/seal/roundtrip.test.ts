@@ -23,6 +23,7 @@ import {
   tool,
   type Sealed,
 } from './setup';
+import { cursorIn } from '../helpers/marker';
 
 const USERS = ['gina', 'hank', 'ivy']; // gina is the client environment's admin
 const PUBLIC_ACTIONS = ['CancelOrder', 'CreateOrder', 'EstimateDelivery', 'GetOrder', 'ListOrders', 'QuoteOrder'];
@@ -40,14 +41,6 @@ before(() => {
   canaries = privateCanaries(publicInterface);
 });
 after(() => fs.rmSync(s.dir, { recursive: true, force: true }));
-
-/** Position of the `n`-th `needle` in `text`, plus `delta` characters. */
-function positionOf(text: string, needle: string, delta = 0): { line: number; character: number } {
-  const i = text.indexOf(needle);
-  assert.ok(i >= 0, needle);
-  const before = text.slice(0, i + delta);
-  return { line: before.split('\n').length - 1, character: before.length - (before.lastIndexOf('\n') + 1) };
-}
 
 describe('the canaries are real', () => {
   test('they are many, and every one is in the plaintext sources (so the scans below can fail)', () => {
@@ -118,7 +111,7 @@ for (const user of USERS) {
     test('completion after OrderAPI. lists the public elements of the sealed interface', async () => {
       const list = await c.request<CompletionList>('textDocument/completion', {
         textDocument: { uri: basketUri },
-        position: positionOf(basket, 'OrderAPI.QuoteOrder', 'OrderAPI.'.length),
+        position: cursorIn(basket, 'OrderAPI.$0QuoteOrder'),
       });
       const labels = list.items.map((i) => i.label).sort();
       assert.deepEqual(labels, [...PUBLIC_ACTIONS, 'AddOrderLine', 'Order', 'OrderLine', 'OrderSummary', 'ValidateOrderLines'].sort());
@@ -127,7 +120,7 @@ for (const user of USERS) {
     test('hover shows the signature, the doc comment and "sealed by acme"', async () => {
       const h = await c.request<Hover>('textDocument/hover', {
         textDocument: { uri: basketUri },
-        position: positionOf(basket, 'OrderAPI.QuoteOrder', 'OrderAPI.'.length + 2),
+        position: cursorIn(basket, 'OrderAPI.Qu$0oteOrder'),
       });
       const text = (h.contents as { value: string }).value;
       assert.match(text, /server action QuoteOrder\(lines: List<OrderLine>, countryCode: Text = "DE"/);
@@ -139,7 +132,7 @@ for (const user of USERS) {
     test('signature help shows the active parameter', async () => {
       const help = await c.request<SignatureHelp>('textDocument/signatureHelp', {
         textDocument: { uri: basketUri },
-        position: positionOf(basket, 'QuoteOrder(lines, ', 'QuoteOrder(lines, '.length),
+        position: cursorIn(basket, 'QuoteOrder(lines, $0'),
       });
       assert.match(help.signatures[help.activeSignature ?? 0].label, /QuoteOrder\(lines: List<OrderLine>, countryCode: Text/);
       assert.equal(help.activeParameter ?? help.signatures[0].activeParameter, 1);
@@ -148,7 +141,7 @@ for (const user of USERS) {
     test('go to definition opens the element in the interface document', async () => {
       const loc = await c.request<Location | Location[]>('textDocument/definition', {
         textDocument: { uri: basketUri },
-        position: positionOf(basket, 'OrderAPI.QuoteOrder', 'OrderAPI.'.length + 2),
+        position: cursorIn(basket, 'OrderAPI.Qu$0oteOrder'),
       });
       const l = Array.isArray(loc) ? loc[0] : loc;
       assert.equal(l.uri, 'module-interface://client/OrderAPI.logic');

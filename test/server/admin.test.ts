@@ -1,9 +1,9 @@
 // setProtection and grantAccess (SPEC 4): need `full`, keep the JSON's comments, reload and notify.
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startServer, copyFixture, type TestClient } from './lsp-client';
+import { startServer, copyFixture, useServer } from './lsp-client';
 
 const PERMISSION_DENIED = -32001;
 const MODULE_NOT_FOUND = -32002;
@@ -12,16 +12,10 @@ const INVALID_POLICY = -32004;
 type Listed = { modules: { name: string; protected: boolean; access: string }[] };
 
 describe('as alice (owner and admin)', () => {
-  let root: string;
-  let alice: TestClient;
-  before(async () => {
-    root = copyFixture('test/fixtures/server-env');
-    alice = await startServer({ folders: [root], user: 'alice' });
-  });
-  after(async () => alice.close());
+  const alice = useServer('test/fixtures/server-env', 'alice');
 
   test('setProtection edits module.json, keeps its comment, and the change is visible at once', async () => {
-    const manifest = path.join(root, 'OrderAPI/module.json');
+    const manifest = path.join(alice.root, 'OrderAPI/module.json');
     const accessBefore = alice.count('protectedModules/didChangeAccess');
     assert.deepEqual(await alice.request('protectedModules/setProtection', { module: 'OrderAPI', protected: false }), {});
     const text = fs.readFileSync(manifest, 'utf8');
@@ -31,11 +25,11 @@ describe('as alice (owner and admin)', () => {
     assert.equal(list.modules.find((m) => m.name === 'OrderAPI')?.protected, false);
     await alice.waitFor(() => alice.count('protectedModules/didChangeAccess') > accessBefore, 'didChangeAccess');
     await alice.request('protectedModules/setProtection', { module: 'Common', protected: true });
-    assert.match(fs.readFileSync(path.join(root, 'Common/module.json'), 'utf8'), /"protected": true/);
+    assert.match(fs.readFileSync(path.join(alice.root, 'Common/module.json'), 'utf8'), /"protected": true/);
   });
 
   test('grantAccess adds, changes and removes grants, keeping comments', async () => {
-    const policyPath = path.join(root, 'environment.json');
+    const policyPath = path.join(alice.root, 'environment.json');
     await alice.request('protectedModules/grantAccess', { module: 'Pricing', to: 'user:bob', access: 'reference' });
     let text = fs.readFileSync(policyPath, 'utf8');
     assert.match(text, /\/\/ The environment of the language-server tests/);
@@ -68,17 +62,11 @@ describe('as alice (owner and admin)', () => {
 });
 
 describe('as bob (contractor)', () => {
-  let root: string;
-  let bob: TestClient;
-  before(async () => {
-    root = copyFixture('test/fixtures/server-env');
-    bob = await startServer({ folders: [root], user: 'bob' });
-  });
-  after(async () => bob.close());
+  const bob = useServer('test/fixtures/server-env', 'bob');
 
   test('setProtection and grantAccess fail with PermissionDenied; nothing is written', async () => {
-    const policyBefore = fs.readFileSync(path.join(root, 'environment.json'), 'utf8');
-    const manifestBefore = fs.readFileSync(path.join(root, 'Portal/module.json'), 'utf8');
+    const policyBefore = fs.readFileSync(path.join(bob.root, 'environment.json'), 'utf8');
+    const manifestBefore = fs.readFileSync(path.join(bob.root, 'Portal/module.json'), 'utf8');
     const e1 = await bob.requestError('protectedModules/setProtection', { module: 'Portal', protected: true });
     assert.equal(e1.code, PERMISSION_DENIED);
     assert.deepEqual(e1.data, { module: 'Portal', access: 'change', required: 'full', owner: 'alice' });
@@ -87,8 +75,8 @@ describe('as bob (contractor)', () => {
     assert.deepEqual(e2.data, { module: 'OrderAPI', access: 'reference', required: 'full', owner: 'alice' });
     const e3 = await bob.requestError('protectedModules/grantAccess', { module: '*', to: 'user:bob', access: 'full' });
     assert.equal(e3.code, PERMISSION_DENIED);
-    assert.equal(fs.readFileSync(path.join(root, 'environment.json'), 'utf8'), policyBefore);
-    assert.equal(fs.readFileSync(path.join(root, 'Portal/module.json'), 'utf8'), manifestBefore);
+    assert.equal(fs.readFileSync(path.join(bob.root, 'environment.json'), 'utf8'), policyBefore);
+    assert.equal(fs.readFileSync(path.join(bob.root, 'Portal/module.json'), 'utf8'), manifestBefore);
   });
 
   test('a module at none answers ModuleNotFound, exactly as a missing one', async () => {

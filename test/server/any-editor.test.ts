@@ -1,23 +1,17 @@
 // Issue 13, "any LSP editor": LSP 3.18 workspace/textDocumentContent for module-interface:// and
 // modules:// URIs (decided as readFile, with its leak test), and the server's own disk watching
 // for clients that cannot register file watchers (Neovim 0.7).
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startServer, copyFixture, fileUri, type TestClient } from './lsp-client';
+import { startServer, copyFixture, fileUri, useServer } from './lsp-client';
 
 const PERMISSION_DENIED = -32001;
 
 describe('workspace/textDocumentContent as bob', () => {
-  let bob: TestClient;
-  let env: string;
-  before(async () => {
-    const root = copyFixture('test/fixtures/server-env');
-    env = path.basename(root);
-    bob = await startServer({ folders: [root], user: 'bob', watchedFiles: false });
-  });
-  after(async () => bob.close());
+  const bob = useServer('test/fixtures/server-env', 'bob', { watchedFiles: false });
+  const env = () => path.basename(bob.root);
 
   test('the server announces the schemes', () => {
     const caps = bob.initializeResult.capabilities as { workspace?: { textDocumentContent?: { schemes: string[] } } };
@@ -25,23 +19,23 @@ describe('workspace/textDocumentContent as bob', () => {
   });
 
   test('interface documents and readable module files are answered', async () => {
-    const iface = await bob.request<{ text: string }>('workspace/textDocumentContent', { uri: `module-interface://${env}/OrderAPI.logic` });
+    const iface = await bob.request<{ text: string }>('workspace/textDocumentContent', { uri: `module-interface://${env()}/OrderAPI.logic` });
     assert.match(iface.text, /^\/\/ Interface of OrderAPI/);
-    const viaExplorer = await bob.request<{ text: string }>('workspace/textDocumentContent', { uri: `modules://${env}/OrderAPI/INTERFACE.logic` });
+    const viaExplorer = await bob.request<{ text: string }>('workspace/textDocumentContent', { uri: `modules://${env()}/OrderAPI/INTERFACE.logic` });
     assert.equal(viaExplorer.text, iface.text);
-    const common = await bob.request<{ text: string }>('workspace/textDocumentContent', { uri: `modules://${env}/Common/logic/text.logic` });
+    const common = await bob.request<{ text: string }>('workspace/textDocumentContent', { uri: `modules://${env()}/Common/logic/text.logic` });
     assert.match(common.text, /FormatMoney/);
   });
 
   test('leak: sources below open are PermissionDenied; hidden is answered exactly like missing', async () => {
-    const denied = await bob.requestError('workspace/textDocumentContent', { uri: `modules://${env}/OrderAPI/src/orders.logic` });
+    const denied = await bob.requestError('workspace/textDocumentContent', { uri: `modules://${env()}/OrderAPI/src/orders.logic` });
     assert.equal(denied.code, PERMISSION_DENIED);
     assert.doesNotMatch(JSON.stringify(denied), /CANARY|zebra/i);
-    const hidden = await bob.requestError('workspace/textDocumentContent', { uri: `module-interface://${env}/Pricing.logic` });
-    const missing = await bob.requestError('workspace/textDocumentContent', { uri: `module-interface://${env}/Nothing.logic` });
+    const hidden = await bob.requestError('workspace/textDocumentContent', { uri: `module-interface://${env()}/Pricing.logic` });
+    const missing = await bob.requestError('workspace/textDocumentContent', { uri: `module-interface://${env()}/Nothing.logic` });
     assert.deepEqual(hidden, missing);
-    const hiddenFile = await bob.requestError('workspace/textDocumentContent', { uri: `modules://${env}/internal/Pricing/prices.logic` });
-    const missingFile = await bob.requestError('workspace/textDocumentContent', { uri: `modules://${env}/internal/Nothing/prices.logic` });
+    const hiddenFile = await bob.requestError('workspace/textDocumentContent', { uri: `modules://${env()}/internal/Pricing/prices.logic` });
+    const missingFile = await bob.requestError('workspace/textDocumentContent', { uri: `modules://${env()}/internal/Nothing/prices.logic` });
     assert.deepEqual(hiddenFile, missingFile);
   });
 });

@@ -1,10 +1,10 @@
 // Issue 13: listFiles, findInFiles and accessOverview (shared/protocol/editor.ts), decided as
 // readDirectory/readFile are; each with its leak test (as an attacker who controls his client).
-import { test, describe, before, after } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startServer, copyFixture, type TestClient } from './lsp-client';
+import { startServer, copyFixture, useServer } from './lsp-client';
 import type { AccessOverviewResult, FindInFilesResult, ListFilesResult } from '../../shared/protocol';
 
 const PERMISSION_DENIED = -32001;
@@ -12,15 +12,8 @@ const MODULE_NOT_FOUND = -32002;
 const INVALID_PARAMS = -32602;
 
 describe('editor requests as bob (contractor)', () => {
-  let root: string;
-  let bob: TestClient;
-  let env: string;
-  before(async () => {
-    root = copyFixture('test/fixtures/server-env');
-    env = path.basename(root);
-    bob = await startServer({ folders: [root], user: 'bob' });
-  });
-  after(async () => bob.close());
+  const bob = useServer('test/fixtures/server-env', 'bob');
+  const env = () => path.basename(bob.root);
 
   test('listFiles answers exactly the files bob may read (an interface file at reference, no policy)', async () => {
     const r = await bob.request<ListFilesResult>('protectedModules/listFiles', {});
@@ -36,21 +29,21 @@ describe('editor requests as bob (contractor)', () => {
         'docs/README.md (read-only)',
       ],
     );
-    assert.ok(r.files.every((f) => f.environment === env && f.uri === `modules://${env}/${f.path}`));
+    assert.ok(r.files.every((f) => f.environment === env() && f.uri === `modules://${env()}/${f.path}`));
     // nothing of Pricing (none), Reporting (list), OrderAPI's sources, the policy or the folder that holds Pricing
     assert.doesNotMatch(JSON.stringify(r), /Pricing|internal|Reporting|orders\.logic|zebra|environment\.json/i);
   });
 
   test('listFiles below a module bob may not open lists only its interface file; a hidden folder is FileNotFound', async () => {
-    const r = await bob.request<ListFilesResult>('protectedModules/listFiles', { uri: `modules://${env}/OrderAPI` });
+    const r = await bob.request<ListFilesResult>('protectedModules/listFiles', { uri: `modules://${env()}/OrderAPI` });
     assert.deepEqual(r.files.map((f) => f.path), ['OrderAPI/INTERFACE.logic']);
-    const hidden = await bob.requestError('protectedModules/listFiles', { uri: `modules://${env}/internal/Pricing` });
-    const missing = await bob.requestError('protectedModules/listFiles', { uri: `modules://${env}/internal/Nothing` });
+    const hidden = await bob.requestError('protectedModules/listFiles', { uri: `modules://${env()}/internal/Pricing` });
+    const missing = await bob.requestError('protectedModules/listFiles', { uri: `modules://${env()}/internal/Nothing` });
     assert.deepEqual(hidden, missing, 'hidden is answered exactly like missing');
-    const denied = await bob.requestError('protectedModules/listFiles', { uri: `modules://${env}/OrderAPI/src` });
+    const denied = await bob.requestError('protectedModules/listFiles', { uri: `modules://${env()}/OrderAPI/src` });
     assert.equal(denied.code, PERMISSION_DENIED);
     // a dotted start folder lists the files under their own paths
-    const dotted = await bob.request<ListFilesResult>('protectedModules/listFiles', { uri: `modules://${env}/Common/../OrderAPI` });
+    const dotted = await bob.request<ListFilesResult>('protectedModules/listFiles', { uri: `modules://${env()}/Common/../OrderAPI` });
     assert.deepEqual(dotted.files.map((f) => f.path), ['OrderAPI/INTERFACE.logic']);
   });
 
@@ -97,11 +90,7 @@ describe('editor requests as bob (contractor)', () => {
 });
 
 describe('accessOverview as alice (owner)', () => {
-  let alice: TestClient;
-  before(async () => {
-    alice = await startServer({ folders: [copyFixture('test/fixtures/server-env')], user: 'alice' });
-  });
-  after(async () => alice.close());
+  const alice = useServer('test/fixtures/server-env', 'alice');
 
   test('shows the grants that apply and every user\'s effective access', async () => {
     const r = await alice.request<AccessOverviewResult>('protectedModules/accessOverview', { module: 'OrderAPI' });

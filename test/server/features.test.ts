@@ -23,6 +23,7 @@ import type {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parse } from '../../shared/language/parser';
 import { startServer, copyFixture, fileUri, modulesUri, type TestClient } from './lsp-client';
+import { cursorIn, extractCursor } from '../helpers/marker';
 
 // ---------------------------------------------------------------------------------------------
 // Fixture facts, computed from the sources (not hard-coded)
@@ -45,25 +46,6 @@ function declarations(dir: string): { publicNames: string[]; privateNames: strin
     }
   }
   return { publicNames: publicNames.sort(), privateNames, files };
-}
-
-/** The position of the `‸` marker in `text`, and the text without it. */
-function marked(text: string): { text: string; position: { line: number; character: number } } {
-  const i = text.indexOf('‸');
-  assert.ok(i >= 0, 'marker');
-  const before = text.slice(0, i);
-  const line = before.split('\n').length - 1;
-  return { text: text.slice(0, i) + text.slice(i + 1), position: { line, character: i - (before.lastIndexOf('\n') + 1) } };
-}
-
-/** Position of the `n`-th occurrence of `needle` in `text` (+ `delta` characters). */
-function positionOf(text: string, needle: string, delta = 0, n = 0): { line: number; character: number } {
-  let i = -1;
-  for (let k = 0; k <= n; k++) i = text.indexOf(needle, i + 1);
-  assert.ok(i >= 0, `found ${needle}`);
-  const offset = i + delta;
-  const before = text.slice(0, offset);
-  return { line: before.split('\n').length - 1, character: offset - (before.lastIndexOf('\n') + 1) };
 }
 
 function textAt(text: string, range: Range): string {
@@ -97,9 +79,9 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
   };
   /** Replaces NewOrder's text (overlay) and returns the marker's position. */
   const edit = (withMarker: string) => {
-    const m = marked(withMarker);
+    const m = extractCursor(withMarker);
     bob.change(newOrderUri, ++version, m.text);
-    return m.position;
+    return m.cursor;
   };
   /** NewOrder's text with `snippet` added as the body of a new client action `Probe` at the end of the screen. */
   const probe = (snippet: string) => {
@@ -154,7 +136,7 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
   });
 
   test('completion after `OrderAPI.` lists exactly its public elements, with signatures and docs', async () => {
-    const position = edit(probe('OrderAPI.‸'));
+    const position = edit(probe('OrderAPI.$0'));
     const list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
     assert.deepEqual([...labels(list)].sort(), orderApi.publicNames);
     const create = list.items.find((i) => i.label === 'CreateOrder')!;
@@ -172,16 +154,16 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
   });
 
   test('completion in a type position after `OrderAPI.` lists its public structures only', async () => {
-    const position = edit(probe('var x: OrderAPI.‸'));
+    const position = edit(probe('var x: OrderAPI.$0'));
     const list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
     assert.deepEqual([...labels(list)].sort(), ['Order', 'OrderLine', 'OrderSummary']);
-    const types = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position: edit(probe('var y: ‸')) });
+    const types = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position: edit(probe('var y: $0')) });
     for (const t of ['Text', 'Integer', 'List', 'OrderAPI', 'Common']) assert.ok(labels(types).includes(t), t);
     assert.ok(!labels(types).includes('Pricing'));
   });
 
   test('completion with nothing before lists modules (not Pricing), locals, built-ins, keywords', async () => {
-    const position = edit(probe('var total = 1\n    ‸'));
+    const position = edit(probe('var total = 1\n    $0'));
     const list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
     const names = labels(list);
     for (const n of ['OrderAPI', 'Common', 'OrderPortal', 'Reporting', 'total', 'lines', 'AddProduct', 'Length', 'ListAppend', 'if', 'var', 'true']) {
@@ -196,7 +178,7 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
   });
 
   test('completion inside a call offers the inputs not yet given as named arguments', async () => {
-    const position = edit(probe('OrderAPI.CreateOrder(customerId, email, couponCode: "X", ‸)'));
+    const position = edit(probe('OrderAPI.CreateOrder(customerId, email, couponCode: "X", $0)'));
     const list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
     const named = labels(list).filter((l) => l.endsWith(':'));
     assert.deepEqual(named.sort(), ['express:', 'lines:', 'shippingAddress:']);
@@ -205,47 +187,47 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
   });
 
   test('completion after `record.` lists the outputs of a call and the fields of a public structure', async () => {
-    let position = edit(probe('var r = OrderAPI.GetOrder("O-1")\n    r.‸'));
+    let position = edit(probe('var r = OrderAPI.GetOrder("O-1")\n    r.$0'));
     let list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
     assert.deepEqual(labels(list).sort(), ['found', 'order']);
-    position = edit(probe('var r = OrderAPI.GetOrder("O-1")\n    r.order.‸'));
+    position = edit(probe('var r = OrderAPI.GetOrder("O-1")\n    r.order.$0'));
     list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
     assert.ok(labels(list).includes('customerId') && labels(list).includes('lines'), JSON.stringify(labels(list)));
-    position = edit(probe('var l = OrderAPI.OrderLine { ‸ }'));
+    position = edit(probe('var l = OrderAPI.OrderLine { $0 }'));
     list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
     assert.ok(labels(list).includes('productId:') && labels(list).includes('quantity:'), JSON.stringify(labels(list)));
   });
 
   test('a module at list (Reporting): its facts only, none of its elements', async () => {
-    const position = edit(probe('Reporting.‸'));
+    const position = edit(probe('Reporting.$0'));
     const list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
     assert.deepEqual(labels(list), []);
-    const text = marked(probe('Reporting.Anything(1)‸')).text;
-    edit(probe('Reporting.Anything(1)‸'));
-    const at = positionOf(text, 'Reporting.Anything', 3);
+    const text = extractCursor(probe('Reporting.Anything(1)$0')).text;
+    edit(probe('Reporting.Anything(1)$0'));
+    const at = cursorIn(text, 'Rep$0orting.Anything');
     const hover = await request<Hover>('textDocument/hover', { textDocument: { uri: newOrderUri }, position: at });
     const value = (hover.contents as { value: string }).value;
     assert.match(value, /module Reporting 1\.0\.0/);
     assert.match(value, /your access: list/);
     assert.equal(await request('textDocument/definition', { textDocument: { uri: newOrderUri }, position: at }), null);
-    const member = positionOf(text, 'Anything', 2);
+    const member = cursorIn(text, 'An$0ything');
     assert.equal(await request('textDocument/hover', { textDocument: { uri: newOrderUri }, position: member }), null);
-    assert.equal(await request('textDocument/signatureHelp', { textDocument: { uri: newOrderUri }, position: positionOf(text, 'Anything(1', 9) }), null);
+    assert.equal(await request('textDocument/signatureHelp', { textDocument: { uri: newOrderUri }, position: cursorIn(text, 'Anything($01') }), null);
     assert.deepEqual(await request('textDocument/documentSymbol', { textDocument: { uri: 'module-interface://acme/Reporting.logic' } }), []);
   });
 
   test('completion after `Pricing.` and after a private name answers nothing', async () => {
-    for (const snippet of ['Pricing.‸', 'Pricinx.‸', 'OrderAPI.ComputeDiscount(‸', 'var q: Pricing.‸']) {
+    for (const snippet of ['Pricing.$0', 'Pricinx.$0', 'OrderAPI.ComputeDiscount($0', 'var q: Pricing.$0']) {
       const position = edit(probe(snippet));
       const list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
-      if (snippet.endsWith('.‸')) assert.deepEqual(labels(list), [], snippet);
+      if (snippet.endsWith('.$0')) assert.deepEqual(labels(list), [], snippet);
       else assert.ok(!labels(list).some((l) => l.endsWith(':')), `no named arguments for ${snippet}`);
     }
   });
 
   test('hover on a call to a public action: signature, doc comment, module facts and access', async () => {
     bob.change(newOrderUri, ++version, newOrderText);
-    const position = positionOf(newOrderText, 'OrderAPI.CreateOrder', 'OrderAPI.'.length + 2);
+    const position = cursorIn(newOrderText, 'OrderAPI.Cr$0eateOrder');
     const hover = await request<Hover>('textDocument/hover', { textDocument: { uri: newOrderUri }, position });
     const value = (hover.contents as { kind: string; value: string }).value;
     assert.match(value, /^```logic\npublic server action CreateOrder\(customerId: Text/);
@@ -253,14 +235,14 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     assert.match(value, /OrderAPI\*\* 1\.4\.0 · owner alice · protected · your access: reference/);
     assert.equal(textAt(newOrderText, hover.range!), 'CreateOrder');
     // A local and a module.
-    const local = await request<Hover>('textDocument/hover', { textDocument: { uri: newOrderUri }, position: positionOf(newOrderText, 'couponCode = ""', 1) });
+    const local = await request<Hover>('textDocument/hover', { textDocument: { uri: newOrderUri }, position: cursorIn(newOrderText, 'c$0ouponCode = ""') });
     assert.match((local.contents as { value: string }).value, /couponCode: Text/);
-    const mod = await request<Hover>('textDocument/hover', { textDocument: { uri: newOrderUri }, position: positionOf(newOrderText, 'OrderAPI.CreateOrder', 2) });
+    const mod = await request<Hover>('textDocument/hover', { textDocument: { uri: newOrderUri }, position: cursorIn(newOrderText, 'Or$0derAPI.CreateOrder') });
     assert.match((mod.contents as { value: string }).value, /Order placement/);
   });
 
   test('signature help: active parameter for positional and named arguments', async () => {
-    let position = edit(probe('OrderAPI.CreateOrder(customerId, email, ‸'));
+    let position = edit(probe('OrderAPI.CreateOrder(customerId, email, $0'));
     let help = await request<SignatureHelp>('textDocument/signatureHelp', { textDocument: { uri: newOrderUri }, position });
     const sig = help.signatures[0];
     assert.match(sig.label, /^CreateOrder\(customerId: Text, customerEmail: Email/);
@@ -268,18 +250,18 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     assert.equal(help.activeParameter, 2);
     const [s, e] = sig.parameters![2].label as [number, number];
     assert.equal(sig.label.slice(s, e), 'shippingAddress: Common.Address');
-    position = edit(probe('OrderAPI.QuoteOrder(lines, couponCode: ‸'));
+    position = edit(probe('OrderAPI.QuoteOrder(lines, couponCode: $0'));
     help = await request<SignatureHelp>('textDocument/signatureHelp', { textDocument: { uri: newOrderUri }, position });
     const names = help.signatures[0].parameters!.map((p) => {
       const [a, b] = p.label as [number, number];
       return help.signatures[0].label.slice(a, b).split(':')[0];
     });
     assert.equal(names[help.activeParameter!], 'couponCode');
-    position = edit(probe('OrderAPI.QuoteOrder(lines, customerId: "C", countryCode: "DE"‸)'));
+    position = edit(probe('OrderAPI.QuoteOrder(lines, customerId: "C", countryCode: "DE"$0)'));
     help = await request<SignatureHelp>('textDocument/signatureHelp', { textDocument: { uri: newOrderUri }, position });
     assert.equal(names[help.activeParameter!], 'countryCode');
     // A built-in: parameter spans in its own signature.
-    position = edit(probe('var s = Substr("abc", ‸'));
+    position = edit(probe('var s = Substr("abc", $0'));
     help = await request<SignatureHelp>('textDocument/signatureHelp', { textDocument: { uri: newOrderUri }, position });
     const b = help.signatures[0];
     assert.match(b.label, /^Substr\(/);
@@ -290,7 +272,7 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
 
   test('definition of a public action lands in the interface document', async () => {
     bob.change(newOrderUri, ++version, newOrderText);
-    const position = positionOf(newOrderText, 'OrderAPI.CreateOrder', 'OrderAPI.'.length + 2);
+    const position = cursorIn(newOrderText, 'OrderAPI.Cr$0eateOrder');
     const loc = await request<Location>('textDocument/definition', { textDocument: { uri: newOrderUri }, position });
     assert.equal(loc.uri, 'module-interface://acme/OrderAPI.logic');
     const iface = await request<{ uri: string; text: string; elements: { name: string; range: Range }[] }>('protectedModules/moduleInterface', { module: 'OrderAPI' });
@@ -299,10 +281,10 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     const el = iface.elements.find((e) => e.name === 'CreateOrder')!;
     assert.ok(loc.range.start.line >= el.range.start.line && loc.range.end.line <= el.range.end.line);
     // A structure in a type, and a local in the same file.
-    const structure = await request<Location>('textDocument/definition', { textDocument: { uri: newOrderUri }, position: positionOf(newOrderText, 'OrderAPI.OrderLine', 12) });
+    const structure = await request<Location>('textDocument/definition', { textDocument: { uri: newOrderUri }, position: cursorIn(newOrderText, 'OrderAPI.Ord$0erLine') });
     assert.equal(structure.uri, iface.uri);
     assert.equal(textAt(iface.text, structure.range), 'OrderLine');
-    const local = await request<Location>('textDocument/definition', { textDocument: { uri: newOrderUri }, position: positionOf(newOrderText, 'couponCode: couponCode', 14) });
+    const local = await request<Location>('textDocument/definition', { textDocument: { uri: newOrderUri }, position: cursorIn(newOrderText, 'couponCode: co$0uponCode') });
     assert.equal(local.uri, newOrderUri);
     assert.equal(textAt(newOrderText, local.range), 'couponCode');
     // The interface document is readable through the custom file system, with the same text.
@@ -316,15 +298,15 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
 
   test('references across the readable files, never inside OrderAPI sources', async () => {
     bob.change(newOrderUri, ++version, newOrderText);
-    const position = positionOf(newOrderText, 'OrderAPI.OrderLine', 12);
+    const position = cursorIn(newOrderText, 'OrderAPI.Ord$0erLine');
     const refs = await request<Location[]>('textDocument/references', { textDocument: { uri: newOrderUri }, position, context: { includeDeclaration: true } });
     assert.ok(refs.length >= 4, JSON.stringify(refs));
     assert.ok(refs.some((r) => r.uri === 'module-interface://acme/OrderAPI.logic'), 'the declaration, in the interface');
     assert.ok(refs.some((r) => r.uri === newOrderUri));
     for (const r of refs) assert.ok(!r.uri.includes('order-api'), `no location in OrderAPI: ${r.uri}`);
-    const local = await request<Location[]>('textDocument/references', { textDocument: { uri: newOrderUri }, position: positionOf(newOrderText, 'var couponCode', 5), context: { includeDeclaration: true } });
+    const local = await request<Location[]>('textDocument/references', { textDocument: { uri: newOrderUri }, position: cursorIn(newOrderText, 'var c$0ouponCode'), context: { includeDeclaration: true } });
     assert.ok(local.length >= 3 && local.every((r) => r.uri === newOrderUri));
-    const highlights = await request<{ range: Range; kind: number }[]>('textDocument/documentHighlight', { textDocument: { uri: newOrderUri }, position: positionOf(newOrderText, 'var couponCode', 5) });
+    const highlights = await request<{ range: Range; kind: number }[]>('textDocument/documentHighlight', { textDocument: { uri: newOrderUri }, position: cursorIn(newOrderText, 'var c$0ouponCode') });
     assert.equal(highlights.length, local.length);
     assert.ok(highlights.every((h) => textAt(newOrderText, h.range) === 'couponCode'));
   });
@@ -347,7 +329,7 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     const symbols = await request<DocumentSymbol[]>('textDocument/documentSymbol', { textDocument: { uri } });
     assert.deepEqual(symbols.map((s) => s.name).sort(), orderApi.publicNames);
     const name = orderApi.publicNames[0];
-    const hover = await request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: positionOf(file.text, ` ${name}`, 1) });
+    const hover = await request<Hover | null>('textDocument/hover', { textDocument: { uri }, position: cursorIn(file.text, ` $0${name}`) });
     assert.ok(hover && JSON.stringify(hover.contents).includes(name), 'hover names the element');
     // The same path in a module bob may only list (Reporting) answers nothing.
     const reporting = modulesUri('acme', 'modules/reporting/INTERFACE.logic');
@@ -371,7 +353,7 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
 
   test('rename: within OrderPortal; refused for elements of modules bob cannot change', async () => {
     bob.change(newOrderUri, ++version, newOrderText);
-    const at = positionOf(newOrderText, 'var couponCode', 5);
+    const at = cursorIn(newOrderText, 'var c$0ouponCode');
     const prepared = await request<Range>('textDocument/prepareRename', { textDocument: { uri: newOrderUri }, position: at });
     assert.equal(textAt(newOrderText, prepared), 'couponCode');
     const edit = await request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri: newOrderUri }, position: at, newName: 'coupon' });
@@ -381,8 +363,8 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     assert.match(renamed, /var coupon: Text/);
     assert.match(renamed, /couponCode: coupon\b/, 'the named argument (an OrderAPI input) is kept');
 
-    for (const [needle, delta] of [['OrderAPI.CreateOrder', 12], ['Common.FormatMoney', 10], ['couponCode: couponCode', 2], ['Length(phone)', 2], ['OrderAPI.CreateOrder', 3]] as const) {
-      const position = positionOf(newOrderText, needle, delta);
+    for (const needle of ['OrderAPI.Cre$0ateOrder', 'Common.For$0matMoney', 'co$0uponCode: couponCode', 'Le$0ngth(phone)', 'Ord$0erAPI.CreateOrder']) {
+      const position = cursorIn(newOrderText, needle);
       const err = await bob.requestError('textDocument/prepareRename', { textDocument: { uri: newOrderUri }, position });
       assert.match(err.message, /cannot rename|read-only|cannot be renamed/i, needle);
       const err2 = await bob.requestError('textDocument/rename', { textDocument: { uri: newOrderUri }, position, newName: 'Xyz' });
@@ -479,7 +461,7 @@ describe('IDE features as alice (owner of everything)', () => {
       const text = fs.readFileSync(newOrderPath, 'utf8');
       const uri = modulesUri('acme', 'modules/order-portal/screens/NewOrder.logic');
       alice.open(uri, text);
-      const position = positionOf(text, 'OrderAPI.CreateOrder', 'OrderAPI.'.length + 2);
+      const position = cursorIn(text, 'OrderAPI.Cr$0eateOrder');
       const loc = await alice.request<Location>('textDocument/definition', { textDocument: { uri }, position });
       assert.equal(loc.uri, modulesUri('acme', 'modules/order-api/actions/Orders.logic'));
       const orders = fs.readFileSync(path.join(root, 'modules/order-api/actions/Orders.logic'), 'utf8');
@@ -504,7 +486,7 @@ describe('IDE features as alice (owner of everything)', () => {
 
       // Rename a public action: the declaration in OrderAPI and its uses in OrderPortal.
       alice.change(uri, 3, text);
-      const quote = positionOf(text, 'OrderAPI.QuoteOrder', 10);
+      const quote = cursorIn(text, 'OrderAPI.Q$0uoteOrder');
       const edit = await alice.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri }, position: quote, newName: 'PriceBasket' });
       const files = Object.keys(edit.changes!);
       assert.ok(files.includes(uri));
@@ -535,12 +517,12 @@ describe('IDE features as carol (reviewer: reference on protected modules, open 
       const uri = fileUri(newOrderPath);
       carol.open(uri, text);
       const end = text.lastIndexOf('}');
-      const probe = marked(text.slice(0, end) + '\n  client action Probe() {\n    Pricing.‸\n  }\n}\n');
+      const probe = extractCursor(text.slice(0, end) + '\n  client action Probe() {\n    Pricing.$0\n  }\n}\n');
       carol.change(uri, 2, probe.text);
-      const list = await carol.request<CompletionList>('textDocument/completion', { textDocument: { uri }, position: probe.position });
+      const list = await carol.request<CompletionList>('textDocument/completion', { textDocument: { uri }, position: probe.cursor });
       assert.deepEqual(labels(list).sort(), pricing.publicNames);
       carol.change(uri, 3, text);
-      const err = await carol.requestError('textDocument/rename', { textDocument: { uri }, position: positionOf(text, 'var couponCode', 5), newName: 'coupon' });
+      const err = await carol.requestError('textDocument/rename', { textDocument: { uri }, position: cursorIn(text, 'var c$0ouponCode'), newName: 'coupon' });
       assert.match(err.message, /read-only for you \(your access is open; renaming needs change\)/);
       const ds = await carol.diagnosticsFor(uri, () => true);
       const actions = await carol.request<CodeAction[]>('textDocument/codeAction', {

@@ -1,10 +1,10 @@
 // The access-checked file system of SPEC 4 (stat, readDirectory, readFile, writeFile, access),
 // over stdio against the built server, on a temp copy of test/fixtures/server-env.
-import { test, before, after, describe } from 'node:test';
+import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { startServer, copyFixture, modulesUri, fileUri, type TestClient } from './lsp-client';
+import { modulesUri, fileUri, useServer } from './lsp-client';
 
 const M = (rel: string) => modulesUri('server-env', rel);
 const PERMISSION_DENIED = -32001;
@@ -12,19 +12,14 @@ const MODULE_NOT_FOUND = -32002;
 const FILE_NOT_FOUND = -32003;
 
 describe('as bob (contractor: OrderAPI reference, Reporting list, Pricing none, Portal change)', () => {
-  let root: string;
-  let bob: TestClient;
-  before(async () => {
-    root = copyFixture('test/fixtures/server-env');
-    fs.mkdirSync(path.join(root, '.git'));
-    fs.writeFileSync(path.join(root, '.git', 'config'), 'secret');
-    fs.symlinkSync(path.join(root, 'internal', 'Pricing', 'prices.logic'), path.join(root, 'Portal', 'link-to-pricing.logic'));
-    fs.symlinkSync(path.join(root, 'OrderAPI', 'src', 'orders.logic'), path.join(root, 'Portal', 'link-to-orders.logic'));
-    fs.symlinkSync('/etc/hostname', path.join(root, 'Portal', 'outside.logic'));
-    bob = await startServer({ folders: [root], user: 'bob' });
-  });
-  after(async () => {
-    await bob.close();
+  const bob = useServer('test/fixtures/server-env', 'bob', {
+    prepare: (root) => {
+      fs.mkdirSync(path.join(root, '.git'));
+      fs.writeFileSync(path.join(root, '.git', 'config'), 'secret');
+      fs.symlinkSync(path.join(root, 'internal', 'Pricing', 'prices.logic'), path.join(root, 'Portal', 'link-to-pricing.logic'));
+      fs.symlinkSync(path.join(root, 'OrderAPI', 'src', 'orders.logic'), path.join(root, 'Portal', 'link-to-orders.logic'));
+      fs.symlinkSync('/etc/hostname', path.join(root, 'Portal', 'outside.logic'));
+    },
   });
 
   test('readFile of a protected module source fails with PermissionDenied and the SPEC data', async () => {
@@ -33,7 +28,7 @@ describe('as bob (contractor: OrderAPI reference, Reporting list, Pricing none, 
       assert.equal(e.code, PERMISSION_DENIED, rel);
       assert.deepEqual(e.data, { module: 'OrderAPI', access: 'reference', required: 'open', owner: 'alice' });
     }
-    const byFile = await bob.requestError('protectedModules/readFile', { uri: fileUri(path.join(root, 'OrderAPI/src/orders.logic')) });
+    const byFile = await bob.requestError('protectedModules/readFile', { uri: fileUri(path.join(bob.root, 'OrderAPI/src/orders.logic')) });
     assert.equal(byFile.code, PERMISSION_DENIED);
     const stat = await bob.requestError('protectedModules/stat', { uri: M('OrderAPI/src') });
     assert.equal(stat.code, PERMISSION_DENIED);
@@ -103,7 +98,7 @@ describe('as bob (contractor: OrderAPI reference, Reporting list, Pricing none, 
     const d1 = await bob.requestError('protectedModules/readFile', { uri: 'module-interface://server-env/Pricing.logic' });
     const d2 = await bob.requestError('protectedModules/readFile', { uri: 'module-interface://server-env/NoSuchModule.logic' });
     assert.deepEqual(d1, d2);
-    assert.ok(!fs.existsSync(path.join(root, 'internal/Pricing/x.logic')));
+    assert.ok(!fs.existsSync(path.join(bob.root, 'internal/Pricing/x.logic')));
     assert.doesNotMatch(bob.allOutput(), /Pricing|CANARY_PRICING/);
   });
 
@@ -129,19 +124,19 @@ describe('as bob (contractor: OrderAPI reference, Reporting list, Pricing none, 
   });
 
   test('writeFile into a module below change fails; the file is untouched', async () => {
-    const before = fs.readFileSync(path.join(root, 'OrderAPI/src/orders.logic'), 'utf8');
+    const before = fs.readFileSync(path.join(bob.root, 'OrderAPI/src/orders.logic'), 'utf8');
     const e = await bob.requestError('protectedModules/writeFile', { uri: M('OrderAPI/src/orders.logic'), text: 'stolen' });
     assert.equal(e.code, PERMISSION_DENIED);
     assert.deepEqual(e.data, { module: 'OrderAPI', access: 'reference', required: 'open', owner: 'alice' });
     const v = await bob.requestError('protectedModules/writeFile', { uri: M('OrderAPI/INTERFACE.logic'), text: 'x' });
     assert.equal(v.code, PERMISSION_DENIED);
     assert.equal((v.data as { required: string }).required, 'change');
-    assert.equal(fs.readFileSync(path.join(root, 'OrderAPI/src/orders.logic'), 'utf8'), before);
-    assert.ok(!fs.existsSync(path.join(root, 'OrderAPI/INTERFACE.logic')));
+    assert.equal(fs.readFileSync(path.join(bob.root, 'OrderAPI/src/orders.logic'), 'utf8'), before);
+    assert.ok(!fs.existsSync(path.join(bob.root, 'OrderAPI/INTERFACE.logic')));
   });
 
   test('writeFile into a module at change works atomically and keeps the mode', async () => {
-    const target = path.join(root, 'Portal/screens/home.logic');
+    const target = path.join(bob.root, 'Portal/screens/home.logic');
     fs.chmodSync(target, 0o640);
     const text = 'screen Home {\n  var orderId: Text\n}\n';
     const before = bob.count('protectedModules/didChangeModules');
@@ -155,14 +150,14 @@ describe('as bob (contractor: OrderAPI reference, Reporting list, Pricing none, 
     );
     // A new file in a new folder.
     await bob.request('protectedModules/writeFile', { uri: M('Portal/logic/new.logic'), text: '// new\n' });
-    assert.equal(fs.readFileSync(path.join(root, 'Portal/logic/new.logic'), 'utf8'), '// new\n');
+    assert.equal(fs.readFileSync(path.join(bob.root, 'Portal/logic/new.logic'), 'utf8'), '// new\n');
     await bob.waitFor(() => bob.count('protectedModules/didChangeModules') > before, 'didChangeModules');
     const r = await bob.request<{ text: string; readonly: boolean }>('protectedModules/readFile', { uri: M('Portal/screens/home.logic') });
     assert.deepEqual(r, { text, readonly: false });
   });
 
   test("a change-level user may edit a manifest's ordinary fields but not protected, owner or name", async () => {
-    const manifest = path.join(root, 'Portal/module.json');
+    const manifest = path.join(bob.root, 'Portal/module.json');
     const original = fs.readFileSync(manifest, 'utf8');
     const described = original.replace('"kind": "ui",', '"kind": "ui",\n  "description": "The portal.",');
     await bob.request('protectedModules/writeFile', { uri: M('Portal/module.json'), text: described });
@@ -241,11 +236,7 @@ describe('as bob (contractor: OrderAPI reference, Reporting list, Pricing none, 
 });
 
 describe('as carol (reviewer: reference everywhere, Reporting open)', () => {
-  let carol: TestClient;
-  before(async () => {
-    carol = await startServer({ folders: [copyFixture('test/fixtures/server-env')], user: 'carol' });
-  });
-  after(async () => carol.close());
+  const carol = useServer('test/fixtures/server-env', 'carol');
 
   test('files of a module at open are read-only, with a reason naming module, access and owner', async () => {
     const r = await carol.request<{ text: string; readonly: boolean; readonlyReason?: string }>('protectedModules/readFile', {
@@ -268,13 +259,7 @@ describe('as carol (reviewer: reference everywhere, Reporting open)', () => {
 });
 
 describe('as alice (owner and admin)', () => {
-  let root: string;
-  let alice: TestClient;
-  before(async () => {
-    root = copyFixture('test/fixtures/server-env');
-    alice = await startServer({ folders: [root], user: 'alice' });
-  });
-  after(async () => alice.close());
+  const alice = useServer('test/fixtures/server-env', 'alice');
 
   test('everything is visible and editable', async () => {
     const list = await alice.request<{ modules: { name: string; access: string }[] }>('protectedModules/listModules', {});
@@ -301,14 +286,14 @@ describe('as alice (owner and admin)', () => {
     const changed = policy.text.replace('"defaultAccess": "change"', '"defaultAccess": "open"');
     const accessBefore = alice.count('protectedModules/didChangeAccess');
     await alice.request('protectedModules/writeFile', { uri: M('environment.json'), text: changed });
-    assert.equal(fs.readFileSync(path.join(root, 'environment.json'), 'utf8'), changed);
+    assert.equal(fs.readFileSync(path.join(alice.root, 'environment.json'), 'utf8'), changed);
     await alice.waitFor(() => alice.count('protectedModules/didChangeAccess') > accessBefore, 'didChangeAccess');
-    const orders = await alice.request<{ readonly: boolean }>('protectedModules/readFile', { uri: fileUri(path.join(root, 'OrderAPI/src/orders.logic')) });
+    const orders = await alice.request<{ readonly: boolean }>('protectedModules/readFile', { uri: fileUri(path.join(alice.root, 'OrderAPI/src/orders.logic')) });
     assert.equal(orders.readonly, false);
     // An admin creates a new module outside every existing one.
     const manifest = '{ "name": "Billing", "version": "0.1.0", "kind": "service", "owner": "alice" }\n';
     await alice.request('protectedModules/writeFile', { uri: M('services/Billing/module.json'), text: manifest });
-    assert.equal(fs.readFileSync(path.join(root, 'services/Billing/module.json'), 'utf8'), manifest);
+    assert.equal(fs.readFileSync(path.join(alice.root, 'services/Billing/module.json'), 'utf8'), manifest);
     const after = await alice.request<{ modules: { name: string }[] }>('protectedModules/listModules', {});
     assert.ok(after.modules.some((m) => m.name === 'Billing'));
     const missing = await alice.requestError('protectedModules/readFile', { uri: M('services/nothing.txt') });

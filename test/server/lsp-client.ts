@@ -33,6 +33,9 @@ import {
   type Diagnostic,
 } from 'vscode-languageserver-protocol';
 import { URI } from 'vscode-uri';
+import { after, before } from 'node:test';
+import { MessageWaits, QUIET_MS, diagnosticsFor } from '../helpers/wait';
+import { requestError, type RpcError } from '../helpers/rpc';
 
 /** The repository root. */
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -96,7 +99,7 @@ export class TestClient {
   initializeResult!: InitializeResult;
   /** The answer to the `whoami` sent right after `initialized`. */
   firstWhoami: unknown;
-  private readonly waiters: (() => void)[] = [];
+  private readonly waits = new MessageWaits(() => this.process.pid);
 
   constructor(
     readonly process: ChildProcessWithoutNullStreams,
@@ -117,14 +120,8 @@ export class TestClient {
   }
 
   /** Sends a request and returns the error it fails with (throws if it succeeds). */
-  async requestError(method: string, params: unknown): Promise<{ code: number; message: string; data?: unknown }> {
-    try {
-      await this.connection.sendRequest(method, params);
-    } catch (e) {
-      const err = e as { code: number; message: string; data?: unknown };
-      return { code: err.code, message: err.message, data: err.data };
-    }
-    throw new Error(`${method} succeeded, an error was expected`);
+  requestError(method: string, params: unknown): Promise<RpcError> {
+    return requestError(this.connection, method, params);
   }
 
   /** Sends a notification. */
@@ -159,34 +156,18 @@ export class TestClient {
     void this.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes });
   }
 
-  /** Resolves when `predicate` holds (checked on every message), or rejects after `timeoutMs`. */
-  waitFor(predicate: () => boolean, what: string, timeoutMs = 10000): Promise<void> {
-    if (predicate()) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        const i = this.waiters.indexOf(check);
-        if (i >= 0) this.waiters.splice(i, 1);
-        reject(new Error(`timed out waiting for ${what}`));
-      }, timeoutMs);
-      const check = () => {
-        if (predicate()) {
-          clearTimeout(timer);
-          const i = this.waiters.indexOf(check);
-          if (i >= 0) this.waiters.splice(i, 1);
-          resolve();
-        }
-      };
-      this.waiters.push(check);
-    });
+  /**
+   * Resolves when `predicate` holds (checked on every message); rejects only when the server made
+   * no progress (no message, no CPU time) for `quietMs` (test/helpers/wait.ts): the wait scales
+   * with the server's work, not with a fixed time.
+   */
+  waitFor(predicate: () => boolean, what: string, quietMs = QUIET_MS): Promise<void> {
+    return this.waits.waitFor(predicate, what, quietMs);
   }
 
   /** Waits for diagnostics of `uri` that satisfy `predicate` (e.g. a given code appears). */
-  async diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
-    await this.waitFor(() => {
-      const p = this.diagnostics.get(uri);
-      return !!p && predicate(p.diagnostics);
-    }, `${what} for ${uri}`);
-    return this.diagnostics.get(uri)!.diagnostics;
+  diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
+    return diagnosticsFor(this, uri, predicate, what);
   }
 
   /** Number of notifications of a method received so far. */
@@ -196,7 +177,7 @@ export class TestClient {
 
   /** Called on every incoming message. */
   poke(): void {
-    for (const w of [...this.waiters]) w();
+    this.waits.poke();
   }
 
   /** Shuts the server down (shutdown + exit) and waits for the process to end. */
@@ -301,4 +282,41 @@ export async function startServer(options: StartOptions): Promise<TestClient> {
   // whoami round-trips after `initialized` has been handled (requests wait until the user is settled).
   client.firstWhoami = await client.request('protectedModules/whoami', {});
   return client;
+}
+
+/** A server of {@link useServer}: the running {@link TestClient}, and `root`, the fixture copy's folder. */
+export type UsedServer = TestClient & { readonly root: string };
+
+/**
+ * The one server set-up of the server tests. Call it in a `describe` body: before the suite's tests
+ * it copies `fixture` (a folder, relative to the repository) to a temporary folder, lets
+ * `options.prepare` change the copy, and starts the server on it as `user` (the other options as
+ * {@link startServer}'s); after them it closes the server.
+ * @returns a stand-in for the running client, usable in the suite's tests and hooks (it throws
+ *   before the server started), with `root` the copy's real path
+ */
+export function useServer(
+  fixture: string,
+  user: string | undefined,
+  options: Omit<StartOptions, 'folders' | 'user'> & { prepare?: (root: string) => void } = {},
+): UsedServer {
+  let root: string | undefined;
+  let client: TestClient | undefined;
+  const { prepare, ...start } = options;
+  before(async () => {
+    root = copyFixture(fixture);
+    prepare?.(root);
+    client = await startServer({ ...start, folders: [root], user });
+  });
+  after(async () => {
+    await client?.close();
+  });
+  return new Proxy({} as UsedServer, {
+    get(_target, key) {
+      if (key === 'root' && root !== undefined) return root;
+      if (!client) throw new Error(`useServer(${fixture}): the server starts in the suite's before hook`);
+      const value: unknown = Reflect.get(client, key, client);
+      return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(client) : value;
+    },
+  });
 }

@@ -100,7 +100,7 @@ async function serveScreenshots(page, controlDir, group, served) {
  */
 function mapStack(stack, buildSuiteDir) {
   const maps = new Map();
-  return stack.replace(/(\/[^\s():]+\/suite\/[^\s():\/]+\.js):(\d+):(\d+)/g, (all, file, line, col) => {
+  return stack.replace(/(\/[^\s():]+\/suite\/[^\s():/]+\.js):(\d+):(\d+)/g, (all, file, line, col) => {
     try {
       if (!maps.has(file)) {
         const m = /\/\/# sourceMappingURL=data:application\/json;base64,([A-Za-z0-9+/=]+)\s*$/.exec(readFileSync(file, 'utf8'));

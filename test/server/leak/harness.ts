@@ -28,6 +28,7 @@ import {
   type MessageConnection,
 } from 'vscode-languageserver-protocol/node';
 import { ensureBuilt, fileUri, REPO, SERVER_JS } from '../lsp-client';
+import { ProgressWatch } from '../../helpers/wait';
 
 /** One chunk of bytes in arrival order. */
 export interface Chunk {
@@ -81,7 +82,10 @@ export class RecordedSession {
     this.settingUser = user;
   }
 
-  /** Sends a request; resolves to its result or error (never rejects). Times out after 20 s. */
+  /**
+   * Sends a request; resolves to its result or error (never rejects). Times out (code -1) only when
+   * the server made no progress (no CPU time) for 20 s while it was pending (test/helpers/wait.ts).
+   */
   async request(method: string, params: unknown): Promise<Outcome> {
     this.sentRequests.set(method, (this.sentRequests.get(method) ?? 0) + 1);
     let timer: NodeJS.Timeout | undefined;
@@ -89,7 +93,10 @@ export class RecordedSession {
       const result = await Promise.race([
         this.connection.sendRequest(method, params),
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject({ code: -1, message: `timeout: ${method}` }), 20000);
+          const watch = new ProgressWatch(this.child.pid);
+          timer = setInterval(() => {
+            if (watch.quietFor() > 20000) reject({ code: -1, message: `timeout: ${method}` });
+          }, 500);
         }),
       ]);
       return { ok: true, result };
@@ -97,7 +104,7 @@ export class RecordedSession {
       const err = e as { code?: number; message?: string; data?: unknown };
       return { ok: false, code: err.code ?? 0, message: String(err.message ?? e), data: err.data };
     } finally {
-      clearTimeout(timer);
+      clearInterval(timer);
     }
   }
 

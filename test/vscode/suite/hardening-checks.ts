@@ -17,10 +17,10 @@ export const ALLOWED_ELEMENTS = new Set([
 export function tags(html: string): { name: string; end: boolean; attrs: Record<string, string>; raw: string }[] {
   const out: { name: string; end: boolean; attrs: Record<string, string>; raw: string }[] = [];
   // <!DOCTYPE …> and comments are skipped; an attribute value is "…", '…' or unquoted.
-  const tagRe = /<(\/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[^\s"'>\/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*\/?>/g;
+  const tagRe = /<(\/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[^\s"'>/=]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*)\s*\/?>/g;
   for (const m of html.matchAll(tagRe)) {
     const attrs: Record<string, string> = {};
-    for (const a of m[3]!.matchAll(/([^\s"'>\/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g)) {
+    for (const a of m[3]!.matchAll(/([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g)) {
       attrs[a[1]!.toLowerCase()] = a[2] ?? a[3] ?? a[4] ?? '';
     }
     out.push({ name: m[2]!.toLowerCase(), end: m[1] === '/', attrs, raw: m[0] });
