@@ -76,7 +76,7 @@ export class AccessRequestsView implements vscode.TreeDataProvider<RequestsNode>
       environments.onDidChangeAccess(() => this.refresh()),
       environments.onDidChangeAccessRequests(() => this.refresh()),
     );
-    this.refresh();
+    void this.refresh();
   }
 
   /** Host-served environments (only they have requests, SPEC 8). */

@@ -13,6 +13,7 @@
 // axe-core is injected by evaluating its source through the DevTools protocol (playwright's
 // `frame.evaluate`), which the page's Content-Security-Policy does not govern: the webview's own
 // CSP (scripts only with the page's nonce) stays as it is.
+/* global document, window, location, getComputedStyle -- functions passed to page/frame.evaluate run in the browser */
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -131,7 +132,7 @@ async function clickDialog(page, req, ctx) {
       mkdirSync(ctx.shotDir, { recursive: true });
       await page.screenshot({ path: join(ctx.shotDir, 'dialog-not-closed.png') }).catch(() => {});
     }
-    throw new Error(`after clicking "${req.button}" in "${message}", a dialog is still shown: ${JSON.stringify(now)}`);
+    throw new Error(`after clicking "${req.button}" in "${message}", a dialog is still shown: ${JSON.stringify(now)}`, { cause: e });
   }
   return { message, detail, buttons: [...new Set(buttons)] };
 }
