@@ -94,7 +94,9 @@ function main(): void {
   const file = join(dir, `${module}.api.logic`);
   writeFileSync(file, against);
 
-  const load = loadavg().map((x) => x.toFixed(2)).join(' ');
+  const load = loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
   const times: number[] = [];
   const cpu: number[] = [];
   let last: ReturnType<typeof run> | undefined;
@@ -128,7 +130,9 @@ function main(): void {
   console.log(`diff ${module} (${size}: ${manifest.counts.modules} modules, ${manifest.counts.logicLines} lines of Logic)`);
   console.log(`  changes: ${report.changes.length} (${report.changes.filter((c) => c.severity === 'breaking').length} breaking), required ${report.required}`);
   console.log(`  consumers: ${report.consumers.map((c) => `${c.module} ${c.callSites}`).join(', ')}`);
-  console.log(`  wall clock per run (new process each): min ${sorted[0].toFixed(0)} ms, median ${median.toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms over ${runs} runs`);
+  console.log(
+    `  wall clock per run (new process each): min ${sorted[0].toFixed(0)} ms, median ${median.toFixed(0)} ms, max ${sorted[sorted.length - 1].toFixed(0)} ms over ${runs} runs`,
+  );
   if (cpu.length) {
     const c = [...cpu].sort((x, y) => x - y);
     console.log(`  CPU time per run (user + system): min ${c[0].toFixed(0)} ms, median ${c[Math.floor(c.length / 2)].toFixed(0)} ms`);
@@ -136,9 +140,15 @@ function main(): void {
   const b = [...base].sort((x, y) => x - y);
   console.log(`  baseline \`interface\` of the same module: min ${b[0].toFixed(0)} ms, median ${b[Math.floor(b.length / 2)].toFixed(0)} ms`);
   const med = (xs: number[]) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)].toFixed(0);
-  console.log(`  in process: walking the environment median ${med(inLoad)} ms (cold ${inLoad[0].toFixed(0)}); the diff (module's manifests and sources, render, compare, call sites) median ${med(inDiff)} ms (cold ${inDiff[0].toFixed(0)})`);
+  console.log(
+    `  in process: walking the environment median ${med(inLoad)} ms (cold ${inLoad[0].toFixed(0)}); the diff (module's manifests and sources, render, compare, call sites) median ${med(inDiff)} ms (cold ${inDiff[0].toFixed(0)})`,
+  );
   console.log(`  nice value: ${getPriority()}`);
-  console.log(`  machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average before the runs ${load}, after ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  console.log(
+    `  machine: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, load average before the runs ${load}, after ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(' ')}`,
+  );
   console.log(`  date: ${new Date().toISOString()}`);
 }
 

@@ -56,21 +56,61 @@ export interface SizeConfig {
 
 export const SIZES: Record<string, SizeConfig> = {
   small: {
-    services: 8, uis: 2, publicActions: 125, privateActions: 25, structures: 10, actionsPerFile: 25,
-    screenFiles: 2, screensPerFile: 4, depsMin: 3, depsMax: 5, bigDeps: 6, bigLines: 5000,
+    services: 8,
+    uis: 2,
+    publicActions: 125,
+    privateActions: 25,
+    structures: 10,
+    actionsPerFile: 25,
+    screenFiles: 2,
+    screensPerFile: 4,
+    depsMin: 3,
+    depsMax: 5,
+    bigDeps: 6,
+    bigLines: 5000,
   },
   medium: {
-    services: 160, uis: 40, publicActions: 125, privateActions: 25, structures: 10, actionsPerFile: 25,
-    screenFiles: 2, screensPerFile: 4, depsMin: 3, depsMax: 8, bigDeps: 10, bigLines: 5000,
+    services: 160,
+    uis: 40,
+    publicActions: 125,
+    privateActions: 25,
+    structures: 10,
+    actionsPerFile: 25,
+    screenFiles: 2,
+    screensPerFile: 4,
+    depsMin: 3,
+    depsMax: 8,
+    bigDeps: 10,
+    bigLines: 5000,
   },
   large: {
-    services: 800, uis: 200, publicActions: 125, privateActions: 25, structures: 10, actionsPerFile: 25,
-    screenFiles: 2, screensPerFile: 4, depsMin: 3, depsMax: 8, bigDeps: 12, bigLines: 5000,
+    services: 800,
+    uis: 200,
+    publicActions: 125,
+    privateActions: 25,
+    structures: 10,
+    actionsPerFile: 25,
+    screenFiles: 2,
+    screensPerFile: 4,
+    depsMin: 3,
+    depsMax: 8,
+    bigDeps: 12,
+    bigLines: 5000,
   },
   // A tiny size for unit tests of the generator itself.
   tiny: {
-    services: 3, uis: 1, publicActions: 12, privateActions: 3, structures: 3, actionsPerFile: 6,
-    screenFiles: 1, screensPerFile: 2, depsMin: 2, depsMax: 3, bigDeps: 3, bigLines: 400,
+    services: 3,
+    uis: 1,
+    publicActions: 12,
+    privateActions: 3,
+    structures: 3,
+    actionsPerFile: 6,
+    screenFiles: 1,
+    screensPerFile: 2,
+    depsMin: 2,
+    depsMax: 3,
+    bigDeps: 3,
+    bigLines: 400,
   },
 };
 
@@ -115,14 +155,9 @@ class Rand {
 // ---------------------------------------------------------------------------------------------
 // The model: types, parameters, actions, structures
 
-type Basic =
-  | 'Text' | 'Integer' | 'LongInteger' | 'Decimal' | 'Boolean' | 'Date' | 'Time' | 'DateTime'
-  | 'Currency' | 'Email' | 'PhoneNumber' | 'BinaryData';
+type Basic = 'Text' | 'Integer' | 'LongInteger' | 'Decimal' | 'Boolean' | 'Date' | 'Time' | 'DateTime' | 'Currency' | 'Email' | 'PhoneNumber' | 'BinaryData';
 
-type LType =
-  | { k: 'basic'; name: Basic }
-  | { k: 'list'; of: LType }
-  | { k: 'struct'; module: string; name: string };
+type LType = { k: 'basic'; name: Basic } | { k: 'list'; of: LType } | { k: 'struct'; module: string; name: string };
 
 interface Field {
   name: string;
@@ -160,20 +195,64 @@ interface ServiceModule {
 }
 
 const NOUNS = [
-  'Order', 'Customer', 'Invoice', 'Product', 'Shipment', 'Payment', 'Account', 'Contract',
-  'Employee', 'Supplier', 'Ticket', 'Project', 'Task', 'Report', 'Budget', 'Asset', 'Vendor',
-  'Quote', 'Lead', 'Campaign', 'Warehouse', 'Item', 'Price', 'Discount', 'Refund', 'Claim',
-  'Policy', 'Document', 'Message', 'Address',
+  'Order',
+  'Customer',
+  'Invoice',
+  'Product',
+  'Shipment',
+  'Payment',
+  'Account',
+  'Contract',
+  'Employee',
+  'Supplier',
+  'Ticket',
+  'Project',
+  'Task',
+  'Report',
+  'Budget',
+  'Asset',
+  'Vendor',
+  'Quote',
+  'Lead',
+  'Campaign',
+  'Warehouse',
+  'Item',
+  'Price',
+  'Discount',
+  'Refund',
+  'Claim',
+  'Policy',
+  'Document',
+  'Message',
+  'Address',
 ];
 const VERBS = [
-  'Get', 'Create', 'Update', 'Delete', 'List', 'Find', 'Validate', 'Compute', 'Send', 'Approve',
-  'Cancel', 'Archive', 'Import', 'Export', 'Sync', 'Merge', 'Count', 'Check', 'Register',
-  'Assign', 'Resolve', 'Publish', 'Schedule', 'Refresh',
+  'Get',
+  'Create',
+  'Update',
+  'Delete',
+  'List',
+  'Find',
+  'Validate',
+  'Compute',
+  'Send',
+  'Approve',
+  'Cancel',
+  'Archive',
+  'Import',
+  'Export',
+  'Sync',
+  'Merge',
+  'Count',
+  'Check',
+  'Register',
+  'Assign',
+  'Resolve',
+  'Publish',
+  'Schedule',
+  'Refresh',
 ];
-const STRUCT_KINDS = [
-  'Info', 'Line', 'Record', 'Summary', 'Filter', 'Detail', 'Entry', 'Snapshot', 'Request', 'Result',
-  'Header', 'Item', 'Status', 'Option',
-];
+const STRUCT_KINDS = ['Info', 'Line', 'Record', 'Summary', 'Filter', 'Detail', 'Entry', 'Snapshot', 'Request', 'Result', 'Header', 'Item', 'Status', 'Option'];
 const FIELD_POOL: Array<[string, Basic, string]> = [
   ['id', 'Text', 'The unique identifier.'],
   ['name', 'Text', 'The display name.'],
@@ -220,11 +299,30 @@ const OUTPUT_POOL: Array<[string, Basic | 'LIST', string]> = [
   ['records', 'LIST', 'The matching records.'],
 ];
 const VERB_DOCS: Record<string, string> = {
-  Get: 'Returns', Create: 'Creates', Update: 'Updates', Delete: 'Deletes', List: 'Lists',
-  Find: 'Finds', Validate: 'Validates', Compute: 'Computes', Send: 'Sends', Approve: 'Approves',
-  Cancel: 'Cancels', Archive: 'Archives', Import: 'Imports', Export: 'Exports', Sync: 'Synchronises',
-  Merge: 'Merges', Count: 'Counts', Check: 'Checks', Register: 'Registers', Assign: 'Assigns',
-  Resolve: 'Resolves', Publish: 'Publishes', Schedule: 'Schedules', Refresh: 'Refreshes',
+  Get: 'Returns',
+  Create: 'Creates',
+  Update: 'Updates',
+  Delete: 'Deletes',
+  List: 'Lists',
+  Find: 'Finds',
+  Validate: 'Validates',
+  Compute: 'Computes',
+  Send: 'Sends',
+  Approve: 'Approves',
+  Cancel: 'Cancels',
+  Archive: 'Archives',
+  Import: 'Imports',
+  Export: 'Exports',
+  Sync: 'Synchronises',
+  Merge: 'Merges',
+  Count: 'Counts',
+  Check: 'Checks',
+  Register: 'Registers',
+  Assign: 'Assigns',
+  Resolve: 'Resolves',
+  Publish: 'Publishes',
+  Schedule: 'Schedules',
+  Refresh: 'Refreshes',
 };
 
 const lower = (s: string) => s[0].toLowerCase() + s.slice(1);
@@ -235,9 +333,18 @@ function logicType(t: LType, from: string): string {
   return t.module === from ? t.name : `${t.module}.${t.name}`;
 }
 const TS_BASIC: Record<Basic, string> = {
-  Text: 'string', Integer: 'number', LongInteger: 'number', Decimal: 'number', Currency: 'number',
-  Boolean: 'boolean', Date: 'Date', DateTime: 'Date', Time: 'string', Email: 'string',
-  PhoneNumber: 'string', BinaryData: 'Uint8Array',
+  Text: 'string',
+  Integer: 'number',
+  LongInteger: 'number',
+  Decimal: 'number',
+  Currency: 'number',
+  Boolean: 'boolean',
+  Date: 'Date',
+  DateTime: 'Date',
+  Time: 'string',
+  Email: 'string',
+  PhoneNumber: 'string',
+  BinaryData: 'Uint8Array',
 };
 function tsType(t: LType, from: string): string {
   if (t.k === 'basic') return TS_BASIC[t.name];
@@ -337,8 +444,12 @@ function makeService(index: number, cfg: SizeConfig, r: Rand): ServiceModule {
       doc: od,
     }));
     const doc = `${VERB_DOCS[verb] ?? verb} ${r.chance(0.5) ? 'a' : 'the'} ${lo} ${r.pick([
-      'for the given input', 'and records the change in the audit log', 'using the current tenant settings',
-      'in a single transaction', 'if the caller may do so', 'with the default options',
+      'for the given input',
+      'and records the change in the audit log',
+      'using the current tenant settings',
+      'in a single transaction',
+      'if the caller may do so',
+      'with the default options',
     ])}.`;
     return { name: verb + obj, doc, params, outputs, isPublic };
   };
@@ -417,9 +528,7 @@ function renderActionLogic(a: Action, m: ServiceModule, r: Rand, out: string[], 
 
 function renderActionTsImpl(a: Action, m: ServiceModule, r: Rand, out: string[], helper: Action): void {
   out.push(`/** ${a.doc} */`);
-  const params = a.params
-    .map((p) => `${p.name}: ${tsType(p.type, m.name)}${p.def ? ` = ${p.def.ts}` : ''}`)
-    .join(', ');
+  const params = a.params.map((p) => `${p.name}: ${tsType(p.type, m.name)}${p.def ? ` = ${p.def.ts}` : ''}`).join(', ');
   out.push(`${a.isPublic ? 'export ' : ''}function ${a.name}(${params}): ${tsReturn(a, m.name)} {`);
   out.push(`  let counter = 0;`);
   if (a.isPublic) out.push(`  counter = ${helper.name}(counter + 1, "${a.name}");`);
@@ -429,8 +538,7 @@ function renderActionTsImpl(a: Action, m: ServiceModule, r: Rand, out: string[],
   const text = a.params.find((p) => p.type.k === 'basic' && p.type.name === 'Text');
   if (text && a.isPublic) out.push(`  if (${text.name} === "") {`, `    counter = 0;`, `  }`);
   if (a.outputs.length === 1) out.push(`  return ${outputValue(a.outputs[0].type, r)[1]};`);
-  else if (a.outputs.length === 2)
-    out.push(`  return { ${a.outputs.map((o) => `${o.name}: ${outputValue(o.type, r)[1]}`).join(', ')} };`);
+  else if (a.outputs.length === 2) out.push(`  return { ${a.outputs.map((o) => `${o.name}: ${outputValue(o.type, r)[1]}`).join(', ')} };`);
   else out.push(`  void counter;`);
   out.push('}', '');
 }
@@ -526,12 +634,20 @@ function renderCall(
   let l = `${lPrefix}${m.name}.${a.name}(`;
   let t = `${tPrefix}${m.name}.${a.name}(`;
   const lsite: CallSite = {
-    module: m.name, action: a.name, moduleCol: lPrefix.length, afterDotCol: lPrefix.length + m.name.length + 1,
-    nameStart: lPrefix.length + m.name.length + 1, nameEnd: lPrefix.length + m.name.length + 1 + a.name.length,
+    module: m.name,
+    action: a.name,
+    moduleCol: lPrefix.length,
+    afterDotCol: lPrefix.length + m.name.length + 1,
+    nameStart: lPrefix.length + m.name.length + 1,
+    nameEnd: lPrefix.length + m.name.length + 1 + a.name.length,
   };
   const tsite: CallSite = {
-    module: m.name, action: a.name, moduleCol: tPrefix.length, afterDotCol: tPrefix.length + m.name.length + 1,
-    nameStart: tPrefix.length + m.name.length + 1, nameEnd: tPrefix.length + m.name.length + 1 + a.name.length,
+    module: m.name,
+    action: a.name,
+    moduleCol: tPrefix.length,
+    afterDotCol: tPrefix.length + m.name.length + 1,
+    nameStart: tPrefix.length + m.name.length + 1,
+    nameEnd: tPrefix.length + m.name.length + 1 + a.name.length,
   };
   let first = true;
   for (const p of a.params) {
@@ -571,10 +687,18 @@ function renderScreens(
   while (more()) {
     const no = opts.screenBase + s;
     const screenName = `${r.pick(NOUNS)}Screen${no}`;
-    lg.push(`/// The ${screenName.replace(/Screen\d+$/, '').toLowerCase()} screen number ${no}.`, `screen ${screenName} {`,
-      `  var title: Text = "Screen ${no}"`, `  var counter: Integer = 0`);
-    ts.push(`/** The ${screenName.replace(/Screen\d+$/, '').toLowerCase()} screen number ${no}. */`, `export class ${screenName} {`,
-      `  title: string = "Screen ${no}";`, `  counter: number = 0;`);
+    lg.push(
+      `/// The ${screenName.replace(/Screen\d+$/, '').toLowerCase()} screen number ${no}.`,
+      `screen ${screenName} {`,
+      `  var title: Text = "Screen ${no}"`,
+      `  var counter: Integer = 0`,
+    );
+    ts.push(
+      `/** The ${screenName.replace(/Screen\d+$/, '').toLowerCase()} screen number ${no}. */`,
+      `export class ${screenName} {`,
+      `  title: string = "Screen ${no}";`,
+      `  counter: number = 0;`,
+    );
     const nActions = r.int(2, 4);
     for (let ca = 0; ca < nActions; ca++) {
       const caName = `${r.pick(['Refresh', 'Load', 'Save', 'Submit', 'Review', 'Open'])}${ca + 1}`;
@@ -602,10 +726,11 @@ function renderScreens(
     s++;
   }
   // Pad to the exact target with comments (both languages stay line-aligned).
-  if (opts.targetLines) while (lg.count < opts.targetLines) {
-    lg.push(`// padding line ${lg.count + 1}`);
-    ts.push(`// padding line ${ts.count + 1}`);
-  }
+  if (opts.targetLines)
+    while (lg.count < opts.targetLines) {
+      lg.push(`// padding line ${lg.count + 1}`);
+      ts.push(`// padding line ${ts.count + 1}`);
+    }
 }
 
 function tsImports(deps: ServiceModule[]): string[] {
@@ -670,8 +795,17 @@ export function generate(size: string, seed: number, out: string, log: (s: strin
   const logicRoot = join(out, 'logic');
   const tsRoot = join(out, 'ts');
   const counts = {
-    modules: cfg.services + cfg.uis, serviceModules: cfg.services, uiModules: cfg.uis, publicActions: 0,
-    privateActions: 0, structures: 0, logicFiles: 0, logicLines: 0, tsFiles: 0, tsLines: 0, tsDeclarationLines: 0,
+    modules: cfg.services + cfg.uis,
+    serviceModules: cfg.services,
+    uiModules: cfg.uis,
+    publicActions: 0,
+    privateActions: 0,
+    structures: 0,
+    logicFiles: 0,
+    logicLines: 0,
+    tsFiles: 0,
+    tsLines: 0,
+    tsDeclarationLines: 0,
   };
   const write = (path: string, text: string, kind: 'logic' | 'ts' | 'dts' | 'other') => {
     mkdirSync(dirname(path), { recursive: true });
@@ -697,10 +831,23 @@ export function generate(size: string, seed: number, out: string, log: (s: strin
     counts.privateActions += m.privateActions.length;
     counts.structures += m.structs.length;
     const dir = join(logicRoot, 'services', m.name);
-    write(join(dir, 'module.json'), JSON.stringify({
-      name: m.name, version: '1.0.0', kind: 'service', owner: 'alice', description: m.description,
-      protected: true, dependencies: {},
-    }, null, 2) + '\n', 'other');
+    write(
+      join(dir, 'module.json'),
+      JSON.stringify(
+        {
+          name: m.name,
+          version: '1.0.0',
+          kind: 'service',
+          owner: 'alice',
+          description: m.description,
+          protected: true,
+          dependencies: {},
+        },
+        null,
+        2,
+      ) + '\n',
+      'other',
+    );
     write(join(dir, 'Structures.logic'), renderStructuresLogic(m), 'logic');
     const impl: string[] = [`// Implementation of ${m.name} (not part of the TypeScript project: consumers use types/${m.name}).`, ''];
     m.actionFiles.forEach((actions, k) => {
@@ -714,8 +861,16 @@ export function generate(size: string, seed: number, out: string, log: (s: strin
     });
     const internal: string[] = [`// Private server actions of ${m.name}.`, ''];
     for (const a of m.privateActions) {
-      internal.push(`/// ${a.doc}`, `${logicSignature(a, m.name)} {`, `  result = value * 2 + Length(label)`, `  if label == "" {`,
-        `    result = 0`, `  }`, '}', '');
+      internal.push(
+        `/// ${a.doc}`,
+        `${logicSignature(a, m.name)} {`,
+        `  result = value * 2 + Length(label)`,
+        `  if label == "" {`,
+        `    result = 0`,
+        `  }`,
+        '}',
+        '',
+      );
       renderActionTsImpl(a, m, r, impl, a);
     }
     write(join(dir, 'Internal.logic'), internal.join('\n'), 'logic');
@@ -733,14 +888,27 @@ export function generate(size: string, seed: number, out: string, log: (s: strin
   for (let u = 0; u < cfg.uis; u++) {
     const name = `${NOUNS[(u * 7) % NOUNS.length]}Portal${u + 1}`;
     uiNames.push(name);
-    const deps = u === 0 ? r.sample(services, Math.min(cfg.bigDeps, services.length))
-      : r.sample(services, Math.min(r.int(cfg.depsMin, cfg.depsMax), services.length));
+    const deps =
+      u === 0 ? r.sample(services, Math.min(cfg.bigDeps, services.length)) : r.sample(services, Math.min(r.int(cfg.depsMin, cfg.depsMax), services.length));
     const dir = join(logicRoot, 'ui', name);
     const tdir = join(tsRoot, 'ui', name);
-    write(join(dir, 'module.json'), JSON.stringify({
-      name, version: '1.0.0', kind: 'ui', owner: 'alice', description: `Screens of the ${name} portal.`, protected: false,
-      dependencies: Object.fromEntries(deps.map((d) => [d.name, '^1.0.0'])),
-    }, null, 2) + '\n', 'other');
+    write(
+      join(dir, 'module.json'),
+      JSON.stringify(
+        {
+          name,
+          version: '1.0.0',
+          kind: 'ui',
+          owner: 'alice',
+          description: `Screens of the ${name} portal.`,
+          protected: false,
+          dependencies: Object.fromEntries(deps.map((d) => [d.name, '^1.0.0'])),
+        },
+        null,
+        2,
+      ) + '\n',
+      'other',
+    );
     for (let f = 0; f < cfg.screenFiles; f++) {
       const lg = new Lines();
       const ts = new Lines();
@@ -763,7 +931,11 @@ export function generate(size: string, seed: number, out: string, log: (s: strin
       write(join(dir, 'Big.logic'), lg.text(), 'logic');
       write(join(tdir, 'Big.ts'), ts.text(), 'ts');
       consumer = {
-        logic: `ui/${name}/Big.logic`, ts: `ui/${name}/Big.ts`, logicLines: lg.count, tsLines: ts.count, module: name,
+        logic: `ui/${name}/Big.logic`,
+        ts: `ui/${name}/Big.ts`,
+        logicLines: lg.count,
+        tsLines: ts.count,
+        module: name,
       };
       void offset;
     }
@@ -797,45 +969,80 @@ export function generate(size: string, seed: number, out: string, log: (s: strin
   const sigTs = tsDeclSignature(ta, tm.name);
   const tsFile = `types/${tm.name}/index.d.ts`;
   const tsLine = readFileSync(join(tsRoot, tsFile), 'utf8').split('\n').indexOf(sigTs);
-  const sigTsMod = sigTs.replace(`${ta.name}(${tsParams(ta.params, tm.name)})`, `${ta.name}(${tsParams(ta.params, tm.name)}${ta.params.length ? ', ' : ''}extraFlag: boolean)`);
+  const sigTsMod = sigTs.replace(
+    `${ta.name}(${tsParams(ta.params, tm.name)})`,
+    `${ta.name}(${tsParams(ta.params, tm.name)}${ta.params.length ? ', ' : ''}extraFlag: boolean)`,
+  );
   if (logicLine < 0 || tsLine < 0) throw new Error('signature line not found');
   const calls = sites.filter((s) => s.logic.module === tm.name && s.logic.action === ta.name);
 
   // environment.json and tsconfig.json.
-  write(join(logicRoot, 'environment.json'), JSON.stringify({
-    name: `Benchmark ${size} (seed ${seed})`,
-    admins: ['alice'],
-    users: {
-      alice: { displayName: 'Alice Owner', groups: ['core'] },
-      bob: { displayName: 'Bob Contractor', groups: ['contractors'] },
-    },
-    defaultAccess: 'change',
-    grants: [
-      ...services.map((m) => ({ module: m.name, to: 'group:contractors', access: 'reference' })),
-      ...uiNames.map((n) => ({ module: n, to: 'group:contractors', access: 'change' })),
-    ],
-  }, null, 2) + '\n', 'other');
-  write(join(tsRoot, 'tsconfig.json'), JSON.stringify({
-    compilerOptions: {
-      target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', lib: ['ES2022'], types: [],
-      strict: true, noEmit: true, skipLibCheck: true,
-    },
-    include: ['types', 'ui'],
-  }, null, 2) + '\n', 'other');
+  write(
+    join(logicRoot, 'environment.json'),
+    JSON.stringify(
+      {
+        name: `Benchmark ${size} (seed ${seed})`,
+        admins: ['alice'],
+        users: {
+          alice: { displayName: 'Alice Owner', groups: ['core'] },
+          bob: { displayName: 'Bob Contractor', groups: ['contractors'] },
+        },
+        defaultAccess: 'change',
+        grants: [
+          ...services.map((m) => ({ module: m.name, to: 'group:contractors', access: 'reference' })),
+          ...uiNames.map((n) => ({ module: n, to: 'group:contractors', access: 'change' })),
+        ],
+      },
+      null,
+      2,
+    ) + '\n',
+    'other',
+  );
+  write(
+    join(tsRoot, 'tsconfig.json'),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          lib: ['ES2022'],
+          types: [],
+          strict: true,
+          noEmit: true,
+          skipLibCheck: true,
+        },
+        include: ['types', 'ui'],
+      },
+      null,
+      2,
+    ) + '\n',
+    'other',
+  );
 
   const manifest: BenchManifest = {
-    size, seed, generatedMs: Date.now() - t0, counts, logicRoot: 'logic', tsRoot: 'ts', consumer, sites,
+    size,
+    seed,
+    generatedMs: Date.now() - t0,
+    counts,
+    logicRoot: 'logic',
+    tsRoot: 'ts',
+    consumer,
+    sites,
     signature: {
-      module: tm.name, action: ta.name,
+      module: tm.name,
+      action: ta.name,
       logic: { file: logicFile, line: logicLine, original: sigLogic, modified: sigLogicMod },
       ts: { file: tsFile, line: tsLine, original: sigTs, modified: sigTsMod },
       callLines: { logic: calls.map((c) => c.logic.line), ts: calls.map((c) => c.ts.line) },
     },
   };
   writeFileSync(join(out, 'bench-manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
-  log(`generated ${size} (seed ${seed}) in ${manifest.generatedMs} ms: ${counts.modules} modules, ` +
-    `${counts.publicActions} public actions, ${counts.logicLines} Logic lines in ${counts.logicFiles} files, ` +
-    `${counts.tsLines} TS lines (${counts.tsDeclarationLines} in .d.ts) in ${counts.tsFiles} project files`);
+  log(
+    `generated ${size} (seed ${seed}) in ${manifest.generatedMs} ms: ${counts.modules} modules, ` +
+      `${counts.publicActions} public actions, ${counts.logicLines} Logic lines in ${counts.logicFiles} files, ` +
+      `${counts.tsLines} TS lines (${counts.tsDeclarationLines} in .d.ts) in ${counts.tsFiles} project files`,
+  );
   return manifest;
 }
 
@@ -848,7 +1055,9 @@ export async function validateSample(out: string, maxFiles = 40): Promise<{ file
   const here = dirname(fileURLToPath(import.meta.url));
   const parserPath = resolve(here, '..', 'shared', 'language', 'parser.ts');
   if (!existsSync(parserPath)) return undefined;
-  const mod = (await import(pathToFileURL(parserPath).href)) as { parse?: (text: string) => { diagnostics?: Array<{ message: string; range: { start: { line: number; character: number } } }> } };
+  const mod = (await import(pathToFileURL(parserPath).href)) as {
+    parse?: (text: string) => { diagnostics?: Array<{ message: string; range: { start: { line: number; character: number } } }> };
+  };
   if (typeof mod.parse !== 'function') return undefined;
   const manifest = JSON.parse(readFileSync(join(out, 'bench-manifest.json'), 'utf8')) as BenchManifest;
   const root = join(out, manifest.logicRoot);

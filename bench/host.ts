@@ -107,18 +107,38 @@ async function main(): Promise<void> {
         const start = performance.now();
         try {
           if (pick < 0.5) {
-            await c.request('textDocument/completion', { textDocument: { uri }, position: { line: site.line + (inserted !== undefined && inserted <= site.line ? 1 : 0), character: site.afterDotCol } });
+            await c.request('textDocument/completion', {
+              textDocument: { uri },
+              position: { line: site.line + (inserted !== undefined && inserted <= site.line ? 1 : 0), character: site.afterDotCol },
+            });
             lat.completion.push(performance.now() - start);
           } else if (pick < 0.85) {
-            await c.request('textDocument/hover', { textDocument: { uri }, position: { line: site.line + (inserted !== undefined && inserted <= site.line ? 1 : 0), character: Math.floor((site.nameStart + site.nameEnd) / 2) } });
+            await c.request('textDocument/hover', {
+              textDocument: { uri },
+              position: {
+                line: site.line + (inserted !== undefined && inserted <= site.line ? 1 : 0),
+                character: Math.floor((site.nameStart + site.nameEnd) / 2),
+              },
+            });
             lat.hover.push(performance.now() - start);
           } else {
             version++;
             if (inserted === undefined) {
               inserted = site.line;
-              c.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ range: { start: { line: inserted, character: 0 }, end: { line: inserted, character: 0 } }, text: '    var benchLocal: Integer = "not a number"\n' }] });
+              c.notify('textDocument/didChange', {
+                textDocument: { uri, version },
+                contentChanges: [
+                  {
+                    range: { start: { line: inserted, character: 0 }, end: { line: inserted, character: 0 } },
+                    text: '    var benchLocal: Integer = "not a number"\n',
+                  },
+                ],
+              });
             } else {
-              c.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ range: { start: { line: inserted, character: 0 }, end: { line: inserted + 1, character: 0 } }, text: '' }] });
+              c.notify('textDocument/didChange', {
+                textDocument: { uri, version },
+                contentChanges: [{ range: { start: { line: inserted, character: 0 }, end: { line: inserted + 1, character: 0 } }, text: '' }],
+              });
               inserted = undefined;
             }
             const want = version;
@@ -157,7 +177,11 @@ async function main(): Promise<void> {
     hostCpuMsPerOperation: +(cpuLoad / Math.max(1, lat.completion.length + lat.hover.length + lat.edit.length)).toFixed(1),
     hostCpuShareOfOneCore: +(cpuLoad / (durationS * 1000)).toFixed(2),
     loadAverage: { start: Number(loadStart), end: Number(loadEnd) },
-    memory: { peakMB: +peak.toFixed(0), afterFirstSessionMB: +afterFirst.toFixed(0), perSessionMB: +((peak - afterFirst) / Math.max(1, sessions - 1)).toFixed(1) },
+    memory: {
+      peakMB: +peak.toFixed(0),
+      afterFirstSessionMB: +afterFirst.toFixed(0),
+      perSessionMB: +((peak - afterFirst) / Math.max(1, sessions - 1)).toFixed(1),
+    },
   };
   writeFileSync(join(out, `host-${size}.json`), JSON.stringify(result, null, 2) + '\n');
   console.log(JSON.stringify(result, null, 2));

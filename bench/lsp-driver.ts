@@ -130,7 +130,10 @@ export class MemoryMonitor {
   /** Per-process CPU time (user + system) at the last sample, in clock ticks (1/100 s). */
   readonly cpuTicks = new Map<number, number>();
 
-  constructor(private readonly root: number, private readonly intervalMs = 100) {}
+  constructor(
+    private readonly root: number,
+    private readonly intervalMs = 100,
+  ) {}
 
   start(): void {
     this.sample();
@@ -176,7 +179,10 @@ export class MemoryMonitor {
    */
   result(): { peakMB: number; sumOfPeaksMB: number; cpuSeconds: number; processes: { pid: number; name: string; peakMB: number; cpuSeconds: number }[] } {
     const procs = [...this.hwm.entries()].map(([pid, v]) => ({
-      pid, name: v.name, peakMB: round(v.kb / 1024), cpuSeconds: round((this.cpuTicks.get(pid) ?? 0) / 100, 2),
+      pid,
+      name: v.name,
+      peakMB: round(v.kb / 1024),
+      cpuSeconds: round((this.cpuTicks.get(pid) ?? 0) / 100, 2),
     }));
     const maxSingle = Math.max(0, ...procs.map((p) => p.peakMB));
     const sum = procs.reduce((a, p) => a + p.peakMB, 0);
@@ -212,7 +218,10 @@ export class LspSession {
   readonly serverRequests = new Map<string, number>();
   readonly versions = new Map<string, number>();
 
-  private constructor(readonly spec: ServerSpec, logPath: string) {
+  private constructor(
+    readonly spec: ServerSpec,
+    logPath: string,
+  ) {
     this.log = createWriteStream(logPath);
     this.spawnedAt = process.hrtime.bigint();
     this.proc = spawn(spec.command, spec.args, {
@@ -230,10 +239,7 @@ export class LspSession {
       this.exited = `failed to start: ${e.message}`;
       for (const l of this.exitListeners) l(this.exited);
     });
-    this.conn = createMessageConnection(
-      new StreamMessageReader(this.proc.stdout!),
-      new StreamMessageWriter(this.proc.stdin!),
-    );
+    this.conn = createMessageConnection(new StreamMessageReader(this.proc.stdout!), new StreamMessageWriter(this.proc.stdin!));
     this.conn.onError(([e]) => this.log.write(`[bench] connection error: ${e.message}\n`));
     this.conn.onRequest((method: string, params: any) => this.onServerRequest(method, params));
     this.conn.onNotification((method: string, params: any) => this.onServerNotification(method, params));
@@ -341,41 +347,48 @@ export class LspSession {
   /** `initialize` + `initialized`, with one workspace folder. */
   async initialize(rootPath: string, timeoutMs = 120_000): Promise<void> {
     const rootUri = pathToFileURL(rootPath).href;
-    const result = await this.request<{ capabilities: Record<string, any> }>('initialize', {
-      processId: process.pid,
-      clientInfo: { name: 'protected-modules-bench', version: '1' },
-      rootUri,
-      rootPath,
-      workspaceFolders: [{ uri: rootUri, name: basename(rootPath) }],
-      initializationOptions: this.spec.initializationOptions,
-      capabilities: {
-        general: { positionEncodings: ['utf-16'] },
-        window: { workDoneProgress: true, showMessage: {} },
-        workspace: {
-          configuration: true,
-          workspaceFolders: true,
-          didChangeConfiguration: { dynamicRegistration: true },
-          didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true },
-          diagnostics: { refreshSupport: true },
-          applyEdit: false,
-        },
-        textDocument: {
-          synchronization: { dynamicRegistration: false, didSave: true, willSave: false },
-          completion: {
-            completionItem: {
-              snippetSupport: false, documentationFormat: ['markdown', 'plaintext'], labelDetailsSupport: true,
-              resolveSupport: { properties: ['documentation', 'detail'] }, insertReplaceSupport: true,
-            },
-            contextSupport: true,
+    const result = await this.request<{ capabilities: Record<string, any> }>(
+      'initialize',
+      {
+        processId: process.pid,
+        clientInfo: { name: 'protected-modules-bench', version: '1' },
+        rootUri,
+        rootPath,
+        workspaceFolders: [{ uri: rootUri, name: basename(rootPath) }],
+        initializationOptions: this.spec.initializationOptions,
+        capabilities: {
+          general: { positionEncodings: ['utf-16'] },
+          window: { workDoneProgress: true, showMessage: {} },
+          workspace: {
+            configuration: true,
+            workspaceFolders: true,
+            didChangeConfiguration: { dynamicRegistration: true },
+            didChangeWatchedFiles: { dynamicRegistration: true, relativePatternSupport: true },
+            diagnostics: { refreshSupport: true },
+            applyEdit: false,
           },
-          hover: { contentFormat: ['markdown', 'plaintext'] },
-          definition: { linkSupport: true },
-          signatureHelp: { signatureInformation: { documentationFormat: ['markdown', 'plaintext'] } },
-          publishDiagnostics: { relatedInformation: true, versionSupport: true },
-          diagnostic: { dynamicRegistration: false, relatedDocumentSupport: false },
+          textDocument: {
+            synchronization: { dynamicRegistration: false, didSave: true, willSave: false },
+            completion: {
+              completionItem: {
+                snippetSupport: false,
+                documentationFormat: ['markdown', 'plaintext'],
+                labelDetailsSupport: true,
+                resolveSupport: { properties: ['documentation', 'detail'] },
+                insertReplaceSupport: true,
+              },
+              contextSupport: true,
+            },
+            hover: { contentFormat: ['markdown', 'plaintext'] },
+            definition: { linkSupport: true },
+            signatureHelp: { signatureInformation: { documentationFormat: ['markdown', 'plaintext'] } },
+            publishDiagnostics: { relatedInformation: true, versionSupport: true },
+            diagnostic: { dynamicRegistration: false, relatedDocumentSupport: false },
+          },
         },
       },
-    }, timeoutMs);
+      timeoutMs,
+    );
     this.capabilities = result?.capabilities ?? {};
     this.diagnosticsMode = this.capabilities.diagnosticProvider ? 'pull' : 'push';
     this.notify('initialized', {});

@@ -79,10 +79,16 @@ function main(): void {
   const gc = rows.find((r) => r.fn.startsWith('(garbage collector)'));
   console.log(`idle ${pct(idle?.selfMs ?? 0)}, garbage collector ${pct(gc?.selfMs ?? 0)}`);
   console.log(`\ntop ${top} by self time:`);
-  for (const r of rows.filter((r) => !skip(r.fn)).sort((a, b) => b.selfMs - a.selfMs).slice(0, top))
+  for (const r of rows
+    .filter((r) => !skip(r.fn))
+    .sort((a, b) => b.selfMs - a.selfMs)
+    .slice(0, top))
     console.log(`${r.selfMs.toFixed(0).padStart(8)} ms ${pct(r.selfMs)}  ${r.fn}`);
   console.log(`\ntop ${top} by total time:`);
-  for (const r of rows.filter((r) => !skip(r.fn)).sort((a, b) => b.totalMs - a.totalMs).slice(0, top))
+  for (const r of rows
+    .filter((r) => !skip(r.fn))
+    .sort((a, b) => b.totalMs - a.totalMs)
+    .slice(0, top))
     console.log(`${r.totalMs.toFixed(0).padStart(8)} ms ${pct(r.totalMs)}  ${r.fn}`);
 }
 

@@ -40,7 +40,15 @@ const repo = resolve(here, '..');
 /** Latency statistics of one operation (ms), or why there are none. */
 export type Stat =
   | {
-      n: number; ok: number; p50: number; p95: number; p99: number; mean: number; max: number; first?: number; note?: string;
+      n: number;
+      ok: number;
+      p50: number;
+      p95: number;
+      p99: number;
+      mean: number;
+      max: number;
+      first?: number;
+      note?: string;
       /** Server CPU time (whole process tree, user + system) per operation, mean over the phase, ms. */
       cpuMsPerOp?: number;
     }
@@ -65,7 +73,9 @@ export interface ServerResult {
   typing?: Stat;
   edit?: Stat;
   signatureEdit?: Stat;
-  memory?: { peakMB: number; sumOfPeaksMB: number; cpuSeconds: number; processes: { pid: number; name: string; peakMB: number; cpuSeconds: number }[] } | { na: string };
+  memory?:
+    | { peakMB: number; sumOfPeaksMB: number; cpuSeconds: number; processes: { pid: number; name: string; peakMB: number; cpuSeconds: number }[] }
+    | { na: string };
   /** The nice value the server ran at (inherited from the runner, `--priority`). */
   nice?: number;
   /** 1-minute load average of the machine when the server started and when it stopped. */
@@ -130,7 +140,6 @@ export interface BenchResult {
 // ---------------------------------------------------------------------------------------------
 // Arguments
 
-
 // ---------------------------------------------------------------------------------------------
 // The three servers
 
@@ -152,14 +161,24 @@ function serverSpecs(): ServerSpec[] {
   const tsgo = tsgoCommand();
   return [
     {
-      id: 'ours', label: 'Protected Modules (ours)', command: process.execPath, args: [join(repo, 'dist', 'server.js'), '--stdio'],
-      cwd: repo, languageId: 'logic', initializationOptions: { user: 'bob' }, settings: { 'protectedModules.user': 'bob' },
+      id: 'ours',
+      label: 'Protected Modules (ours)',
+      command: process.execPath,
+      args: [join(repo, 'dist', 'server.js'), '--stdio'],
+      cwd: repo,
+      languageId: 'logic',
+      initializationOptions: { user: 'bob' },
+      settings: { 'protectedModules.user': 'bob' },
       env: { PROTECTED_MODULES_USER: 'bob' },
     },
     { id: 'tsgo', label: 'TypeScript 7 native LSP (tsc --lsp)', command: tsgo.command, args: tsgo.args, cwd: repo, languageId: 'typescript' },
     {
-      id: 'tsserver', label: 'TypeScript 5.9 tsserver (typescript-language-server)', command: process.execPath,
-      args: [join(repo, 'node_modules', 'typescript-language-server', 'lib', 'cli.mjs'), '--stdio'], cwd: repo, languageId: 'typescript',
+      id: 'tsserver',
+      label: 'TypeScript 5.9 tsserver (typescript-language-server)',
+      command: process.execPath,
+      args: [join(repo, 'node_modules', 'typescript-language-server', 'lib', 'cli.mjs'), '--stdio'],
+      cwd: repo,
+      languageId: 'typescript',
       initializationOptions: {
         tsserver: { path: join(repo, 'node_modules', 'typescript', 'lib', 'tsserver.js') },
         disableAutomaticTypingAcquisition: true,
@@ -194,9 +213,15 @@ function stats(samples: number[], ok: number, extra: { first?: number; note?: st
   if (samples.length === 0) return { na: extra.note ?? 'no samples' };
   const r = (x: number) => Math.round(x * 100) / 100;
   return {
-    n: samples.length, ok, p50: r(percentile(samples, 50)), p95: r(percentile(samples, 95)), p99: r(percentile(samples, 99)),
-    mean: r(samples.reduce((a, b) => a + b, 0) / samples.length), max: r(Math.max(...samples)),
-    ...(extra.first !== undefined ? { first: r(extra.first) } : {}), ...(extra.note ? { note: extra.note } : {}),
+    n: samples.length,
+    ok,
+    p50: r(percentile(samples, 50)),
+    p95: r(percentile(samples, 95)),
+    p99: r(percentile(samples, 99)),
+    mean: r(samples.reduce((a, b) => a + b, 0) / samples.length),
+    max: r(Math.max(...samples)),
+    ...(extra.first !== undefined ? { first: r(extra.first) } : {}),
+    ...(extra.note ? { note: extra.note } : {}),
     ...(extra.cpuMs !== undefined ? { cpuMsPerOp: r(extra.cpuMs / samples.length) } : {}),
   };
 }
@@ -220,7 +245,12 @@ interface RunOptions {
 
 async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: string, o: RunOptions, say: (s: string) => void): Promise<ServerResult> {
   const res: ServerResult = {
-    id: spec.id, label: spec.label, command: [spec.command, ...spec.args].join(' '), version: versionOf(spec.id), available: false, notes: [],
+    id: spec.id,
+    label: spec.label,
+    command: [spec.command, ...spec.args].join(' '),
+    version: versionOf(spec.id),
+    available: false,
+    notes: [],
   };
   const started = process.hrtime.bigint();
   const loadStart = loadavg()[0];
@@ -263,14 +293,21 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
     let firstSeen: number | undefined;
     try {
       if (session.diagnosticsMode === 'push') {
-        void session.waitForDiagnostics(uri, () => true, { timeoutMs: o.coldTimeoutMs }).then(
-          () => (firstSeen = msSince(session.spawnedAt)), () => {},
-        );
+        void session
+          .waitForDiagnostics(uri, () => true, { timeoutMs: o.coldTimeoutMs })
+          .then(
+            () => (firstSeen = msSince(session.spawnedAt)),
+            () => {},
+          );
       }
-      await session.waitForDiagnostics(uri, (ds) => {
-        if (firstSeen === undefined) firstSeen = msSince(session.spawnedAt);
-        return errorsAt(ds, probe.line);
-      }, { timeoutMs: o.coldTimeoutMs, pollGapMs: 20 });
+      await session.waitForDiagnostics(
+        uri,
+        (ds) => {
+          if (firstSeen === undefined) firstSeen = msSince(session.spawnedAt);
+          return errorsAt(ds, probe.line);
+        },
+        { timeoutMs: o.coldTimeoutMs, pollGapMs: 20 },
+      );
       res.coldStartMs = Math.round(msSince(session.spawnedAt));
       res.coldStartCpuMs = session.memory.cpuMsNow();
       say(`  ${spec.id}: cold start ${res.coldStartMs} ms`);
@@ -281,12 +318,23 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
     if (firstSeen !== undefined) res.firstDiagnosticsMs = Math.round(firstSeen);
     // Undo the probe; the file is now as on disk.
     let mark = session.pushMark;
-    session.change(uri, { start: { line: probe.line, character: probe.textArg!.start }, end: { line: probe.line, character: probe.textArg!.start + NUMBER.length } }, probe.textArg!.text);
+    session.change(
+      uri,
+      { start: { line: probe.line, character: probe.textArg!.start }, end: { line: probe.line, character: probe.textArg!.start + NUMBER.length } },
+      probe.textArg!.text,
+    );
     let baseline = 0;
     try {
       const ds = await session.waitForDiagnostics(uri, (d) => !errorsAt(d, probe.line), { afterMark: mark, timeoutMs: o.timeoutMs, pollGapMs: 20 });
       baseline = errorCount(ds);
-      if (baseline) res.notes.push(`the consumer has ${baseline} error(s) of its own: ${ds.filter(isError).slice(0, 2).map((d) => `${d.range.start.line + 1}: ${d.message}`).join(' | ')}`);
+      if (baseline)
+        res.notes.push(
+          `the consumer has ${baseline} error(s) of its own: ${ds
+            .filter(isError)
+            .slice(0, 2)
+            .map((d) => `${d.range.start.line + 1}: ${d.message}`)
+            .join(' | ')}`,
+        );
     } catch (e) {
       res.notes.push(`no diagnostics after undoing the probe: ${(e as Error).message}`);
     }
@@ -332,7 +380,9 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
           if (session.exited) break;
         }
       }
-      say(`  ${spec.id}: ${name} ${samples.length} requests, ${ok} useful, p50 ${percentile(samples, 50).toFixed(2)} ms, p99 ${percentile(samples, 99).toFixed(2)} ms`);
+      say(
+        `  ${spec.id}: ${name} ${samples.length} requests, ${ok} useful, p50 ${percentile(samples, 50).toFixed(2)} ms, p99 ${percentile(samples, 99).toFixed(2)} ms`,
+      );
       if (ok === 0) return { na: failure ? `failed: ${failure}` : `no useful answer in ${samples.length} requests` };
       return stats(samples, ok, { first, note: failure ? `some requests failed: ${failure}` : undefined, cpuMs: session.memory.cpuMsNow() - cpu0 });
     };
@@ -340,12 +390,22 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
       const items: any[] = Array.isArray(r) ? r : (r?.items ?? []);
       return items.some((it) => it?.label === label || it?.insertText === label || it?.filterText === label);
     };
-    res.completion = await runRequests('completion', 'textDocument/completion', (p) => ({ line: site(p).line, character: site(p).afterDotCol }),
-      (r, p) => hasLabel(r, site(p).action), 'completionProvider');
+    res.completion = await runRequests(
+      'completion',
+      'textDocument/completion',
+      (p) => ({ line: site(p).line, character: site(p).afterDotCol }),
+      (r, p) => hasLabel(r, site(p).action),
+      'completionProvider',
+    );
     const mid = (p: SitePair) => ({ line: site(p).line, character: Math.floor((site(p).nameStart + site(p).nameEnd) / 2) });
-    res.hover = await runRequests('hover', 'textDocument/hover', mid, (r, p) => !!r && JSON.stringify(r.contents ?? '').includes(site(p).action), 'hoverProvider');
-    res.definition = await runRequests('definition', 'textDocument/definition', mid,
-      (r) => (Array.isArray(r) ? r.length > 0 : !!r), 'definitionProvider');
+    res.hover = await runRequests(
+      'hover',
+      'textDocument/hover',
+      mid,
+      (r, p) => !!r && JSON.stringify(r.contents ?? '').includes(site(p).action),
+      'hoverProvider',
+    );
+    res.definition = await runRequests('definition', 'textDocument/definition', mid, (r) => (Array.isArray(r) ? r.length > 0 : !!r), 'definitionProvider');
 
     // --- completion while typing: `Module.` on a new line (incomplete code), then the line is
     // removed again; timed from the change to the completion answer.
@@ -373,12 +433,20 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
         lastVersion = session.change(uri, { start: { line, character: 0 }, end: { line: line + 1, character: 0 } }, '');
         if (failure) break;
       }
-      res.typing = ok ? stats(samples, ok, { note: failure ? `stopped: ${failure}` : undefined, cpuMs: session.memory.cpuMsNow() - cpu0 })
+      res.typing = ok
+        ? stats(samples, ok, { note: failure ? `stopped: ${failure}` : undefined, cpuMs: session.memory.cpuMsNow() - cpu0 })
         : { na: failure ? `failed: ${failure}` : `no useful answer in ${samples.length} requests` };
-      say(`  ${spec.id}: completion while typing ${samples.length} requests, ${ok} useful, p50 ${percentile(samples, 50).toFixed(2)} ms, p99 ${percentile(samples, 99).toFixed(2)} ms`);
+      say(
+        `  ${spec.id}: completion while typing ${samples.length} requests, ${ok} useful, p50 ${percentile(samples, 50).toFixed(2)} ms, p99 ${percentile(samples, 99).toFixed(2)} ms`,
+      );
       // Let the diagnostics settle on the restored text before the edit benchmark.
       try {
-        await session.waitForDiagnostics(uri, (ds) => errorCount(ds) <= baseline, { afterMark: mark, minVersion: lastVersion, timeoutMs: o.timeoutMs, pollGapMs: 20 });
+        await session.waitForDiagnostics(uri, (ds) => errorCount(ds) <= baseline, {
+          afterMark: mark,
+          minVersion: lastVersion,
+          timeoutMs: o.timeoutMs,
+          pollGapMs: 20,
+        });
       } catch {
         // push servers may have published for the last version already; nothing to wait for
       }
@@ -395,13 +463,20 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
         if (samples.length >= o.edits || session.exited) break;
         const s = site(p);
         const a = s.textArg!;
-        for (const [from, to, expectError] of [[a.end, NUMBER, true], [a.start + NUMBER.length, a.text, false]] as const) {
+        for (const [from, to, expectError] of [
+          [a.end, NUMBER, true],
+          [a.start + NUMBER.length, a.text, false],
+        ] as const) {
           mark = session.pushMark;
           const t0 = process.hrtime.bigint();
           const version = session.change(uri, { start: { line: s.line, character: a.start }, end: { line: s.line, character: from } }, to);
           try {
-            await session.waitForDiagnostics(uri, (ds) => (expectError ? errorsAt(ds, s.line) : !errorsAt(ds, s.line) && errorCount(ds) <= baseline),
-              { afterMark: mark, minVersion: version, timeoutMs: o.timeoutMs, pollGapMs: 2 });
+            await session.waitForDiagnostics(uri, (ds) => (expectError ? errorsAt(ds, s.line) : !errorsAt(ds, s.line) && errorCount(ds) <= baseline), {
+              afterMark: mark,
+              minVersion: version,
+              timeoutMs: o.timeoutMs,
+              pollGapMs: 2,
+            });
             samples.push(msSince(t0));
             ok++;
           } catch (e) {
@@ -411,8 +486,12 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
         }
         if (failure) break;
       }
-      res.edit = samples.length ? stats(samples, ok, { note: failure ? `stopped: ${failure}` : undefined, cpuMs: session.memory.cpuMsNow() - cpu0 }) : { na: failure ?? 'no editable call site' };
-      say(`  ${spec.id}: edit→diagnostics ${samples.length} edits${samples.length ? `, p50 ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms` : ''}${failure ? ` (${failure})` : ''}`);
+      res.edit = samples.length
+        ? stats(samples, ok, { note: failure ? `stopped: ${failure}` : undefined, cpuMs: session.memory.cpuMsNow() - cpu0 })
+        : { na: failure ?? 'no editable call site' };
+      say(
+        `  ${spec.id}: edit→diagnostics ${samples.length} edits${samples.length ? `, p50 ${percentile(samples, 50).toFixed(1)} ms, p99 ${percentile(samples, 99).toFixed(1)} ms` : ''}${failure ? ` (${failure})` : ''}`,
+      );
       if (failure && session.diagnosticsMode === 'push') {
         // Resynchronise the document so later phases see the disk text.
         session.notify('textDocument/didClose', { textDocument: { uri } });
@@ -439,16 +518,23 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
         writeFileSync(sigFile, lines.join('\n'));
         session.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: sigUri, type: 2 }] });
         try {
-          await session.waitForDiagnostics(uri, (ds) => (broken ? callLines.some((l) => errorsAt(ds, l)) : !callLines.some((l) => errorsAt(ds, l)) && errorCount(ds) <= baseline),
-            { afterMark: mark, timeoutMs: Math.max(o.timeoutMs, 60_000), pollGapMs: 10 });
+          await session.waitForDiagnostics(
+            uri,
+            (ds) => (broken ? callLines.some((l) => errorsAt(ds, l)) : !callLines.some((l) => errorsAt(ds, l)) && errorCount(ds) <= baseline),
+            { afterMark: mark, timeoutMs: Math.max(o.timeoutMs, 60_000), pollGapMs: 10 },
+          );
           samples.push(msSince(t0));
         } catch (e) {
           failure = `${broken ? 'breaking' : 'restoring'} the signature of ${manifest.signature.module}.${manifest.signature.action}: ${(e as Error).message}`;
         }
       }
       if (sigOriginal !== undefined) writeFileSync(sigFile, sigOriginal);
-      res.signatureEdit = samples.length ? stats(samples, samples.length, { note: failure ? `stopped: ${failure}` : undefined, cpuMs: session.memory.cpuMsNow() - cpu0 }) : { na: failure ?? 'not measured' };
-      say(`  ${spec.id}: signature edit ${samples.length} changes${samples.length ? `, p50 ${percentile(samples, 50).toFixed(0)} ms, max ${Math.max(...samples).toFixed(0)} ms` : ''}${failure ? ` (${failure})` : ''}`);
+      res.signatureEdit = samples.length
+        ? stats(samples, samples.length, { note: failure ? `stopped: ${failure}` : undefined, cpuMs: session.memory.cpuMsNow() - cpu0 })
+        : { na: failure ?? 'not measured' };
+      say(
+        `  ${spec.id}: signature edit ${samples.length} changes${samples.length ? `, p50 ${percentile(samples, 50).toFixed(0)} ms, max ${Math.max(...samples).toFixed(0)} ms` : ''}${failure ? ` (${failure})` : ''}`,
+      );
     }
   } catch (e) {
     res.notes.push(`aborted: ${(e as Error).message}`);
@@ -484,13 +570,28 @@ interface RowDef {
   /** Why a server has no figure (its `na`), for the table. */
   na?: (s: ServerResult) => string | undefined;
 }
-const statNa = (key: StatKey) => (s: ServerResult) => { const v = s[key]; return v && 'na' in v ? v.na : undefined; };
-const statRow = (key: StatKey, k: 'p50' | 'p95' | 'p99' | 'max', label: string): RowDef => ({ key: `${key}.${k}`, label, unit: 'ms', get: (s) => num(s[key], k), na: statNa(key) });
+const statNa = (key: StatKey) => (s: ServerResult) => {
+  const v = s[key];
+  return v && 'na' in v ? v.na : undefined;
+};
+const statRow = (key: StatKey, k: 'p50' | 'p95' | 'p99' | 'max', label: string): RowDef => ({
+  key: `${key}.${k}`,
+  label,
+  unit: 'ms',
+  get: (s) => num(s[key], k),
+  na: statNa(key),
+});
 const cpuRow = (key: StatKey, label: string): RowDef => ({ key: `${key}.cpu`, label, unit: 'ms', get: (s) => num(s[key], 'cpuMsPerOp'), na: statNa(key) });
 
 /** The rows of the table, in order (also the figures the goals read). */
 export const ROWS: RowDef[] = [
-  { key: 'cold', label: 'cold start (spawn → diagnostics of the open consumer)', unit: 'ms', get: coldOf, na: (s) => (typeof s.coldStartMs === 'object' ? s.coldStartMs.na : undefined) },
+  {
+    key: 'cold',
+    label: 'cold start (spawn → diagnostics of the open consumer)',
+    unit: 'ms',
+    get: coldOf,
+    na: (s) => (typeof s.coldStartMs === 'object' ? s.coldStartMs.na : undefined),
+  },
   { key: 'cold.cpu', label: 'server CPU during the cold start', unit: 'ms', get: (s) => s.coldStartCpuMs },
   statRow('completion', 'p50', 'completion after `Module.` p50'),
   statRow('completion', 'p95', 'completion p95'),
@@ -553,14 +654,38 @@ function medianServer(list: ServerResult[], positions: number[]): ServerResult {
     ...first,
     available: avail.length > 0,
     coldStartMs: cold ?? first.coldStartMs,
-    coldStartCpuMs: aggregate(avail.map((s) => s.coldStartCpuMs), 0)?.median,
-    firstDiagnosticsMs: aggregate(avail.map((s) => s.firstDiagnosticsMs), 0)?.median,
-    completion: medStat('completion'), typing: medStat('typing'), hover: medStat('hover'), definition: medStat('definition'),
-    edit: medStat('edit'), signatureEdit: medStat('signatureEdit'),
+    coldStartCpuMs: aggregate(
+      avail.map((s) => s.coldStartCpuMs),
+      0,
+    )?.median,
+    firstDiagnosticsMs: aggregate(
+      avail.map((s) => s.firstDiagnosticsMs),
+      0,
+    )?.median,
+    completion: medStat('completion'),
+    typing: medStat('typing'),
+    hover: medStat('hover'),
+    definition: medStat('definition'),
+    edit: medStat('edit'),
+    signatureEdit: medStat('signatureEdit'),
     memory: mems.length
-      ? { ...mems[0], peakMB: aggregate(mems.map((m) => m.peakMB), 1)!.median, sumOfPeaksMB: aggregate(mems.map((m) => m.sumOfPeaksMB), 1)!.median, cpuSeconds: aggregate(mems.map((m) => m.cpuSeconds))!.median }
+      ? {
+          ...mems[0],
+          peakMB: aggregate(
+            mems.map((m) => m.peakMB),
+            1,
+          )!.median,
+          sumOfPeaksMB: aggregate(
+            mems.map((m) => m.sumOfPeaksMB),
+            1,
+          )!.median,
+          cpuSeconds: aggregate(mems.map((m) => m.cpuSeconds))!.median,
+        }
       : first.memory,
-    durationMs: aggregate(list.map((s) => s.durationMs), 0)?.median,
+    durationMs: aggregate(
+      list.map((s) => s.durationMs),
+      0,
+    )?.median,
     notes: [...new Set(list.flatMap((s) => s.notes))],
     repetitions: { n: list.length, positions },
   };
@@ -593,18 +718,28 @@ export function summarize(runs: BenchResult['runs']): { servers: ServerResult[];
   const compared = !!ours?.available && PEERS.some((p) => servers.some((s) => s.id === p && s.available));
   const figures = ROWS.map((row): FigureRow => {
     const values: Record<string, Agg | undefined> = {};
-    for (const id of ran) values[id] = aggregate(runs.map((r) => { const s = r.servers.find((x) => x.id === id); return s?.available ? row.get(s) : undefined; }), row.unit === 'MB' ? 1 : 2);
+    for (const id of ran)
+      values[id] = aggregate(
+        runs.map((r) => {
+          const s = r.servers.find((x) => x.id === id);
+          return s?.available ? row.get(s) : undefined;
+        }),
+        row.unit === 'MB' ? 1 : 2,
+      );
     const ratios: Record<string, Agg | undefined> = {};
     if (compared) {
       for (const peer of PEERS) {
         if (!ran.includes(peer)) continue;
-        ratios[peer] = aggregate(runs.map((r) => {
-          const o = r.servers.find((x) => x.id === 'ours');
-          const p = r.servers.find((x) => x.id === peer);
-          const a = o?.available ? row.get(o) : undefined;
-          const b = p?.available ? row.get(p) : undefined;
-          return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
-        }), 4);
+        ratios[peer] = aggregate(
+          runs.map((r) => {
+            const o = r.servers.find((x) => x.id === 'ours');
+            const p = r.servers.find((x) => x.id === peer);
+            const a = o?.available ? row.get(o) : undefined;
+            const b = p?.available ? row.get(p) : undefined;
+            return a !== undefined && b !== undefined && b > 0 ? a / b : undefined;
+          }),
+          4,
+        );
       }
     }
     return { key: row.key, label: row.label, unit: row.unit, values, ratios };
@@ -629,7 +764,11 @@ export function goals(figures: FigureRow[], runs: BenchResult['runs'], compared:
     const a = fig(figures, key, 'ours');
     if (!a) return out.push({ goal, status: 'n/a', detail: 'ours: not measured' });
     const show = (x: number) => (unit === 'MB' ? `${x} MB` : ms(x));
-    out.push({ goal, status: a.median <= limit ? 'met' : 'missed', detail: `${show(a.median)}${a.n > 1 ? ` (${show(a.min)}–${show(a.max)} over ${a.n} runs)` : ''}` });
+    out.push({
+      goal,
+      status: a.median <= limit ? 'met' : 'missed',
+      detail: `${show(a.median)}${a.n > 1 ? ` (${show(a.min)}–${show(a.max)} over ${a.n} runs)` : ''}`,
+    });
   };
   absolute('completion p99 ≤ 2 ms', 'completion.p99', 2);
   for (const k of ['p50', 'p95', 'p99'] as const) {
@@ -653,7 +792,11 @@ export function goals(figures: FigureRow[], runs: BenchResult['runs'], compared:
       const y = t && num(t.completion, k);
       return x !== undefined && y !== undefined && x < y;
     }).length;
-    out.push({ goal, status: r.median < 1 ? 'met' : 'missed', detail: `ours ${ms(a.median)} vs ${ms(b.median)}; ours ÷ TypeScript 7 ${fmtRatio(r.median)}${r.n > 1 ? ` (${fmtRatio(r.min)}–${fmtRatio(r.max)}), below in ${won} of ${r.n} runs` : ''}` });
+    out.push({
+      goal,
+      status: r.median < 1 ? 'met' : 'missed',
+      detail: `ours ${ms(a.median)} vs ${ms(b.median)}; ours ÷ TypeScript 7 ${fmtRatio(r.median)}${r.n > 1 ? ` (${fmtRatio(r.min)}–${fmtRatio(r.max)}), below in ${won} of ${r.n} runs` : ''}`,
+    });
   }
   absolute('completion while typing p99 ≤ 20 ms', 'typing.p99', 20);
   absolute('hover p99 ≤ 3 ms', 'hover.p99', 3);
@@ -709,21 +852,34 @@ export function markdown(r: BenchResult): string {
   const L: string[] = [];
   const e = r.environment;
   L.push(`### ${r.size}${r.quick ? ' (quick)' : ''} — ${r.date.slice(0, 16).replace('T', ' ')} UTC`, '');
-  L.push(`Environment: ${e.modules.toLocaleString('en')} modules (${e.serviceModules} service, ${e.uiModules} UI), ` +
-    `${e.publicActions.toLocaleString('en')} public and ${e.privateActions.toLocaleString('en')} private server actions, ${e.structures.toLocaleString('en')} structures; ` +
-    `${e.logicLines.toLocaleString('en')} lines of Logic in ${e.logicFiles.toLocaleString('en')} files; TypeScript project ${e.tsLines.toLocaleString('en')} lines ` +
-    `(${e.tsDeclarationLines.toLocaleString('en')} in .d.ts) in ${e.tsFiles.toLocaleString('en')} files. Seed ${r.seed}.`, '');
+  L.push(
+    `Environment: ${e.modules.toLocaleString('en')} modules (${e.serviceModules} service, ${e.uiModules} UI), ` +
+      `${e.publicActions.toLocaleString('en')} public and ${e.privateActions.toLocaleString('en')} private server actions, ${e.structures.toLocaleString('en')} structures; ` +
+      `${e.logicLines.toLocaleString('en')} lines of Logic in ${e.logicFiles.toLocaleString('en')} files; TypeScript project ${e.tsLines.toLocaleString('en')} lines ` +
+      `(${e.tsDeclarationLines.toLocaleString('en')} in .d.ts) in ${e.tsFiles.toLocaleString('en')} files. Seed ${r.seed}.`,
+    '',
+  );
   const loads = r.runs.flatMap((run) => run.servers.flatMap((s) => (s.loadAverage ? [s.loadAverage.start, s.loadAverage.end] : [])));
-  L.push(`Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB, Node ${r.machine.node}, ${r.machine.os}. ` +
-    `${r.settings.requests} requests per feature, ${r.settings.edits} edits, ${r.settings.signatureEdits} signature edits` +
-    `${r.settings.priority ? `, nice ${r.settings.priority}` : ''}; ${reps} repetition${reps > 1 ? 's' : ''} (orders: ${r.runs.map((x) => x.order.join(' → ')).join('; ')})` +
-    `${loads.length ? `; load average (1 min) ${Math.min(...loads)}–${Math.max(...loads)}` : ''}; this run took ${(r.totalMs / 1000).toFixed(0)} s.`, '');
+  L.push(
+    `Machine: ${r.machine.cpu}, ${r.machine.cores} cores, ${r.machine.memoryGB} GB, Node ${r.machine.node}, ${r.machine.os}. ` +
+      `${r.settings.requests} requests per feature, ${r.settings.edits} edits, ${r.settings.signatureEdits} signature edits` +
+      `${r.settings.priority ? `, nice ${r.settings.priority}` : ''}; ${reps} repetition${reps > 1 ? 's' : ''} (orders: ${r.runs.map((x) => x.order.join(' → ')).join('; ')})` +
+      `${loads.length ? `; load average (1 min) ${Math.min(...loads)}–${Math.max(...loads)}` : ''}; this run took ${(r.totalMs / 1000).toFixed(0)} s.`,
+    '',
+  );
   L.push(`Command: \`${r.command}\``, '');
   if (!r.compared) {
     L.push('**Development figures (not compared)**: the peers did not run in this invocation, so there is no ratio and no comparison.', '');
   }
-  if (reps > 1) L.push(`Each figure is the median of the ${reps} repetitions, with the spread (min–max) in brackets; each ratio is taken within one repetition, then its median and spread.`, '');
-  L.push(`| figure | ${ran.map((id) => LABELS[id]).join(' | ')}${peers.map((p) => ` | ours ÷ ${p}`).join('')} |`, `|---|${ran.map(() => '---|').join('')}${peers.map(() => '---|').join('')}`);
+  if (reps > 1)
+    L.push(
+      `Each figure is the median of the ${reps} repetitions, with the spread (min–max) in brackets; each ratio is taken within one repetition, then its median and spread.`,
+      '',
+    );
+  L.push(
+    `| figure | ${ran.map((id) => LABELS[id]).join(' | ')}${peers.map((p) => ` | ours ÷ ${p}`).join('')} |`,
+    `|---|${ran.map(() => '---|').join('')}${peers.map(() => '---|').join('')}`,
+  );
   for (const row of ROWS) {
     const f = r.figures.find((x) => x.key === row.key);
     if (!f) continue;
@@ -745,7 +901,8 @@ export function markdown(r: BenchResult): string {
     const bits: string[] = [];
     if (s.available) bits.push(`${s.diagnosticsMode} diagnostics`);
     if (s.version) bits.push(s.version);
-    if (s.repetitions && s.repetitions.n > 1) bits.push(`ran ${s.repetitions.positions.map((p) => ['first', 'second', 'third'][p - 1] ?? `#${p}`).join(', ')} in the ${s.repetitions.n} repetitions`);
+    if (s.repetitions && s.repetitions.n > 1)
+      bits.push(`ran ${s.repetitions.positions.map((p) => ['first', 'second', 'third'][p - 1] ?? `#${p}`).join(', ')} in the ${s.repetitions.n} repetitions`);
     if (s.durationMs !== undefined) bits.push(`run ${(s.durationMs / 1000).toFixed(0)} s${reps > 1 ? ' (median)' : ''}`);
     if (s.firstDiagnosticsMs !== undefined) bits.push(`first diagnostics at ${fmtMs(s.firstDiagnosticsMs)}`);
     for (const k of ['completion', 'typing', 'hover', 'definition'] as const) {
@@ -769,7 +926,10 @@ export function markdown(r: BenchResult): string {
   L.push('');
   const timed = r.runs.flatMap((run) => run.servers.filter((s) => s.serverTiming));
   if (timed.length) {
-    L.push('In-server timing of ours (`--server-timing`; handler time, CPU and heap allocation per request, measured inside the server; one line per repetition):', '');
+    L.push(
+      'In-server timing of ours (`--server-timing`; handler time, CPU and heap allocation per request, measured inside the server; one line per repetition):',
+      '',
+    );
     for (const s of timed) L.push(`- ${timingLine(s.serverTiming!, r.settings.requests)}`);
     L.push('');
   }
@@ -805,7 +965,9 @@ export function timingLine(t: TimingSummary, requests: number): string {
     } else parts.push(fmt(name, s.ms.slice(3), s.cpuMs.slice(3), s.gc.slice(3)) + alloc);
   }
   const bg = Object.entries(t.background).map(([k, x]) => `${k} n ${x.n}, p99 ${x.p99} / max ${x.max} ms`);
-  const gc = `GC ${t.gc.count} (${Object.entries(t.gc.byKind).map(([k, x]) => `${k} ${x.count}, max ${x.maxMs} ms`).join('; ')}), ${t.gc.totalMs} ms in all`;
+  const gc = `GC ${t.gc.count} (${Object.entries(t.gc.byKind)
+    .map(([k, x]) => `${k} ${x.count}, max ${x.maxMs} ms`)
+    .join('; ')}), ${t.gc.totalMs} ms in all`;
   return [...parts, ...bg, gc, `event-loop delay p99 ${t.eventLoopDelay.p99} / max ${t.eventLoopDelay.max} ms`].join('; ');
 }
 
@@ -822,15 +984,23 @@ export function scalingMarkdown(results: BenchResult[]): { md: string; linear?: 
   const sizes = results.slice().sort((a, b) => a.environment.logicLines - b.environment.logicLines);
   const ran = SERVER_IDS.filter((id) => sizes.some((r) => r.servers.some((s) => s.id === id)));
   const L: string[] = ['### Cold start and memory by size', ''];
-  L.push('Medians over the repetitions; "per 1k lines" divides by the lines of the project that server works on (Logic for ours, TypeScript for the peers).', '');
-  L.push('| size | lines (Logic / TS) | server | cold start | per 1k lines | server CPU of the cold start | peak memory | per 1k lines |', '|---|---|---|---|---|---|---|---|');
+  L.push(
+    'Medians over the repetitions; "per 1k lines" divides by the lines of the project that server works on (Logic for ours, TypeScript for the peers).',
+    '',
+  );
+  L.push(
+    '| size | lines (Logic / TS) | server | cold start | per 1k lines | server CPU of the cold start | peak memory | per 1k lines |',
+    '|---|---|---|---|---|---|---|---|',
+  );
   for (const r of sizes) {
     for (const id of ran) {
       const cold = fig(r.figures, 'cold', id);
       const cpu = fig(r.figures, 'cold.cpu', id);
       const mem = fig(r.figures, 'memory', id);
       const k = linesOf(r, id) / 1000;
-      L.push(`| ${r.size} | ${r.environment.logicLines.toLocaleString('en')} / ${r.environment.tsLines.toLocaleString('en')} | ${LABELS[id]} | ${cold ? fmtMs(cold.median) : 'n/a'} | ${cold ? `${(cold.median / k).toFixed(3)} ms` : 'n/a'} | ${cpu ? fmtMs(cpu.median) : 'n/a'} | ${mem ? `${mem.median} MB` : 'n/a'} | ${mem ? `${(mem.median / k).toFixed(4)} MB` : 'n/a'} |`);
+      L.push(
+        `| ${r.size} | ${r.environment.logicLines.toLocaleString('en')} / ${r.environment.tsLines.toLocaleString('en')} | ${LABELS[id]} | ${cold ? fmtMs(cold.median) : 'n/a'} | ${cold ? `${(cold.median / k).toFixed(3)} ms` : 'n/a'} | ${cpu ? fmtMs(cpu.median) : 'n/a'} | ${mem ? `${mem.median} MB` : 'n/a'} | ${mem ? `${(mem.median / k).toFixed(4)} MB` : 'n/a'} |`,
+      );
     }
   }
   L.push('');
@@ -886,7 +1056,11 @@ export function updateDoc(path: string, name: string, md: string, say: (s: strin
 /** The servers `--servers` names (`all` = the three), in the table's order. */
 export function wantedServers(arg: string | boolean | undefined): string[] {
   const raw = typeof arg === 'string' ? arg : 'all';
-  const ids = raw.split(',').map((x) => x.trim()).filter(Boolean).flatMap((x) => (x === 'all' ? [...SERVER_IDS] : [x]));
+  const ids = raw
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean)
+    .flatMap((x) => (x === 'all' ? [...SERVER_IDS] : [x]));
   const unknown = ids.filter((x) => !(SERVER_IDS as readonly string[]).includes(x));
   if (unknown.length) throw new Error(`--servers: unknown server(s) ${unknown.join(', ')} (known: ${SERVER_IDS.join(', ')}, all)`);
   return SERVER_IDS.filter((id) => ids.includes(id));
@@ -987,7 +1161,14 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
     for (const id of order) {
       const spec = specs.find((s) => s.id === id)!;
       if (spec.id === 'ours' && !existsSync(join(repo, 'dist', 'server.js'))) {
-        servers.push({ id: spec.id, label: spec.label, command: [spec.command, ...spec.args].join(' '), available: false, reason: 'dist/server.js does not exist (run npm run build)', notes: [] });
+        servers.push({
+          id: spec.id,
+          label: spec.label,
+          command: [spec.command, ...spec.args].join(' '),
+          available: false,
+          reason: 'dist/server.js does not exist (run npm run build)',
+          notes: [],
+        });
         say(`  ours: n/a (dist/server.js does not exist)`);
         continue;
       }
@@ -1005,15 +1186,30 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
   }
 
   const cpuList = cpus();
-  const command = ['npm run bench --', '--size', size, ...(seed !== 1 ? ['--seed', String(seed)] : []), ...(quick ? ['--quick'] : []),
-    '--servers', wanted.length === SERVER_IDS.length ? 'all' : wanted.join(','), '--repetitions', String(repetitions),
+  const command = [
+    'npm run bench --',
+    '--size',
+    size,
+    ...(seed !== 1 ? ['--seed', String(seed)] : []),
+    ...(quick ? ['--quick'] : []),
+    '--servers',
+    wanted.length === SERVER_IDS.length ? 'all' : wanted.join(','),
+    '--repetitions',
+    String(repetitions),
     ...(priority ? ['--priority', String(priority)] : []),
-    ...(['requests', 'edits', 'signature-edits'] as const).flatMap((k) => (args[k] !== undefined ? [`--${k}`, String(args[k])] : []))].join(' ');
+    ...(['requests', 'edits', 'signature-edits'] as const).flatMap((k) => (args[k] !== undefined ? [`--${k}`, String(args[k])] : [])),
+  ].join(' ');
   const result = assemble({
-    size, seed, quick, date: new Date().toISOString(),
+    size,
+    seed,
+    quick,
+    date: new Date().toISOString(),
     machine: {
-      cpu: cpuList[0]?.model ?? 'unknown', cores: cpuList.length, memoryGB: Math.round(totalmem() / 2 ** 30),
-      node: process.version, os: `${platform()} ${release()}`,
+      cpu: cpuList[0]?.model ?? 'unknown',
+      cores: cpuList.length,
+      memoryGB: Math.round(totalmem() / 2 ** 30),
+      node: process.version,
+      os: `${platform()} ${release()}`,
     },
     environment: { ...manifest.counts, generatedMs: manifest.generatedMs },
     settings: { requests: o.requests, edits: o.edits, signatureEdits: o.signatureEdits, timeoutMs: o.timeoutMs, priority, repetitions, servers: wanted },
@@ -1038,9 +1234,11 @@ function peersParagraph(): string {
       return 'not installed';
     }
   };
-  return `The peers are devDependencies pinned exactly in package.json (with their integrity in package-lock.json), installed by \`npm ci\`: ` +
+  return (
+    `The peers are devDependencies pinned exactly in package.json (with their integrity in package-lock.json), installed by \`npm ci\`: ` +
     `\`typescript-7\` = \`npm:typescript@${v('typescript-7')}\` (its native binary \`@typescript/typescript-linux-x64\` ${v('@typescript/typescript-linux-x64')}, spawned directly as \`tsc --lsp --stdio\`), ` +
-    `\`typescript\` ${v('typescript')} (tsserver) and \`typescript-language-server\` ${v('typescript-language-server')}.`;
+    `\`typescript\` ${v('typescript')} (tsserver) and \`typescript-language-server\` ${v('typescript-language-server')}.`
+  );
 }
 
 /**
@@ -1051,7 +1249,10 @@ function peersParagraph(): string {
  */
 export async function runSizes(argv: string[], say: (s: string) => void = (s) => console.log(s)): Promise<{ results: BenchResult[]; md: string }> {
   const args = parseArgs(argv);
-  const sizes = String(args.sizes).split(',').map((x) => x.trim()).filter(Boolean);
+  const sizes = String(args.sizes)
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
   const rest: string[] = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -1080,7 +1281,10 @@ export function resultsMarkdown(results: BenchResult[], argv: string[]): string 
   const L: string[] = [];
   const reps = [...new Set(results.map((r) => r.runs.length))].join('/');
   const allCompared = results.every((r) => r.compared);
-  L.push(`Measured ${results[0]?.date.slice(0, 16).replace('T', ' ')} UTC: ${results.map((r) => r.size).join(', ')}, ${reps} repetition(s) per size${allCompared ? ', all three servers in every repetition' : ' — **development figures (not compared)**: not every peer ran'}.`, '');
+  L.push(
+    `Measured ${results[0]?.date.slice(0, 16).replace('T', ' ')} UTC: ${results.map((r) => r.size).join(', ')}, ${reps} repetition(s) per size${allCompared ? ', all three servers in every repetition' : ' — **development figures (not compared)**: not every peer ran'}.`,
+    '',
+  );
   L.push('Reproduce (one command; a build first):', '', '```sh', 'npm ci && npm run build', `npm run bench -- ${argv.join(' ')}`, '```', '');
   L.push(peersParagraph(), '');
   // Each size in its own block, so that a later `--size <size> --update-doc` can replace it alone.

@@ -76,7 +76,10 @@ export function formatAge(iso: string, nowMs: number): string {
 export function formatTime(iso: string): string {
   const t = Date.parse(iso);
   if (Number.isNaN(t)) return iso;
-  return new Date(t).toISOString().replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+  return new Date(t)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/:\d\d(\.\d+)?Z$/, ' UTC');
 }
 
 /**
@@ -163,12 +166,8 @@ export function requestItemText(r: AccessRequest, nowMs: number, mine = false): 
   const label = mine ? `${r.access} on ${r.module}` : `${r.user} → ${r.access} on ${r.module}`;
   const age = formatAge(r.created, nowMs);
   const decided = r.state === 'open' ? '' : `${r.state} by ${r.decidedBy ?? 'unknown'}${r.decided ? ` · ${formatAge(r.decided, nowMs)}` : ''}`;
-  const description =
-    r.state === 'open' ? (mine ? `waiting · asked ${age}` : `“${shortReason(r.reason)}” · ${age}`) : decided;
-  const lines = [
-    `${mine ? 'You' : r.user} asked for ${r.access} access to ${r.module} on ${formatTime(r.created)} (${age}).`,
-    `Reason: ${r.reason}`,
-  ];
+  const description = r.state === 'open' ? (mine ? `waiting · asked ${age}` : `“${shortReason(r.reason)}” · ${age}`) : decided;
+  const lines = [`${mine ? 'You' : r.user} asked for ${r.access} access to ${r.module} on ${formatTime(r.created)} (${age}).`, `Reason: ${r.reason}`];
   if (r.state === 'open') lines.push('State: open, waiting for a decision.');
   else lines.push(`State: ${r.state} by ${r.decidedBy ?? 'unknown'}${r.decided ? ` on ${formatTime(r.decided)}` : ''}.`);
   if (r.note) lines.push(`Note: ${r.note}`);
@@ -235,7 +234,8 @@ export function requestErrorText(e: unknown, module: string, access: AccessLevel
         : `You already have an open request for access to ${module}; wait for its decision.`;
     }
     if (e.code === ErrorCodes.ModuleNotFound) return `Could not ${what}: there is no module ${module} (or you may not see it).`;
-    if (e.code === -32601) return `Could not ${what}: access requests need a connection to an environment host; copy an access request and send it to the owner instead.`;
+    if (e.code === -32601)
+      return `Could not ${what}: access requests need a connection to an environment host; copy an access request and send it to the owner instead.`;
   }
   return describeError(what, e);
 }

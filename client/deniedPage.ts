@@ -158,9 +158,7 @@ export function renderDoc(markdown: string): string {
     .filter((p) => p !== '');
   if (paragraphs.length === 0) return '';
   const [first, ...rest] = paragraphs;
-  const more = rest.length
-    ? `<details><summary>More</summary>${rest.map((p) => `<p>${p}</p>`).join('')}</details>`
-    : '';
+  const more = rest.length ? `<details><summary>More</summary>${rest.map((p) => `<p>${p}</p>`).join('')}</details>` : '';
   return `<div class="doc"><p>${first}</p>${more}</div>`;
 }
 
@@ -193,14 +191,7 @@ export function renderDeniedPage(m: DeniedViewModel, csp: { cspSource: string; n
   let elements = '';
   if (m.elements) {
     const items = m.elements.length
-      ? m.elements
-          .map(
-            (e) =>
-              `<li><code class="sig">${escapeHtml(e.signature)}</code>${
-                e.documentation ? renderDoc(e.documentation) : ''
-              }</li>`,
-          )
-          .join('\n')
+      ? m.elements.map((e) => `<li><code class="sig">${escapeHtml(e.signature)}</code>${e.documentation ? renderDoc(e.documentation) : ''}</li>`).join('\n')
       : '<li>This module has no public elements.</li>';
     elements = `<h2>Public elements of ${escapeHtml(m.module)}</h2>
 <p>You may use these from your modules (add ${escapeHtml(m.module)} to your module's dependencies).</p>
@@ -218,10 +209,10 @@ ${items}
   const body = `<h1>${LOCK_SVG} You cannot open this file</h1>
 <div class="path">${escapeHtml(m.path)}</div>
 ${
-    m.sealed
-      ? `<p id="sealed">The source of ${escapeHtml(m.module)} is not in this environment: it is a sealed module, published by <b>${escapeHtml(m.sealed.publisher || 'an unknown publisher')}</b>.</p>`
-      : `<p>${escapeHtml(m.module)} is a protected module. Reading its files needs <b>${escapeHtml(m.required)}</b> access; you have <b>${escapeHtml(m.access)}</b>.</p>`
-  }
+  m.sealed
+    ? `<p id="sealed">The source of ${escapeHtml(m.module)} is not in this environment: it is a sealed module, published by <b>${escapeHtml(m.sealed.publisher || 'an unknown publisher')}</b>.</p>`
+    : `<p>${escapeHtml(m.module)} is a protected module. Reading its files needs <b>${escapeHtml(m.required)}</b> access; you have <b>${escapeHtml(m.access)}</b>.</p>`
+}
 <table class="facts">
 ${rows}
 </table>

@@ -261,9 +261,7 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
         ? conn.request(Requests.moduleInterface, { module: data.module }).catch(() => undefined)
         : Promise.resolve(undefined),
       // SPEC 8: only a host offers requests (local mode keeps Copy Access Request).
-      conn.env.host && data.module && !data.sealed
-        ? conn.request(Requests.listAccessRequests, {}).catch(() => undefined)
-        : Promise.resolve(undefined),
+      conn.env.host && data.module && !data.sealed ? conn.request(Requests.listAccessRequests, {}).catch(() => undefined) : Promise.resolve(undefined),
     ]);
     if (who?.user) {
       model.user = who.user;
@@ -311,7 +309,9 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
       case 'copyRequest':
         if (model) {
           await vscode.env.clipboard.writeText(accessRequestText(model));
-          void vscode.window.showInformationMessage(`Copied an access request for ${model.module} to the clipboard — send it to ${model.owner || 'the owner'}.`);
+          void vscode.window.showInformationMessage(
+            `Copied an access request for ${model.module} to the clipboard — send it to ${model.owner || 'the owner'}.`,
+          );
         }
         break;
       case 'requestAccess':
@@ -337,7 +337,12 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
     if (!this.views.has(view)) return; // disposed meanwhile
     const column = view.panel.viewColumn;
     const focus = view.panel.active;
-    this.setHtml(view, 'readable', undefined, messagePage(view.panel.webview.cspSource, makeNonce(), 'Opening the file', 'Your access now allows reading this file.'));
+    this.setHtml(
+      view,
+      'readable',
+      undefined,
+      messagePage(view.panel.webview.cspSource, makeNonce(), 'Opening the file', 'Your access now allows reading this file.'),
+    );
     await vscode.commands.executeCommand('vscode.openWith', view.uri, 'default', { viewColumn: column, preserveFocus: !focus, preview: false });
     view.panel.dispose();
   }
@@ -348,7 +353,6 @@ export class DeniedView implements vscode.CustomReadonlyEditorProvider, vscode.D
     this.requestOutcomeEmitter.dispose();
   }
 }
-
 
 /** A small page with a heading, a sentence and, optionally, an **Open File** button. */
 function messagePage(cspSource: string, nonce: string, title: string, text: string, openButton = false): string {

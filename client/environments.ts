@@ -28,8 +28,7 @@ const PATHS_KEY = 'protectedModules.environmentPaths';
 /** The remembered name → path mapping of `modules://` environments (global state + setting). */
 export function knownEnvironmentPaths(context: vscode.ExtensionContext): Record<string, string> {
   const remembered = context.globalState.get<Record<string, string>>(PATHS_KEY) ?? {};
-  const configured =
-    vscode.workspace.getConfiguration(CONFIG_SECTION).get<Record<string, string>>('environmentFolders') ?? {};
+  const configured = vscode.workspace.getConfiguration(CONFIG_SECTION).get<Record<string, string>>('environmentFolders') ?? {};
   return { ...remembered, ...configured };
 }
 

@@ -14,12 +14,7 @@ export interface RpcErrorLike {
 
 /** True when `e` looks like a JSON-RPC error object (has a numeric `code` and a `message`). */
 export function isRpcError(e: unknown): e is RpcErrorLike {
-  return (
-    typeof e === 'object' &&
-    e !== null &&
-    typeof (e as { code?: unknown }).code === 'number' &&
-    typeof (e as { message?: unknown }).message === 'string'
-  );
+  return typeof e === 'object' && e !== null && typeof (e as { code?: unknown }).code === 'number' && typeof (e as { message?: unknown }).message === 'string';
 }
 
 /** The `data` of a PermissionDenied error when it has the SPEC 4 shape, else `undefined`. */

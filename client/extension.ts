@@ -72,7 +72,11 @@ export interface ProtectedModulesApi {
   /** The walkthrough opened on this start (`<extension id>#<role>`), if any. */
   walkthroughOpened(): Promise<string | undefined>;
   /** Sends a custom request of SPEC 4 to an environment's server. */
-  request<M extends keyof RequestTypes>(method: { readonly method: M } | M, params: RequestTypes[M]['params'], env?: string): Promise<RequestTypes[M]['result']>;
+  request<M extends keyof RequestTypes>(
+    method: { readonly method: M } | M,
+    params: RequestTypes[M]['params'],
+    env?: string,
+  ): Promise<RequestTypes[M]['result']>;
   /** The entries of the open call-site list (`protectedModules.showCallSites`, SPEC 10), if one is open. */
   getShownCallSites(): string[] | undefined;
   /** The Access Requests view (SPEC 8) as last read (no new request to the server), groups expanded, and its badge. */
@@ -121,15 +125,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   context.subscriptions.push(denied, modulesView, statusBar, readonlyInfo, follower, requestsView);
 
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- VS Code's own type for a command's arguments
-  const register = (id: string, fn: (...args: any[]) => unknown) =>
-    context.subscriptions.push(vscode.commands.registerCommand(id, fn));
-  register('protectedModules.openModuleWorkspace', (arg?: vscode.Uri | string, options?: { dryRun?: boolean }) =>
-    openModuleWorkspace(context, arg, options),
-  );
+  const register = (id: string, fn: (...args: any[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
+  register('protectedModules.openModuleWorkspace', (arg?: vscode.Uri | string, options?: { dryRun?: boolean }) => openModuleWorkspace(context, arg, options));
   register('protectedModules.switchUser', (user?: string) => {
     // Connected to a host the user is the token's (SPEC 7): nothing to switch.
     if (envs.all().some((c) => c.env.host)) {
-      void vscode.window.showInformationMessage('Protected Modules: connected to an environment host, you are the user of your token. Disconnect to preview as another user locally.');
+      void vscode.window.showInformationMessage(
+        'Protected Modules: connected to an environment host, you are the user of your token. Disconnect to preview as another user locally.',
+      );
       return undefined;
     }
     return switchUser(envs, user);
@@ -138,9 +141,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
   register('protectedModules.disconnectHost', () => disconnectHost(context, envs));
   register('protectedModules.protectModule', (arg?: ModuleArgument) => setProtection(envs, arg, true));
   register('protectedModules.unprotectModule', (arg?: ModuleArgument) => setProtection(envs, arg, false));
-  register('protectedModules.manageAccess', (arg?: ModuleArgument, to?: string, access?: string) =>
-    manageAccess(envs, arg, to, access),
-  );
+  register('protectedModules.manageAccess', (arg?: ModuleArgument, to?: string, access?: string) => manageAccess(envs, arg, to, access));
   register('protectedModules.showInterface', (arg?: ModuleArgument) => showInterface(envs, arg as never));
   register('protectedModules.refreshModules', () => modulesView.refresh());
   register('protectedModules.showCallSites', (arg?: { uri?: string; module?: string; element?: string }) => showCallSites(envs, arg));
@@ -216,8 +217,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
     answerConfirmations: (answer) => {
       confirmation.ask = answer
         ? async (message, detail) => answer(message, detail)
-        : async (message, detail, action) =>
-            (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action;
+        : async (message, detail, action) => (await vscode.window.showWarningMessage(message, { modal: true, detail }, action)) === action;
     },
     getHostState: (env) => connection(env)?.hostState,
     onDidShowDeniedView: denied.onDidShow,
@@ -228,9 +228,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Protec
       whoami: statusBar.current,
     }),
     getShownCallSites: () => shownCallSites(),
-    getAccessRequestsView: async () => ({ items: await requestsView.snapshot(), badge: requestsView.treeView.badge?.value, visible: requestsView.treeView.visible }),
-    refreshAccessRequests: () =>
-      requestsView.refresh().then((loaded) => loaded.reduce((n, l) => n + ('groups' in l ? l.groups.toDecide.length : 0), 0)),
+    getAccessRequestsView: async () => ({
+      items: await requestsView.snapshot(),
+      badge: requestsView.treeView.badge?.value,
+      visible: requestsView.treeView.visible,
+    }),
+    refreshAccessRequests: () => requestsView.refresh().then((loaded) => loaded.reduce((n, l) => n + ('groups' in l ? l.groups.toDecide.length : 0), 0)),
     onDidRequestAccess: denied.onDidRequestAccess,
     onDidRefreshExplorer: follower.onDidRefreshExplorer,
     request: (method, params, env) => {

@@ -68,9 +68,7 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
   private connection(uri: vscode.Uri) {
     const conn = this.environments.forUri(uri);
     if (!conn) {
-      throw vscode.FileSystemError.Unavailable(
-        `No Protected Modules environment named "${uri.authority}" is open in this window.`,
-      );
+      throw vscode.FileSystemError.Unavailable(`No Protected Modules environment named "${uri.authority}" is open in this window.`);
     }
     return conn;
   }
@@ -195,15 +193,11 @@ export class ModulesFileSystem implements vscode.FileSystemProvider, vscode.Disp
   }
 
   delete(uri: vscode.Uri): never {
-    throw vscode.FileSystemError.NoPermissions(
-      `Deleting is not supported in a module workspace (${uri.path}): the server's protocol has no delete.`,
-    );
+    throw vscode.FileSystemError.NoPermissions(`Deleting is not supported in a module workspace (${uri.path}): the server's protocol has no delete.`);
   }
 
   rename(oldUri: vscode.Uri): never {
-    throw vscode.FileSystemError.NoPermissions(
-      `Renaming is not supported in a module workspace (${oldUri.path}): the server's protocol has no rename.`,
-    );
+    throw vscode.FileSystemError.NoPermissions(`Renaming is not supported in a module workspace (${oldUri.path}): the server's protocol has no rename.`);
   }
 
   /** Fires `Changed` for every URI served so far (the explorer and open editors re-read them). */

@@ -140,9 +140,7 @@ export class AccessFollower implements vscode.Disposable {
 
   private textTabs(uri: vscode.Uri): vscode.Tab[] {
     const key = uri.toString();
-    return vscode.window.tabGroups.all.flatMap((g) =>
-      g.tabs.filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key),
-    );
+    return vscode.window.tabGroups.all.flatMap((g) => g.tabs.filter((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === key));
   }
 
   /** Closes every text tab of `uri`, dropping unsaved text without a save prompt. */

@@ -14,7 +14,11 @@ import { AbstractMessageReader, AbstractMessageWriter, type DataCallback, type D
 /** The host answered the upgrade with a refusal: the token is not (or no longer) accepted. */
 export class HostRefusedError extends Error {
   constructor(readonly status: number) {
-    super(status === 429 ? 'The host refuses connections from this address for a minute (too many failed attempts).' : 'The host refused the token (unknown, revoked or expired, or the user is no longer in the environment).');
+    super(
+      status === 429
+        ? 'The host refuses connections from this address for a minute (too many failed attempts).'
+        : 'The host refused the token (unknown, revoked or expired, or the user is no longer in the environment).',
+    );
   }
 }
 

@@ -77,8 +77,6 @@ export async function openInterface(
   }
   const doc = await vscode.workspace.openTextDocument(uri);
   if (doc.languageId !== 'logic') await vscode.languages.setTextDocumentLanguage(doc, 'logic');
-  const selection = range
-    ? new vscode.Range(range.start.line, range.start.character, range.start.line, range.start.character)
-    : undefined;
+  const selection = range ? new vscode.Range(range.start.line, range.start.character, range.start.line, range.start.character) : undefined;
   return vscode.window.showTextDocument(doc, { preview: true, selection, viewColumn });
 }

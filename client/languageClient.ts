@@ -116,17 +116,20 @@ export class EnvironmentConnection implements vscode.Disposable {
   ) {
     const serverModule = context.asAbsolutePath('dist/server.js');
     const hostUrl = env.host;
-    const serverOptions: ServerOptions = hostUrl ? () => this.connectHost(hostUrl) : async () => {
-      const child = spawn(process.execPath, [serverModule, '--stdio'], {
-        cwd: env.path,
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      this.process = child;
-      return child;
-    };
+    const serverOptions: ServerOptions = hostUrl
+      ? () => this.connectHost(hostUrl)
+      : async () => {
+          const child = spawn(process.execPath, [serverModule, '--stdio'], {
+            cwd: env.path,
+            env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
+            stdio: ['pipe', 'pipe', 'pipe'],
+          });
+          this.process = child;
+          return child;
+        };
 
-    const guard = <T extends unknown[], R>(uriOf: (...args: T) => vscode.Uri | undefined, fallback: R) =>
+    const guard =
+      <T extends unknown[], R>(uriOf: (...args: T) => vscode.Uri | undefined, fallback: R) =>
       (...args: [...T, (...a: T) => R]): R => {
         const next = args[args.length - 1] as (...a: T) => R;
         const rest = args.slice(0, -1) as unknown as T;
@@ -158,9 +161,7 @@ export class EnvironmentConnection implements vscode.Disposable {
     // Watchers on a `modules:` workspace folder never see disk changes, so watch the environment's
     // folder on disk itself; the events carry `file:` URIs, which the server accepts.
     // On a host nothing of the environment is on this machine: no disk watcher, no file: documents.
-    const diskWatcher = hostUrl
-      ? undefined
-      : vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(env.path), DISK_WATCH_GLOB));
+    const diskWatcher = hostUrl ? undefined : vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(vscode.Uri.file(env.path), DISK_WATCH_GLOB));
     if (diskWatcher) this.disposables.push(diskWatcher);
     const clientOptions: LanguageClientOptions = {
       documentSelector: [
@@ -312,7 +313,9 @@ export class EnvironmentConnection implements vscode.Disposable {
     if (this.running) return;
     // Past the restart limit nothing will start it again: fail at once instead of after the timeout.
     if (this.gaveUp) {
-      throw new Error(`the Protected Modules language server for "${this.env.name}" is stopped (it kept stopping unexpectedly); run "Developer: Reload Window" to start it again`);
+      throw new Error(
+        `the Protected Modules language server for "${this.env.name}" is stopped (it kept stopping unexpectedly); run "Developer: Reload Window" to start it again`,
+      );
     }
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {

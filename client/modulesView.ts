@@ -169,10 +169,7 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
       case 'module': {
         const m = node.module;
         const canReference = atLeast(m.access, 'reference');
-        const item = new vscode.TreeItem(
-          m.name,
-          canReference ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None,
-        );
+        const item = new vscode.TreeItem(m.name, canReference ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
         item.id = `${node.env}/${m.name}`;
         item.description = moduleDescription(m);
         // SPEC 9: the seal mark (a warning for an admin when the seal did not verify).
@@ -182,10 +179,12 @@ export class ModulesView implements vscode.TreeDataProvider<ModulesNode>, vscode
         tip.appendMarkdown(m.protected ? ' — $(lock) protected' : ' — not protected');
         tip.supportThemeIcons = true;
         if (m.sealed) {
-          tip.appendMarkdown('\n\n$(verified-filled) ').appendText(
-            `Sealed by ${m.sealed.publisher || 'an unknown publisher'}: its source is not in this environment.` +
-              (m.sealed.invalid ? ' Its seal did not verify, so it has no elements (see the invalid-seal error on its module.json).' : ''),
-          );
+          tip
+            .appendMarkdown('\n\n$(verified-filled) ')
+            .appendText(
+              `Sealed by ${m.sealed.publisher || 'an unknown publisher'}: its source is not in this environment.` +
+                (m.sealed.invalid ? ' Its seal did not verify, so it has no elements (see the invalid-seal error on its module.json).' : ''),
+            );
         }
         if (m.description) tip.appendMarkdown('\n\n').appendText(m.description);
         tip.appendMarkdown('\n\n').appendText(`Kind: ${m.kind} · Owner: ${m.owner} · Your access: ${m.access}`);

@@ -23,7 +23,5 @@ export const USER_ID_PATTERN = /^[a-z][a-z0-9._-]{0,63}$/;
 
 /** `undefined` when `id` is a valid user id, else a message saying why not (for an input box). */
 export function validateUserId(id: string): string | undefined {
-  return USER_ID_PATTERN.test(id.trim())
-    ? undefined
-    : 'A user id starts with a lowercase letter, then up to 63 of a-z 0-9 . _ -';
+  return USER_ID_PATTERN.test(id.trim()) ? undefined : 'A user id starts with a lowercase letter, then up to 63 of a-z 0-9 . _ -';
 }

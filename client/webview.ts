@@ -61,14 +61,7 @@ const FOCUS_STYLE =
   'html,body{background-color:var(--vscode-editor-background)}' +
   'button:focus-visible,summary:focus-visible,a:focus-visible{outline:2px solid var(--vscode-focusBorder,#0078d4);outline-offset:2px}';
 
-export function htmlPage(opts: {
-  cspSource: string;
-  nonce: string;
-  title: string;
-  style: string;
-  body: string;
-  script?: string;
-}): string {
+export function htmlPage(opts: { cspSource: string; nonce: string; title: string; style: string; body: string; script?: string }): string {
   const { cspSource, nonce, title, style, body, script } = opts;
   return `<!DOCTYPE html>
 <html lang="en">

@@ -85,14 +85,18 @@ export function installExtensions(extensionsDir, vsixFiles, { userDataDir } = {}
 export function startCodeServer(o) {
   const args = [
     codeServerEntry(),
-    '--auth', 'none',
-    '--bind-addr', `127.0.0.1:${o.port}`,
+    '--auth',
+    'none',
+    '--bind-addr',
+    `127.0.0.1:${o.port}`,
     '--disable-telemetry',
     '--disable-update-check',
     '--disable-workspace-trust',
     '--disable-getting-started-override',
-    '--user-data-dir', o.userDataDir,
-    '--extensions-dir', o.extensionsDir,
+    '--user-data-dir',
+    o.userDataDir,
+    '--extensions-dir',
+    o.extensionsDir,
   ];
   if (o.folder) args.push(o.folder);
   const proc = spawn(process.execPath, args, {
@@ -110,7 +114,12 @@ export function startCodeServer(o) {
     proc.stderr?.resume();
   }
   let exited = false;
-  const exitedPromise = new Promise((r) => proc.once('exit', () => { exited = true; r(); }));
+  const exitedPromise = new Promise((r) =>
+    proc.once('exit', () => {
+      exited = true;
+      r();
+    }),
+  );
   const killGroup = (sig) => {
     try {
       process.kill(-proc.pid, sig);

@@ -111,7 +111,9 @@ if (hostMode) {
   const hostState = mkdtempSync(join(tmpdir(), 'pm-host-state-'));
   const tokens = {};
   for (const u of ['bob', 'alice', 'carol']) {
-    const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'token', 'issue', folder, '--user', u, '--state', hostState], { encoding: 'utf8' });
+    const r = spawnSync(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'token', 'issue', folder, '--user', u, '--state', hostState], {
+      encoding: 'utf8',
+    });
     if (r.status !== 0) {
       console.error(`[start] token issue failed: ${r.stderr}`);
       process.exit(1);
@@ -123,7 +125,9 @@ if (hostMode) {
     process.exit(2);
   }
   hostToken = tokens[user];
-  host = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'serve', folder, '--port', '0', '--state', hostState], { stdio: ['ignore', 'pipe', 'inherit'] });
+  host = spawn(process.execPath, [join(repoRoot, 'dist', 'cli.js'), 'serve', folder, '--port', '0', '--state', hostState], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const hostUrl = await new Promise((resolveUrl, reject) => {
     let out = '';
     host.stdout.on('data', (b) => {
@@ -158,7 +162,8 @@ if (plain) {
     workspaceFile,
     // Auto save off, VS Code's own default (code-server saves after a second): the breaking-change
     // warning (SPEC 10) compares with the last saved interface, so it shows while an edit is unsaved.
-    JSON.stringify({ folders: [{ uri: `modules://${envName}/`, name: `${envName} (module workspace)` }], settings: { 'files.autoSave': 'off' } }, null, 2) + '\n',
+    JSON.stringify({ folders: [{ uri: `modules://${envName}/`, name: `${envName} (module workspace)` }], settings: { 'files.autoSave': 'off' } }, null, 2) +
+      '\n',
   );
   openUrl = (base) => `${base}?workspace=${encodeURI(workspaceFile)}`;
 }
@@ -195,7 +200,9 @@ try {
   process.exit(1);
 }
 console.log('');
-console.log(`  Protected Modules is running in VS Code (code-server) as user ${user}, ${plain ? `${folder} opened as plain files` : `${envName} opened as a module workspace (modules://${envName}/)`}. Open:`);
+console.log(
+  `  Protected Modules is running in VS Code (code-server) as user ${user}, ${plain ? `${folder} opened as plain files` : `${envName} opened as a module workspace (modules://${envName}/)`}. Open:`,
+);
 console.log('');
 console.log(`    ${openUrl(server.url)}`);
 console.log('');

@@ -85,7 +85,11 @@ export function setProtection(workspace: Workspace, params: SetProtectionParams)
   }
   const hit = moduleForAdmin(workspace, params.module);
   const file = readForEdit(workspace, hit.state, hit.module.manifestPath);
-  writeEdited(workspace, file.path, edit(file.text, (t) => setModuleProtected(t, params.protected), 'module.json'));
+  writeEdited(
+    workspace,
+    file.path,
+    edit(file.text, (t) => setModuleProtected(t, params.protected), 'module.json'),
+  );
   workspace.wrote(hit.state, hit.module.manifestPath, true);
   return {};
 }
@@ -120,7 +124,11 @@ export function grantAccess(workspace: Workspace, params: GrantAccessParams): Re
   }
   const policyPath = state.env.policyPath;
   const file = readForEdit(workspace, state, policyPath);
-  writeEdited(workspace, file.path, edit(file.text, (t) => setGrant(t, params.module, params.to, params.access), 'environment.json'));
+  writeEdited(
+    workspace,
+    file.path,
+    edit(file.text, (t) => setGrant(t, params.module, params.to, params.access), 'environment.json'),
+  );
   workspace.wrote(state, policyPath, true);
   return {};
 }

@@ -181,7 +181,11 @@ function run(argv: string[], out: CliOutput, env: NodeJS.ProcessEnv): number {
     return ExitCode.Usage;
   }
   // SPEC 10 options belong to one command each.
-  for (const [option, owner] of [['against', 'diff'], ['out', 'api-report'], ['api-reports', 'check']] as const) {
+  for (const [option, owner] of [
+    ['against', 'diff'],
+    ['out', 'api-report'],
+    ['api-reports', 'check'],
+  ] as const) {
     if (values[option] !== undefined && command !== owner) throw new CliError(`option --${option} is not supported by '${command}'`);
   }
   const format = values.format ?? 'text';
@@ -324,7 +328,12 @@ function check(env: Environment, user: string, format: 'text' | 'json', out: Cli
         {
           user,
           diagnostics: rows,
-          summary: { errors, warnings: rows.filter((r) => r.severity === 'warning').length, infos: rows.filter((r) => r.severity === 'info').length, files: checkedFiles(env, user) },
+          summary: {
+            errors,
+            warnings: rows.filter((r) => r.severity === 'warning').length,
+            infos: rows.filter((r) => r.severity === 'info').length,
+            files: checkedFiles(env, user),
+          },
         },
         null,
         2,
@@ -455,10 +464,12 @@ function main(): void {
   if (mayBeOther(first) && (hostCommands().HOST_COMMANDS as readonly string[]).includes(first)) {
     process.on('uncaughtException', (e) => process.stderr.write(`protected-modules: uncaught ${describeForLog(e)}\n`));
     process.on('unhandledRejection', (e) => process.stderr.write(`protected-modules: unhandled rejection ${describeForLog(e)}\n`));
-    void hostCommands().runHostCommand(argv, out).then((code) => {
-      process.exitCode = code;
-      if (argv.includes('serve') || code !== 0) setImmediate(() => process.exit(code));
-    });
+    void hostCommands()
+      .runHostCommand(argv, out)
+      .then((code) => {
+        process.exitCode = code;
+        if (argv.includes('serve') || code !== 0) setImmediate(() => process.exit(code));
+      });
     return;
   }
   void runCliAsync(argv, out).then((code) => {

@@ -13,7 +13,7 @@ import * as path from 'node:path';
  */
 export function outermostEnvironment(real: string): string | undefined {
   let found: string | undefined;
-  for (let p = real; ; ) {
+  for (let p = real; ;) {
     try {
       if (fs.statSync(path.join(p, 'environment.json')).isFile()) found = p;
     } catch {

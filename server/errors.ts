@@ -33,11 +33,7 @@ const NEEDED_FOR: Record<AccessLevel, string> = {
 export function permissionDenied(data: PermissionDeniedData): ResponseError<PermissionDeniedData> {
   if (!data.module) {
     const who = data.required === 'full' ? 'an admin of the environment' : 'a known user of the environment';
-    return new ResponseError(
-      ErrorCodes.PermissionDenied,
-      `Permission denied: only ${who} may do this (your access is ${data.access}).`,
-      data,
-    );
+    return new ResponseError(ErrorCodes.PermissionDenied, `Permission denied: only ${who} may do this (your access is ${data.access}).`, data);
   }
   if (data.sealed) {
     // SPEC 9: nobody here can get more than reference; asking the owner would not help.
@@ -68,10 +64,7 @@ export function fileNotFound(): ResponseError<void> {
 
 /** `InvalidPolicy` (-32004): an admin operation while `environment.json` is invalid (SPEC 2.3 rule 1). */
 export function invalidPolicy(): ResponseError<void> {
-  return new ResponseError(
-    ErrorCodes.InvalidPolicy,
-    'The environment policy (environment.json) is invalid; fix it before changing protection or access.',
-  );
+  return new ResponseError(ErrorCodes.InvalidPolicy, 'The environment policy (environment.json) is invalid; fix it before changing protection or access.');
 }
 
 /** `FileChanged` (-32005, an extension of SPEC 4): a `writeFile` whose `expectedMtime` no longer

@@ -28,18 +28,14 @@ export function environmentDeniedData(access: AccessLevel, required: AccessLevel
 /** Why a file of `module` is read-only for a user with `access` (the text of `readonlyReason`). */
 export function readonlyReason(module: ModuleInfo, access: AccessLevel): string {
   const owner = ownerOf(module);
-  return (
-    `Module ${module.name} is read-only for you: your access is ${access}, editing needs change.` +
-    (owner ? ` Its owner is ${owner}.` : '')
-  );
+  return `Module ${module.name} is read-only for you: your access is ${access}, editing needs change.` + (owner ? ` Its owner is ${owner}.` : '');
 }
 
 /** The `readonlyReason` of an interface document. */
 export function interfaceReason(module: ModuleInfo, access: AccessLevel): string {
   const owner = ownerOf(module);
   return (
-    `Generated interface of module ${module.name}: only its public elements are shown (your access is ${access}).` +
-    (owner ? ` Its owner is ${owner}.` : '')
+    `Generated interface of module ${module.name}: only its public elements are shown (your access is ${access}).` + (owner ? ` Its owner is ${owner}.` : '')
   );
 }
 

@@ -104,10 +104,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
    * Wraps a request handler (see {@link FeatureContext.safe}): cancellation before and after the
    * handler runs answers `RequestCancelled`; exceptions become safe `ResponseError`s.
    */
-  function safe<P, R>(
-    method: string,
-    handler: (params: P, token: CancellationToken) => R | Promise<R>,
-  ): (params: P, token: CancellationToken) => Promise<R> {
+  function safe<P, R>(method: string, handler: (params: P, token: CancellationToken) => R | Promise<R>): (params: P, token: CancellationToken) => Promise<R> {
     return async (params: P, token: CancellationToken) => {
       await session?.ready;
       if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'Request cancelled.');
@@ -160,24 +157,26 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   function documentSyncConnection(c: Connection): Connection {
     /* eslint-disable @typescript-eslint/no-explicit-any -- the params are untrusted JSON, checked field by field below */
     type Register = (handler: (params: any, ...rest: any[]) => unknown) => unknown;
-    const wrap = (name: string, register: Register, fallback?: () => unknown): Register => (handler) =>
-      register((params: any, ...rest: any[]) => {
-        if (typeof params?.textDocument?.uri !== 'string') return fallback?.();
-        if (name === 'didOpen' && (typeof params.textDocument.text !== 'string' || typeof params.textDocument.version !== 'number')) return fallback?.();
-        if (name === 'didChange' && (!Array.isArray(params.contentChanges) || !params.contentChanges.every((c: any) => typeof c?.text === 'string'))) {
-          return fallback?.();
-        }
-        const timing = serverTiming();
-        const t0 = timing ? performance.now() : 0;
-        try {
-          return handler(params, ...rest);
-        } catch (e) {
-          reportInternalError((m) => connection.console.error(m), name, e);
-          return fallback?.();
-        } finally {
-          timing?.slice(name, performance.now() - t0);
-        }
-      });
+    const wrap =
+      (name: string, register: Register, fallback?: () => unknown): Register =>
+      (handler) =>
+        register((params: any, ...rest: any[]) => {
+          if (typeof params?.textDocument?.uri !== 'string') return fallback?.();
+          if (name === 'didOpen' && (typeof params.textDocument.text !== 'string' || typeof params.textDocument.version !== 'number')) return fallback?.();
+          if (name === 'didChange' && (!Array.isArray(params.contentChanges) || !params.contentChanges.every((c: any) => typeof c?.text === 'string'))) {
+            return fallback?.();
+          }
+          const timing = serverTiming();
+          const t0 = timing ? performance.now() : 0;
+          try {
+            return handler(params, ...rest);
+          } catch (e) {
+            reportInternalError((m) => connection.console.error(m), name, e);
+            return fallback?.();
+          } finally {
+            timing?.slice(name, performance.now() - t0);
+          }
+        });
     /* eslint-enable @typescript-eslint/no-explicit-any */
     const proxy = Object.create(c) as Connection;
     Object.assign(proxy, {
@@ -287,7 +286,12 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     });
     workspace.listen(documentSyncConnection(connection));
     // On a host, the client learns the environment folder names it opens as `modules://<name>/`.
-    if (host) return { capabilities, serverInfo: { name: 'protected-modules' }, protectedModules: { environments: workspace.environments.map((e) => e.folderName) } } as InitializeResult;
+    if (host)
+      return {
+        capabilities,
+        serverInfo: { name: 'protected-modules' },
+        protectedModules: { environments: workspace.environments.map((e) => e.folderName) },
+      } as InitializeResult;
     return { capabilities, serverInfo: { name: 'protected-modules' } };
   });
 
@@ -298,7 +302,13 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       // On the host the client's disk is not the environment's: the host watches its own.
       if (!host && clientCapabilities.workspace?.didChangeWatchedFiles?.dynamicRegistration) {
         await connection.client.register(DidChangeWatchedFilesNotification.type, {
-          watchers: [{ globPattern: '**/*.logic' }, { globPattern: '**/module.json' }, { globPattern: '**/environment.json' }, { globPattern: '**/SEAL.json' }, { globPattern: '**/sources.age' }],
+          watchers: [
+            { globPattern: '**/*.logic' },
+            { globPattern: '**/module.json' },
+            { globPattern: '**/environment.json' },
+            { globPattern: '**/SEAL.json' },
+            { globPattern: '**/sources.age' },
+          ],
         });
       }
       if (!host && clientCapabilities.workspace?.didChangeConfiguration?.dynamicRegistration) {
@@ -362,7 +372,16 @@ function visibleFacts(workspace: Workspace): string {
     const view = workspace.view(state);
     parts.push(state.folderName, view.info(), !!state.env.policy);
     for (const m of view.visibleModules()) {
-      parts.push([m.manifest.name, m.manifest.version, m.manifest.kind, m.manifest.owner, m.manifest.description ?? '', m.manifest.protected, m.access.level, m.info.sealed?.publisher ?? '']);
+      parts.push([
+        m.manifest.name,
+        m.manifest.version,
+        m.manifest.kind,
+        m.manifest.owner,
+        m.manifest.description ?? '',
+        m.manifest.protected,
+        m.access.level,
+        m.info.sealed?.publisher ?? '',
+      ]);
     }
   }
   return JSON.stringify(parts);

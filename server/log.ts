@@ -7,7 +7,10 @@
  *  and stack frames (code locations only), never its message. */
 export function describeForLog(error: unknown): string {
   if (error instanceof Error) {
-    const frames = (error.stack ?? '').split('\n').filter((l) => /^\s+at /.test(l)).slice(0, 6);
+    const frames = (error.stack ?? '')
+      .split('\n')
+      .filter((l) => /^\s+at /.test(l))
+      .slice(0, 6);
     return `${error.name}${frames.length ? '\n' + frames.join('\n') : ''}`;
   }
   return typeof error;

@@ -57,10 +57,12 @@ export function environmentUsers(workspace: Workspace): EnvironmentUsersResult {
   // modules the user may not see) only for admins; anyone else gets their own entry.
   const me = workspace.userInfo(state);
   const ids = me.admin ? Object.keys(policy.users) : me.known && me.user ? [me.user] : [];
-  const users = ids.map((id) => [id, policy.users[id]] as const).map(([id, u]) => {
-    u.groups.forEach((g) => groups.add(g));
-    return { id, ...(u.displayName !== undefined ? { displayName: u.displayName } : {}), groups: [...u.groups], admin: policy.admins.includes(id) };
-  });
+  const users = ids
+    .map((id) => [id, policy.users[id]] as const)
+    .map(([id, u]) => {
+      u.groups.forEach((g) => groups.add(g));
+      return { id, ...(u.displayName !== undefined ? { displayName: u.displayName } : {}), groups: [...u.groups], admin: policy.admins.includes(id) };
+    });
   return { policyValid: true, name: policy.name, users, groups: [...groups].sort() };
 }
 

@@ -17,7 +17,15 @@
 import type { FileEvent } from 'vscode-languageserver';
 import { atLeast } from '../shared/access/levels';
 import type { ModuleInfo } from '../shared/environment/model';
-import { Program, type ProgramHost, type ElementSymbol, type FieldInfo, type ModuleSymbols, type RenderedInterface, type Signature } from '../shared/program/program';
+import {
+  Program,
+  type ProgramHost,
+  type ElementSymbol,
+  type FieldInfo,
+  type ModuleSymbols,
+  type RenderedInterface,
+  type Signature,
+} from '../shared/program/program';
 import type { SourceFile } from '../shared/language/ast';
 import type { StructureType } from '../shared/language/types';
 import { Disk } from './disk';

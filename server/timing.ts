@@ -131,7 +131,15 @@ export class ServerTiming {
       });
       const c = statOf(clean);
       const cs = statOf(e.cpuMs);
-      requests[m] = { ...statOf(e.ms), cpuMean: r3(e.cpuMs.reduce((a, b) => a + b, 0) / e.ms.length), cpu: { p50: cs.p50, p99: cs.p99, max: cs.max }, ...(allocN ? { allocatedMean: Math.round(alloc / allocN) } : {}), withGc, withoutGc: { p50: c.p50, p99: c.p99, max: c.max }, samples: { ms: e.ms.map(r3), cpuMs: e.cpuMs.map(r3), gc } };
+      requests[m] = {
+        ...statOf(e.ms),
+        cpuMean: r3(e.cpuMs.reduce((a, b) => a + b, 0) / e.ms.length),
+        cpu: { p50: cs.p50, p99: cs.p99, max: cs.max },
+        ...(allocN ? { allocatedMean: Math.round(alloc / allocN) } : {}),
+        withGc,
+        withoutGc: { p50: c.p50, p99: c.p99, max: c.max },
+        samples: { ms: e.ms.map(r3), cpuMs: e.cpuMs.map(r3), gc },
+      };
     }
     const background: Record<string, TimingStat> = {};
     for (const [k, a] of this.background) background[k] = statOf(a);

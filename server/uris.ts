@@ -43,7 +43,10 @@ export function parseUri(uri: string): ParsedUri | undefined {
   }
   if (u.scheme === MODULES_SCHEME) {
     if (!u.authority) return undefined;
-    const relPath = u.path.split('/').filter((s) => s !== '' && s !== '.').join('/');
+    const relPath = u.path
+      .split('/')
+      .filter((s) => s !== '' && s !== '.')
+      .join('/');
     return { scheme: 'modules', folderName: u.authority, relPath };
   }
   if (u.scheme === INTERFACE_SCHEME) {

@@ -81,7 +81,6 @@ export class EnvironmentState {
     return this.byFolder.get(abs);
   }
 
-
   /** The base name of the environment folder: the authority of `modules:` and `module-interface:` URIs. */
   get folderName(): string {
     return this.env.folderName;
@@ -134,7 +133,6 @@ export class EnvironmentState {
     });
   }
 }
-
 
 /** Runs `f`; an exception goes to the server's own log only (never to the client, SPEC 4.1). */
 function contained(what: string, f: () => void): void {
@@ -384,10 +382,7 @@ export class Workspace {
    * such module exists **or** the user's access to it is `none` (SPEC 2.3: indistinguishable).
    * @param state one environment, or all of them in order when omitted
    */
-  moduleByName(
-    name: string,
-    state?: EnvironmentState,
-  ): { state: EnvironmentState; module: ModuleInfo; access: Access } | undefined {
+  moduleByName(name: string, state?: EnvironmentState): { state: EnvironmentState; module: ModuleInfo; access: Access } | undefined {
     for (const s of state ? [state] : this.states) {
       const hit = this.gate(s).visibleModule(name);
       if (hit) return { state: s, module: hit.module, access: { level: hit.access.level, reason: hit.access.reason } };
@@ -494,8 +489,7 @@ export class Workspace {
           updated.push({ state: hit.state, path: hit.path });
           const real = resolveRealPath(hit.path);
           if (real !== hit.path) updated.push({ state: hit.state, path: real });
-        }
-        else reload.add(hit.state);
+        } else reload.add(hit.state);
       } else if (e.type !== FileChangeType.Changed) {
         // A folder created or deleted may hold modules.
         reload.add(hit.state);

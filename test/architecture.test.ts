@@ -99,7 +99,10 @@ describe('architecture invariants (docs/ARCHITECTURE.md)', () => {
   const all = [...sources('shared'), ...sources('server'), ...sources('client')];
 
   test('9. layers: shared/ imports neither vscode, server/ nor client/; server/ never vscode; client/ never server/', () => {
-    assert.deepEqual(all.flatMap((f) => layerViolations(f.file, f.text)), []);
+    assert.deepEqual(
+      all.flatMap((f) => layerViolations(f.file, f.text)),
+      [],
+    );
   });
 
   test('9. the layer rule catches a deliberate wrong import', () => {
@@ -132,7 +135,11 @@ describe('architecture invariants (docs/ARCHITECTURE.md)', () => {
         overrideConfig: [
           {
             languageOptions: { parserOptions: { projectService: false } },
-            rules: { '@typescript-eslint/no-floating-promises': 'off', '@typescript-eslint/no-misused-promises': 'off', '@typescript-eslint/await-thenable': 'off' },
+            rules: {
+              '@typescript-eslint/no-floating-promises': 'off',
+              '@typescript-eslint/no-misused-promises': 'off',
+              '@typescript-eslint/await-thenable': 'off',
+            },
           },
         ],
       });
@@ -187,7 +194,17 @@ describe('architecture invariants (docs/ARCHITECTURE.md)', () => {
   });
 
   test('3. module content is read only through server/disk.ts: IDE features never import node:fs', () => {
-    const allowed = new Set(['server/disk.ts', 'server/workspace.ts', 'server/filesystem.ts', 'server/atomicWrite.ts', 'server/cli.ts', 'server/uris.ts', 'server/environment-root.ts', 'server/features/diskWatcher.ts', 'server/timing.ts']);
+    const allowed = new Set([
+      'server/disk.ts',
+      'server/workspace.ts',
+      'server/filesystem.ts',
+      'server/atomicWrite.ts',
+      'server/cli.ts',
+      'server/uris.ts',
+      'server/environment-root.ts',
+      'server/features/diskWatcher.ts',
+      'server/timing.ts',
+    ]);
     const fsUsers = all
       .filter((f) => f.file.startsWith('server/') && importsOf(f.text).some((s) => s === 'node:fs' || s === 'fs' || s === 'node:fs/promises'))
       .map((f) => f.file)

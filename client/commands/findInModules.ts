@@ -37,11 +37,7 @@ export async function findInModules(
  * The command: asks for the text (unless given), searches, shows the matches; resolves with the
  * editor opened on the chosen match (or `undefined`).
  */
-export async function findInModulesCommand(
-  environments: Environments,
-  queryArg?: string,
-  options: FindOptions = {},
-): Promise<vscode.TextEditor | undefined> {
+export async function findInModulesCommand(environments: Environments, queryArg?: string, options: FindOptions = {}): Promise<vscode.TextEditor | undefined> {
   const selected = vscode.window.activeTextEditor?.document.getText(vscode.window.activeTextEditor.selection);
   const query =
     typeof queryArg === 'string' && queryArg

@@ -25,7 +25,9 @@ async function probe(url: string, token: string): Promise<string[]> {
   const connection = createMessageConnection(reader, writer);
   connection.listen();
   try {
-    const result = (await connection.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} })) as { protectedModules?: { environments?: unknown } };
+    const result = (await connection.sendRequest('initialize', { processId: null, rootUri: null, capabilities: {} })) as {
+      protectedModules?: { environments?: unknown };
+    };
     const envs = result?.protectedModules?.environments;
     return Array.isArray(envs) ? envs.filter((e): e is string => typeof e === 'string') : [];
   } finally {
@@ -38,7 +40,13 @@ async function probe(url: string, token: string): Promise<string[]> {
  * Connects the window to a host.
  * @returns the `modules://` URI opened, or `undefined` when cancelled or refused
  */
-export async function connectHost(context: vscode.ExtensionContext, environments: Environments, urlArg?: string, tokenArg?: string, options: { open?: boolean } = {}): Promise<vscode.Uri | undefined> {
+export async function connectHost(
+  context: vscode.ExtensionContext,
+  environments: Environments,
+  urlArg?: string,
+  tokenArg?: string,
+  options: { open?: boolean } = {},
+): Promise<vscode.Uri | undefined> {
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
   const address =
     urlArg ??
@@ -62,7 +70,7 @@ export async function connectHost(context: vscode.ExtensionContext, environments
     tokenArg ??
     (await vscode.window.showInputBox({
       title: 'Connect to Environment Host',
-      prompt: 'Your access token (pmt_…), as the environment owner gave it to you. It is kept in VS Code\'s secret storage.',
+      prompt: "Your access token (pmt_…), as the environment owner gave it to you. It is kept in VS Code's secret storage.",
       password: true,
       ignoreFocusOut: true,
       validateInput: (v) => (TOKEN_PATTERN.test(v.trim()) ? undefined : 'A token looks like pmt_1a2b3c4d_… (given by the environment owner).'),

@@ -49,17 +49,11 @@ export function isGrantee(to: string): boolean {
   return m[1] === 'user' ? USER_ID_PATTERN.test(m[2]!) : /^\S+$/.test(m[2]!);
 }
 
-export async function manageAccess(
-  environments: Environments,
-  arg: ModuleArgument,
-  toArg?: string,
-  accessArg?: string,
-): Promise<boolean> {
+export async function manageAccess(environments: Environments, arg: ModuleArgument, toArg?: string, accessArg?: string): Promise<boolean> {
   const picked = await pickModule(environments, arg, (m) => m.access === 'full', {
     placeholder: 'Manage access to which module?',
     none: 'You do not own or administer any module, so you cannot manage access.',
-    notAllowed: (m) =>
-      `You cannot manage access to ${m.name}: that needs full access (its owner ${m.owner} or an environment admin); yours is ${m.access}.`,
+    notAllowed: (m) => `You cannot manage access to ${m.name}: that needs full access (its owner ${m.owner} or an environment admin); yours is ${m.access}.`,
   });
   if (!picked) return false;
   const module = picked.module.name;
@@ -165,8 +159,6 @@ export async function manageAccess(
     void vscode.window.showErrorMessage(describeError(`change the access of ${to} to ${module}`, e));
     return false;
   }
-  void vscode.window.showInformationMessage(
-    access === 'none' ? `Removed the grant of ${to} on ${module}.` : `${to} now has ${access} access to ${module}.`,
-  );
+  void vscode.window.showInformationMessage(access === 'none' ? `Removed the grant of ${to} on ${module}.` : `${to} now has ${access} access to ${module}.`);
   return true;
 }

@@ -28,12 +28,9 @@ export async function openModuleWorkspace(
   arg?: vscode.Uri | string,
   options: { dryRun?: boolean; newWindow?: boolean } = {},
 ): Promise<vscode.Uri | undefined> {
-  let folder: string | undefined =
-    arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? path.resolve(arg) : undefined;
+  let folder: string | undefined = arg instanceof vscode.Uri ? arg.fsPath : typeof arg === 'string' ? path.resolve(arg) : undefined;
   if (!folder) {
-    const candidates = (vscode.workspace.workspaceFolders ?? []).filter(
-      (f) => f.uri.scheme === 'file' && isEnvironmentFolder(f.uri.fsPath),
-    );
+    const candidates = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file' && isEnvironmentFolder(f.uri.fsPath));
     const items: (vscode.QuickPickItem & { folder?: string })[] = candidates.map((f) => ({
       label: `$(root-folder) ${f.name}`,
       description: f.uri.fsPath,
@@ -55,9 +52,7 @@ export async function openModuleWorkspace(
     }
   }
   if (!isEnvironmentFolder(folder)) {
-    void vscode.window.showErrorMessage(
-      `${folder} is not a Protected Modules environment: it has no environment.json at its root.`,
-    );
+    void vscode.window.showErrorMessage(`${folder} is not a Protected Modules environment: it has no environment.json at its root.`);
     return undefined;
   }
   const uri = moduleWorkspaceUri(folder);
@@ -93,9 +88,7 @@ export async function offerModuleWorkspace(context: vscode.ExtensionContext): Pr
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
   if (!config.get<boolean>('offerModuleWorkspace', true)) return;
   if (context.workspaceState.get<boolean>(OFFERED_KEY)) return;
-  const folder = (vscode.workspace.workspaceFolders ?? []).find(
-    (f) => f.uri.scheme === 'file' && isEnvironmentFolder(f.uri.fsPath),
-  );
+  const folder = (vscode.workspace.workspaceFolders ?? []).find((f) => f.uri.scheme === 'file' && isEnvironmentFolder(f.uri.fsPath));
   if (!folder) return;
   await context.workspaceState.update(OFFERED_KEY, true);
   const reopen = 'Reopen as Module Workspace';

@@ -17,10 +17,7 @@ export interface PickedModule {
 }
 
 /** What a command may receive as its first argument. */
-export type ModuleArgument =
-  | string
-  | { kind?: string; env?: string; module?: string | ModuleSummary }
-  | undefined;
+export type ModuleArgument = string | { kind?: string; env?: string; module?: string | ModuleSummary } | undefined;
 
 /** The environment and module name an argument names, if any. */
 function fromArgument(arg: ModuleArgument): { env?: string; name?: string } {

@@ -23,9 +23,7 @@ export async function setProtection(environments: Environments, arg: ModuleArgum
   const verb = protect ? 'protect' : 'unprotect';
   const picked = await pickModule(environments, arg, (m) => m.access === 'full' && m.protected !== protect, {
     placeholder: protect ? 'Protect which module? Users without a grant will lose access to it.' : 'Unprotect which module?',
-    none: protect
-      ? 'There is no unprotected module that you own or administer.'
-      : 'There is no protected module that you own or administer.',
+    none: protect ? 'There is no unprotected module that you own or administer.' : 'There is no protected module that you own or administer.',
     notAllowed: (m) =>
       m.access !== 'full'
         ? `You cannot ${verb} ${m.name}: that needs full access (its owner ${m.owner} or an environment admin); yours is ${m.access}.`

@@ -12,15 +12,7 @@
 import * as vscode from 'vscode';
 import { isAccessLevel, type AccessLevel } from '../../shared/access/levels';
 import { Requests, type AccessRequest } from '../../shared/protocol';
-import {
-  LEVEL_HELP,
-  REASON_MAX,
-  requestableLevels,
-  requestErrorText,
-  requestForModule,
-  requestStateSentence,
-  validateReason,
-} from '../accessRequests';
+import { LEVEL_HELP, REASON_MAX, requestableLevels, requestErrorText, requestForModule, requestStateSentence, validateReason } from '../accessRequests';
 import type { Environments } from '../environments';
 import { describeError } from '../errors';
 import type { EnvironmentConnection } from '../languageClient';
@@ -61,9 +53,7 @@ export async function requestAccess(environments: Environments, arg?: ModuleArgu
     placeholder: 'Request access to which module?',
     none: 'There is no module you could ask more access to: you have full access to every module you can see.',
     notAllowed: (m) =>
-      m.sealed
-        ? `${m.name} is a sealed module: its source is not in this environment, so no grant can open it.`
-        : `You already have full access to ${m.name}.`,
+      m.sealed ? `${m.name} is a sealed module: its source is not in this environment, so no grant can open it.` : `You already have full access to ${m.name}.`,
   });
   if (!picked) return { sent: false, why: 'cancelled' };
   const { conn, module } = picked;

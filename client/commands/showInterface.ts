@@ -12,10 +12,7 @@ import { describeError } from '../errors';
 import { openInterface } from '../interfaceDocuments';
 import { pickModule, type ModuleArgument } from './pickModule';
 
-export async function showInterface(
-  environments: Environments,
-  arg: ModuleArgument & { range?: Range },
-): Promise<vscode.TextEditor | undefined> {
+export async function showInterface(environments: Environments, arg: ModuleArgument & { range?: Range }): Promise<vscode.TextEditor | undefined> {
   const picked = await pickModule(environments, arg, (m) => atLeast(m.access, 'reference'), {
     placeholder: 'Show the interface of which module?',
     none: 'No module lets you see its interface (that needs reference access).',

@@ -29,8 +29,7 @@ import { Requests } from '../../shared/protocol';
 export async function writeUserSetting(user: string): Promise<void> {
   const config = vscode.workspace.getConfiguration(CONFIG_SECTION);
   const info = config.inspect<string>('user');
-  const target =
-    info?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  const target = info?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
   await config.update('user', user, target);
 }
 
@@ -61,9 +60,7 @@ export async function switchUser(environments: Environments, userArg?: string): 
     if (!choice) return undefined;
     user = choice.id;
     if (!user) {
-      user = (
-        await vscode.window.showInputBox({ prompt: 'User id', value: current, validateInput: (v) => validateUserId(v) })
-      )?.trim();
+      user = (await vscode.window.showInputBox({ prompt: 'User id', value: current, validateInput: (v) => validateUserId(v) }))?.trim();
       if (!user) return undefined;
     }
   }
@@ -119,7 +116,15 @@ export function dirtyAtRiskFor(environments: Environments, user: string): Unsave
     const abs =
       doc.uri.scheme === 'file'
         ? realPathOf(doc.uri.fsPath)
-        : realPathOf(path.join(conn.env.path, ...path.posix.normalize('/' + doc.uri.path).split('/').filter(Boolean)));
+        : realPathOf(
+            path.join(
+              conn.env.path,
+              ...path.posix
+                .normalize('/' + doc.uri.path)
+                .split('/')
+                .filter(Boolean),
+            ),
+          );
     if (!gate || !gate.canRead(abs)) out.push({ doc, loses: 'read' });
     else if (!gate.canWrite(abs)) out.push({ doc, loses: 'write' });
   }
@@ -142,10 +147,14 @@ async function settleUnsavedChanges(environments: Environments, user: string): P
   const current = userSetting();
   const why: string[] = [];
   if (unreadable.length > 0) {
-    why.push(`${user} may not read ${unreadable.length === 1 && docs.length === 1 ? 'this file' : unreadable.join(', ')}, so ${unreadable.length === 1 ? 'its editor closes' : 'their editors close'} when you switch.`);
+    why.push(
+      `${user} may not read ${unreadable.length === 1 && docs.length === 1 ? 'this file' : unreadable.join(', ')}, so ${unreadable.length === 1 ? 'its editor closes' : 'their editors close'} when you switch.`,
+    );
   }
   if (readOnly.length > 0) {
-    why.push(`${user} may read but not change ${readOnly.length === 1 && docs.length === 1 ? 'this file' : readOnly.join(', ')}, so ${readOnly.length === 1 ? 'it turns' : 'they turn'} read-only and cannot be saved after you switch.`);
+    why.push(
+      `${user} may read but not change ${readOnly.length === 1 && docs.length === 1 ? 'this file' : readOnly.join(', ')}, so ${readOnly.length === 1 ? 'it turns' : 'they turn'} read-only and cannot be saved after you switch.`,
+    );
   }
   const choice = await vscode.window.showWarningMessage(
     `Do you want to save the changes you made to ${what} before switching to ${user}?`,
@@ -165,7 +174,9 @@ async function settleUnsavedChanges(environments: Environments, user: string): P
         saved = false;
       }
       if (!saved) {
-        void vscode.window.showErrorMessage(`${path.posix.basename(doc.uri.path)} could not be saved, so the user was not switched; your changes are still in its editor.`);
+        void vscode.window.showErrorMessage(
+          `${path.posix.basename(doc.uri.path)} could not be saved, so the user was not switched; your changes are still in its editor.`,
+        );
         return false;
       }
     }

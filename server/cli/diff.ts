@@ -242,7 +242,14 @@ export function diffModule(view: UserProgram, module: string, against: AgainstFi
   const symbols = mayRead ? view.readableSymbols(module) : undefined;
   const changes = diffInterfaces(against.model, now.model, {
     module,
-    ...(symbols ? { isPrivate: (n: string) => { const s = symbols.elements.get(n); return !!s && !s.isPublic; } } : {}),
+    ...(symbols
+      ? {
+          isPrivate: (n: string) => {
+            const s = symbols.elements.get(n);
+            return !!s && !s.isPublic;
+          },
+        }
+      : {}),
   });
   const required = requiredBump(changes);
   let made: Bump;
@@ -351,9 +358,7 @@ export function diffCommand(scan: EnvironmentScan, module: string, user: string,
     }
   }
   if (!report.ok) {
-    out.stderr(
-      `protected-modules: ${module} ${report.to} does not make the required ${report.required} bump over ${report.from}\n`,
-    );
+    out.stderr(`protected-modules: ${module} ${report.to} does not make the required ${report.required} bump over ${report.from}\n`);
   }
   return report.ok ? 0 : 1;
 }

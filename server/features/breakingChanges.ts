@@ -122,7 +122,9 @@ export function breakingChangeDiagnostics(files: Disk, view: UserProgram, module
         changes = [{ severity: 'breaking', element, kind: 'element-made-private', detail: `${kind} made private` }];
         range = sym.decl.name.range;
       } else {
-        changes = [{ severity: 'breaking', element, kind: sym ? 'element-made-private' : 'element-removed', detail: `${kind} ${sym ? 'made private' : 'removed'}` }];
+        changes = [
+          { severity: 'breaking', element, kind: sym ? 'element-made-private' : 'element-removed', detail: `${kind} ${sym ? 'made private' : 'removed'}` },
+        ];
         const line = Math.min(old.nameRange?.start.line ?? 0, lastLine);
         range = { start: { line, character: 0 }, end: { line, character: 0 } };
       }

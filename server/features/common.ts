@@ -131,6 +131,23 @@ export function requestFailed(message: string): ResponseError<void> {
 
 /** Logic's keywords (SPEC 3.1), which are not identifiers. */
 export const KEYWORDS = [
-  'public', 'structure', 'server', 'client', 'action', 'screen', 'returns', 'var', 'if', 'else', 'for', 'in',
-  'while', 'return', 'and', 'or', 'not', 'true', 'false',
+  'public',
+  'structure',
+  'server',
+  'client',
+  'action',
+  'screen',
+  'returns',
+  'var',
+  'if',
+  'else',
+  'for',
+  'in',
+  'while',
+  'return',
+  'and',
+  'or',
+  'not',
+  'true',
+  'false',
 ] as const;

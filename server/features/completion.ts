@@ -23,14 +23,7 @@
  * again from the item's `data` (never trusted: it is re-checked against the current user).
  * Nothing is offered inside comments and strings.
  */
-import {
-  CompletionItemKind,
-  InsertTextFormat,
-  MarkupKind,
-  type CompletionItem,
-  type CompletionList,
-  type CompletionParams,
-} from 'vscode-languageserver';
+import { CompletionItemKind, InsertTextFormat, MarkupKind, type CompletionItem, type CompletionList, type CompletionParams } from 'vscode-languageserver';
 import { BASIC_TYPES, type Expression, type Node, type Position, type SourceFile } from '../../shared/language/ast';
 import { LineIndex } from '../../shared/language/text';
 import { comparePositions, findNodePath, rangeContains } from '../../shared/language/visit';
@@ -100,7 +93,12 @@ function memberElementItems(view: UserProgram, uri: string, path: string, module
   return items;
 }
 
-function elementItems(infos: readonly { name: string; kind: string; signature: string }[], uri: string, module: string, structuresOnly: boolean): CompletionItem[] {
+function elementItems(
+  infos: readonly { name: string; kind: string; signature: string }[],
+  uri: string,
+  module: string,
+  structuresOnly: boolean,
+): CompletionItem[] {
   const out: CompletionItem[] = [];
   for (const info of infos) {
     const name = info.name;
@@ -199,13 +197,29 @@ function inCommentOrString(file: SourceFile, position: Position, before: string)
 function memberAt(nodes: Node[], position: Position): { kind: 'expr'; object: Expression } | { kind: 'type'; module: string } | undefined {
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i];
-    if (n.kind === 'Member' && comparePositions(position, n.member.range.start) >= 0 && comparePositions(position, n.member.range.end) <= 0 && comparePositions(n.object.range.end, position) < 0) {
+    if (
+      n.kind === 'Member' &&
+      comparePositions(position, n.member.range.start) >= 0 &&
+      comparePositions(position, n.member.range.end) <= 0 &&
+      comparePositions(n.object.range.end, position) < 0
+    ) {
       return { kind: 'expr', object: n.object };
     }
-    if (n.kind === 'NamedType' && n.module && comparePositions(position, n.name.range.start) >= 0 && comparePositions(position, n.name.range.end) <= 0 && comparePositions(n.module.range.end, position) < 0) {
+    if (
+      n.kind === 'NamedType' &&
+      n.module &&
+      comparePositions(position, n.name.range.start) >= 0 &&
+      comparePositions(position, n.name.range.end) <= 0 &&
+      comparePositions(n.module.range.end, position) < 0
+    ) {
       return { kind: 'type', module: n.module.name };
     }
-    if (n.kind === 'Record' && n.type.module && comparePositions(position, n.type.name.range.start) >= 0 && comparePositions(position, n.type.name.range.end) <= 0) {
+    if (
+      n.kind === 'Record' &&
+      n.type.module &&
+      comparePositions(position, n.type.name.range.start) >= 0 &&
+      comparePositions(position, n.type.name.range.end) <= 0
+    ) {
       return { kind: 'type', module: n.type.module.name };
     }
   }

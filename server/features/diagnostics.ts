@@ -148,7 +148,10 @@ export class DiagnosticsPublisher {
         if (pass !== this.pass) return;
         this.publish(still, diagnostics);
       }
-      await this.warm(pass, ordered.map((o) => o.doc));
+      await this.warm(
+        pass,
+        ordered.map((o) => o.doc),
+      );
     } finally {
       this.running = false;
     }

@@ -20,10 +20,7 @@ export function documentHighlights(ctx: FeatureContext, params: DocumentHighligh
   const out: DocumentHighlight[] = [];
   for (const loc of doc.view.references(symbol, true)) {
     if (loc.kind !== 'source' || loc.path !== doc.path) continue;
-    const isDecl =
-      !!declaration &&
-      declaration.start.line === loc.range.start.line &&
-      declaration.start.character === loc.range.start.character;
+    const isDecl = !!declaration && declaration.start.line === loc.range.start.line && declaration.start.character === loc.range.start.character;
     out.push({ range: loc.range, kind: isDecl ? DocumentHighlightKind.Write : DocumentHighlightKind.Read });
   }
   return out;
@@ -33,8 +30,6 @@ export const documentHighlightsFeature: Feature = {
   name: 'documentHighlights',
   capabilities: () => ({ documentHighlightProvider: true }),
   register(ctx) {
-    ctx.connection.onDocumentHighlight(
-      ctx.safe('textDocument/documentHighlight', (params: DocumentHighlightParams) => documentHighlights(ctx, params)),
-    );
+    ctx.connection.onDocumentHighlight(ctx.safe('textDocument/documentHighlight', (params: DocumentHighlightParams) => documentHighlights(ctx, params)));
   },
 };

@@ -73,8 +73,6 @@ export const documentSymbolsFeature: Feature = {
   name: 'documentSymbols',
   capabilities: () => ({ documentSymbolProvider: { label: 'Logic' } }),
   register(ctx) {
-    ctx.connection.onDocumentSymbol(
-      ctx.safe('textDocument/documentSymbol', (params: DocumentSymbolParams) => documentSymbols(ctx, params)),
-    );
+    ctx.connection.onDocumentSymbol(ctx.safe('textDocument/documentSymbol', (params: DocumentSymbolParams) => documentSymbols(ctx, params)));
   },
 };

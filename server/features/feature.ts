@@ -11,12 +11,7 @@
  * `files` (the access decisions of SPEC 4) and `safe` (error and cancellation handling that
  * never leaks an exception's text).
  */
-import type {
-  CancellationToken,
-  ClientCapabilities,
-  Connection,
-  ServerCapabilities,
-} from 'vscode-languageserver';
+import type { CancellationToken, ClientCapabilities, Connection, ServerCapabilities } from 'vscode-languageserver';
 import type { Workspace } from '../workspace';
 import type { ModuleFileSystem } from '../filesystem';
 import type { DiagnosticsPublisher } from './diagnostics';

@@ -98,7 +98,8 @@ async function run(argv: string[], out: Out): Promise<number> {
   if (format !== 'text' && format !== 'json') throw new HostUsageError(`unknown format '${format}' (expected text or json)`);
 
   if (command === 'serve') {
-    if (rest.length !== 1) throw new HostUsageError('usage: protected-modules serve <environment> [--host H] [--port N] [--tls-cert F --tls-key F] [--state DIR]');
+    if (rest.length !== 1)
+      throw new HostUsageError('usage: protected-modules serve <environment> [--host H] [--port N] [--tls-cert F --tls-key F] [--state DIR]');
     const port = values.port === undefined ? 7443 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new HostUsageError(`invalid --port '${values.port}'`);
     const host = await serve({
@@ -135,9 +136,15 @@ async function run(argv: string[], out: Out): Promise<number> {
       const expires = values.expires === undefined ? null : parseExpires(values.expires);
       const store = new TokenStore(stateDir);
       const { token, record } = store.issue(values.user, expires);
-      new AuditLog(stateDir).write({ user: record.user, event: 'token-issued', detail: `token ${record.id}${record.expires ? ` expires ${record.expires}` : ''}` });
+      new AuditLog(stateDir).write({
+        user: record.user,
+        event: 'token-issued',
+        detail: `token ${record.id}${record.expires ? ` expires ${record.expires}` : ''}`,
+      });
       out.stdout(token + '\n');
-      out.stderr(`protected-modules: token ${record.id} for ${record.user}${record.expires ? `, expires ${record.expires}` : ', no expiry'}. It is shown only once.\n`);
+      out.stderr(
+        `protected-modules: token ${record.id} for ${record.user}${record.expires ? `, expires ${record.expires}` : ', no expiry'}. It is shown only once.\n`,
+      );
       return 0;
     }
     if (sub === 'list' || sub === 'revoke') {
@@ -179,11 +186,12 @@ async function run(argv: string[], out: Out): Promise<number> {
       out.stdout(`revoked ${t.id} (${t.user})\n`);
       return 0;
     }
-    throw new HostUsageError("usage: protected-modules token issue|list|revoke … (see --help)");
+    throw new HostUsageError('usage: protected-modules token issue|list|revoke … (see --help)');
   }
 
   if (command === 'audit') {
-    if (rest.length > 1) throw new HostUsageError('usage: protected-modules audit <environment> [--since ISO] [--user id] [--event name] [--format text|json] [--state DIR]');
+    if (rest.length > 1)
+      throw new HostUsageError('usage: protected-modules audit <environment> [--since ISO] [--user id] [--event name] [--format text|json] [--state DIR]');
     const stateDir = stateDirOf(rest[0], values.state);
     let since: number | undefined;
     if (values.since !== undefined) {
@@ -218,7 +226,11 @@ async function run(argv: string[], out: Out): Promise<number> {
     }
     const table = [['ID', 'STATE', 'MODULE', 'USER', 'ACCESS', 'CREATED', 'DECIDED BY', 'DECIDED', 'REASON', 'NOTE']];
     for (const r of requests) {
-      table.push([r.id, r.state, r.module, r.user, r.access, r.created, r.decidedBy ?? '-', r.decided ?? '-', oneLine(r.reason), r.note ? oneLine(r.note) : '-'].map(safeText));
+      table.push(
+        [r.id, r.state, r.module, r.user, r.access, r.created, r.decidedBy ?? '-', r.decided ?? '-', oneLine(r.reason), r.note ? oneLine(r.note) : '-'].map(
+          safeText,
+        ),
+      );
     }
     const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
     out.stdout(table.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]))).join('  ')).join('\n') + '\n');

@@ -334,12 +334,16 @@ export class AccessRequests {
     const name = hit.module.name;
     const current = hit.access.level;
     if (accessRank(params.access) <= accessRank(current)) {
-      throw invalidParams(`Your access to module ${name} is already ${current}; request a level above it (${higherLevels(current).join(', ') || 'there is none'}).`);
+      throw invalidParams(
+        `Your access to module ${name} is already ${current}; request a level above it (${higherLevels(current).join(', ') || 'there is none'}).`,
+      );
     }
     if (hit.module.sealed) {
       // SPEC 9: nobody has more than reference on a sealed module, so nobody has the `full` a
       // decision needs; its grants are the admins' to write in environment.json.
-      throw notSupported(`Module ${name} is sealed: nobody here can have more than reference on it, and its access is set by the environment's admins in environment.json, not by requests.`);
+      throw notSupported(
+        `Module ${name} is sealed: nobody here can have more than reference on it, and its access is set by the environment's admins in environment.json, not by requests.`,
+      );
     }
     const open = this.readStore()
       .list()
@@ -389,7 +393,13 @@ export class AccessRequests {
    * policy changed); `didChangeAccessRequests` is sent.
    */
   decideAccessRequest(workspace: Workspace, params: DecideAccessRequestParams): Record<string, never> {
-    if (!params || typeof params !== 'object' || typeof params.id !== 'string' || typeof params.grant !== 'boolean' || (params.note !== undefined && params.note !== null && typeof params.note !== 'string')) {
+    if (
+      !params ||
+      typeof params !== 'object' ||
+      typeof params.id !== 'string' ||
+      typeof params.grant !== 'boolean' ||
+      (params.note !== undefined && params.note !== null && typeof params.note !== 'string')
+    ) {
       throw invalidParams('decideAccessRequest needs { id: string, grant: boolean, note?: string }.');
     }
     const note = typeof params.note === 'string' ? params.note.trim() : '';
@@ -427,9 +437,21 @@ export class AccessRequests {
       return { ...r };
     });
     if (grantApplied) {
-      this.audit?.write({ user: decider, event: 'grant', module: decided.module, access: decided.access, detail: `to user:${decided.user} (request ${decided.id})` });
+      this.audit?.write({
+        user: decider,
+        event: 'grant',
+        module: decided.module,
+        access: decided.access,
+        detail: `to user:${decided.user} (request ${decided.id})`,
+      });
     }
-    this.audit?.write({ user: decider, event: 'request-decided', module: decided.module, access: decided.access, detail: `${decided.state} request ${decided.id} of ${decided.user}` });
+    this.audit?.write({
+      user: decider,
+      event: 'request-decided',
+      module: decided.module,
+      access: decided.access,
+      detail: `${decided.state} request ${decided.id} of ${decided.user}`,
+    });
     this.changed(decided, grantApplied);
     return {};
   }
@@ -478,7 +500,10 @@ function readsPolicy(workspace: Workspace): boolean {
 
 /** `InvalidPolicy` (-32004) for a request while `environment.json` is invalid: the same for every module name. */
 function policyInvalidForRequests(): ResponseError<void> {
-  return new ResponseError(ErrorCodes.InvalidPolicy, 'The environment policy (environment.json) is invalid; access requests can be made once an admin has fixed it.');
+  return new ResponseError(
+    ErrorCodes.InvalidPolicy,
+    'The environment policy (environment.json) is invalid; access requests can be made once an admin has fixed it.',
+  );
 }
 
 /** The levels above `level`. */
@@ -497,5 +522,7 @@ function accessRequestOpen(open: AccessRequest): ResponseError<AccessRequestOpen
 
 /** A decided request cannot be decided again (only users who may decide it get this). */
 function alreadyDecided(r: AccessRequest): ResponseError<void> {
-  return notSupported(`Access request ${r.id} was already ${r.state}${r.decidedBy ? ` by ${r.decidedBy}` : ''}${r.decided ? ` on ${r.decided}` : ''}; it cannot be decided again.`);
+  return notSupported(
+    `Access request ${r.id} was already ${r.state}${r.decidedBy ? ` by ${r.decidedBy}` : ''}${r.decided ? ` on ${r.decided}` : ''}; it cannot be decided again.`,
+  );
 }

@@ -98,7 +98,9 @@ export async function serve(options: ServeOptions): Promise<RunningHost> {
   const tls = options.tlsCert !== undefined || options.tlsKey !== undefined;
   if (tls && (!options.tlsCert || !options.tlsKey)) throw new HostUsageError('--tls-cert and --tls-key go together');
   if (!tls && !isLoopback(options.host)) {
-    throw new HostUsageError(`refusing to listen on ${options.host} without TLS: tokens and sources would cross the network in clear. Give --tls-cert and --tls-key, or use --host 127.0.0.1`);
+    throw new HostUsageError(
+      `refusing to listen on ${options.host} without TLS: tokens and sources would cross the network in clear. Give --tls-cert and --tls-key, or use --host 127.0.0.1`,
+    );
   }
   let cert: Buffer | undefined;
   let key: Buffer | undefined;
@@ -132,7 +134,14 @@ export async function serve(options: ServeOptions): Promise<RunningHost> {
 }
 
 /** The rest of {@link serve}, once the state folder is locked. */
-async function startLocked(options: ServeOptions, tls: boolean, cert: Buffer | undefined, key: Buffer | undefined, root: string, stateDir: string): Promise<RunningHost> {
+async function startLocked(
+  options: ServeOptions,
+  tls: boolean,
+  cert: Buffer | undefined,
+  key: Buffer | undefined,
+  root: string,
+  stateDir: string,
+): Promise<RunningHost> {
   const tokens = new TokenStore(stateDir);
   const audit = new AuditLog(stateDir);
   // SPEC 8: a damaged requests.json stops the start (exit 2, naming the file): it is never overwritten.

@@ -106,7 +106,9 @@ export function lockState(stateDir: string): () => void {
         throw new HostUsageError(`another host is starting with the state folder ${stateDir}; stop it first, or give this one another --state`);
       }
       if (holder !== undefined && processRuns(holder)) {
-        throw new HostUsageError(`another host (process ${holder}) is serving from the state folder ${stateDir}; stop it first, or give this one another --state`);
+        throw new HostUsageError(
+          `another host (process ${holder}) is serving from the state folder ${stateDir}; stop it first, or give this one another --state`,
+        );
       }
       fs.rmSync(file, { force: true }); // stale: its host is gone
     }

@@ -202,9 +202,7 @@ export class TokenStore {
     }
     const record = this.get(id);
     const salt = record ? Buffer.from(record.salt, 'base64') : randomBytes(16);
-    const hash = await new Promise<Buffer>((resolve, reject) =>
-      scrypt(secret, salt, KEY_LENGTH, SCRYPT, (e, key) => (e ? reject(e) : resolve(key))),
-    );
+    const hash = await new Promise<Buffer>((resolve, reject) => scrypt(secret, salt, KEY_LENGTH, SCRYPT, (e, key) => (e ? reject(e) : resolve(key))));
     const expected = record ? Buffer.from(record.hash, 'base64') : Buffer.alloc(KEY_LENGTH);
     const equal = expected.length === hash.length && timingSafeEqual(expected, hash);
     if (!record || !equal) return { ok: false, failure: 'unknown', id };

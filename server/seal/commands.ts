@@ -16,19 +16,7 @@
  *
  * Crypto: age through `age-encryption`, ed25519 through node:crypto; archives through `tar` v7.
  */
-import {
-  chmodSync,
-  existsSync,
-  lstatSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  rmdirSync,
-  writeFileSync,
-} from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, rmdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -158,13 +146,18 @@ async function run(argv: string[], out: SealOutput): Promise<number> {
     case 'seal':
       expect(['<environment>', '<Module>']);
       refuse(['folder', 'upgrade', 'accept-breaking']);
-      return seal(rest[0], rest[1], {
-        key: need(v.key, '--key FILE'),
-        publisher: need(v.publisher, '--publisher <name>'),
-        for: v.for,
-        recipients: v.recipient ?? [],
-        out: need(v.out, '--out FILE.pmod'),
-      }, out);
+      return seal(
+        rest[0],
+        rest[1],
+        {
+          key: need(v.key, '--key FILE'),
+          publisher: need(v.publisher, '--publisher <name>'),
+          for: v.for,
+          recipients: v.recipient ?? [],
+          out: need(v.out, '--out FILE.pmod'),
+        },
+        out,
+      );
     case 'install':
       expect(['<environment>', '<FILE.pmod>']);
       refuse(['key', 'publisher', 'for', 'recipient', 'out']);
@@ -334,7 +327,9 @@ async function install(envFolder: string, pmod: string, o: InstallOptions, out: 
   if (taken.length > 0) {
     const existing = taken[0];
     if (!existing.sealed) {
-      throw new SealError(`refused: name taken: this environment already has a module named '${seal.module}' (${rel(env, existing.folder)}), and it is not sealed`);
+      throw new SealError(
+        `refused: name taken: this environment already has a module named '${seal.module}' (${rel(env, existing.folder)}), and it is not sealed`,
+      );
     }
     if (!o.upgrade) {
       throw new SealError(
@@ -343,7 +338,13 @@ async function install(envFolder: string, pmod: string, o: InstallOptions, out: 
     }
     const installedVersion = existing.manifest?.version ?? '?';
     const v = upgradeVerdict(
-      { module: seal.module, version: installedVersion, publisher: existing.sealed.publisher, interfaceText: existing.sealed.valid ? existing.sealed.interfaceText : undefined, invalidReason: existing.sealed.reason },
+      {
+        module: seal.module,
+        version: installedVersion,
+        publisher: existing.sealed.publisher,
+        interfaceText: existing.sealed.valid ? existing.sealed.interfaceText : undefined,
+        invalidReason: existing.sealed.reason,
+      },
       { module: seal.module, version: seal.version, publisher: seal.publisher, interfaceText: verdict.interfaceText },
       { acceptBreaking: o.acceptBreaking },
     );
@@ -408,10 +409,14 @@ function targetFolder(env: Environment, module: string, folder: string | undefin
   const target = realPathOf(resolve(env.root, folder ?? join('modules', kebab(module))));
   if (!isInside(env.root, target) || target === env.root) throw new SealError(`refused: --folder ${folder} is not inside the environment`);
   const r = relative(env.root, target).split(sep);
-  if (r.some((s) => s.startsWith('.') || s === 'node_modules')) throw new SealError(`refused: ${r.join('/')} is below a dot-folder or node_modules, where modules are not found`);
+  if (r.some((s) => s.startsWith('.') || s === 'node_modules'))
+    throw new SealError(`refused: ${r.join('/')} is below a dot-folder or node_modules, where modules are not found`);
   if (existsSync(target)) throw new SealError(`refused: ${r.join('/')} already exists; choose another --folder`);
   const enclosing = env.modules.find((m) => isInside(m.folder, target));
-  if (enclosing) throw new SealError(`refused: ${r.join('/')} is inside the module folder ${rel(env, enclosing.folder)}; a sealed module cannot be nested in another module`);
+  if (enclosing)
+    throw new SealError(
+      `refused: ${r.join('/')} is inside the module folder ${rel(env, enclosing.folder)}; a sealed module cannot be nested in another module`,
+    );
   return target;
 }
 
@@ -454,7 +459,9 @@ async function unseal(envFolder: string, moduleName: string, o: { key: string; o
   try {
     plain = await dec.decrypt(read.files[SOURCES_FILE]);
   } catch {
-    throw new SealError(`refused: the key in ${o.key} cannot decrypt the sources of ${moduleName} (it is neither the publisher's key nor a recipient of this seal)`);
+    throw new SealError(
+      `refused: the key in ${o.key} cannot decrypt the sources of ${moduleName} (it is neither the publisher's key nor a recipient of this seal)`,
+    );
   }
   const entries = await listSourcesTar(plain);
   const stage = mkdtempSync(join(dirname(target), `.${basename(target)}.unseal-`));
@@ -516,4 +523,3 @@ function rel(env: Environment, p: string): string {
 function tempName(target: string): string {
   return join(dirname(target), `.${basename(target)}.${process.pid}.${Date.now().toString(36)}.tmp`);
 }
-

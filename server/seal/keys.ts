@@ -72,7 +72,7 @@ export async function generatePublisherKey(now: Date = new Date()): Promise<Gene
   const identityFile =
     [
       '# Protected Modules publisher key (SPEC 9). Keep it secret: it decrypts the sources you seal',
-      '# and signs your seals. `age -d -i THIS_FILE` decrypts a sealed module\'s sources.age.',
+      "# and signs your seals. `age -d -i THIS_FILE` decrypts a sealed module's sources.age.",
       `# created: ${now.toISOString()}`,
       `# public key: ${recipient}`,
       `${PUBLIC_PREFIX}${publicKey}`,

@@ -139,7 +139,7 @@ export class AccessGate {
   enclosingModules(abs: string): ModuleInfo[] {
     const out: ModuleInfo[] = [];
     if (!isInsidePath(this.env.root, abs)) return out;
-    for (let p = abs; p !== this.env.root; ) {
+    for (let p = abs; p !== this.env.root;) {
       const m = this.byFolder.get(p);
       if (m) out.push(m);
       const parent = path.dirname(p);

@@ -55,11 +55,7 @@ export interface UserSummary {
  * @param user the current user's id, or `null` when none is set
  * @returns the level and a reason that reveals nothing the user may not see. Never throws.
  */
-export function resolveAccess(
-  policy: Policy | undefined,
-  module: AccessSubject,
-  user: string | null,
-): AccessDecision {
+export function resolveAccess(policy: Policy | undefined, module: AccessSubject, user: string | null): AccessDecision {
   const failClosed: AccessLevel = module.protected ? 'none' : 'list';
   // Rule 1. These reasons do not depend on the module, so they reveal nothing about it.
   if (!policy) {
@@ -138,11 +134,7 @@ export function accessSubject(info: ModuleInfo): AccessSubject {
 /**
  * `resolveAccess(policy, accessSubject(info), user)`: the access of `user` on a discovered module.
  */
-export function resolveModuleAccess(
-  policy: Policy | undefined,
-  info: ModuleInfo,
-  user: string | null,
-): AccessDecision {
+export function resolveModuleAccess(policy: Policy | undefined, info: ModuleInfo, user: string | null): AccessDecision {
   return capSealed(info, resolveAccess(policy, accessSubject(info), user));
 }
 

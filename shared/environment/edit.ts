@@ -93,10 +93,22 @@ export function setJsonValue(text: string, path: JSONPath, value: unknown): stri
   const key = path[k];
   const hasEntries = (container.children?.length ?? 0) > 0;
   if (hasEntries && container.type === 'object' && typeof key === 'string') {
-    return bom + applyEdits(body, insertionEdits(body, container, fmt, (render) => `${JSON.stringify(key)}: ${render(inserted)}`));
+    return (
+      bom +
+      applyEdits(
+        body,
+        insertionEdits(body, container, fmt, (render) => `${JSON.stringify(key)}: ${render(inserted)}`),
+      )
+    );
   }
   if (hasEntries && container.type === 'array' && typeof key === 'number' && (key === -1 || key === container.children!.length)) {
-    return bom + applyEdits(body, insertionEdits(body, container, fmt, (render) => render(inserted)));
+    return (
+      bom +
+      applyEdits(
+        body,
+        insertionEdits(body, container, fmt, (render) => render(inserted)),
+      )
+    );
   }
   if (container.type !== 'object' && container.type !== 'array') {
     throw new Error(`setJsonValue: cannot set a key inside a ${container.type}`);
@@ -218,10 +230,7 @@ function removalEdits(body: string, entry: JsonNode): Edit[] {
   const prevComma = prev ? nextToken(body, prev.offset + prev.length) : -1;
   const edits: Edit[] = [];
 
-  const ownLines =
-    isBlank(body.slice(lineStart(body, start), start)) &&
-    lineEnd(body, end) >= after &&
-    restIsTrivia(body, after);
+  const ownLines = isBlank(body.slice(lineStart(body, start), start)) && lineEnd(body, end) >= after && restIsTrivia(body, after);
   if (ownLines) {
     const from = lineStart(body, start);
     const to = afterLineEnd(body, lineEnd(body, after));
@@ -248,12 +257,7 @@ type Render = (value: unknown) => string;
  * Edits appending one entry to a non-empty object or array, in the style of its last entry:
  * same line or own line, same indentation, one-line or multi-line values, trailing comma kept.
  */
-function insertionEdits(
-  body: string,
-  container: JsonNode,
-  fmt: FormattingOptions,
-  entry: (render: Render) => string,
-): Edit[] {
+function insertionEdits(body: string, container: JsonNode, fmt: FormattingOptions, entry: (render: Render) => string): Edit[] {
   const children = container.children!;
   const last = children[children.length - 1];
   const lastEnd = last.offset + last.length;
@@ -273,9 +277,7 @@ function insertionEdits(
   }
 
   const indent = /^[ \t]*/.exec(body.slice(lineStart(body, last.offset)))![0];
-  const render: Render = multiLineValues
-    ? (v) => JSON.stringify(v, null, unit).replace(/\n/g, eol + indent)
-    : compact;
+  const render: Render = multiLineValues ? (v) => JSON.stringify(v, null, unit).replace(/\n/g, eol + indent) : compact;
   const item = entry(render);
   if (commaPos >= 0) {
     const p = restIsTrivia(body, commaPos + 1) ? lineEnd(body, commaPos + 1) : commaPos + 1;

@@ -451,7 +451,7 @@ function deepestModule(modules: ModuleInfo[], real: string): ModuleInfo | undefi
 
 /** The innermost of `folders` that contains `real` (or is it): O(depth of `real`). */
 function deepestFolder(folders: Set<string>, real: string): string | undefined {
-  for (let p = real; ; ) {
+  for (let p = real; ;) {
     if (folders.has(p)) return p;
     const parent = dirname(p);
     if (parent === p) return undefined;
@@ -536,12 +536,7 @@ export function firstInvalidUtf8(b: Uint8Array): number {
 }
 
 /** The error for a metadata file that is not UTF-8, on its first bad byte (one character wide). */
-function invalidUtf8Diagnostic(
-  path: string,
-  bad: InvalidUtf8,
-  code: 'invalid-environment' | 'invalid-manifest',
-  file: string,
-): FileDiagnostic {
+function invalidUtf8Diagnostic(path: string, bad: InvalidUtf8, code: 'invalid-environment' | 'invalid-manifest', file: string): FileDiagnostic {
   const src = bad.text.charCodeAt(0) === 0xfeff ? bad.text.slice(1) : bad.text;
   const index = new LineIndex(src);
   return {
@@ -571,4 +566,3 @@ function describeFsError(e: unknown): string {
       return code ? `cannot read it (${code})` : 'cannot read it';
   }
 }
-

@@ -9,15 +9,7 @@
  * `\n` and `\r` all end a line.
  */
 import { basename, dirname } from 'node:path';
-import {
-  findNodeAtLocation,
-  getLocation,
-  getNodeValue,
-  parseTree,
-  printParseErrorCode,
-  type Node as JsonNode,
-  type ParseError,
-} from 'jsonc-parser';
+import { findNodeAtLocation, getLocation, getNodeValue, parseTree, printParseErrorCode, type Node as JsonNode, type ParseError } from 'jsonc-parser';
 import type { z } from 'zod';
 import type { Range } from '../language/ast';
 import { LineIndex } from '../language/text';
@@ -85,8 +77,7 @@ export function parsePolicy(text: string, path: string): ParsedPolicy {
     if (!known(a)) warn(['admins', i], `"${a}" is not one of the users, so this entry has no effect`);
   });
   policy.grants.forEach((g, i) => {
-    if (g.to.startsWith('user:') && !known(g.to.slice(5)))
-      warn(['grants', i, 'to'], `"${g.to.slice(5)}" is not one of the users, so this grant has no effect`);
+    if (g.to.startsWith('user:') && !known(g.to.slice(5))) warn(['grants', i, 'to'], `"${g.to.slice(5)}" is not one of the users, so this grant has no effect`);
   });
   return { policy, diagnostics };
 }
@@ -174,12 +165,7 @@ type ParseOutcome<T> = {
 } & ({ ok: true; data: T } | { ok: false });
 
 /** Parses JSONC `text` and validates it with `schema`, turning every problem into a diagnostic. */
-function parseWithSchema<S extends z.ZodType>(
-  text: string,
-  path: string,
-  schema: S,
-  code: DiagnosticCode,
-): ParseOutcome<z.output<S>> {
+function parseWithSchema<S extends z.ZodType>(text: string, path: string, schema: S, code: DiagnosticCode): ParseOutcome<z.output<S>> {
   const src = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   // Fast path (issue 12: 1,000 manifests and a 100 KB policy per command): a file that is plain
   // JSON without duplicate or `__proto__` keys, valid for the schema, gives the same data as the
@@ -250,17 +236,11 @@ function countKeys(text: string): number {
 }
 
 /** {@link parseWithSchema} on the tree of jsonc-parser, with a position for every problem. */
-function parseWithSchemaSlowly<S extends z.ZodType>(
-  src: string,
-  path: string,
-  schema: S,
-  code: DiagnosticCode,
-): ParseOutcome<z.output<S>> {
+function parseWithSchemaSlowly<S extends z.ZodType>(src: string, path: string, schema: S, code: DiagnosticCode): ParseOutcome<z.output<S>> {
   const index = new LineIndex(src);
   const lines = { range: (offset: number, length: number) => index.rangeAt(offset, offset + length) };
   const diagnostics: FileDiagnostic[] = [];
-  const report = (range: Range, message: string) =>
-    diagnostics.push({ path, code, severity: 'error', message, range });
+  const report = (range: Range, message: string) => diagnostics.push({ path, code, severity: 'error', message, range });
 
   const errors: ParseError[] = [];
   const root = parseTree(src, errors, { allowTrailingComma: true, disallowComments: false });
@@ -319,10 +299,7 @@ function parseWithSchemaSlowly<S extends z.ZodType>(
           const hint = allowed ? ` (allowed: ${allowed.join(', ')})` : '';
           for (const key of issue.keys) {
             const prop = findNodeAtLocation(root, [...p, key])?.parent;
-            report(
-              prop ? nodeRange(prop) : rangeOf(p),
-              `${formatJsonPath([...p, key])}: unknown key${hint}`,
-            );
+            report(prop ? nodeRange(prop) : rangeOf(p), `${formatJsonPath([...p, key])}: unknown key${hint}`);
           }
           break;
         }
@@ -335,10 +312,7 @@ function parseWithSchemaSlowly<S extends z.ZodType>(
         default: {
           const expected = describeExpected(issue);
           if (!node) {
-            report(
-              rangeOf(p),
-              `${formatJsonPath(p)}: required key is missing${expected ? ` (expected ${expected})` : ''}`,
-            );
+            report(rangeOf(p), `${formatJsonPath(p)}: required key is missing${expected ? ` (expected ${expected})` : ''}`);
           } else if (issue.code === 'invalid_type') {
             report(nodeRange(node), `${formatJsonPath(p)}: expected ${expected}, got ${jsonTypeName(node)}`);
           } else if (issue.code === 'invalid_value') {
@@ -352,9 +326,7 @@ function parseWithSchemaSlowly<S extends z.ZodType>(
       }
     }
   }
-  diagnostics.sort(
-    (a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character,
-  );
+  diagnostics.sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   if (!result.success || diagnostics.length > 0) return { ok: false, root, diagnostics, rangeOf };
   return { ok: true, data: result.data, root, diagnostics, rangeOf };
 }

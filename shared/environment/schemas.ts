@@ -60,29 +60,19 @@ export function isGrantTarget(to: unknown): to is string {
   return false;
 }
 
-const userId = z
-  .string()
-  .regex(USER_ID_PATTERN, 'invalid user id: use a lowercase letter followed by up to 63 of a-z, 0-9, ".", "_", "-"');
+const userId = z.string().regex(USER_ID_PATTERN, 'invalid user id: use a lowercase letter followed by up to 63 of a-z, 0-9, ".", "_", "-"');
 
-const moduleName = z
-  .string()
-  .regex(MODULE_NAME_PATTERN, 'invalid module name: use an uppercase letter followed by up to 63 of A-Z, a-z, 0-9, "_"');
+const moduleName = z.string().regex(MODULE_NAME_PATTERN, 'invalid module name: use an uppercase letter followed by up to 63 of A-Z, a-z, 0-9, "_"');
 
-const groupName = z
-  .string()
-  .regex(GROUP_NAME_PATTERN, 'invalid group name: use a letter or digit followed by up to 63 of A-Z, a-z, 0-9, ".", "_", "-"');
+const groupName = z.string().regex(GROUP_NAME_PATTERN, 'invalid group name: use a letter or digit followed by up to 63 of A-Z, a-z, 0-9, ".", "_", "-"');
 
 const accessLevel = z.enum(ACCESS_LEVELS);
 
 /** Exactly a semantic version: `semver.valid` must accept it *unchanged* (no `v` prefix, no spaces). */
-const version = z
-  .string()
-  .refine((v) => semver.valid(v) === v, 'invalid version: expected a semantic version such as "1.4.0"');
+const version = z.string().refine((v) => semver.valid(v) === v, 'invalid version: expected a semantic version such as "1.4.0"');
 
 /** A non-empty semver range (`^1.0.0`, `>=1.2 <2`, `1.x`, …) that `semver.validRange` accepts. */
-const range = z
-  .string()
-  .refine((r) => r.trim() !== '' && semver.validRange(r) !== null, 'invalid version range: expected a semver range such as "^1.0.0"');
+const range = z.string().refine((r) => r.trim() !== '' && semver.validRange(r) !== null, 'invalid version range: expected a semver range such as "^1.0.0"');
 
 /** One entry of `users` (SPEC 2.1). */
 export const userInfoSchema = z.strictObject({
@@ -92,9 +82,7 @@ export const userInfoSchema = z.strictObject({
 
 /** One entry of `grants` (SPEC 2.1). */
 export const grantSchema = z.strictObject({
-  module: z
-    .string()
-    .refine((m) => m === '*' || MODULE_NAME_PATTERN.test(m), 'invalid module: expected a module name or "*"'),
+  module: z.string().refine((m) => m === '*' || MODULE_NAME_PATTERN.test(m), 'invalid module: expected a module name or "*"'),
   to: z.string().refine(isGrantTarget, 'invalid grantee: expected "user:<id>", "group:<name>" or "*"'),
   access: accessLevel,
 });
@@ -111,14 +99,16 @@ export const environmentSchema = z.strictObject({
   defaultAccess: accessLevel.default('change'),
   grants: z.array(grantSchema).default([]),
   // SPEC 9 (sealed modules): the id a sealed module can be bound to, and whose seals are trusted.
-  id: z
-    .string()
-    .regex(ENVIRONMENT_ID_PATTERN, 'invalid environment id: use a lowercase letter or digit followed by 2 to 63 of a-z, 0-9, "-"')
-    .optional(),
+  id: z.string().regex(ENVIRONMENT_ID_PATTERN, 'invalid environment id: use a lowercase letter or digit followed by 2 to 63 of a-z, 0-9, "-"').optional(),
   trustedPublishers: z
     .record(
       z.string().regex(PUBLISHER_NAME_PATTERN, 'invalid publisher name: use a letter or digit followed by up to 63 of A-Z, a-z, 0-9, ".", "_", "-"'),
-      z.string().regex(PUBLISHER_KEY_PATTERN, 'invalid publisher key: expected "ed25519:" followed by the base64 of 32 bytes (the second line of the publisher\'s K.pub)'),
+      z
+        .string()
+        .regex(
+          PUBLISHER_KEY_PATTERN,
+          'invalid publisher key: expected "ed25519:" followed by the base64 of 32 bytes (the second line of the publisher\'s K.pub)',
+        ),
     )
     .optional(),
 });

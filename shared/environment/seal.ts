@@ -101,9 +101,7 @@ export function publisherPublicKey(text: string): KeyObject {
 }
 
 /** The outcome of {@link verifySealed}. */
-export type SealVerdict =
-  | { ok: true; seal: SealFile; interfaceText: string }
-  | { ok: false; reason: string; publisher?: string };
+export type SealVerdict = { ok: true; seal: SealFile; interfaceText: string } | { ok: false; reason: string; publisher?: string };
 
 /**
  * Verifies the four files of a sealed module against an environment's policy (SPEC 9), in this
@@ -125,7 +123,11 @@ export function verifySealed(files: Partial<Record<SealedFileName, Uint8Array>>,
     const parsed = sealSchema.safeParse(JSON.parse(Buffer.from(sealBytes).toString('utf8')));
     if (!parsed.success) {
       const issue = parsed.error.issues[0];
-      return { ok: false, reason: `tampered file: ${SEAL_FILE} is not a valid seal (${issue.path.join('.') || 'top level'}: ${issue.message})`, publisher: publisherOf(sealBytes) };
+      return {
+        ok: false,
+        reason: `tampered file: ${SEAL_FILE} is not a valid seal (${issue.path.join('.') || 'top level'}: ${issue.message})`,
+        publisher: publisherOf(sealBytes),
+      };
     }
     seal = parsed.data;
   } catch {

@@ -210,8 +210,10 @@ function diffAction(before: ActionModel, after: ActionModel, add: Add, t: (x: Ty
       if (converts(f.type, g.type)) add('compatible', 'input-type-widened', `type of input '${g.name}' widened from ${t(f.type)} to ${t(g.type)}`);
       else add('breaking', 'input-type-changed', `type of input '${g.name}' changed from ${t(f.type)} to ${t(g.type)}`);
     }
-    if (f.default !== undefined && g.default === undefined) add('breaking', 'default-removed', `default of input '${g.name}' removed (${f.default}): the input is now required`);
-    else if (f.default === undefined && g.default !== undefined) add('compatible', 'default-added', `default ${g.default} added to input '${g.name}': the input is now optional`);
+    if (f.default !== undefined && g.default === undefined)
+      add('breaking', 'default-removed', `default of input '${g.name}' removed (${f.default}): the input is now required`);
+    else if (f.default === undefined && g.default !== undefined)
+      add('compatible', 'default-added', `default ${g.default} added to input '${g.name}': the input is now optional`);
     else if (f.default !== g.default) add('compatible', 'default-changed', `default of input '${g.name}' changed from ${f.default} to ${g.default}`);
     if (f.doc !== g.doc) add('doc', 'doc-changed', `doc comment of input '${g.name}' changed`);
   }
@@ -251,7 +253,9 @@ function diffAction(before: ActionModel, after: ActionModel, add: Add, t: (x: Ty
     add(
       'breaking',
       'output-count-changed',
-      n0 === 1 ? `outputs went from one to ${n1}: the call's value becomes a record of outputs` : `outputs went from ${n0} to one: the call's value is no longer a record of outputs`,
+      n0 === 1
+        ? `outputs went from one to ${n1}: the call's value becomes a record of outputs`
+        : `outputs went from ${n0} to one: the call's value is no longer a record of outputs`,
     );
   }
   for (const [j, g] of after.outputs.entries()) {

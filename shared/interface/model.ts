@@ -99,16 +99,13 @@ export function elementModel(module: string, d: Declaration): ElementModel | und
       kind: 'structure',
       name: d.name.name,
       doc: norm(d.doc?.text),
-      fields: d.fields
-        .filter((f) => f.name.name)
-        .map((f) => member(module, f.name.name, f.type, f.default, f.doc?.text)),
+      fields: d.fields.filter((f) => f.name.name).map((f) => member(module, f.name.name, f.type, f.default, f.doc?.text)),
       nameRange: d.name.range,
     };
   }
   if (d.kind === 'ServerAction') {
     const tags = d.doc?.params ?? {};
-    const param = (p: ParamDecl, input: boolean) =>
-      member(module, p.name.name, p.type, input ? p.default : undefined, paramDoc(p, tags));
+    const param = (p: ParamDecl, input: boolean) => member(module, p.name.name, p.type, input ? p.default : undefined, paramDoc(p, tags));
     return {
       kind: 'serverAction',
       name: d.name.name,

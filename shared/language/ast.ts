@@ -161,14 +161,7 @@ export interface Block extends NodeBase {
   statements: Statement[];
 }
 
-export type Statement =
-  | VarDecl
-  | AssignmentStatement
-  | IfStatement
-  | ForStatement
-  | WhileStatement
-  | ReturnStatement
-  | ExpressionStatement;
+export type Statement = VarDecl | AssignmentStatement | IfStatement | ForStatement | WhileStatement | ReturnStatement | ExpressionStatement;
 
 export interface VarDecl extends NodeBase {
   kind: 'Var';
@@ -214,17 +207,7 @@ export interface ExpressionStatement extends NodeBase {
 }
 
 export type Expression =
-  | Identifier
-  | LiteralExpr
-  | MemberExpr
-  | CallExpr
-  | IndexExpr
-  | BinaryExpr
-  | UnaryExpr
-  | ParenExpr
-  | ListLiteral
-  | RecordLiteral
-  | MissingExpr;
+  Identifier | LiteralExpr | MemberExpr | CallExpr | IndexExpr | BinaryExpr | UnaryExpr | ParenExpr | ListLiteral | RecordLiteral | MissingExpr;
 
 export type LiteralKind = 'Integer' | 'Decimal' | 'Text' | 'Boolean' | 'Date' | 'DateTime' | 'Time';
 
@@ -268,20 +251,7 @@ export interface IndexExpr extends NodeBase {
   index: Expression;
 }
 
-export type BinaryOperator =
-  | 'or'
-  | 'and'
-  | '=='
-  | '!='
-  | '<'
-  | '<='
-  | '>'
-  | '>='
-  | '+'
-  | '-'
-  | '*'
-  | '/'
-  | '%';
+export type BinaryOperator = 'or' | 'and' | '==' | '!=' | '<' | '<=' | '>' | '>=' | '+' | '-' | '*' | '/' | '%';
 
 export interface BinaryExpr extends NodeBase {
   kind: 'Binary';
@@ -327,15 +297,4 @@ export interface MissingExpr extends NodeBase {
 
 /** Any node of the tree. */
 export type Node =
-  | SourceFile
-  | Declaration
-  | FieldDecl
-  | ParamDecl
-  | ClientActionDecl
-  | TypeNode
-  | Block
-  | Statement
-  | Expression
-  | Argument
-  | RecordField
-  | DocComment;
+  SourceFile | Declaration | FieldDecl | ParamDecl | ClientActionDecl | TypeNode | Block | Statement | Expression | Argument | RecordField | DocComment;

@@ -8,18 +8,7 @@
  * generic over a numeric type and `AddDays` over `Date`/`DateTime`. The checker binds a type
  * parameter from the first argument that mentions it.
  */
-import {
-  type Type,
-  type TypeParameter,
-  DATE,
-  DATE_TIME,
-  DECIMAL,
-  INTEGER,
-  LONG_INTEGER,
-  TEXT,
-  listOf,
-  typeToString,
-} from './types';
+import { type Type, type TypeParameter, DATE, DATE_TIME, DECIMAL, INTEGER, LONG_INTEGER, TEXT, listOf, typeToString } from './types';
 
 /** An input of a built-in. `optional` inputs have a default (`defaultText` as written). */
 export interface BuiltinParam {
@@ -118,7 +107,7 @@ export const BUILTINS: readonly Builtin[] = [
   make(
     'ListAppend',
     'Adds an element at the end of a list.',
-    [p('list', listOf(T), 'The list to change.'), p('element', T, 'The element to add; of the list\'s element type.')],
+    [p('list', listOf(T), 'The list to change.'), p('element', T, "The element to add; of the list's element type.")],
     [],
   ),
   make('ListClear', 'Removes every element of a list.', [p('list', listOf(T), 'The list to empty.')], []),
@@ -165,12 +154,7 @@ export const BUILTINS: readonly Builtin[] = [
   ),
   make('ToLower', 'A text in lower case.', [p('text', TEXT, 'The original text.')], [o('result', TEXT, 'The text in lower case.')]),
   make('ToUpper', 'A text in upper case.', [p('text', TEXT, 'The original text.')], [o('result', TEXT, 'The text in upper case.')]),
-  make(
-    'Trim',
-    'A text without leading and trailing white space.',
-    [p('text', TEXT, 'The original text.')],
-    [o('result', TEXT, 'The trimmed text.')],
-  ),
+  make('Trim', 'A text without leading and trailing white space.', [p('text', TEXT, 'The original text.')], [o('result', TEXT, 'The trimmed text.')]),
 ];
 
 const byName = new Map(BUILTINS.map((b) => [b.name, b]));

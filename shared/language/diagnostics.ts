@@ -34,10 +34,7 @@ export const LATER_DIAGNOSTIC_CODES = ['invalid-seal'] as const;
 /** The diagnostic codes of SPEC 10 (interface changes): the editor's warning and `check --api-reports`. */
 export const INTERFACE_DIAGNOSTIC_CODES = ['breaking-change', 'api-report-outdated'] as const;
 
-export type DiagnosticCode =
-  | (typeof DIAGNOSTIC_CODES)[number]
-  | (typeof LATER_DIAGNOSTIC_CODES)[number]
-  | (typeof INTERFACE_DIAGNOSTIC_CODES)[number];
+export type DiagnosticCode = (typeof DIAGNOSTIC_CODES)[number] | (typeof LATER_DIAGNOSTIC_CODES)[number] | (typeof INTERFACE_DIAGNOSTIC_CODES)[number];
 
 export type Severity = 'error' | 'warning' | 'info';
 

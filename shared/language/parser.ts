@@ -109,14 +109,7 @@ const PRECEDENCE: Partial<Record<TokenKind, number>> = {
 const CMP_PRECEDENCE = 4;
 
 /** Keywords that are never taken as a (misspelt) name during recovery: they structure the text. */
-const STRUCTURAL: ReadonlySet<TokenKind> = new Set<TokenKind>([
-  'public',
-  'structure',
-  'server',
-  'client',
-  'screen',
-  'returns',
-]);
+const STRUCTURAL: ReadonlySet<TokenKind> = new Set<TokenKind>(['public', 'structure', 'server', 'client', 'screen', 'returns']);
 
 function isDeclarationStart(kind: TokenKind): boolean {
   return kind === 'public' || kind === 'structure' || kind === 'server' || kind === 'screen';
@@ -402,7 +395,7 @@ class Parser {
       } else {
         this.error(
           this.at('client')
-            ? "A client action must be declared inside a screen"
+            ? 'A client action must be declared inside a screen'
             : `Expected a declaration ('structure', 'server action' or 'screen'), found ${describe(this.tok, this.text)}`,
           this.tokRange(this.tok),
         );
@@ -1010,9 +1003,7 @@ class Parser {
         break;
       }
       this.next();
-      const right = canStartExpression(this.tok.kind)
-        ? this.parseBinary(prec + 1)
-        : this.missing(`Expected an expression after '${t.kind}'`);
+      const right = canStartExpression(this.tok.kind) ? this.parseBinary(prec + 1) : this.missing(`Expected an expression after '${t.kind}'`);
       left = {
         kind: 'Binary',
         operator: t.kind as BinaryOperator,

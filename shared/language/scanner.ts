@@ -42,47 +42,14 @@ export const KEYWORDS = [
 export type Keyword = (typeof KEYWORDS)[number];
 
 /** The operators and punctuation of SPEC 3.2; the token kind is the symbol itself. */
-export const PUNCTUATION = [
-  '(',
-  ')',
-  '[',
-  ']',
-  '{',
-  '}',
-  ',',
-  '.',
-  ':',
-  ';',
-  '=',
-  '==',
-  '!=',
-  '<',
-  '<=',
-  '>',
-  '>=',
-  '+',
-  '-',
-  '*',
-  '/',
-  '%',
-] as const;
+export const PUNCTUATION = ['(', ')', '[', ']', '{', '}', ',', '.', ':', ';', '=', '==', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%'] as const;
 export type Punctuation = (typeof PUNCTUATION)[number];
 
 /**
  * The kind of a token: a literal/identifier class, a keyword (its text), a punctuation symbol
  * (its text), or `EOF` (the end of the text; always the last token, zero-width).
  */
-export type TokenKind =
-  | 'Identifier'
-  | 'Integer'
-  | 'Decimal'
-  | 'String'
-  | 'Date'
-  | 'DateTime'
-  | 'Time'
-  | Keyword
-  | Punctuation
-  | 'EOF';
+export type TokenKind = 'Identifier' | 'Integer' | 'Decimal' | 'String' | 'Date' | 'DateTime' | 'Time' | Keyword | Punctuation | 'EOF';
 
 /** One token. Offsets are UTF-16 indices into the text; lines/characters are LSP positions. */
 export interface Token {
@@ -176,7 +143,8 @@ function isIdentChar(c: number): boolean {
 }
 
 /** Control characters (NUL…), invisible format characters, line/paragraph separators and lone surrogate halves. */
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const INVISIBLE =
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u200b-\u200f\u2028-\u202e\u2060-\u2064\ufeff\ufff9-\ufffb]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 /**
  * A run of unknown characters that holds invisible ones, shown as code points (`U+0000 '@'`),
@@ -325,25 +293,75 @@ export class Scanner {
       let kind: Punctuation | undefined;
       let len = 1;
       switch (c) {
-        case 40: kind = '('; break;
-        case 41: kind = ')'; break;
-        case 91: kind = '['; break;
-        case 93: kind = ']'; break;
-        case 123: kind = '{'; break;
-        case 125: kind = '}'; break;
-        case 44: kind = ','; break;
-        case 46: kind = '.'; break;
-        case 58: kind = ':'; break;
-        case 59: kind = ';'; break;
-        case 43: kind = '+'; break;
-        case 45: kind = '-'; break;
-        case 42: kind = '*'; break;
-        case 47: kind = '/'; break;
-        case 37: kind = '%'; break;
-        case 61: if (c2 === 61) { kind = '=='; len = 2; } else kind = '='; break;
-        case 60: if (c2 === 61) { kind = '<='; len = 2; } else kind = '<'; break;
-        case 62: if (c2 === 61) { kind = '>='; len = 2; } else kind = '>'; break;
-        case 33: if (c2 === 61) { kind = '!='; len = 2; } break;
+        case 40:
+          kind = '(';
+          break;
+        case 41:
+          kind = ')';
+          break;
+        case 91:
+          kind = '[';
+          break;
+        case 93:
+          kind = ']';
+          break;
+        case 123:
+          kind = '{';
+          break;
+        case 125:
+          kind = '}';
+          break;
+        case 44:
+          kind = ',';
+          break;
+        case 46:
+          kind = '.';
+          break;
+        case 58:
+          kind = ':';
+          break;
+        case 59:
+          kind = ';';
+          break;
+        case 43:
+          kind = '+';
+          break;
+        case 45:
+          kind = '-';
+          break;
+        case 42:
+          kind = '*';
+          break;
+        case 47:
+          kind = '/';
+          break;
+        case 37:
+          kind = '%';
+          break;
+        case 61:
+          if (c2 === 61) {
+            kind = '==';
+            len = 2;
+          } else kind = '=';
+          break;
+        case 60:
+          if (c2 === 61) {
+            kind = '<=';
+            len = 2;
+          } else kind = '<';
+          break;
+        case 62:
+          if (c2 === 61) {
+            kind = '>=';
+            len = 2;
+          } else kind = '>';
+          break;
+        case 33:
+          if (c2 === 61) {
+            kind = '!=';
+            len = 2;
+          }
+          break;
       }
       if (kind === undefined) {
         // Unknown characters: one diagnostic for the whole run, then scan on.
@@ -353,7 +371,8 @@ export class Scanner {
         let cut = Math.min(end, start + 20);
         if (cut < end && cut > start + 1 && (text.charCodeAt(cut - 1) & 0xfc00) === 0xd800) cut--;
         const bad = text.slice(start, cut);
-        const single = end - start === 1 || (end - start === 2 && (text.charCodeAt(start) & 0xfc00) === 0xd800 && (text.charCodeAt(start + 1) & 0xfc00) === 0xdc00);
+        const single =
+          end - start === 1 || (end - start === 2 && (text.charCodeAt(start) & 0xfc00) === 0xd800 && (text.charCodeAt(start + 1) & 0xfc00) === 0xdc00);
         let message: string;
         if (bad.startsWith('&&')) message = "Unexpected '&&': use 'and'";
         else if (bad.startsWith('||')) message = "Unexpected '||': use 'or'";
@@ -437,11 +456,12 @@ export class Scanner {
     this.docFirst = this.docLast = -1;
     if (!closed) {
       this.skipped = true;
-      if (this.diagnostics.length < MAX_DIAGNOSTICS) this.diagnostics.push({
-        code: 'syntax-error',
-        message: "Unterminated comment: expected '*/'",
-        range: { start: range.start, end: { line: startLine, character: startChar + 2 } },
-      });
+      if (this.diagnostics.length < MAX_DIAGNOSTICS)
+        this.diagnostics.push({
+          code: 'syntax-error',
+          message: "Unterminated comment: expected '*/'",
+          range: { start: range.start, end: { line: startLine, character: startChar + 2 } },
+        });
     }
     return this.line !== startLine;
   }
@@ -514,7 +534,7 @@ export class Scanner {
     }
     if (!closed) {
       value += text.slice(chunk, i);
-      this.error('Unterminated string literal: expected \'"\'', tok.start, i);
+      this.error("Unterminated string literal: expected '\"'", tok.start, i);
       tok.unterminated = true;
     }
     this.pos = i;

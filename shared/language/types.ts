@@ -219,12 +219,7 @@ export function satisfiesConstraint(t: Type, p: TypeParameter): boolean {
 
 /** Types whose values have an order (`<`, `<=`, `>`, `>=`). */
 function isOrdered(t: Type): boolean {
-  return (
-    t.kind === 'error' ||
-    isNumeric(t) ||
-    isTextual(t) ||
-    (t.kind === 'basic' && (t.name === 'Date' || t.name === 'DateTime' || t.name === 'Time'))
-  );
+  return t.kind === 'error' || isNumeric(t) || isTextual(t) || (t.kind === 'basic' && (t.name === 'Date' || t.name === 'DateTime' || t.name === 'Time'));
 }
 
 /**

@@ -98,9 +98,7 @@ export interface SignatureParam {
 
 /** What a call refers to. */
 export type CalleeRef =
-  | { kind: 'element'; symbol: ElementSymbol }
-  | { kind: 'builtin'; builtin: Builtin }
-  | { kind: 'clientAction'; decl: ClientActionDecl; local: LocalSymbol };
+  { kind: 'element'; symbol: ElementSymbol } | { kind: 'builtin'; builtin: Builtin } | { kind: 'clientAction'; decl: ClientActionDecl; local: LocalSymbol };
 
 /** The resolved signature of a callable. */
 export interface Signature {
@@ -201,11 +199,7 @@ export interface CheckContext {
  *
  * @param lookup symbol tables of valid modules by name
  */
-export function declaredType(
-  node: TypeNode | undefined,
-  moduleName: string,
-  lookup: (module: string) => ModuleSymbols | undefined,
-): Type {
+export function declaredType(node: TypeNode | undefined, moduleName: string, lookup: (module: string) => ModuleSymbols | undefined): Type {
   if (!node) return ERROR_TYPE;
   switch (node.kind) {
     case 'BasicType':
@@ -459,7 +453,10 @@ class FileChecker {
       let view = views.get(m);
       if (!views.has(m)) {
         const s = base.moduleSymbols(m);
-        const elements = { get: (name: string) => elementOf(m, name), has: (name: string) => elementOf(m, name) !== undefined } as unknown as Map<string, ElementSymbol>;
+        const elements = { get: (name: string) => elementOf(m, name), has: (name: string) => elementOf(m, name) !== undefined } as unknown as Map<
+          string,
+          ElementSymbol
+        >;
         view = s && { ...s, elements };
         views.set(m, view);
       }
@@ -548,7 +545,6 @@ class FileChecker {
     }
     return true;
   }
-
 
   runIncremental(previous: IncrementalCheck | undefined): IncrementalCheck {
     const steps = this.steps(previous);
@@ -640,11 +636,7 @@ class FileChecker {
     }
   }
 
-  private declareParams(
-    action: ServerActionDecl | ClientActionDecl,
-    scope: Scope,
-    signature: Signature | undefined,
-  ): LocalSymbol[] {
+  private declareParams(action: ServerActionDecl | ClientActionDecl, scope: Scope, signature: Signature | undefined): LocalSymbol[] {
     const locals: LocalSymbol[] = [];
     const tags = action.doc?.params ?? {};
     const handle = (p: ParamDecl, output: boolean, index: number) => {
@@ -717,10 +709,7 @@ class FileChecker {
       const actionScope = new Scope(scope);
       actionScope.isAction = true;
       const local = scope.names.get(m.name.name);
-      const sig =
-        local && local.decl === m
-          ? actionSignature(m, this.moduleName, this.lookup, { kind: 'clientAction', decl: m, local })
-          : undefined;
+      const sig = local && local.decl === m ? actionSignature(m, this.moduleName, this.lookup, { kind: 'clientAction', decl: m, local }) : undefined;
       this.declareParams(m, actionScope, sig);
       this.checkBlock(m.body, actionScope);
     }
@@ -943,17 +932,9 @@ class FileChecker {
       const range = deps[m];
       const version = this.ctx.moduleManifest(m)?.version;
       if (range === undefined) {
-        this.report(
-          'not-a-dependency',
-          modId.range,
-          `Module '${m}' is not a dependency of '${this.moduleName}': add it to the dependencies in module.json.`,
-        );
+        this.report('not-a-dependency', modId.range, `Module '${m}' is not a dependency of '${this.moduleName}': add it to the dependencies in module.json.`);
       } else if (version && !safeSatisfies(version, range)) {
-        this.report(
-          'dependency-version',
-          modId.range,
-          `Module '${m}' ${version} does not satisfy the dependency range '${range}' of '${this.moduleName}'.`,
-        );
+        this.report('dependency-version', modId.range, `Module '${m}' ${version} does not satisfy the dependency range '${range}' of '${this.moduleName}'.`);
       }
     }
     return sym;
@@ -966,11 +947,7 @@ class FileChecker {
     const t = this.checkExpr(e, scope, expected);
     if (t.kind === 'void') {
       const name = e.kind === 'Call' ? this.calleeName(e) : undefined;
-      this.report(
-        'no-value',
-        e.range,
-        name ? `'${name}' has no outputs, so it has no value: call it as a statement.` : 'This expression has no value.',
-      );
+      this.report('no-value', e.range, name ? `'${name}' has no outputs, so it has no value: call it as a statement.` : 'This expression has no value.');
       return ERROR_TYPE;
     }
     return t;
@@ -1153,13 +1130,7 @@ class FileChecker {
 
   /** True when `id` (the object of a member expression) names no local, element or built-in. */
   private isModulePath(id: Expression, scope: Scope): id is Identifier {
-    return (
-      id.kind === 'Identifier' &&
-      id.name !== '' &&
-      !scope.lookup(id.name) &&
-      !this.ctx.symbols.elements.has(id.name) &&
-      !getBuiltin(id.name)
-    );
+    return id.kind === 'Identifier' && id.name !== '' && !scope.lookup(id.name) && !this.ctx.symbols.elements.has(id.name) && !getBuiltin(id.name);
   }
 
   private memberValue(e: MemberExpr, scope: Scope): Type {
@@ -1276,7 +1247,11 @@ class FileChecker {
         }
         const index = positional++;
         if (index >= sig.params.length) {
-          this.report('unknown-argument', a.range, `'${sig.name}' takes ${sig.params.length} input${sig.params.length === 1 ? '' : 's'}; this argument is one too many.`);
+          this.report(
+            'unknown-argument',
+            a.range,
+            `'${sig.name}' takes ${sig.params.length} input${sig.params.length === 1 ? '' : 's'}; this argument is one too many.`,
+          );
           this.checkExpr(a.value, scope, undefined);
           continue;
         }
@@ -1307,11 +1282,7 @@ class FileChecker {
       bindTypeParameters(param.type, t, bindings);
       const want = substitute(param.type, bindings);
       if (!isAssignable(t, want)) {
-        this.report(
-          'type-mismatch',
-          arg.value.range,
-          `Input '${param.name}' of '${sig.name}' expects '${this.t(want)}', but got '${this.t(t)}'.`,
-        );
+        this.report('type-mismatch', arg.value.range, `Input '${param.name}' of '${sig.name}' expects '${this.t(want)}', but got '${this.t(t)}'.`);
       }
     }
     sig.params.forEach((p, i) => {

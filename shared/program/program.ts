@@ -32,17 +32,7 @@
  * Positions are LSP's (0-based line, 0-based UTF-16 character); paths are absolute.
  */
 import { findNodeAtLocation, parseTree } from 'jsonc-parser';
-import type {
-  Expression,
-  Identifier,
-  Node,
-  Position,
-  Range,
-  ServerActionDecl,
-  SourceFile,
-  StructureDecl,
-  TypeNode,
-} from '../language/ast';
+import type { Expression, Identifier, Node, Position, Range, ServerActionDecl, SourceFile, StructureDecl, TypeNode } from '../language/ast';
 import type { Diagnostic } from '../language/diagnostics';
 import type { Environment, FileDiagnostic, ModuleInfo, ModuleManifest } from '../environment/model';
 import { findModuleForPath } from '../environment/load';
@@ -96,22 +86,10 @@ export interface ProgramHost {
 }
 
 /** Where a symbol is declared: a source file (user has ≥ open) or a module's interface document. */
-export type SymbolLocation =
-  | { kind: 'source'; path: string; range: Range }
-  | { kind: 'interface'; module: string; range: Range };
+export type SymbolLocation = { kind: 'source'; path: string; range: Range } | { kind: 'interface'; module: string; range: Range };
 
 /** The kinds of symbols `symbolAt` reports. */
-export type SymbolKind =
-  | 'module'
-  | 'structure'
-  | 'serverAction'
-  | 'screen'
-  | 'clientAction'
-  | 'field'
-  | 'param'
-  | 'output'
-  | 'local'
-  | 'builtin';
+export type SymbolKind = 'module' | 'structure' | 'serverAction' | 'screen' | 'clientAction' | 'field' | 'param' | 'output' | 'local' | 'builtin';
 
 /** Module facts for hovers: only what the user may see at `list` (name, version, owner, description). */
 export interface ModuleFacts {
@@ -643,7 +621,10 @@ const START: Range = { start: { line: 0, character: 0 }, end: { line: 0, charact
 export class UserProgram {
   private readonly checks = new Map<string, { gen: number; result: CheckResult; module: ModuleInfo }>();
   /** {@link completionElements} per module, with the symbol tables it was computed from. */
-  private readonly completionCache = new Map<string, { deps: Map<string, ModuleSymbols | undefined>; items: { name: string; kind: ElementSymbol['kind']; signature: string }[] }>();
+  private readonly completionCache = new Map<
+    string,
+    { deps: Map<string, ModuleSymbols | undefined>; items: { name: string; kind: ElementSymbol['kind']; signature: string }[] }
+  >();
   /** {@link cyclicDependencies} over the modules this user can list (the view lives until the environment changes). */
   private cycles?: Map<string, Set<string>>;
   /** The last check of each file, for the next incremental check (checker.ts). */
@@ -742,7 +723,13 @@ export class UserProgram {
    * `module`, else `undefined`. Never serialise the files.
    */
   consumerSources(module: string):
-    | { name: string; access: AccessLevel; info: ModuleInfo; symbols: () => ModuleSymbols; files: { path: string; file: () => SourceFile | undefined; readable: boolean }[] }[]
+    | {
+        name: string;
+        access: AccessLevel;
+        info: ModuleInfo;
+        symbols: () => ModuleSymbols;
+        files: { path: string; file: () => SourceFile | undefined; readable: boolean }[];
+      }[]
     | undefined {
     if (!atLeast(this.access(module).level, 'full') || !this.program.moduleByName(module)) return undefined;
     const out: NonNullable<ReturnType<UserProgram['consumerSources']>> = [];
@@ -833,7 +820,11 @@ export class UserProgram {
    *
    * @param onSlice called with the length of each slice of work (ms), for timing
    */
-  async prepareCheck(path: string, pause: () => Promise<void>, options: { sliceMs?: number; stop?: () => boolean; onSlice?: (ms: number) => void } = {}): Promise<void> {
+  async prepareCheck(
+    path: string,
+    pause: () => Promise<void>,
+    options: { sliceMs?: number; stop?: () => boolean; onSlice?: (ms: number) => void } = {},
+  ): Promise<void> {
     const sliceMs = options.sliceMs ?? 4;
     const gen = this.program.generation;
     const cached = this.checks.get(path);
@@ -1088,9 +1079,7 @@ export class UserProgram {
           code: 'dependency-cycle',
           severity: 'error',
           message:
-            dep === manifest.name
-              ? `Module '${dep}' depends on itself.`
-              : `Dependency cycle: '${dep}' depends, directly or indirectly, on '${manifest.name}'.`,
+            dep === manifest.name ? `Module '${dep}' depends on itself.` : `Dependency cycle: '${dep}' depends, directly or indirectly, on '${manifest.name}'.`,
           range,
         });
       }
@@ -1354,7 +1343,11 @@ export class UserProgram {
       };
     }
     if (target.kind === 'clientAction') {
-      const local = p.decl && this.checkResult(path)?.actionLocals.get(target.decl)?.find((l) => l.decl === p.decl);
+      const local =
+        p.decl &&
+        this.checkResult(path)
+          ?.actionLocals.get(target.decl)
+          ?.find((l) => l.decl === p.decl);
       return local ? this.localInfo(local, path, this.program.moduleOfPath(path)?.name) : undefined;
     }
     const sym = target.symbol;
@@ -1419,7 +1412,8 @@ export class UserProgram {
 
   /** `Name(a: T, b: U = 1) returns (x: V)` with types as this user may see them. */
   formatSignature(s: Signature, fromModule: string | undefined): string {
-    const param = (p: SignatureParam, input: boolean) => `${p.name}: ${this.typeToString(p.type, fromModule)}${input && p.optional ? ` = ${defaultText(p)}` : ''}`;
+    const param = (p: SignatureParam, input: boolean) =>
+      `${p.name}: ${this.typeToString(p.type, fromModule)}${input && p.optional ? ` = ${defaultText(p)}` : ''}`;
     const outs = s.outputs.map((p) => param(p, false));
     return `${s.name}(${s.params.map((p) => param(p, true)).join(', ')})${outs.length ? ` returns (${outs.join(', ')})` : ''}`;
   }
@@ -1493,7 +1487,12 @@ export class UserProgram {
   membersOf(t: Type, path?: string): MemberInfo[] {
     const fromModule = path && this.canRead(path) ? this.program.moduleOfPath(path)?.name : undefined;
     if (t.kind === 'record') {
-      return t.fields.map((f) => ({ name: f.name, kind: 'output' as const, type: this.redactType(f.type, fromModule), typeText: this.typeToString(f.type, fromModule, fromModule) }));
+      return t.fields.map((f) => ({
+        name: f.name,
+        kind: 'output' as const,
+        type: this.redactType(f.type, fromModule),
+        typeText: this.typeToString(f.type, fromModule, fromModule),
+      }));
     }
     if (t.kind !== 'structure' || !this.canSeeStructure(t, fromModule)) return [];
     return (this.program.fieldsOf(t) ?? []).map((f) => ({
@@ -1555,8 +1554,7 @@ export class UserProgram {
           if (a.name.name) given.push(a.name.name);
         } else if (a.value.kind !== 'Missing' && pos < sig.params.length) given.push(sig.params[pos++].name);
       }
-      const label =
-        sig.target.kind === 'builtin' ? sig.target.builtin.signature : this.formatSignature(sig, declModule);
+      const label = sig.target.kind === 'builtin' ? sig.target.builtin.signature : this.formatSignature(sig, declModule);
       return {
         name: calleeText(call.callee) ?? sig.name,
         label,

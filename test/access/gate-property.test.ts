@@ -119,19 +119,24 @@ const SEGMENTS = [...gateSegments(), '..', '..', '.', '', 'nosuch', 'nosuch.logi
 /** A path: a real path of the environment (or of a link in it), with random segments inserted. */
 function arbPathFor(rels: string[]) {
   return fc
-    .tuple(fc.constantFrom(...rels), fc.array(fc.tuple(fc.nat(8), fc.constantFrom(...SEGMENTS)), { maxLength: 3 }), fc.array(fc.nat(5), { minLength: 8, maxLength: 8 }))
+    .tuple(
+      fc.constantFrom(...rels),
+      fc.array(fc.tuple(fc.nat(8), fc.constantFrom(...SEGMENTS)), { maxLength: 3 }),
+      fc.array(fc.nat(5), { minLength: 8, maxLength: 8 }),
+    )
     .map(([base, inserts, hows]) => {
       const segs = base === '' ? [] : base.split('/');
       for (const [at, seg] of inserts) segs.splice(at % (segs.length + 1), 0, seg);
       return segs.map((seg, i) => [seg, hows[i % hows.length]] as [string, number]);
     });
 }
-const arbCase = (rels: string[]) => fc.record({
-  user: fc.constantFrom(...GATE_USERS),
-  segments: arbPathFor(rels),
-  scheme: fc.constantFrom('modules', 'modules', 'file'),
-  trailingSlash: fc.boolean(),
-});
+const arbCase = (rels: string[]) =>
+  fc.record({
+    user: fc.constantFrom(...GATE_USERS),
+    segments: arbPathFor(rels),
+    scheme: fc.constantFrom('modules', 'modules', 'file'),
+    trailingSlash: fc.boolean(),
+  });
 
 /** Checks one URI for one user against the gate; returns the verdict kind (for coverage). */
 function checkUri(s: Setup, uri: string): string {
@@ -140,7 +145,8 @@ function checkUri(s: Setup, uri: string): string {
   const got = ask(files, uri);
   const l = workspace.locate(uri);
   if (!l) {
-    for (const m of METHODS) if (!(m === 'access' && s.user === 'root')) assert.deepEqual(got[m], s.missing[m], `${who}: ${m} of an unlocatable URI is answered as missing`);
+    for (const m of METHODS)
+      if (!(m === 'access' && s.user === 'root')) assert.deepEqual(got[m], s.missing[m], `${who}: ${m} of an unlocatable URI is answered as missing`);
     return 'unlocated';
   }
   assert.equal(l.kind, 'path');
@@ -187,12 +193,17 @@ function checkUri(s: Setup, uri: string): string {
     case 'missing':
       // (An admin's `access` of a missing path outside modules says they may create it; hidden
       // paths are not theirs to create. The admin may know everything anyway.)
-      for (const m of METHODS) if (!(m === 'access' && s.user === 'root')) assert.deepEqual(got[m], s.missing[m], `${who}: ${m} of a hidden path is answered as a missing one`);
+      for (const m of METHODS)
+        if (!(m === 'access' && s.user === 'root')) assert.deepEqual(got[m], s.missing[m], `${who}: ${m} of a hidden path is answered as a missing one`);
       break;
     case 'denied': {
       const data = { module: v.module.name, access: v.access.level, required: v.required, owner: v.module.manifest?.owner ?? '' };
       for (const m of ['stat', 'readDirectory', 'readFile'] as const) {
-        assert.deepEqual(got[m].ok ? got[m] : { code: got[m].code, data: got[m].data }, { code: -32001, data }, `${who}: ${m} is PermissionDenied naming ${v.module.name}`);
+        assert.deepEqual(
+          got[m].ok ? got[m] : { code: got[m].code, data: got[m].data },
+          { code: -32001, data },
+          `${who}: ${m} is PermissionDenied naming ${v.module.name}`,
+        );
       }
       assert.ok(got.access.ok, `${who}: access of a denied path`);
       const a = got.access.result as { module: string; canRead: boolean; canWrite: boolean; access: string };
@@ -293,13 +304,16 @@ describe('the gate and every entry point agree (SPEC 4.1, issue 9 acceptance 2)'
     const kinds = new Map<string, number>();
     const virtual = ['Ref/INTERFACE.logic', 'Ref/inner/INTERFACE.logic', 'Hid/INTERFACE.logic', 'Mine/INTERFACE.logic', 'Pub/ln-secret-folder/INTERFACE.logic'];
     fc.assert(
-      fc.property(arbCase(['', ...virtual, ...virtual, ...virtual, ...everything(root).map((p) => path.relative(root, p).split(path.sep).join('/'))]), ({ user, segments, scheme, trailingSlash }) => {
-        const s = setups.get(user)!;
-        const rel = segments.map(([seg, how]) => (scheme === 'modules' ? encode(seg, how) : seg)).join('/') + (trailingSlash ? '/' : '');
-        const uri = scheme === 'modules' ? `modules://${folder}/${rel}` : `file://${root}/${rel}`;
-        const kind = checkUri(s, uri);
-        kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
-      }),
+      fc.property(
+        arbCase(['', ...virtual, ...virtual, ...virtual, ...everything(root).map((p) => path.relative(root, p).split(path.sep).join('/'))]),
+        ({ user, segments, scheme, trailingSlash }) => {
+          const s = setups.get(user)!;
+          const rel = segments.map(([seg, how]) => (scheme === 'modules' ? encode(seg, how) : seg)).join('/') + (trailingSlash ? '/' : '');
+          const uri = scheme === 'modules' ? `modules://${folder}/${rel}` : `file://${root}/${rel}`;
+          const kind = checkUri(s, uri);
+          kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+        },
+      ),
       { seed: SEED, numRuns: RUNS },
     );
     // The generator reaches every kind of verdict (the property is not vacuous).

@@ -117,7 +117,13 @@ describe('hidden vs missing does the same work (SPEC 4.1, issue 9 acceptance 4)'
       const pairs = hiddenPairs.map(([a, b]) => [a.replace('FOLDER', folder), b.replace('FOLDER', folder)] as [string, string]);
       // Secret is at none for users without a grant (the nested Inner with it: by name only).
       if (user === 'nora' || user === 'mallory' || user === null) {
-        pairs.push(['Ref', 'NoSuch'], ['Ref/s.logic', 'NoSuch/s.logic'], ['Ref/deep/more/e.logic', 'NoSuch/deep/more/e.logic'], ['Ref/inner/i.logic', 'NoSuch/inner/i.logic'], ['Ref/inner', 'NoSuch/inner']);
+        pairs.push(
+          ['Ref', 'NoSuch'],
+          ['Ref/s.logic', 'NoSuch/s.logic'],
+          ['Ref/deep/more/e.logic', 'NoSuch/deep/more/e.logic'],
+          ['Ref/inner/i.logic', 'NoSuch/inner/i.logic'],
+          ['Ref/inner', 'NoSuch/inner'],
+        );
       }
       const ops = assertSameWork(user, pairs, [['Hidden', 'NoSuch']]);
       assert.ok(ops > 0, `${user}: disk work is counted (${ops})`);

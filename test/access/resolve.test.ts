@@ -1,14 +1,7 @@
 // The effective-access rule of SPEC 2.3, table-driven: every rule and its interactions.
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  accessSubject,
-  grantApplies,
-  resolveAccess,
-  resolveModuleAccess,
-  userInfo,
-  type AccessSubject,
-} from '../../shared/access/resolve';
+import { accessSubject, grantApplies, resolveAccess, resolveModuleAccess, userInfo, type AccessSubject } from '../../shared/access/resolve';
 import type { AccessLevel } from '../../shared/access/levels';
 import type { Grant, ModuleInfo, Policy } from '../../shared/environment/model';
 
@@ -49,7 +42,15 @@ const g = (module: string, to: string, access: AccessLevel): Grant => ({ module,
 
 const rows: Row[] = [
   // Rule 1: unknown user, no user, invalid policy → none on protected, list on others.
-  { name: 'unknown user, protected', policy: policy(), module: prot(), user: 'zed', level: 'none', reason: ['zed', 'not a known user'], notReason: ['OrderAPI', 'protected'] },
+  {
+    name: 'unknown user, protected',
+    policy: policy(),
+    module: prot(),
+    user: 'zed',
+    level: 'none',
+    reason: ['zed', 'not a known user'],
+    notReason: ['OrderAPI', 'protected'],
+  },
   { name: 'unknown user, unprotected', policy: policy(), module: open(), user: 'zed', level: 'list', reason: ['not a known user'] },
   { name: 'unknown user even with a * grant', policy: policy({ grants: [g('*', '*', 'full')] }), module: open(), user: 'zed', level: 'list' },
   { name: 'null user, protected', policy: policy(), module: prot(), user: null, level: 'none', reason: ['No user'] },
@@ -60,19 +61,81 @@ const rows: Row[] = [
   { name: 'owner not among users is unknown', policy: policy(), module: prot('OrderAPI', 'zed'), user: 'zed', level: 'none' },
 
   // Rule 2: owner or admin → full (before grants, whatever they say).
-  { name: 'owner of a protected module', policy: policy(), module: prot('OrderAPI', 'bob'), user: 'bob', level: 'full', reason: ['bob is the owner of OrderAPI'] },
-  { name: 'owner despite a none grant', policy: policy({ grants: [g('OrderAPI', 'user:bob', 'none')] }), module: prot('OrderAPI', 'bob'), user: 'bob', level: 'full' },
+  {
+    name: 'owner of a protected module',
+    policy: policy(),
+    module: prot('OrderAPI', 'bob'),
+    user: 'bob',
+    level: 'full',
+    reason: ['bob is the owner of OrderAPI'],
+  },
+  {
+    name: 'owner despite a none grant',
+    policy: policy({ grants: [g('OrderAPI', 'user:bob', 'none')] }),
+    module: prot('OrderAPI', 'bob'),
+    user: 'bob',
+    level: 'full',
+  },
   { name: 'admin on a protected module', policy: policy(), module: prot(), user: 'alice', level: 'full', reason: ['alice is an admin'] },
   { name: 'admin on an unprotected module with defaultAccess none', policy: policy({ defaultAccess: 'none' }), module: open(), user: 'alice', level: 'full' },
 
   // Rule 3: grants, matched by module (name or *) and to (user:, group:, *).
-  { name: 'user grant', policy: policy({ grants: [g('OrderAPI', 'user:bob', 'reference')] }), module: prot(), user: 'bob', level: 'reference', reason: ['bob is granted reference on OrderAPI'] },
-  { name: 'group grant', policy: policy({ grants: [g('OrderAPI', 'group:contractors', 'reference')] }), module: prot(), user: 'bob', level: 'reference', reason: ['bob is in group contractors, granted reference on OrderAPI'] },
-  { name: '* to grant (every known user)', policy: policy({ grants: [g('OrderAPI', '*', 'list')] }), module: prot(), user: 'erin', level: 'list', reason: ['Every known user'] },
-  { name: '* module grant', policy: policy({ grants: [g('*', 'group:reviewers', 'reference')] }), module: prot(), user: 'carol', level: 'reference', reason: ['group reviewers', 'every module'] },
-  { name: 'grant for another module does not apply', policy: policy({ grants: [g('Billing', 'user:bob', 'full')] }), module: prot(), user: 'bob', level: 'none', notReason: ['Billing', 'full', 'OrderAPI'] },
-  { name: 'grant to another user does not apply', policy: policy({ grants: [g('OrderAPI', 'user:carol', 'open')] }), module: prot(), user: 'bob', level: 'none', notReason: ['carol'] },
-  { name: 'grant to a group the user is not in', policy: policy({ grants: [g('OrderAPI', 'group:core', 'open')] }), module: prot(), user: 'bob', level: 'none', notReason: ['core'] },
+  {
+    name: 'user grant',
+    policy: policy({ grants: [g('OrderAPI', 'user:bob', 'reference')] }),
+    module: prot(),
+    user: 'bob',
+    level: 'reference',
+    reason: ['bob is granted reference on OrderAPI'],
+  },
+  {
+    name: 'group grant',
+    policy: policy({ grants: [g('OrderAPI', 'group:contractors', 'reference')] }),
+    module: prot(),
+    user: 'bob',
+    level: 'reference',
+    reason: ['bob is in group contractors, granted reference on OrderAPI'],
+  },
+  {
+    name: '* to grant (every known user)',
+    policy: policy({ grants: [g('OrderAPI', '*', 'list')] }),
+    module: prot(),
+    user: 'erin',
+    level: 'list',
+    reason: ['Every known user'],
+  },
+  {
+    name: '* module grant',
+    policy: policy({ grants: [g('*', 'group:reviewers', 'reference')] }),
+    module: prot(),
+    user: 'carol',
+    level: 'reference',
+    reason: ['group reviewers', 'every module'],
+  },
+  {
+    name: 'grant for another module does not apply',
+    policy: policy({ grants: [g('Billing', 'user:bob', 'full')] }),
+    module: prot(),
+    user: 'bob',
+    level: 'none',
+    notReason: ['Billing', 'full', 'OrderAPI'],
+  },
+  {
+    name: 'grant to another user does not apply',
+    policy: policy({ grants: [g('OrderAPI', 'user:carol', 'open')] }),
+    module: prot(),
+    user: 'bob',
+    level: 'none',
+    notReason: ['carol'],
+  },
+  {
+    name: 'grant to a group the user is not in',
+    policy: policy({ grants: [g('OrderAPI', 'group:core', 'open')] }),
+    module: prot(),
+    user: 'bob',
+    level: 'none',
+    notReason: ['core'],
+  },
   {
     name: 'highest of several grants wins',
     policy: policy({
@@ -99,17 +162,71 @@ const rows: Row[] = [
   },
 
   // Rule 4: protected → G or none; unprotected → max(G, defaultAccess).
-  { name: 'protected, no grant → none', policy: policy(), module: prot(), user: 'bob', level: 'none', reason: ['no access'], notReason: ['OrderAPI', 'protected', 'change'] },
+  {
+    name: 'protected, no grant → none',
+    policy: policy(),
+    module: prot(),
+    user: 'bob',
+    level: 'none',
+    reason: ['no access'],
+    notReason: ['OrderAPI', 'protected', 'change'],
+  },
   { name: 'protected ignores defaultAccess', policy: policy({ defaultAccess: 'full' }), module: prot(), user: 'bob', level: 'none' },
   { name: 'protected, explicit none grant', policy: policy({ grants: [g('OrderAPI', 'user:bob', 'none')] }), module: prot(), user: 'bob', level: 'none' },
-  { name: 'protected, grant below default still applies', policy: policy({ grants: [g('OrderAPI', 'user:bob', 'list')] }), module: prot(), user: 'bob', level: 'list' },
-  { name: 'unprotected, no grant → defaultAccess', policy: policy(), module: open(), user: 'bob', level: 'change', reason: ['OrderPortal is not protected', 'change'] },
-  { name: 'unprotected, default (omitted = change) beats a lower grant', policy: policy({ grants: [g('OrderPortal', 'user:bob', 'reference')] }), module: open(), user: 'bob', level: 'change' },
-  { name: 'unprotected, grant above default', policy: policy({ grants: [g('OrderPortal', 'user:bob', 'full')] }), module: open(), user: 'bob', level: 'full', reason: ['bob is granted full on OrderPortal'] },
-  { name: 'defaultAccess lower than a grant', policy: policy({ defaultAccess: 'list', grants: [g('OrderPortal', 'group:contractors', 'open')] }), module: open(), user: 'bob', level: 'open', reason: ['group contractors'] },
+  {
+    name: 'protected, grant below default still applies',
+    policy: policy({ grants: [g('OrderAPI', 'user:bob', 'list')] }),
+    module: prot(),
+    user: 'bob',
+    level: 'list',
+  },
+  {
+    name: 'unprotected, no grant → defaultAccess',
+    policy: policy(),
+    module: open(),
+    user: 'bob',
+    level: 'change',
+    reason: ['OrderPortal is not protected', 'change'],
+  },
+  {
+    name: 'unprotected, default (omitted = change) beats a lower grant',
+    policy: policy({ grants: [g('OrderPortal', 'user:bob', 'reference')] }),
+    module: open(),
+    user: 'bob',
+    level: 'change',
+  },
+  {
+    name: 'unprotected, grant above default',
+    policy: policy({ grants: [g('OrderPortal', 'user:bob', 'full')] }),
+    module: open(),
+    user: 'bob',
+    level: 'full',
+    reason: ['bob is granted full on OrderPortal'],
+  },
+  {
+    name: 'defaultAccess lower than a grant',
+    policy: policy({ defaultAccess: 'list', grants: [g('OrderPortal', 'group:contractors', 'open')] }),
+    module: open(),
+    user: 'bob',
+    level: 'open',
+    reason: ['group contractors'],
+  },
   { name: 'defaultAccess reference, no grant', policy: policy({ defaultAccess: 'reference' }), module: open(), user: 'carol', level: 'reference' },
-  { name: 'defaultAccess none, no grant → none', policy: policy({ defaultAccess: 'none' }), module: open(), user: 'bob', level: 'none', notReason: ['OrderPortal', 'protected'] },
-  { name: 'unprotected, none grant does not lower the default', policy: policy({ grants: [g('OrderPortal', 'user:bob', 'none')] }), module: open(), user: 'bob', level: 'change' },
+  {
+    name: 'defaultAccess none, no grant → none',
+    policy: policy({ defaultAccess: 'none' }),
+    module: open(),
+    user: 'bob',
+    level: 'none',
+    notReason: ['OrderPortal', 'protected'],
+  },
+  {
+    name: 'unprotected, none grant does not lower the default',
+    policy: policy({ grants: [g('OrderPortal', 'user:bob', 'none')] }),
+    module: open(),
+    user: 'bob',
+    level: 'change',
+  },
 ];
 
 describe('resolveAccess (SPEC 2.3)', () => {
@@ -170,7 +287,14 @@ describe('grantApplies', () => {
 });
 
 describe('accessSubject / resolveModuleAccess', () => {
-  const base: ModuleInfo = { name: 'OrderAPI', folder: '/e/OrderAPI', relFolder: 'OrderAPI', manifestPath: '/e/OrderAPI/module.json', files: [], diagnostics: [] };
+  const base: ModuleInfo = {
+    name: 'OrderAPI',
+    folder: '/e/OrderAPI',
+    relFolder: 'OrderAPI',
+    manifestPath: '/e/OrderAPI/module.json',
+    files: [],
+    diagnostics: [],
+  };
   it('valid manifest: its owner and protection', () => {
     const info: ModuleInfo = {
       ...base,

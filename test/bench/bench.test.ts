@@ -10,7 +10,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { generate, validateSample } from '../../bench/generate';
-import { runBench, assemble, markdown, rotate, wantedServers, scalingMarkdown, updateDoc, type BenchResult, type ServerResult, type Stat } from '../../bench/run';
+import {
+  runBench,
+  assemble,
+  markdown,
+  rotate,
+  wantedServers,
+  scalingMarkdown,
+  updateDoc,
+  type BenchResult,
+  type ServerResult,
+  type Stat,
+} from '../../bench/run';
 
 function listFiles(dir: string, base = ''): string[] {
   const out: string[] = [];
@@ -106,7 +117,21 @@ test('a quick run on the small size writes a well-formed result for every server
   const tmp = mkdtempSync(join(tmpdir(), 'pm-bench-run-'));
   try {
     const result: BenchResult = await runBench(
-      ['--size', 'small', '--quick', '--out', join(tmp, 'env'), '--results-dir', join(tmp, 'results'), '--requests', '5', '--edits', '2', '--signature-edits', '1'],
+      [
+        '--size',
+        'small',
+        '--quick',
+        '--out',
+        join(tmp, 'env'),
+        '--results-dir',
+        join(tmp, 'results'),
+        '--requests',
+        '5',
+        '--edits',
+        '2',
+        '--signature-edits',
+        '1',
+      ],
       () => {},
     );
     const jsonPath = join(tmp, 'results', 'results-small-quick.json');
@@ -115,7 +140,10 @@ test('a quick run on the small size writes a well-formed result for every server
     const onDisk = JSON.parse(readFileSync(jsonPath, 'utf8')) as BenchResult;
     assert.equal(onDisk.size, 'small');
     assert.equal(onDisk.environment.modules, 10);
-    assert.deepEqual(onDisk.servers.map((s) => s.id), ['ours', 'tsgo', 'tsserver']);
+    assert.deepEqual(
+      onDisk.servers.map((s) => s.id),
+      ['ours', 'tsgo', 'tsserver'],
+    );
     assert.equal(result.servers.length, 3);
     for (const s of onDisk.servers) {
       if (!s.available) {
@@ -149,16 +177,42 @@ test('a quick run on the small size writes a well-formed result for every server
 /** A repetition's result of one server with the given completion p99 / cold start (other figures absent). */
 function fake(id: string, p99: number, cold: number): ServerResult {
   const stat: Stat = { n: 10, ok: 10, p50: p99 / 2, p95: p99 * 0.9, p99, mean: p99 / 2, max: p99 };
-  return { id, label: id, command: id, available: true, notes: [], coldStartMs: cold, completion: stat, memory: { peakMB: cold / 10, sumOfPeaksMB: cold / 10, cpuSeconds: 1, processes: [] } };
+  return {
+    id,
+    label: id,
+    command: id,
+    available: true,
+    notes: [],
+    coldStartMs: cold,
+    completion: stat,
+    memory: { peakMB: cold / 10, sumOfPeaksMB: cold / 10, cpuSeconds: 1, processes: [] },
+  };
 }
 
 function fakeResult(runs: BenchResult['runs'], size = 'large', lines = 1_000_000): BenchResult {
   return assemble({
-    size, seed: 1, quick: false, date: '2026-12-04T00:00:00.000Z',
+    size,
+    seed: 1,
+    quick: false,
+    date: '2026-12-04T00:00:00.000Z',
     machine: { cpu: 'x', cores: 2, memoryGB: 1, node: 'v20', os: 'linux' },
-    environment: { modules: 1, serviceModules: 1, uiModules: 0, publicActions: 1, privateActions: 0, structures: 0, logicFiles: 1, logicLines: lines, tsFiles: 1, tsLines: lines, tsDeclarationLines: 0 },
+    environment: {
+      modules: 1,
+      serviceModules: 1,
+      uiModules: 0,
+      publicActions: 1,
+      privateActions: 0,
+      structures: 0,
+      logicFiles: 1,
+      logicLines: lines,
+      tsFiles: 1,
+      tsLines: lines,
+      tsDeclarationLines: 0,
+    },
     settings: { requests: 10, edits: 0, signatureEdits: 0, timeoutMs: 1, repetitions: runs.length, servers: ['ours', 'tsgo'] },
-    command: 'npm run bench', runs, totalMs: 1,
+    command: 'npm run bench',
+    runs,
+    totalMs: 1,
   });
 }
 

@@ -73,7 +73,7 @@ describe('protected-modules check', () => {
     assert.ok(!r.stdout.includes('SecretHelper') && !r.stdout.includes('leak'));
   });
 
-  it('the owner/admin sees the protected module\'s problems too', () => {
+  it("the owner/admin sees the protected module's problems too", () => {
     const root = environment(FILES);
     const r = cli(['check', root, '--user', 'alice']);
     assert.equal(r.code, 1);
@@ -81,7 +81,11 @@ describe('protected-modules check', () => {
   });
 
   it('exit 0 and no output when clean', () => {
-    const root = environment({ ...FILES, 'Ui/Main.logic': 'server action Use() {\n  var x: Integer = Api.Add(1, 2)\n}\n', 'Api/Api.logic': 'public server action Add(a: Integer, b: Integer) returns (sum: Integer) {\n  sum = a + b\n}\n' });
+    const root = environment({
+      ...FILES,
+      'Ui/Main.logic': 'server action Use() {\n  var x: Integer = Api.Add(1, 2)\n}\n',
+      'Api/Api.logic': 'public server action Add(a: Integer, b: Integer) returns (sum: Integer) {\n  sum = a + b\n}\n',
+    });
     const r = cli(['check', root, '--user', 'bob']);
     assert.equal(r.stdout, '');
     assert.equal(r.code, 0, r.stderr);
@@ -164,7 +168,10 @@ describe('protected-modules access', () => {
     });
     const r = cli(['access', root, '--user', 'bob']);
     assert.equal(r.code, 0, r.stderr);
-    const rows = r.stdout.trimEnd().split('\n').map((l) => l.split(/\s+/));
+    const rows = r.stdout
+      .trimEnd()
+      .split('\n')
+      .map((l) => l.split(/\s+/));
     assert.deepEqual(rows, [
       ['MODULE', 'KIND', 'VERSION', 'OWNER', 'PROTECTED', 'ACCESS'],
       ['Api', 'service', '1.2.0', 'alice', 'yes', 'reference'],

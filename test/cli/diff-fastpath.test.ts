@@ -43,22 +43,42 @@ const CALLS_ORDER_API = 'server action UsesOrders() {\n  var r = OrderAPI.GetOrd
 /** acme plus the awkward cases of the closure over names. */
 function awkward(root: string): void {
   // A dependent named only through an escape ("\u004F" = "O"), calling OrderAPI.
-  write(root, 'modules/audit/module.json', '{ "name": "Audit", "version": "1.0.0", "kind": "service", "owner": "dave", "dependencies": { "\\u004FrderAPI": "^1.0.0" } }\n');
+  write(
+    root,
+    'modules/audit/module.json',
+    '{ "name": "Audit", "version": "1.0.0", "kind": "service", "owner": "dave", "dependencies": { "\\u004FrderAPI": "^1.0.0" } }\n',
+  );
   write(root, 'modules/audit/Audit.logic', CALLS_ORDER_API);
   // A module nested in OrderAPI's folder that depends on it (reached by name only below open).
-  write(root, 'modules/order-api/internal/module.json', '{ "name": "Internal", "version": "1.0.0", "kind": "service", "owner": "alice", "dependencies": { "OrderAPI": "^1.0.0" } }\n');
+  write(
+    root,
+    'modules/order-api/internal/module.json',
+    '{ "name": "Internal", "version": "1.0.0", "kind": "service", "owner": "alice", "dependencies": { "OrderAPI": "^1.0.0" } }\n',
+  );
   write(root, 'modules/order-api/internal/Internal.logic', CALLS_ORDER_API);
   // A nested module named like an outer one: it loses the name (SPEC 4.1).
   write(root, 'modules/order-portal/extra/module.json', '{ "name": "Common", "version": "9.0.0", "kind": "library", "owner": "bob" }\n');
   // Two outer modules with the same name: neither can be used.
-  write(root, 'modules/twin-a/module.json', '{ "name": "Twin", "version": "1.0.0", "kind": "service", "owner": "alice", "dependencies": { "OrderAPI": "^1.0.0" } }\n');
+  write(
+    root,
+    'modules/twin-a/module.json',
+    '{ "name": "Twin", "version": "1.0.0", "kind": "service", "owner": "alice", "dependencies": { "OrderAPI": "^1.0.0" } }\n',
+  );
   write(root, 'modules/twin-a/A.logic', CALLS_ORDER_API);
   write(root, 'modules/twin-b/module.json', '{ "name": "Twin", "version": "1.0.0", "kind": "service", "owner": "alice" }\n');
   // An invalid manifest that lists OrderAPI: not a dependent.
-  write(root, 'modules/broken/module.json', '{ "name": "Broken", "version": "one", "kind": "service", "owner": "alice", "dependencies": { "OrderAPI": "^1.0.0" } }\n');
+  write(
+    root,
+    'modules/broken/module.json',
+    '{ "name": "Broken", "version": "one", "kind": "service", "owner": "alice", "dependencies": { "OrderAPI": "^1.0.0" } }\n',
+  );
   write(root, 'modules/broken/B.logic', CALLS_ORDER_API);
   // A valid dependent that is protected with no grant: hidden from bob and carol.
-  write(root, 'modules/secret/module.json', '// A secret dependent.\n{ "name": "Secret", "version": "1.0.0", "kind": "ui", "owner": "alice", "protected": true, "dependencies": { "OrderAPI": "^1.0.0", }, }\n');
+  write(
+    root,
+    'modules/secret/module.json',
+    '// A secret dependent.\n{ "name": "Secret", "version": "1.0.0", "kind": "ui", "owner": "alice", "protected": true, "dependencies": { "OrderAPI": "^1.0.0", }, }\n',
+  );
   write(root, 'modules/secret/S.logic', CALLS_ORDER_API);
 }
 
@@ -92,7 +112,10 @@ function againstFile(program: Program, module: string, dir: string): string | un
   const iface = program.forUser('alice').interfaceOf(module);
   const file = join(dir, `${module}.api.logic`);
   const header = `// Interface of ${module} 0.1.0 — owner alice. Bodies are not shown.\n`;
-  writeFileSync(file, (iface ? iface.text.replace(/^\/\/ Interface of .*\n/, header) : header) + '\npublic server action CancelOrder(orderId: Text, reason: Text);\n');
+  writeFileSync(
+    file,
+    (iface ? iface.text.replace(/^\/\/ Interface of .*\n/, header) : header) + '\npublic server action CancelOrder(orderId: Text, reason: Text);\n',
+  );
   return file;
 }
 
@@ -132,7 +155,11 @@ describe('diff/interface fast path = full load (issue 12)', () => {
     const root = acme();
     awkward(root);
     const scan = EnvironmentScan.open(root);
-    const names = (list: string[]) => scan.environmentFor(list).modules.map((m) => m.name).sort();
+    const names = (list: string[]) =>
+      scan
+        .environmentFor(list)
+        .modules.map((m) => m.name)
+        .sort();
     // Nobody depends on Reporting, and no other manifest names it (a manifest with an escape in
     // it, Audit's, is always taken: it might).
     assert.deepEqual(names(['Reporting']), ['Audit', 'Reporting']);

@@ -63,8 +63,11 @@ function addOwen(root: string, listReporting: boolean): void {
 
 /** A call of CreateOrder in Reporting (a module owen may at most list). */
 function reportingCallsCreateOrder(root: string): void {
-  edit(root, 'modules/reporting/data/Aggregates.logic', (s) =>
-    s +
+  edit(
+    root,
+    'modules/reporting/data/Aggregates.logic',
+    (s) =>
+      s +
       '\n// Test-only: places an order.\nserver action PlaceTestOrder() {\n  var r = OrderAPI.CreateOrder("C-1", "a@b.c", Common.Address { street: "s", city: "c", postalCode: "1", countryCode: "DE" }, [])\n}\n',
   );
 }
@@ -129,7 +132,7 @@ describe('diff on examples/acme (acceptance 2)', () => {
     assert.match(ok.stdout, /^required: major \(1\.4\.0 → 2\.0\.0\)$/m);
   });
 
-  it('a user with list on a consumer sees its name and counts, never its call sites\' locations', () => {
+  it("a user with list on a consumer sees its name and counts, never its call sites' locations", () => {
     const root = acme();
     const against = savedInterface(root);
     addOwen(root, true);
@@ -163,7 +166,10 @@ describe('diff on examples/acme (acceptance 2)', () => {
       assert.ok(!/Reporting|reporting|Aggregates/.test(r.stdout + r.stderr), r.stdout);
     }
     const report = JSON.parse(cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'owen', '--format', 'json']).stdout);
-    assert.deepEqual(report.consumers.map((c: { module: string }) => c.module), ['OrderPortal']);
+    assert.deepEqual(
+      report.consumers.map((c: { module: string }) => c.module),
+      ['OrderPortal'],
+    );
     assert.equal(report.consumers[0].callSites, 2);
   });
 });
@@ -210,7 +216,10 @@ describe('diff: leak tests (bob has reference on OrderAPI)', () => {
     assert.equal(hidden.stdout, '');
     assert.equal(hidden.stderr.replace('Pricing', 'X'), missing.stderr.replace('Nothing', 'X'));
     // Exactly what `interface` answers for each.
-    for (const [module, r] of [['Pricing', hidden], ['Nothing', missing]] as const) {
+    for (const [module, r] of [
+      ['Pricing', hidden],
+      ['Nothing', missing],
+    ] as const) {
       const i = cli(['interface', root, module, '--user', 'bob']);
       assert.deepEqual([r.code, r.stdout, r.stderr], [i.code, i.stdout, i.stderr]);
     }
@@ -224,7 +233,10 @@ describe('diff: leak tests (bob has reference on OrderAPI)', () => {
     const iface = cli(['interface', root, 'Reporting', '--user', 'bob']);
     assert.equal(iface.code, 3);
     assert.deepEqual([diff.code, diff.stdout, diff.stderr], [iface.code, iface.stdout, iface.stderr]);
-    assert.equal(diff.stderr, "protected-modules: bob may only list 'Reporting': seeing its interface needs reference access (yours is list); ask its owner alice\n");
+    assert.equal(
+      diff.stderr,
+      "protected-modules: bob may only list 'Reporting': seeing its interface needs reference access (yours is list); ask its owner alice\n",
+    );
     // Also with --format json and whatever FILE holds: the access is decided first.
     const json = cli(['diff', root, 'Reporting', '--against', join(root, 'nope.logic'), '--user', 'bob', '--format', 'json']);
     assert.deepEqual([json.code, json.stdout, json.stderr], [iface.code, iface.stdout, iface.stderr]);
@@ -295,9 +307,15 @@ describe('api-report and check --api-reports', () => {
     edit(root, ORDERS, (s) => s.replace('/// Reads one order.', '/// Reads one order by its number.'));
     const r = cli(['check', root, '--api-reports', out, '--user', 'alice']);
     assert.equal(r.code, 0, r.stdout + r.stderr);
-    const lines = r.stdout.trimEnd().split('\n').filter((l) => l.includes('[api-report-outdated]'));
+    const lines = r.stdout
+      .trimEnd()
+      .split('\n')
+      .filter((l) => l.includes('[api-report-outdated]'));
     assert.equal(lines.length, 1, r.stdout);
-    assert.match(lines[0], /^.*reports\/OrderAPI\.api\.logic:1:1: warning: The API report of 'OrderAPI' is outdated: the interface differs from it \(1 doc change\)\. .*\[api-report-outdated\]$/);
+    assert.match(
+      lines[0],
+      /^.*reports\/OrderAPI\.api\.logic:1:1: warning: The API report of 'OrderAPI' is outdated: the interface differs from it \(1 doc change\)\. .*\[api-report-outdated\]$/,
+    );
     const j = JSON.parse(cli(['check', root, '--api-reports', out, '--user', 'alice', '--format', 'json']).stdout);
     assert.equal(j.diagnostics.filter((d: { code: string }) => d.code === 'api-report-outdated').length, 1);
     assert.equal(j.summary.warnings, 1);

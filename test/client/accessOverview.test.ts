@@ -49,6 +49,9 @@ test('Manage Access never offers "none" first, and only when there is a grant to
   const withGrant = levelChoices(currentGrant(overview, 'user:bob'));
   assert.equal(withGrant.at(-1)!.level, 'none');
   assert.notEqual(withGrant[0]!.level, 'none');
-  assert.deepEqual(withGrant.filter((c) => c.current).map((c) => c.level), ['list']);
-  assert.equal(currentGrant(overview, 'group:reviewers'), undefined, 'a * grant is not this module\'s grant');
+  assert.deepEqual(
+    withGrant.filter((c) => c.current).map((c) => c.level),
+    ['list'],
+  );
+  assert.equal(currentGrant(overview, 'group:reviewers'), undefined, "a * grant is not this module's grant");
 });

@@ -80,7 +80,10 @@ test("the denied view's request: the open one first, else the latest decided; on
 });
 
 test('state sentences name the level, the age, who decided and the note', () => {
-  assert.match(requestStateSentence(req({}), 'alice', NOW), /^You asked for open access 5 minutes ago \(2026-12-04 14:55 UTC\)\. It is waiting for a decision by alice \(the owner\) or an environment admin\.$/);
+  assert.match(
+    requestStateSentence(req({}), 'alice', NOW),
+    /^You asked for open access 5 minutes ago \(2026-12-04 14:55 UTC\)\. It is waiting for a decision by alice \(the owner\) or an environment admin\.$/,
+  );
   const declined = requestStateSentence(req({ state: 'declined', decidedBy: 'alice', decided: ago(60), note: 'use the interface' }), 'alice', NOW);
   assert.match(declined, /; alice declined it 1 minute ago\. Note: “use the interface”$/);
   assert.match(requestStateSentence(req({ state: 'declined', decidedBy: 'alice', decided: ago(60) }), 'alice', NOW), /\(no note\)/);
@@ -95,11 +98,29 @@ test('the view groups: others’ open requests to decide, others’ decided ones
     req({ id: 'mine', user: 'alice', module: 'Pricing' }),
   ];
   const g = groupRequests(list, 'alice');
-  assert.deepEqual(g.toDecide.map((r) => r.id), ['new', 'old'], 'newest first');
-  assert.deepEqual(g.decided.map((r) => r.id), ['done']);
-  assert.deepEqual(g.mine.map((r) => r.id), ['mine']);
+  assert.deepEqual(
+    g.toDecide.map((r) => r.id),
+    ['new', 'old'],
+    'newest first',
+  );
+  assert.deepEqual(
+    g.decided.map((r) => r.id),
+    ['done'],
+  );
+  assert.deepEqual(
+    g.mine.map((r) => r.id),
+    ['mine'],
+  );
   assert.equal(openCount(g), 2, 'the badge counts what the user can decide');
-  assert.equal(openCount(groupRequests(list.filter((r) => r.state !== 'open'), 'alice')), 0);
+  assert.equal(
+    openCount(
+      groupRequests(
+        list.filter((r) => r.state !== 'open'),
+        'alice',
+      ),
+    ),
+    0,
+  );
 });
 
 test('item texts: requester, module, level, reason and age; decided: who and when', () => {
@@ -149,7 +170,14 @@ test('request errors in plain words', () => {
 });
 
 const CSP = { cspSource: 'vscode-webview://x', nonce: 'n0nce' };
-const base: DeniedViewModel = { path: 'modules/order-api/actions/Orders.logic', module: 'OrderAPI', owner: 'alice', access: 'reference', required: 'open', user: 'bob' };
+const base: DeniedViewModel = {
+  path: 'modules/order-api/actions/Orders.logic',
+  module: 'OrderAPI',
+  owner: 'alice',
+  access: 'reference',
+  required: 'open',
+  user: 'bob',
+};
 
 test('denied page: local mode keeps Copy Access Request; a host offers Request Access…', () => {
   const local = renderDeniedPage(base, CSP);
@@ -164,9 +192,15 @@ test('denied page: local mode keeps Copy Access Request; a host offers Request A
 });
 
 test('denied page: an open request shows its state instead of the button; a declined one shows the note and the button', () => {
-  const open = renderDeniedPage({ ...base, requests: { latest: { state: 'open', access: 'open', sentence: 'You asked for open access 5 minutes ago.' } } }, CSP);
+  const open = renderDeniedPage(
+    { ...base, requests: { latest: { state: 'open', access: 'open', sentence: 'You asked for open access 5 minutes ago.' } } },
+    CSP,
+  );
   assert.doesNotMatch(open, /id="requestAccess"/);
-  assert.match(open, /<div class="request request-open" id="request" role="status" data-state="open"><b>Your access request: open\.<\/b> You asked for open access 5 minutes ago\.<\/div>/);
+  assert.match(
+    open,
+    /<div class="request request-open" id="request" role="status" data-state="open"><b>Your access request: open\.<\/b> You asked for open access 5 minutes ago\.<\/div>/,
+  );
   const declined = renderDeniedPage(
     { ...base, requests: { latest: { state: 'declined', access: 'open', sentence: 'alice declined it: “<script>alert(1)</script>”.' } } },
     CSP,
@@ -181,7 +215,10 @@ test('package.json: the Access Requests view beside Modules, shown while connect
   const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8'));
   const c = pkg.contributes;
   const views = c.views.protectedModules as { id: string; name: string; when?: string }[];
-  assert.deepEqual(views.map((v) => v.id), ['protectedModules.modules', 'protectedModules.accessRequests']);
+  assert.deepEqual(
+    views.map((v) => v.id),
+    ['protectedModules.modules', 'protectedModules.accessRequests'],
+  );
   assert.equal(views[1]!.name, 'Access Requests');
   assert.equal(views[1]!.when, 'protectedModules.connected', 'hidden in local mode');
   const titles = new Map((c.commands as { command: string; title: string; category: string }[]).map((x) => [x.command, x]));
@@ -196,7 +233,10 @@ test('package.json: the Access Requests view beside Modules, shown while connect
   }
   const item = c.menus['view/item/context'] as { command: string; when: string; group: string }[];
   const inline = item.filter((e) => e.when.includes('view == protectedModules.accessRequests') && e.group.startsWith('inline'));
-  assert.deepEqual(inline.map((e) => e.command), ['protectedModules.approveAccessRequest', 'protectedModules.declineAccessRequest']);
+  assert.deepEqual(
+    inline.map((e) => e.command),
+    ['protectedModules.approveAccessRequest', 'protectedModules.declineAccessRequest'],
+  );
   // the menus match exactly the context value of others' open requests
   for (const e of inline) {
     const value = /viewItem == (\S+)/.exec(e.when)?.[1];

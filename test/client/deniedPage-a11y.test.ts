@@ -17,7 +17,13 @@ const model: DeniedViewModel = {
   user: 'bob',
   version: '1.4.0',
   elements: [
-    { kind: 'serverAction', name: 'CreateOrder', signature: 'server action CreateOrder(a: Text)', documentation: 'Places a new order.\n\nMore text.', range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } } },
+    {
+      kind: 'serverAction',
+      name: 'CreateOrder',
+      signature: 'server action CreateOrder(a: Text)',
+      documentation: 'Places a new order.\n\nMore text.',
+      range: { start: { line: 0, character: 0 }, end: { line: 0, character: 1 } },
+    },
   ],
 };
 

@@ -104,12 +104,7 @@ function scopesOf(name?: string): string[] {
   return name ? name.split(/\s+/).filter(Boolean) : [];
 }
 
-function applyCaptures(
-  out: string[][],
-  m: RegExpExecArray,
-  base: string[],
-  caps: Record<string, Capture> | undefined,
-) {
+function applyCaptures(out: string[][], m: RegExpExecArray, base: string[], caps: Record<string, Capture> | undefined) {
   for (let i = m.index; i < m.index + m[0].length; i++) out[i] = [...base];
   if (!caps || !m.indices) return;
   for (const [k, c] of Object.entries(caps)) {
@@ -162,7 +157,7 @@ function tokenize(text: string, openRules?: string[][]): { line: string; scopes:
         stack.push({ rule, end: re(rule.end!), scopes: [...scopes, ...scopesOf(rule.contentName)] });
         pos = m.index + m[0].length;
       }
-      if (pos >= line.length && !(stack[stack.length - 1]!.end)) break;
+      if (pos >= line.length && !stack[stack.length - 1]!.end) break;
     }
     for (let i = pos; i < line.length; i++) out[i] ??= [...stack[stack.length - 1]!.scopes];
     result.push({ line, scopes: out });
@@ -194,21 +189,17 @@ function scopesOf_(text: string, needle: string, occurrence = 0): string[][] {
 function assertScope(text: string, needle: string, scope: string, occurrence = 0, part = needle) {
   const all = scopesOf_(text, needle, occurrence);
   const from = needle.indexOf(part);
-  all.slice(from, from + part.length).forEach((scopes, i) =>
-    assert.ok(
-      scopes.includes(scope),
-      `expected "${part}" (in "${needle}") to have scope ${scope}; character ${i} has ${scopes.join(' ')}`,
-    ),
-  );
+  all
+    .slice(from, from + part.length)
+    .forEach((scopes, i) =>
+      assert.ok(scopes.includes(scope), `expected "${part}" (in "${needle}") to have scope ${scope}; character ${i} has ${scopes.join(' ')}`),
+    );
 }
 
 /** Asserts that no character of the needle has a scope starting with `scopePrefix`. */
 function assertNotScope(text: string, needle: string, scopePrefix: string, occurrence = 0) {
   for (const scopes of scopesOf_(text, needle, occurrence)) {
-    assert.ok(
-      !scopes.some((s) => s.startsWith(scopePrefix)),
-      `expected "${needle}" not to have a ${scopePrefix}* scope, got ${scopes.join(' ')}`,
-    );
+    assert.ok(!scopes.some((s) => s.startsWith(scopePrefix)), `expected "${needle}" not to have a ${scopePrefix}* scope, got ${scopes.join(' ')}`);
   }
 }
 

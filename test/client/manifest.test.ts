@@ -26,13 +26,22 @@ test('every contributed command is registered by the extension', () => {
   const ids: string[] = contributes.commands.map((c: { command: string }) => c.command);
   assert.ok(ids.length >= 6);
   for (const id of ids) {
-    assert.ok(
-      code.includes(`register('${id}'`) || code.includes(`registerCommand('${id}'`),
-      `${id} is contributed but never registered`,
-    );
+    assert.ok(code.includes(`register('${id}'`) || code.includes(`registerCommand('${id}'`), `${id} is contributed but never registered`);
   }
-  for (const title of ['Open Module Workspace…', 'Preview as User…', 'Connect to Environment Host…', 'Disconnect', 'Protect Module', 'Unprotect Module', 'Manage Access…', 'Show Interface']) {
-    assert.ok(contributes.commands.some((c: { title: string }) => c.title === title), title);
+  for (const title of [
+    'Open Module Workspace…',
+    'Preview as User…',
+    'Connect to Environment Host…',
+    'Disconnect',
+    'Protect Module',
+    'Unprotect Module',
+    'Manage Access…',
+    'Show Interface',
+  ]) {
+    assert.ok(
+      contributes.commands.some((c: { title: string }) => c.title === title),
+      title,
+    );
   }
 });
 

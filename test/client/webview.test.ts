@@ -60,8 +60,19 @@ describe('the permission-denied page', () => {
     version: '1.4.0',
     description: `Orders ${evil}`,
     elements: [
-      { kind: 'serverAction', name: 'CreateOrder', signature: 'server action CreateOrder(customerId: Text) returns (orderId: Text)', documentation: `Creates an order. ${evil}`, range: { start: { line: 3, character: 0 }, end: { line: 3, character: 10 } } },
-      { kind: 'structure', name: 'OrderLine', signature: 'structure OrderLine { productId: Text, quantity: Integer }', range: { start: { line: 1, character: 0 }, end: { line: 1, character: 10 } } },
+      {
+        kind: 'serverAction',
+        name: 'CreateOrder',
+        signature: 'server action CreateOrder(customerId: Text) returns (orderId: Text)',
+        documentation: `Creates an order. ${evil}`,
+        range: { start: { line: 3, character: 0 }, end: { line: 3, character: 10 } },
+      },
+      {
+        kind: 'structure',
+        name: 'OrderLine',
+        signature: 'structure OrderLine { productId: Text, quantity: Integer }',
+        range: { start: { line: 1, character: 0 }, end: { line: 1, character: 10 } },
+      },
     ],
   };
   const html = renderDeniedPage(model, { cspSource: 'vscode-resource:', nonce: 'NONCE' });

@@ -28,13 +28,7 @@ describe('setGrant (SPEC 4 grantAccess)', () => {
 
   it('appends a new grant in the style of the others (one line, trailing comma kept)', () => {
     const out = setGrant(POLICY, 'Billing', 'user:bob', 'list');
-    assert.equal(
-      out,
-      POLICY.replace(
-        '"access": "change" },\n',
-        '"access": "change" },\n    { "module": "Billing", "to": "user:bob", "access": "list" },\n',
-      ),
-    );
+    assert.equal(out, POLICY.replace('"access": "change" },\n', '"access": "change" },\n    { "module": "Billing", "to": "user:bob", "access": "list" },\n'));
     assert.ok(parsePolicy(out, '/e/environment.json').policy);
   });
 
@@ -42,17 +36,15 @@ describe('setGrant (SPEC 4 grantAccess)', () => {
     const out = setGrant(POLICY, 'OrderPortal', 'user:bob', 'none');
     assert.equal(out, POLICY.replace('    { "module": "OrderPortal", "to": "user:bob", "access": "change" },\n', ''));
     const out2 = setGrant(POLICY, 'OrderAPI', 'group:contractors', 'none');
-    assert.ok(!out2.includes('// contractors'), 'the removed line\'s own comment goes with it');
+    assert.ok(!out2.includes('// contractors'), "the removed line's own comment goes with it");
     assert.ok(out2.includes('/* grants, most specific first */'));
     assert.ok(out2.includes('// the owner'));
   });
 
   it('removing the last entry of a list without trailing comma drops the separator, keeps comments', () => {
-    const text = '{\n  "grants": [\n    { "module": "A", "to": "*", "access": "open" }, // a\n    { "module": "B", "to": "*", "access": "list" } // b\n  ]\n}\n';
-    assert.equal(
-      setGrant(text, 'B', '*', 'none'),
-      '{\n  "grants": [\n    { "module": "A", "to": "*", "access": "open" } // a\n  ]\n}\n',
-    );
+    const text =
+      '{\n  "grants": [\n    { "module": "A", "to": "*", "access": "open" }, // a\n    { "module": "B", "to": "*", "access": "list" } // b\n  ]\n}\n';
+    assert.equal(setGrant(text, 'B', '*', 'none'), '{\n  "grants": [\n    { "module": "A", "to": "*", "access": "open" } // a\n  ]\n}\n');
   });
 
   it('removing an absent grant changes nothing', () => {
@@ -71,7 +63,7 @@ describe('setGrant (SPEC 4 grantAccess)', () => {
     assert.ok(out.includes('// nobody yet'));
   });
 
-  it('multi-line grants get a multi-line grant, with the file\'s tabs and CRLF', () => {
+  it("multi-line grants get a multi-line grant, with the file's tabs and CRLF", () => {
     const text = '{\r\n\t"grants": [\r\n\t\t{\r\n\t\t\t"module": "A",\r\n\t\t\t"to": "*",\r\n\t\t\t"access": "open"\r\n\t\t}\r\n\t]\r\n}\r\n';
     const out = setGrant(text, 'B', 'user:bob', 'list');
     assert.equal(
@@ -86,7 +78,8 @@ describe('setGrant (SPEC 4 grantAccess)', () => {
 });
 
 describe('setModuleProtected (SPEC 2.2)', () => {
-  const MODULE = '\ufeff{\r\n    // OrderAPI\r\n    "name": "OrderAPI",\r\n    "version": "1.4.0", /* bumped */\r\n    "kind": "service",\r\n    "owner": "alice",\r\n    "protected": false\r\n}\r\n';
+  const MODULE =
+    '\ufeff{\r\n    // OrderAPI\r\n    "name": "OrderAPI",\r\n    "version": "1.4.0", /* bumped */\r\n    "kind": "service",\r\n    "owner": "alice",\r\n    "protected": false\r\n}\r\n';
 
   it('flips an existing flag in place (BOM, CRLF, comments kept)', () => {
     const out = setModuleProtected(MODULE, true);
@@ -94,7 +87,7 @@ describe('setModuleProtected (SPEC 2.2)', () => {
     assert.equal(parseModuleManifest(out, '/m/module.json').manifest?.protected, true);
   });
 
-  it('adds the flag with the file\'s indentation when absent', () => {
+  it("adds the flag with the file's indentation when absent", () => {
     const text = MODULE.replace(',\r\n    "protected": false', '');
     const out = setModuleProtected(text, true);
     assert.equal(out, MODULE.replace('"protected": false', '"protected": true'));

@@ -75,7 +75,10 @@ describe('loadEnvironment (SPEC 2)', () => {
       'A/Z.logic': '',
     });
     const env = loadEnvironment(root);
-    assert.deepEqual(env.modules.map((m) => m.name), ['A']);
+    assert.deepEqual(
+      env.modules.map((m) => m.name),
+      ['A'],
+    );
     assert.deepEqual(env.modules[0].files, [join(root, 'A/Z.logic')]);
   });
 
@@ -133,7 +136,10 @@ describe('loadEnvironment (SPEC 2)', () => {
     assert.ok(d.manifest);
     assert.equal(a.name, 'Same');
     assert.equal(c.declaredOwner, 'bob');
-    for (const [m, line, character] of [[a, 1, 10], [c, 2, 10]] as const) {
+    for (const [m, line, character] of [
+      [a, 1, 10],
+      [c, 2, 10],
+    ] as const) {
       assert.equal(m.diagnostics.length, 1);
       const diag = m.diagnostics[0];
       assert.equal(diag.code, 'invalid-manifest');
@@ -170,7 +176,10 @@ describe('loadEnvironment (SPEC 2)', () => {
 
     const env = loadEnvironment(linkToRoot);
     assert.equal(env.root, root);
-    assert.deepEqual(env.modules.map((m) => m.name), ['A', 'B']);
+    assert.deepEqual(
+      env.modules.map((m) => m.name),
+      ['A', 'B'],
+    );
     assert.deepEqual(env.modules[0].files, [join(root, 'A/Own.logic')]);
     assert.deepEqual(env.modules[1].files, [join(root, 'B/Other.logic')]);
   });

@@ -111,20 +111,16 @@ describe('parsePolicy (environment.json, SPEC 2.1)', () => {
   });
 
   it('bad admin id, bad grantee, bad grant module', () => {
-    const r = parsePolicy(
-      '{\n "users": {},\n "admins": ["Alice"],\n "grants": [{ "module": "orders", "to": "bob", "access": "list" }]\n}',
-      ENV_PATH,
-    );
+    const r = parsePolicy('{\n "users": {},\n "admins": ["Alice"],\n "grants": [{ "module": "orders", "to": "bob", "access": "list" }]\n}', ENV_PATH);
     const msgs = r.diagnostics.map(brief);
-    assert.deepEqual(msgs.map((m) => m.split(':').slice(0, 2).join(':')), [
-      '2:12 admins[0]',
-      '3:24 grants[0].module',
-      '3:40 grants[0].to',
-    ]);
+    assert.deepEqual(
+      msgs.map((m) => m.split(':').slice(0, 2).join(':')),
+      ['2:12 admins[0]', '3:24 grants[0].module', '3:40 grants[0].to'],
+    );
     assert.match(msgs[2], /expected "user:<id>", "group:<name>" or "\*"/);
   });
 
-  it('missing required key: reported at the enclosing object\'s start', () => {
+  it("missing required key: reported at the enclosing object's start", () => {
     const r = parsePolicy('{\n  "name": "x",\n  "grants": [\n    { "module": "A", "access": "list" }\n  ]\n}', ENV_PATH);
     const e = r.diagnostics.filter((d) => d.severity === 'error');
     assert.deepEqual(e.map(brief), [
@@ -169,10 +165,13 @@ describe('parsePolicy (environment.json, SPEC 2.1)', () => {
   it('warns (without invalidating) about admins and user grants naming unknown users', () => {
     const r = parsePolicy('{ "users": { "bob": {} }, "admins": ["zed"], "grants": [{ "module": "A", "to": "user:ann", "access": "list" }] }', ENV_PATH);
     assert.ok(r.policy);
-    assert.deepEqual(r.diagnostics.map((d) => [d.severity, d.message.split(':')[0]]), [
-      ['warning', 'admins[0]'],
-      ['warning', 'grants[0].to'],
-    ]);
+    assert.deepEqual(
+      r.diagnostics.map((d) => [d.severity, d.message.split(':')[0]]),
+      [
+        ['warning', 'admins[0]'],
+        ['warning', 'grants[0].to'],
+      ],
+    );
   });
 
   it('an empty name is an error', () => {
@@ -232,7 +231,10 @@ describe('parseModuleManifest (module.json, SPEC 2.2)', () => {
 
   it('reports several errors, each with its own path, in file order', () => {
     const r = parseModuleManifest('{ "name": 1, "version": "x", "kind": "ui", "owner": "bob", "extra": null }', MOD_PATH);
-    assert.deepEqual(r.diagnostics.map((d) => d.message.split(':')[0]), ['name', 'version', 'extra']);
+    assert.deepEqual(
+      r.diagnostics.map((d) => d.message.split(':')[0]),
+      ['name', 'version', 'extra'],
+    );
   });
 
   it('keeps the raw name and owner of an invalid manifest for reporting', () => {
@@ -263,7 +265,12 @@ describe('formatJsonPath', () => {
 // path and moves no position), must give the same result, valid or not.
 describe('plain JSON fast path = the jsonc-parser path', () => {
   const manifest = { name: 'OrderAPI', version: '1.4.0', kind: 'service', owner: 'alice', dependencies: { Common: '^1.0.0' } };
-  const policy = { name: 'Acme', admins: ['alice', 'ghost'], users: { alice: { groups: ['core'] }, bob: {} }, grants: [{ module: '*', to: 'user:nobody', access: 'list' }] };
+  const policy = {
+    name: 'Acme',
+    admins: ['alice', 'ghost'],
+    users: { alice: { groups: ['core'] }, bob: {} },
+    grants: [{ module: '*', to: 'user:nobody', access: 'list' }],
+  };
   const texts: [string, string][] = [
     ['manifest', JSON.stringify(manifest, null, 2)],
     ['manifest', JSON.stringify(manifest)],

@@ -29,9 +29,9 @@ import { cursorIn } from '../helpers/marker';
 const WAIT = 240_000;
 
 function logicFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? logicFiles(path.join(dir, e.name)) : e.name.endsWith('.logic') ? [path.join(dir, e.name)] : [],
-  );
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? logicFiles(path.join(dir, e.name)) : e.name.endsWith('.logic') ? [path.join(dir, e.name)] : []));
 }
 
 /** OrderAPI's public element names, from its sources (what completion after `OrderAPI.` must list). */
@@ -49,10 +49,14 @@ function labels(r: CompletionList | null): string[] {
 
 /** Waits for published diagnostics of `uri` at `version` (or any version when undefined) matching `predicate`. */
 async function diagnosticsOf(client: TestClient, uri: string, predicate: (d: Diagnostic[]) => boolean, what: string, version?: number): Promise<Diagnostic[]> {
-  await client.waitFor(() => {
-    const p = client.diagnostics.get(uri);
-    return !!p && (version === undefined || p.version === version) && predicate(p.diagnostics);
-  }, what, WAIT);
+  await client.waitFor(
+    () => {
+      const p = client.diagnostics.get(uri);
+      return !!p && (version === undefined || p.version === version) && predicate(p.diagnostics);
+    },
+    what,
+    WAIT,
+  );
   return client.diagnostics.get(uri)!.diagnostics;
 }
 
@@ -133,7 +137,10 @@ describe('big and odd files through the real server', () => {
   });
 
   test('CRLF and lone CR line ends: the server, the parser and LineIndex agree on lines', async () => {
-    for (const [name, eol] of [['Crlf', '\r\n'], ['Cr', '\r']] as const) {
+    for (const [name, eol] of [
+      ['Crlf', '\r\n'],
+      ['Cr', '\r'],
+    ] as const) {
       const lines = ['/// Doc with 😀.', 'server action Eol() {', '  var s = "é😀"', '  var o = OrderAPI.', '  var c = OrderAPI.CreateOrder', '}', ''];
       const f = write(`odd/${name}.logic`, lines.join(eol));
       bob.open(f.uri, f.text);
@@ -161,7 +168,10 @@ describe('big and odd files through the real server', () => {
     assert.equal(syntax[0].message, 'Unexpected characters U+0000 U+0000');
     assert.ok(!syntax[0].message.includes('\u0000'));
     assert.deepEqual(syntax[0].range, { start: { line: 1, character: 11 }, end: { line: 1, character: 13 } });
-    assert.ok(ds.some((d) => d.code === 'type-mismatch' && d.range.start.line === 2), 'the next line is still checked');
+    assert.ok(
+      ds.some((d) => d.code === 'type-mismatch' && d.range.start.line === 2),
+      'the next line is still checked',
+    );
     const who = await bob.request<{ user: string }>('protectedModules/whoami', {});
     assert.equal(who.user, 'bob');
   });
@@ -170,7 +180,11 @@ describe('big and odd files through the real server', () => {
     const blocks = 'server action Deep() {\n' + '  if true {\n'.repeat(3000) + '  }\n'.repeat(3000) + '}\n';
     const parens = 'server action Parens() {\n  var x = ' + '('.repeat(100_000) + '1' + ')'.repeat(100_000) + '\n}\n';
     const lists = 'server action Lists() {\n  var x = ' + '['.repeat(50_000) + '\n}\n';
-    for (const [name, text] of [['Blocks', blocks], ['Parens', parens], ['Lists', lists]] as const) {
+    for (const [name, text] of [
+      ['Blocks', blocks],
+      ['Parens', parens],
+      ['Lists', lists],
+    ] as const) {
       const f = write(`odd/Deep${name}.logic`, text);
       bob.open(f.uri, f.text);
       const ds = await diagnosticsOf(bob, f.uri, (d) => d.length > 0, `diagnostics of ${name}`);
@@ -194,7 +208,10 @@ describe('big and odd files through the real server', () => {
     assert.deepEqual(labels(await completion(bob, f.uri, { line: 1, character: line.length })).sort(), api);
     const h = await hover(bob, f.uri, { line: 2, character: blockComment.indexOf('GetOrder') + 3 });
     assert.match(hoverText(h), /server action GetOrder\(orderId: Text\) returns \(order: Order, found: Boolean\)/);
-    assert.deepEqual(h!.range, { start: { line: 2, character: blockComment.indexOf('GetOrder') }, end: { line: 2, character: blockComment.indexOf('GetOrder') + 8 } });
+    assert.deepEqual(h!.range, {
+      start: { line: 2, character: blockComment.indexOf('GetOrder') },
+      end: { line: 2, character: blockComment.indexOf('GetOrder') + 8 },
+    });
     assert.deepEqual(labels(await completion(bob, f.uri, { line: 4, character: 50_000 })), [], 'nothing inside a comment');
     assert.match(hoverText(await hover(bob, f.uri, { line: 5, character: 22 })), /server action CreateOrder/);
     const ds = await diagnosticsOf(bob, f.uri, (d) => d.length > 0, 'diagnostics of the long lines');
@@ -205,7 +222,9 @@ describe('big and odd files through the real server', () => {
   });
 
   test('a 50,000-line structure: completion and hover of its fields', async () => {
-    const fields = Array.from({ length: 50_000 }, (_, i) => (i === 49_999 ? '  /// The last field.\n' : '') + `  f${i}: ${i % 2 ? 'Integer' : 'Text'}\n`).join('');
+    const fields = Array.from({ length: 50_000 }, (_, i) => (i === 49_999 ? '  /// The last field.\n' : '') + `  f${i}: ${i % 2 ? 'Integer' : 'Text'}\n`).join(
+      '',
+    );
     const huge = write('odd/Huge.logic', `/// A huge structure.\npublic structure Huge {\n${fields}}\n`);
     const use = write('odd/UseHuge.logic', 'server action UseHuge(h: Huge) returns (r: Text) {\n  r = h.f49998 + IntegerToText(h.f49999)\n  var m = h.\n}\n');
     bob.open(huge.uri, huge.text);
@@ -226,7 +245,11 @@ describe('big and odd files through the real server', () => {
     const hd = await hover(bob, huge.uri, { line: 2 + 49_999 + 1, character: 3 });
     assert.match(hoverText(hd), /f49999: Integer/);
     const ds = await diagnosticsOf(bob, use.uri, (d) => d.length > 0, 'diagnostics of UseHuge');
-    assert.deepEqual(ds.map((d) => d.code), ['syntax-error'], JSON.stringify(ds));
+    assert.deepEqual(
+      ds.map((d) => d.code),
+      ['syntax-error'],
+      JSON.stringify(ds),
+    );
     const hugeDs = await diagnosticsOf(bob, huge.uri, () => true, 'diagnostics of Huge');
     assert.deepEqual(hugeDs, []);
   });

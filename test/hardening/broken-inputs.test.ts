@@ -284,11 +284,7 @@ describe('broken module.json while the server runs (alice)', () => {
       alice.filesChanged(changed(file, c));
       const where = c.where(text);
       try {
-        const diags = await alice.diagnosticsFor(
-          M(c.file),
-          (ds) => ds.some((d) => d.code === c.code && c.message.test(message(d))),
-          `${c.code} ${c.message}`,
-        );
+        const diags = await alice.diagnosticsFor(M(c.file), (ds) => ds.some((d) => d.code === c.code && c.message.test(message(d))), `${c.code} ${c.message}`);
         const matching = diags.filter((x) => x.code === c.code && c.message.test(message(x)));
         const d = matching.find((x) => x.range.start.line === where.line && x.range.start.character === where.character) ?? matching[0];
         assert.deepEqual(d.range.start, where, `${c.name}: ${message(d).slice(0, 200)}`);
@@ -303,9 +299,13 @@ describe('broken module.json while the server runs (alice)', () => {
         const cli = cliCheck(root);
         assert.equal(cli.status, 1, cli.stderr);
         const row =
-          cli.rows.find((r) => r.path === c.file && r.code === c.code && c.message.test(r.message) && r.line === where.line + 1 && r.column === where.character + 1) ??
-          cli.rows.find((r) => r.path === c.file && r.code === c.code && c.message.test(r.message));
-        assert.ok(row, `CLI: ${JSON.stringify(cli.rows.filter((r) => r.path === c.file)).slice(0, 400)} ${cli.stdout.slice(0, 600)} ${cli.stderr.slice(0, 300)}`);
+          cli.rows.find(
+            (r) => r.path === c.file && r.code === c.code && c.message.test(r.message) && r.line === where.line + 1 && r.column === where.character + 1,
+          ) ?? cli.rows.find((r) => r.path === c.file && r.code === c.code && c.message.test(r.message));
+        assert.ok(
+          row,
+          `CLI: ${JSON.stringify(cli.rows.filter((r) => r.path === c.file)).slice(0, 400)} ${cli.stdout.slice(0, 600)} ${cli.stderr.slice(0, 300)}`,
+        );
         assert.deepEqual({ line: row.line, column: row.column }, { line: where.line + 1, column: where.character + 1 });
         if (c.name === 'duplicate module names') {
           const other = cli.rows.find((r) => r.path === COMMON && /must be unique/.test(r.message));
@@ -402,7 +402,9 @@ const ENV_CASES: Case[] = [
   {
     name: 'bad access level',
     file: POLICY,
-    content: policy.replace('"to": "user:bob",          "access": "change"', '"to": "user:bob", "access": "superuser"').replace('"access": "change" },\n    // Reviewers', '"access": "superuser" },\n    // Reviewers'),
+    content: policy
+      .replace('"to": "user:bob",          "access": "change"', '"to": "user:bob", "access": "superuser"')
+      .replace('"access": "change" },\n    // Reviewers', '"access": "superuser" },\n    // Reviewers'),
     code: 'invalid-environment',
     message: /^grants\[1\]\.access: expected one of none, list/,
     where: (t) => cursorIn(t, '$0"superuser"'),
@@ -508,11 +510,7 @@ describe('broken environment.json while the server runs: diagnostics, fail close
       alice.filesChanged([{ uri: fileUri(file), type: FileChangeType.Changed }]);
       const where = c.where(text);
       try {
-        const diags = await alice.diagnosticsFor(
-          M(c.file),
-          (ds) => ds.some((d) => d.code === c.code && c.message.test(message(d))),
-          `${c.code} ${c.message}`,
-          );
+        const diags = await alice.diagnosticsFor(M(c.file), (ds) => ds.some((d) => d.code === c.code && c.message.test(message(d))), `${c.code} ${c.message}`);
         const matching = diags.filter((x) => x.code === c.code && c.message.test(message(x)));
         const d = matching.find((x) => x.range.start.line === where.line && x.range.start.character === where.character) ?? matching[0];
         assert.deepEqual(d.range.start, where, `${c.name}: ${message(d).slice(0, 200)}`);
@@ -535,7 +533,10 @@ describe('broken environment.json while the server runs: diagnostics, fail close
         const row =
           cli.rows.find((r) => r.path === c.file && r.code === c.code && expected.test(r.message) && r.line === at.line + 1 && r.column === at.character + 1) ??
           cli.rows.find((r) => r.path === c.file && r.code === c.code && expected.test(r.message));
-        assert.ok(row, `CLI: ${JSON.stringify(cli.rows.filter((r) => r.path === c.file)).slice(0, 400)} ${cli.stdout.slice(0, 600)} ${cli.stderr.slice(0, 300)}`);
+        assert.ok(
+          row,
+          `CLI: ${JSON.stringify(cli.rows.filter((r) => r.path === c.file)).slice(0, 400)} ${cli.stdout.slice(0, 600)} ${cli.stderr.slice(0, 300)}`,
+        );
         assert.deepEqual({ line: row.line, column: row.column }, { line: where.line + 1, column: where.character + 1 });
       } finally {
         fs.writeFileSync(file, policy);

@@ -63,7 +63,10 @@ function checkParse(text: string): { file: SourceFile; steps: number } {
   walk(file, (node: Node, parent: Node | undefined) => {
     assertRangeInDocument(lines, node.range, node.kind);
     if (parent && node.kind !== 'DocComment') {
-      assert.ok(rangeContainsRange(parent.range, node.range), `${node.kind} ${JSON.stringify(node.range)} outside its parent ${parent.kind} ${JSON.stringify(parent.range)}`);
+      assert.ok(
+        rangeContainsRange(parent.range, node.range),
+        `${node.kind} ${JSON.stringify(node.range)} outside its parent ${parent.kind} ${JSON.stringify(parent.range)}`,
+      );
     }
   });
   for (const c of file.comments) assertRangeInDocument(lines, c.range, 'comment');
@@ -118,7 +121,10 @@ describe('fuzz: the parser (SPEC 3.2 error tolerance)', () => {
         const a = checkParse(text).file;
         const b = checkParse(text.replace(/\n/g, eol)).file;
         assert.equal(b.diagnostics.length, 0);
-        assert.equal(JSON.stringify(b.declarations, (k, v) => (k === 'text' || k === 'raw' || k === 'value' ? undefined : v)), JSON.stringify(a.declarations, (k, v) => (k === 'text' || k === 'raw' || k === 'value' ? undefined : v)));
+        assert.equal(
+          JSON.stringify(b.declarations, (k, v) => (k === 'text' || k === 'raw' || k === 'value' ? undefined : v)),
+          JSON.stringify(a.declarations, (k, v) => (k === 'text' || k === 'raw' || k === 'value' ? undefined : v)),
+        );
       }),
       { seed: SEED + 3, numRuns: runs(50) },
     );
@@ -133,15 +139,37 @@ describe('fuzz: the parser (SPEC 3.2 error tolerance)', () => {
       ['repeated {', (n) => '{'.repeat(n)],
       ['nested blocks', (n) => `server action A() ${'{ if a '.repeat(n / 6)}`],
       ['balanced deep parentheses', (n) => body('('.repeat(n / 2) + 'a' + ')'.repeat(n / 2))],
-      ['long + chain', (n) => body(Array(Math.floor(n / 4)).fill('a').join(' + '))],
+      [
+        'long + chain',
+        (n) =>
+          body(
+            Array(Math.floor(n / 4))
+              .fill('a')
+              .join(' + '),
+          ),
+      ],
       ['long . chain', (n) => body('a' + '.b'.repeat(n / 2))],
       ['long call chain', (n) => body('f' + '()'.repeat(n / 2))],
       ['unclosed calls', (n) => body('f('.repeat(n / 2))],
       ['unary chain', (n) => body('-'.repeat(n))],
       ['not chain', (n) => body('not '.repeat(n / 4) + 'a')],
-      ['chained comparisons', (n) => body(Array(Math.floor(n / 4)).fill('a').join(' < '))],
+      [
+        'chained comparisons',
+        (n) =>
+          body(
+            Array(Math.floor(n / 4))
+              .fill('a')
+              .join(' < '),
+          ),
+      ],
       ['List< nesting', (n) => `structure S {\n  f: ${'List<'.repeat(n / 5)}\n}\n`],
-      ['else-if chain', (n) => `server action A() {\n  ${Array(Math.floor(n / 14)).fill('if a { }').join(' else ')}\n}\n`],
+      [
+        'else-if chain',
+        (n) =>
+          `server action A() {\n  ${Array(Math.floor(n / 14))
+            .fill('if a { }')
+            .join(' else ')}\n}\n`,
+      ],
       ['many unclosed records', (n) => body('T { a: '.repeat(n / 7))],
       ['many lines of garbage', (n) => ')]} ,\n'.repeat(n / 6)],
       ['unterminated strings', (n) => '"x\n'.repeat(n / 3)],
@@ -201,7 +229,10 @@ describe('fuzz: the parser (SPEC 3.2 error tolerance)', () => {
         fc.constantFrom('\n', '}', '{', '/*', '*/', '///', '"', 'public ', 'server action X() {\n}\n', '\r\n', '\r', '😀'),
       ),
     });
-    const step = fc.oneof(tokenEdit.map((m) => ({ m })), textEdit.map((e) => ({ e })));
+    const step = fc.oneof(
+      tokenEdit.map((m) => ({ m })),
+      textEdit.map((e) => ({ e })),
+    );
     fc.assert(
       fc.property(fc.nat(sources.length - 1), fc.array(step, { minLength: 1, maxLength: 8 }), (k, steps) => {
         let text = sources[k].text;
@@ -317,7 +348,7 @@ describe('fuzz: the checker and the IDE queries never throw', () => {
 
   const offsets = fc.array(fc.nat(), { minLength: 1, maxLength: 8 });
 
-  test('regression: long chains and deep nesting never overflow the checker\'s stack', () => {
+  test("regression: long chains and deep nesting never overflow the checker's stack", () => {
     // Found by the big-files test: a 2,000-operator chain (the parser's limit) or a long `.x`/`(…)`/
     // `[…]` chain made the checker recurse 2,000 levels deep: RangeError, an internal error for
     // every completion in the file and no diagnostics at all.
@@ -343,11 +374,18 @@ describe('fuzz: the checker and the IDE queries never throw', () => {
     // The iterative walk still checks every operand of a long chain, in order.
     t.edit('portal/main.logic', body(Array(1999).fill('a').join(' + ') + ' + 1'));
     const ds = t.program.forUser('alice').diagnostics(t.path('portal/main.logic'));
-    assert.deepEqual(ds.map((d) => d.code), ['type-mismatch'], JSON.stringify(ds));
+    assert.deepEqual(
+      ds.map((d) => d.code),
+      ['type-mismatch'],
+      JSON.stringify(ds),
+    );
     assert.match(ds[0].message, /Operator '\+' needs two numbers or two Texts, but got 'Text' and 'Integer'/);
     // Postfix chains beyond MAX_OPERATIONS are one syntax error.
     t.edit('portal/main.logic', body('a' + '.b'.repeat(600)));
-    const syntax = t.program.forUser('alice').diagnostics(t.path('portal/main.logic')).filter((d) => d.code === 'syntax-error');
+    const syntax = t.program
+      .forUser('alice')
+      .diagnostics(t.path('portal/main.logic'))
+      .filter((d) => d.code === 'syntax-error');
     assert.equal(syntax.length, 1);
     assert.match(syntax[0].message, /Expression too long \(more than 500 operations/);
   });
@@ -402,7 +440,11 @@ function expectedTags(d: Declaration & { kind: 'ServerAction' }): Record<string,
   for (const [k, v] of Object.entries(d.doc?.params ?? {})) if (names.has(k)) tags[k] = v.trim();
   for (const p of [...d.params, ...d.returns]) {
     // A parameter's own doc becomes its tag, on one line (a tag takes one line).
-    const own = (p.doc?.text || p.doc?.params[p.name.name] || '').split('\n').map((l) => l.trim()).filter(Boolean).join(' ');
+    const own = (p.doc?.text || p.doc?.params[p.name.name] || '')
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .join(' ');
     if (own && tags[p.name.name] === undefined) tags[p.name.name] = own;
   }
   return tags;
@@ -428,9 +470,7 @@ function publicSummary(decls: Declaration[], mapType: (t: TypeNode | undefined) 
               doc: d.doc?.text.trim() ?? '',
               params: d.params.map((p) => ({ name: p.name.name, type: mapType(p.type), optional: !!p.default })),
               returns: d.returns.map((p) => ({ name: p.name.name, type: mapType(p.type) })),
-              tags: rendered
-                ? Object.fromEntries(Object.entries(d.doc?.params ?? {}).map(([k, v]) => [k, v.trim()]))
-                : expectedTags(d),
+              tags: rendered ? Object.fromEntries(Object.entries(d.doc?.params ?? {}).map(([k, v]) => [k, v.trim()])) : expectedTags(d),
             }
           : undefined,
     );
@@ -438,7 +478,11 @@ function publicSummary(decls: Declaration[], mapType: (t: TypeNode | undefined) 
 
 describe('fuzz: interface documents (SPEC 3.5) parse back to the same public elements', () => {
   test('the interface of ANY parsed text (soup, mutations, grammar) parses with no syntax error', () => {
-    const anyText = fc.oneof(tokenSoup, mutatedSource(sources).map((m) => m.text), grammaticalProgram);
+    const anyText = fc.oneof(
+      tokenSoup,
+      mutatedSource(sources).map((m) => m.text),
+      grammaticalProgram,
+    );
     fc.assert(
       fc.property(anyText, (text) => {
         const r = renderInterface({ name: 'M', version: '1.0.0', owner: 'alice' }, parse(text).declarations);
@@ -448,7 +492,7 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
     );
   });
 
-  test('regression: a multi-line parameter doc stays the parameter\'s tag, on one line', () => {
+  test("regression: a multi-line parameter doc stays the parameter's tag, on one line", () => {
     // Found by the fuzzer: its second line was written as a plain `///` line after the tag, which
     // parses back as the action's own doc text (a tag takes one line).
     const source = 'public server action A(\n  /// first line\n  /// second line\n  a: Text,\n  /// @param b its own tag\n  b: Text\n) {\n}\n';
@@ -482,7 +526,10 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
     ].join('\n');
     const r = renderInterface({ name: 'M', version: '1.0.0', owner: 'alice' }, parse(source).declarations);
     assert.deepEqual(r.file.diagnostics, [], r.text);
-    assert.deepEqual(r.elements.map((e) => e.name), ['A', 'S']);
+    assert.deepEqual(
+      r.elements.map((e) => e.name),
+      ['A', 'S'],
+    );
     assert.match(r.text, /public server action A\(q: Integer = default, d: Date = default, e: Decimal = default, ok: Integer = -2\);/);
     assert.match(r.text, /\n  n: Integer\n  s: Text\n  t: Time\n  u: Text = "fine"\n/);
   });
@@ -491,7 +538,10 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
   before(() => {
     t = makeEnv({
       Common: { manifest: { version: '1.2.0', kind: 'library' }, files: { 'money.logic': COMMON } },
-      OrderAPI: { manifest: { version: '1.4.0', protected: true, dependencies: { Common: '^1.0.0' } }, files: { 'api.logic': 'public server action Ping() {\n}\n' } },
+      OrderAPI: {
+        manifest: { version: '1.4.0', protected: true, dependencies: { Common: '^1.0.0' } },
+        files: { 'api.logic': 'public server action Ping() {\n}\n' },
+      },
     });
   });
   after(() => t.dispose());
@@ -503,7 +553,10 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
         assert.deepEqual(src.diagnostics, [], `the generated module parses:\n${source}`);
         t.edit('orderapi/api.logic', source);
         const owner = t.program.forUser('alice');
-        assert.deepEqual(owner.diagnostics(t.path('orderapi/api.logic')).filter((d) => d.code === 'syntax-error'), []);
+        assert.deepEqual(
+          owner.diagnostics(t.path('orderapi/api.logic')).filter((d) => d.code === 'syntax-error'),
+          [],
+        );
         const iface = owner.interfaceOf('OrderAPI')!;
         assert.ok(iface, 'an interface');
         assert.equal(t.program.forUser('bob').interfaceOf('OrderAPI')?.text, iface.text, 'the same document for every user with ≥ reference');
@@ -576,7 +629,11 @@ describe('fuzz: IDE requests through the real server never fail, at any position
   });
 
   /** Positions: offsets into the text (UTF-16, possibly between the halves of a surrogate pair), and a few out of range. */
-  const anyText = fc.oneof(tokenSoup, mutatedSource(sources).map((m) => m.text), grammaticalProgram);
+  const anyText = fc.oneof(
+    tokenSoup,
+    mutatedSource(sources).map((m) => m.text),
+    grammaticalProgram,
+  );
 
   test('completion, hover, signature help, definition, references, highlights, symbols, rename, code actions', async () => {
     const seen = { completions: 0, hovers: 0, symbols: 0 };

@@ -38,11 +38,73 @@ export function exampleSources(): { file: string; text: string }[] {
 
 // ------------------------------------------------------------------------------------ (a) soup
 
-const PUNCT = ['(', ')', '[', ']', '{', '}', ',', '.', ':', ';', '=', '==', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', '!', '&&', '||', '#', '"', '\\'];
+const PUNCT = [
+  '(',
+  ')',
+  '[',
+  ']',
+  '{',
+  '}',
+  ',',
+  '.',
+  ':',
+  ';',
+  '=',
+  '==',
+  '!=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  '+',
+  '-',
+  '*',
+  '/',
+  '%',
+  '!',
+  '&&',
+  '||',
+  '#',
+  '"',
+  '\\',
+];
 const IDENTS = ['a', 'x', 'Foo', 'OrderAPI', 'CreateOrder', 'List', 'Text', 'Integer', 'Common', 'Money', '_', 'Length', 'customerId', 'lines'];
-const LITERALS = ['0', '42', '3.14', '12abc', '1.', '"s"', '"a\\"b"', '"\\q"', '#2026-11-30#', '#2026-02-30#', '#14:05:00#', '#2026-11-30 14:05:00#', 'true', 'false', '99999999999'];
+const LITERALS = [
+  '0',
+  '42',
+  '3.14',
+  '12abc',
+  '1.',
+  '"s"',
+  '"a\\"b"',
+  '"\\q"',
+  '#2026-11-30#',
+  '#2026-02-30#',
+  '#14:05:00#',
+  '#2026-11-30 14:05:00#',
+  'true',
+  'false',
+  '99999999999',
+];
 const TRIVIA = [' ', '  ', '\t', '\n', '\r\n', '\r', '\n\n', '// c\n', '/// doc\n', '//// x\n', '/* b */', '/* multi\nline */', '\u00a0', '\ufeff'];
-const BROKEN = ['"unterminated', '/* unterminated', '#2026-11', '#', '"\\', '"', '\u0000', '\ud83d', '\ude00', '😀', 'é', 'e\u0301', '\u2028', '\u200b', 'Ω', '𝔘'];
+const BROKEN = [
+  '"unterminated',
+  '/* unterminated',
+  '#2026-11',
+  '#',
+  '"\\',
+  '"',
+  '\u0000',
+  '\ud83d',
+  '\ude00',
+  '😀',
+  'é',
+  'e\u0301',
+  '\u2028',
+  '\u200b',
+  'Ω',
+  '𝔘',
+];
 
 /** One piece of token soup. */
 const piece = fc.oneof(
@@ -145,8 +207,10 @@ function literal(c: Choices): string {
     case 1:
       return `${c.pick(1000)}.${c.pick(100)}`;
     case 2:
-      return JSON.stringify(c.of(['', 'x', 'a "quoted" word', 'tab\there', 'line\nbreak', 'back\\slash', 'emoji 😀', 'e\u0301']))
-        .replace(/\\u[0-9a-f]{4}/g, '?');
+      return JSON.stringify(c.of(['', 'x', 'a "quoted" word', 'tab\there', 'line\nbreak', 'back\\slash', 'emoji 😀', 'e\u0301'])).replace(
+        /\\u[0-9a-f]{4}/g,
+        '?',
+      );
     case 3:
       return c.of(['true', 'false']);
     case 4:
@@ -357,7 +421,17 @@ export const grammaticalProgram: fc.Arbitrary<string> = fc.array(fc.nat(1 << 20)
 // ------------------------------------------------------------------------------------ valid modules
 
 const DOC_TEXTS = fc.oneof(
-  fc.constantFrom('Creates an order.', 'Uses `code` and *emphasis*.', '<script>x</script>', 'Ünïcödé 😀 e\u0301', '@param nobody nothing', '', 'Two\nlines', 'A paragraph.\n\nAnother one.', '@param a a tag\nand text'),
+  fc.constantFrom(
+    'Creates an order.',
+    'Uses `code` and *emphasis*.',
+    '<script>x</script>',
+    'Ünïcödé 😀 e\u0301',
+    '@param nobody nothing',
+    '',
+    'Two\nlines',
+    'A paragraph.\n\nAnother one.',
+    '@param a a tag\nand text',
+  ),
   fc.string({ maxLength: 20 }).map((s) => s.replace(/[\r\n\u2028\u2029]/g, ' ')),
 );
 
@@ -371,7 +445,11 @@ function memberType(structs: { name: string }[]): fc.Arbitrary<string> {
     structs.length ? fc.constantFrom(...structs.map((s) => s.name)) : fc.constant('Text'),
     fc.constantFrom('Common.Money', 'Common.Secret', 'Unknown'),
   );
-  return fc.oneof({ weight: 3, arbitrary: leaf }, { weight: 1, arbitrary: leaf.map((t) => `List<${t}>`) }, { weight: 1, arbitrary: leaf.map((t) => `List<List<${t}>>`) });
+  return fc.oneof(
+    { weight: 3, arbitrary: leaf },
+    { weight: 1, arbitrary: leaf.map((t) => `List<${t}>`) },
+    { weight: 1, arbitrary: leaf.map((t) => `List<List<${t}>>`) },
+  );
 }
 
 /** A module's source: structures and server actions (public or private), with doc comments and defaults. */
@@ -379,7 +457,12 @@ export const validModule: fc.Arbitrary<string> = fc
   .array(fc.record({ isPublic: fc.boolean(), doc: fc.option(DOC_TEXTS) }), { minLength: 1, maxLength: 4 })
   .chain((structs) => {
     const named = structs.map((s, i) => ({ ...s, name: `${s.isPublic ? 'Pub' : 'Priv'}Struct${i}` }));
-    const member = fc.record({ name: fc.constantFrom('a', 'b', 'c', 'qty', 'customerId', 'x'), type: memberType(named), def: fc.option(DEFAULTS, { freq: 3 }), doc: fc.option(DOC_TEXTS, { freq: 4 }) });
+    const member = fc.record({
+      name: fc.constantFrom('a', 'b', 'c', 'qty', 'customerId', 'x'),
+      type: memberType(named),
+      def: fc.option(DEFAULTS, { freq: 3 }),
+      doc: fc.option(DOC_TEXTS, { freq: 4 }),
+    });
     const uniq = <T extends { name: string }>(ms: T[]): T[] => ms.filter((m, i) => ms.findIndex((x) => x.name === m.name) === i);
     const structure = fc.array(member, { maxLength: 5 }).map(uniq);
     const action = fc.record({
@@ -392,7 +475,12 @@ export const validModule: fc.Arbitrary<string> = fc
   })
   .map(([structs, fieldLists, actions]) => {
     const docLines = (d: string | null | undefined, indent = '') =>
-      d == null ? '' : d.split('\n').map((l) => `${indent}/// ${l}`.trimEnd() + '\n').join('');
+      d == null
+        ? ''
+        : d
+            .split('\n')
+            .map((l) => `${indent}/// ${l}`.trimEnd() + '\n')
+            .join('');
     const out: string[] = ['// A generated module.\n'];
     structs.forEach((s, i) => {
       out.push(docLines(s.doc));
@@ -405,9 +493,7 @@ export const validModule: fc.Arbitrary<string> = fc
       // outputs must not clash with inputs
       const outs = a.outs.filter((o) => !a.ins.some((p) => p.name === o.name)).map((p) => `r${p.name}: ${p.type}`);
       const withDocs = a.ins.some((p) => p.doc != null);
-      const inText = withDocs
-        ? `(\n${a.ins.map((p, k) => `${docLines(p.doc, '  ')}  ${ins[k]}`).join(',\n')}\n)`
-        : `(${ins.join(', ')})`;
+      const inText = withDocs ? `(\n${a.ins.map((p, k) => `${docLines(p.doc, '  ')}  ${ins[k]}`).join(',\n')}\n)` : `(${ins.join(', ')})`;
       out.push(docLines(a.doc));
       out.push(`${a.isPublic ? 'public ' : ''}server action Act${i}${inText}${outs.length ? ` returns (${outs.join(', ')})` : ''} {\n}\n\n`);
     });

@@ -351,7 +351,15 @@ describe('hostile paths as bob (examples/acme)', () => {
       const r = await outcome(bob, 'protectedModules/writeFile', { uri: M(v), text: 'server action Pwned() {}\n' });
       assert.ok('code' in r && [PERMISSION_DENIED, FILE_NOT_FOUND].includes(r.code), `${v}: ${JSON.stringify(r)}`);
     }
-    for (const v of [`${PORTAL}/loop-a.logic`, `${PORTAL}/self-dir/x.logic`, `${PORTAL}/passwd.logic`, `${PORTAL}/outside.logic`, `${PORTAL}/outside-dir/x.logic`, `modules/ext-module/Ext.logic`, `${PORTAL}/etc-dir/pm-test`]) {
+    for (const v of [
+      `${PORTAL}/loop-a.logic`,
+      `${PORTAL}/self-dir/x.logic`,
+      `${PORTAL}/passwd.logic`,
+      `${PORTAL}/outside.logic`,
+      `${PORTAL}/outside-dir/x.logic`,
+      `modules/ext-module/Ext.logic`,
+      `${PORTAL}/etc-dir/pm-test`,
+    ]) {
       const r = await outcome(bob, 'protectedModules/writeFile', { uri: M(v), text: 'x' });
       assert.deepEqual(r, { code: FILE_NOT_FOUND }, v);
     }
@@ -373,8 +381,7 @@ describe('hostile paths as bob (examples/acme)', () => {
     assert.ok('ok' in w, JSON.stringify(w));
     assert.equal(fs.readFileSync(target, 'utf8'), 'server action V() {}\n');
     // No temporary files left anywhere in the environment or outside it.
-    const leftovers = (dir: string): string[] =>
-      fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((n) => /\.tmp$/.test(n));
+    const leftovers = (dir: string): string[] => fs.readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((n) => /\.tmp$/.test(n));
     assert.deepEqual(leftovers(path.join(root, 'modules')), []);
     assert.deepEqual(leftovers(outside), []);
   });
@@ -423,7 +430,10 @@ describe('hostile paths as bob (examples/acme)', () => {
     // A variant resolving into OrderPortal works as the real file does.
     const line = real.split('\n').findIndex((l) => l.includes('OrderAPI.OrderLine'));
     const character = real.split('\n')[line].indexOf('OrderLine') + 2;
-    const hover = await bob.request<{ contents: { value: string } } | null>('textDocument/hover', { textDocument: { uri: probe }, position: { line, character } });
+    const hover = await bob.request<{ contents: { value: string } } | null>('textDocument/hover', {
+      textDocument: { uri: probe },
+      position: { line, character },
+    });
     assert.ok(hover && /OrderLine/.test(JSON.stringify(hover.contents)), JSON.stringify(hover));
   });
 
@@ -466,17 +476,17 @@ describe('hostile paths as bob (examples/acme)', () => {
     const names = ['\u041erderAPI', 'Orde\u0301rAPI', 'OrderAPI\u200b', 'OrderAPI '];
     try {
       for (const name of names) {
-        fs.writeFileSync(
-          path.join(dir, 'module.json'),
-          JSON.stringify({ name, version: '9.9.9', kind: 'service', owner: 'bob', protected: false }, null, 2),
-        );
+        fs.writeFileSync(path.join(dir, 'module.json'), JSON.stringify({ name, version: '9.9.9', kind: 'service', owner: 'bob', protected: false }, null, 2));
         fs.writeFileSync(path.join(dir, 'Fake.logic'), 'public server action CreateOrder() {}\n');
         bob.filesChanged([{ uri: fileUri(path.join(dir, 'module.json')), type: FileChangeType.Changed }]);
         await bob.waitFor(() => true, 'reload');
         const list = await bob.request<{ modules: { name: string; version: string; access: string }[] }>('protectedModules/listModules', {});
         assert.deepEqual(
           list.modules.filter((m) => /rder/.test(m.name)).map((m) => [m.name, m.version, m.access]),
-          [['OrderAPI', '1.4.0', 'reference'], ['OrderPortal', '0.9.0', 'change']],
+          [
+            ['OrderAPI', '1.4.0', 'reference'],
+            ['OrderPortal', '0.9.0', 'change'],
+          ],
           JSON.stringify(name),
         );
         assert.deepEqual(await outcome(bob, 'protectedModules/moduleInterface', { module: name }), { code: MODULE_NOT_FOUND });

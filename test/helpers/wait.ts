@@ -120,7 +120,12 @@ interface DiagnosticsClient {
 }
 
 /** Waits for diagnostics of `uri` published to `client` that satisfy `predicate`, and returns them. */
-export async function diagnosticsFor(client: DiagnosticsClient, uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
+export async function diagnosticsFor(
+  client: DiagnosticsClient,
+  uri: string,
+  predicate: (d: Diagnostic[]) => boolean,
+  what = 'diagnostics',
+): Promise<Diagnostic[]> {
   await client.waitFor(() => {
     const p = client.diagnostics.get(uri);
     return !!p && predicate(p.diagnostics);

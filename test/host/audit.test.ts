@@ -44,8 +44,13 @@ test('through the host: twenty refused reads are two lines, the second written w
   for (const line of source.split('\n').filter((l) => l.trim().length > 20)) assert.ok(!text.includes(line.trim()), 'no source text in the audit log');
 });
 
-test('the text format never hands the owner\'s terminal control or bidirectional characters from a path someone chose', () => {
-  const line = formatAuditEntry({ time: '2026-12-03T20:00:00.000Z', user: 'bob', event: 'denied', path: 'modules/order-api/A\u0000B\u0007C\u007fD\u009b2JE\u202eF G' });
+test("the text format never hands the owner's terminal control or bidirectional characters from a path someone chose", () => {
+  const line = formatAuditEntry({
+    time: '2026-12-03T20:00:00.000Z',
+    user: 'bob',
+    event: 'denied',
+    path: 'modules/order-api/A\u0000B\u0007C\u007fD\u009b2JE\u202eF G',
+  });
   assert.doesNotMatch(line, /[\u0000-\u001f\u007f-\u009f\u202e]/);
   assert.match(line, /\\u\{202e\}/);
   assert.match(line, /\\u\{9b\}/);

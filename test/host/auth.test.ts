@@ -77,7 +77,9 @@ describe('host authentication', () => {
       bodies.add(r.body);
     }
     assert.equal(bodies.size, 1, 'one body for every refusal');
-    const failed = auditLines(state).slice(before).filter((l) => l.event === 'auth-failed');
+    const failed = auditLines(state)
+      .slice(before)
+      .filter((l) => l.event === 'auth-failed');
     assert.deepEqual(
       failed.map((l) => l.detail!.split(' ')[0]),
       cases.map(([why]) => why),
@@ -86,7 +88,8 @@ describe('host authentication', () => {
     // The token id is named when the token was well-formed, never the secret.
     assert.ok(failed[5].detail!.includes(tokenId(expiring)));
     const log = fs.readFileSync(path.join(state, 'audit.jsonl'), 'utf8');
-    for (const t of [unknown, wrongSecret, expiring, ...Object.values(tokens)]) assert.ok(!log.includes(t.slice('pmt_12345678_'.length)), 'no secret in the audit log');
+    for (const t of [unknown, wrongSecret, expiring, ...Object.values(tokens)])
+      assert.ok(!log.includes(t.slice('pmt_12345678_'.length)), 'no secret in the audit log');
   });
 
   test('revoking a token closes its live session, then the token gets 401', async () => {
@@ -132,7 +135,10 @@ describe('host authentication', () => {
   test('audit filters by user, event and time', () => {
     const r = cli(['audit', env, '--state', state, '--user', 'bob', '--event', 'connect', '--format', 'json']);
     assert.equal(r.status, 0, r.stderr);
-    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = r.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     assert.ok(lines.length >= 2);
     for (const l of lines) assert.ok(l.user === 'bob' && l.event === 'connect');
     const future = cli(['audit', env, '--state', state, '--since', new Date(Date.now() + 60_000).toISOString()]);
@@ -141,7 +147,7 @@ describe('host authentication', () => {
     assert.equal(bad.status, 2);
   });
 
-  test('audit of a state folder without a log says where it looked and how to point at the host\'s', () => {
+  test("audit of a state folder without a log says where it looked and how to point at the host's", () => {
     const empty = path.join(tempDir(), 'other-state');
     const r = cli(['audit', env, '--state', empty]);
     assert.equal(r.status, 0, r.stderr);

@@ -57,7 +57,7 @@ describe('completion cache on a shared host index', () => {
 
   const complete = (c: WsClient) => c.request<Completion>('textDocument/completion', { textDocument: { uri }, position });
 
-  test('dave (change) gets Reporting\'s public elements, bob (list) nothing, whoever asks first', async () => {
+  test("dave (change) gets Reporting's public elements, bob (list) nothing, whoever asks first", async () => {
     // dave first: his answer is cached; bob must not get it.
     assert.deepEqual(labels(await complete(dave)), reportingPublic);
     assert.deepEqual(labels(await complete(bob)), []);

@@ -66,7 +66,7 @@ describe('one host per state folder', () => {
       const second = cli(['serve', env, '--port', '0', '--state', state]);
       assert.equal(second.status, 2, second.stdout + second.stderr);
       assert.match(second.stderr, /another host \(process \d+\) is serving from the state folder .*; stop it first, or give this one another --state/);
-      assert.ok(fs.existsSync(lock), 'the refused host leaves the running one\'s lock alone');
+      assert.ok(fs.existsSync(lock), "the refused host leaves the running one's lock alone");
     } finally {
       await first.stop();
     }
@@ -84,7 +84,27 @@ describe('host over TLS', () => {
     const dir = tempDir();
     const key = path.join(dir, 'key.pem');
     const cert = path.join(dir, 'cert.pem');
-    const o = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1'], { encoding: 'utf8' });
+    const o = spawnSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'rsa:2048',
+        '-nodes',
+        '-keyout',
+        key,
+        '-out',
+        cert,
+        '-days',
+        '1',
+        '-subj',
+        '/CN=localhost',
+        '-addext',
+        'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      ],
+      { encoding: 'utf8' },
+    );
     assert.equal(o.status, 0, o.stderr);
     const env = copyAcme();
     const state = path.join(dir, 'state');
@@ -94,11 +114,13 @@ describe('host over TLS', () => {
     assert.match(host.url, /^wss:\/\/127\.0\.0\.1:\d+\/lsp$/);
     const ca = fs.readFileSync(cert);
     const health = await new Promise<string>((resolve, reject) => {
-      https.get(`https://127.0.0.1:${host.port}/health`, { ca }, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve(`${res.statusCode} ${body}`));
-      }).on('error', reject);
+      https
+        .get(`https://127.0.0.1:${host.port}/health`, { ca }, (res) => {
+          let body = '';
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve(`${res.statusCode} ${body}`));
+        })
+        .on('error', reject);
     });
     assert.equal(health, '200 {"ok":true}');
     const client = await connect(host.url, bob, { ca });
@@ -139,7 +161,11 @@ describe('host faults', () => {
     const host = await startHost(env, state);
     t.after(() => host.stop());
     const client = await connect(host.url, bob);
-    const big = JSON.stringify({ jsonrpc: '2.0', method: 'textDocument/didOpen', params: { textDocument: { uri: acmeUri('modules/order-portal/x.logic'), languageId: 'logic', version: 1, text: 'x'.repeat(16 * 1024 * 1024 + 10) } } });
+    const big = JSON.stringify({
+      jsonrpc: '2.0',
+      method: 'textDocument/didOpen',
+      params: { textDocument: { uri: acmeUri('modules/order-portal/x.logic'), languageId: 'logic', version: 1, text: 'x'.repeat(16 * 1024 * 1024 + 10) } },
+    });
     client.socket.send(big);
     // The host closes with 1009 and drops the connection while the client is still sending, so
     // the client may see 1009 or an abnormal close (1006); the host's side is in its audit log.

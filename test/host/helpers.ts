@@ -60,7 +60,12 @@ export interface Host {
 }
 
 /** Starts `protected-modules serve <env> --port <port> --state <state> …` and waits until it listens. */
-export async function startHost(env: string, state: string, extra: string[] = [], options: { port?: number; env?: Record<string, string> } = {}): Promise<Host> {
+export async function startHost(
+  env: string,
+  state: string,
+  extra: string[] = [],
+  options: { port?: number; env?: Record<string, string> } = {},
+): Promise<Host> {
   ensureBuilt();
   const child = spawn(process.execPath, [CLI_JS, 'serve', env, '--port', String(options.port ?? 0), '--state', state, ...extra], {
     cwd: REPO,
@@ -138,11 +143,13 @@ export class WsClient {
     readonly socket: WebSocket,
     readonly connection: MessageConnection,
   ) {
-    this.closed = new Promise((r) => socket.once('close', (code) => {
-      this.closeCode = code;
-      this.poke();
-      r(code);
-    }));
+    this.closed = new Promise((r) =>
+      socket.once('close', (code) => {
+        this.closeCode = code;
+        this.poke();
+        r(code);
+      }),
+    );
   }
 
   request<R>(method: string, params: unknown): Promise<R> {

@@ -48,17 +48,9 @@ describe('no leak through the host', () => {
     const pricing = elements(path.join(env, 'modules/pricing'));
     const iface = (await bob.request<{ text: string }>('protectedModules/moduleInterface', { module: 'OrderAPI' })).text;
     const legit = [iface, ...['common', 'order-portal'].flatMap((m) => readAll(path.join(env, 'modules', m)))].join('\n');
-    canaries = [
-      ...api.priv,
-      'Discounts.logic',
-      'LinePricing',
-      'Storage.logic',
-      'Pricing',
-      'PriceLists',
-      'TaxRules',
-      ...pricing.pub,
-      ...pricing.priv,
-    ].filter((c) => !new RegExp(`\\b${c}\\b`).test(legit));
+    canaries = [...api.priv, 'Discounts.logic', 'LinePricing', 'Storage.logic', 'Pricing', 'PriceLists', 'TaxRules', ...pricing.pub, ...pricing.priv].filter(
+      (c) => !new RegExp(`\\b${c}\\b`).test(legit),
+    );
     assert.ok(canaries.length >= 15, `too few canaries: ${canaries.join(', ')}`);
   });
   after(async () => {
@@ -71,7 +63,9 @@ describe('no leak through the host', () => {
     // Walk what the host lists.
     const seen: string[] = [];
     const walk = async (rel: string) => {
-      const r = await bob.request<{ entries: [string, string][] }>('protectedModules/readDirectory', { uri: acmeUri(rel) }).catch(() => ({ entries: [] as [string, string][] }));
+      const r = await bob
+        .request<{ entries: [string, string][] }>('protectedModules/readDirectory', { uri: acmeUri(rel) })
+        .catch(() => ({ entries: [] as [string, string][] }));
       for (const [name, type] of r.entries) {
         const child = rel ? `${rel}/${name}` : name;
         seen.push(child);
@@ -118,10 +112,18 @@ describe('no leak through the host', () => {
         for (let ch = 0; ch <= lines[line].length; ch += 3) {
           const pos = { textDocument: { uri }, position: { line, character: ch } };
           await Promise.all(
-            ['textDocument/completion', 'textDocument/hover', 'textDocument/definition', 'textDocument/signatureHelp', 'textDocument/documentHighlight'].map((m) => bob.request(m, pos).catch(() => undefined)),
+            ['textDocument/completion', 'textDocument/hover', 'textDocument/definition', 'textDocument/signatureHelp', 'textDocument/documentHighlight'].map(
+              (m) => bob.request(m, pos).catch(() => undefined),
+            ),
           );
         }
-        await bob.request('textDocument/references', { textDocument: { uri }, position: { line, character: Math.floor(lines[line].length / 2) }, context: { includeDeclaration: true } }).catch(() => undefined);
+        await bob
+          .request('textDocument/references', {
+            textDocument: { uri },
+            position: { line, character: Math.floor(lines[line].length / 2) },
+            context: { includeDeclaration: true },
+          })
+          .catch(() => undefined);
       }
       await bob.request('textDocument/documentSymbol', { textDocument: { uri } }).catch(() => undefined);
     }
@@ -158,7 +160,7 @@ describe('the host names nothing of its own disk to a remote client (found by an
   const h = useHost(['bob']);
   const bob = h.client('bob');
 
-  test('workspace symbols are modules: locations; file: URIs of the host\'s disk answer as missing, existing or not', async () => {
+  test("workspace symbols are modules: locations; file: URIs of the host's disk answer as missing, existing or not", async () => {
     const symbols = JSON.stringify(await bob.request('workspace/symbol', { query: '' }));
     assert.ok(symbols.length > 2);
     assert.ok(!symbols.includes('file:'), 'no file: location');
@@ -203,7 +205,9 @@ describe('notifications tell a session only of changes it may know of (found by 
   test('saves in Pricing (none for bob) and Reporting (list) say nothing to bob; a save in his own module does', async () => {
     const before = counts();
     await save('modules/pricing/PriceLists.logic', (t) => t + '\n// alice was here\n');
-    await save('modules/pricing/module.json', (t) => t.replace(/"version": "([0-9]+)\.([0-9]+)\.([0-9]+)"/, (_m, a, b, c) => `"version": "${a}.${b}.${Number(c) + 1}"`));
+    await save('modules/pricing/module.json', (t) =>
+      t.replace(/"version": "([0-9]+)\.([0-9]+)\.([0-9]+)"/, (_m, a, b, c) => `"version": "${a}.${b}.${Number(c) + 1}"`),
+    );
     await save('modules/reporting/data/Aggregates.logic', (t) => t + '\n// a private comment\n');
     await new Promise((r) => setTimeout(r, 1500));
     await bob.request('protectedModules/whoami', {});

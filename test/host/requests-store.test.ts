@@ -116,7 +116,10 @@ for (let i = 0; ; i++) {
     fs.writeFileSync(path.join(dir, `.${REQUESTS_FILE}.999999999.0123456789ab.tmp`), '{"version":1,"requests":[{"id":');
     assert.equal(new RequestStore(dir).list().length, 1000);
     new RequestStore(dir).removeStaleTempFiles();
-    assert.deepEqual(fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')), []);
+    assert.deepEqual(
+      fs.readdirSync(dir).filter((n) => n.endsWith('.tmp')),
+      [],
+    );
   });
 
   test('a damaged requests.json: the host refuses to start naming it, the CLI says so, and it is never overwritten', async () => {
@@ -167,10 +170,16 @@ for (let i = 0; ; i++) {
     const file = path.join(dir, REQUESTS_FILE);
     const r = { id: '0123456789abcdef', module: 'OrderAPI', user: 'bob', access: 'open', reason: 'x', created: new Date().toISOString(), state: 'open' };
     fs.writeFileSync(file, JSON.stringify({ version: 1, requests: [r, r] }));
-    assert.throws(() => new RequestStore(dir), (e: Error) => e instanceof RequestStoreError && e.message.includes(file) && /two requests with id/.test(e.message));
+    assert.throws(
+      () => new RequestStore(dir),
+      (e: Error) => e instanceof RequestStoreError && e.message.includes(file) && /two requests with id/.test(e.message),
+    );
     fs.rmSync(file);
     fs.mkdirSync(file);
-    assert.throws(() => new RequestStore(dir), (e: Error) => e instanceof RequestStoreError && e.message.includes(`${file} is not a file`));
+    assert.throws(
+      () => new RequestStore(dir),
+      (e: Error) => e instanceof RequestStoreError && e.message.includes(`${file} is not a file`),
+    );
   });
 
   test('protected-modules requests lists them (text and json), newest first, terminal-safe', async () => {
@@ -198,7 +207,10 @@ for (let i = 0; ; i++) {
     const json = cli(['requests', env, '--state', state, '--format', 'json']);
     assert.equal(json.status, 0, json.stderr);
     const parsed = JSON.parse(json.stdout) as { requests: AccessRequest[] };
-    assert.deepEqual(parsed.requests.map((r) => r.id), [second, first]);
+    assert.deepEqual(
+      parsed.requests.map((r) => r.id),
+      [second, first],
+    );
     assert.equal(parsed.requests[0].state, 'declined');
     assert.equal(parsed.requests[0].note, 'not now');
     assert.equal(parsed.requests[1].reason, 'debugging\ncancel() \u202eevil');

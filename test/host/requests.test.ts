@@ -62,7 +62,11 @@ describe('access requests through the host', () => {
     const counts = (u: string, m: string) => c[u].count(m);
     const before = Object.fromEntries(['alice', 'bob', 'carol', 'dave'].map((u) => [u, { changed: counts(u, M.changed), access: counts(u, M.access) }]));
 
-    const { id } = await c.bob.request<{ id: string }>(M.request, { module: 'OrderAPI', access: 'open', reason: '  I need to see why cancel() refuses orders.  ' });
+    const { id } = await c.bob.request<{ id: string }>(M.request, {
+      module: 'OrderAPI',
+      access: 'open',
+      reason: '  I need to see why cancel() refuses orders.  ',
+    });
     assert.match(id, /^[0-9a-f]{16}$/);
 
     const mine = await list(c.bob);
@@ -72,7 +76,7 @@ describe('access requests through the host', () => {
       { id, module: 'OrderAPI', user: 'bob', access: 'open', reason: 'I need to see why cancel() refuses orders.', created: undefined, state: 'open' },
     );
     assert.ok(Number.isFinite(Date.parse(mine[0].created)));
-    assert.deepEqual(await list(c.dave), mine, 'the owner sees the module\'s request');
+    assert.deepEqual(await list(c.dave), mine, "the owner sees the module's request");
     assert.deepEqual(await list(c.alice), mine, 'an admin sees it');
     assert.deepEqual(await list(c.carol), [], 'an unrelated user sees none');
 
@@ -82,7 +86,7 @@ describe('access requests through the host', () => {
 
     // The owner approves.
     assert.deepEqual(await c.dave.request(M.decide, { id, grant: true }), {});
-    assert.equal(await levelOf(c.bob, 'OrderAPI'), 'open', 'bob\'s access rose');
+    assert.equal(await levelOf(c.bob, 'OrderAPI'), 'open', "bob's access rose");
     await c.bob.waitFor(() => c.bob.count(M.access) > before.bob.access, 'didChangeAccess to bob');
     await c.dave.waitFor(() => c.dave.count(M.access) > before.dave.access, 'didChangeAccess to the owner');
     await c.bob.waitFor(() => c.bob.count(M.changed) >= before.bob.changed + 2, 'didChangeAccessRequests to bob after the decision');
@@ -114,9 +118,15 @@ describe('access requests through the host', () => {
     // The audit log: created by bob, decided (granted) by dave, and the grant.
     const lines = auditLines(state);
     const created = lines.find((l) => l.event === 'request-created');
-    assert.deepEqual({ ...created, time: undefined }, { time: undefined, user: 'bob', event: 'request-created', module: 'OrderAPI', access: 'open', detail: `request ${id}` });
+    assert.deepEqual(
+      { ...created, time: undefined },
+      { time: undefined, user: 'bob', event: 'request-created', module: 'OrderAPI', access: 'open', detail: `request ${id}` },
+    );
     const decidedLine = lines.find((l) => l.event === 'request-decided');
-    assert.deepEqual({ ...decidedLine, time: undefined }, { time: undefined, user: 'dave', event: 'request-decided', module: 'OrderAPI', access: 'open', detail: `granted request ${id} of bob` });
+    assert.deepEqual(
+      { ...decidedLine, time: undefined },
+      { time: undefined, user: 'dave', event: 'request-decided', module: 'OrderAPI', access: 'open', detail: `granted request ${id} of bob` },
+    );
     assert.ok(lines.some((l) => l.event === 'grant' && l.user === 'dave' && l.module === 'OrderAPI' && l.detail === `to user:bob (request ${id})`));
     assert.ok(!fs.readFileSync(path.join(state, 'audit.jsonl'), 'utf8').includes('cancel() refuses'), 'no reason text in the audit log');
   });
@@ -164,13 +174,18 @@ describe('access requests through the host', () => {
     assert.equal(same.code, -32602);
     assert.match(same.message, /already open; request a level above it \(change, full\)/);
     // Bad parameters, whatever the module.
-    for (const p of [{ module: 'Common', access: 'write', reason: 'x' }, { module: 'Common', access: 'change', reason: '   ' }, { module: 'Common', access: 'change', reason: 'x'.repeat(1001) }, { module: 1, access: 'change', reason: 'x' }]) {
+    for (const p of [
+      { module: 'Common', access: 'write', reason: 'x' },
+      { module: 'Common', access: 'change', reason: '   ' },
+      { module: 'Common', access: 'change', reason: 'x'.repeat(1001) },
+      { module: 1, access: 'change', reason: 'x' },
+    ]) {
       assert.equal((await c.bob.requestError(M.request, p)).code, -32602, JSON.stringify(p).slice(0, 60));
     }
     assert.ok(!auditLines(state).some((l) => l.event === 'request-created' && l.module === 'Pricing'));
   });
 
-  test('an unrelated user cannot decide, nor tell other people\'s request ids from unknown ones', async () => {
+  test("an unrelated user cannot decide, nor tell other people's request ids from unknown ones", async () => {
     const { id } = await c.bob.request<{ id: string }>(M.request, { module: 'OrderPortal', access: 'full', reason: 'I maintain it.' });
     const carolChanged = c.carol.count(M.changed);
     const forReal = await c.carol.requestError(M.decide, { id, grant: true });
@@ -185,7 +200,7 @@ describe('access requests through the host', () => {
     assert.deepEqual(await list(c.carol), []);
   });
 
-  test('a user with list (or change) on the module is told nothing of another user\'s request on it; list vs. missing', async () => {
+  test("a user with list (or change) on the module is told nothing of another user's request on it; list vs. missing", async () => {
     // bob is at `list` on the protected Reporting: it exists for him (he may ask), a missing module does not.
     assert.equal(await levelOf(c.bob, 'Reporting'), 'list');
     const missing = await c.bob.requestError(M.request, { module: 'Reportingx', access: 'reference', reason: 'x' });
@@ -255,7 +270,10 @@ test('while environment.json is invalid, a request gets InvalidPolicy whatever t
     assert.equal(a.code, -32004);
     assert.deepEqual(a, b);
     assert.deepEqual(a, d);
-    assert.deepEqual((await list(bob)).map((r) => r.id), [id]);
+    assert.deepEqual(
+      (await list(bob)).map((r) => r.id),
+      [id],
+    );
     await bob.close();
   } finally {
     await host.stop();
@@ -267,9 +285,15 @@ test('a module nested in one the requester may not open: approving never lowers 
   // TaxRules lies inside Pricing (bob: none); bob's own grant on it is full, capped to reference (SPEC 4.1).
   const nested = path.join(env, 'modules', 'pricing', 'tax-rules');
   fs.mkdirSync(nested, { recursive: true });
-  fs.writeFileSync(path.join(nested, 'module.json'), JSON.stringify({ name: 'TaxRules', version: '1.0.0', kind: 'library', owner: 'alice', protected: false, dependencies: {} }));
+  fs.writeFileSync(
+    path.join(nested, 'module.json'),
+    JSON.stringify({ name: 'TaxRules', version: '1.0.0', kind: 'library', owner: 'alice', protected: false, dependencies: {} }),
+  );
   const policyPath = path.join(env, 'environment.json');
-  fs.writeFileSync(policyPath, fs.readFileSync(policyPath, 'utf8').replace('"grants": [', '"grants": [\n    { "module": "TaxRules", "to": "user:bob", "access": "full" },'));
+  fs.writeFileSync(
+    policyPath,
+    fs.readFileSync(policyPath, 'utf8').replace('"grants": [', '"grants": [\n    { "module": "TaxRules", "to": "user:bob", "access": "full" },'),
+  );
   const state = path.join(tempDir(), 'state');
   const tokens = { alice: issueToken(env, state, 'alice'), bob: issueToken(env, state, 'bob') };
   const host = await startHost(env, state);
@@ -327,7 +351,10 @@ test('a request on a module that no longer exists: the admin still lists it and 
       assert.ok(i < 200, 'the host to see the module gone');
       await new Promise((r) => setTimeout(r, 50));
     }
-    assert.deepEqual((await list(alice)).map((r) => r.id), [id]);
+    assert.deepEqual(
+      (await list(alice)).map((r) => r.id),
+      [id],
+    );
     assert.deepEqual(await list(dave), []);
     assert.equal((await alice.requestError(M.decide, { id, grant: true })).code, -32002);
     await alice.request(M.decide, { id, grant: false, note: 'the module is gone' });

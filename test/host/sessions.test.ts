@@ -22,7 +22,10 @@ describe('host sessions on one index', () => {
     const changesBefore = bob.count('protectedModules/didChangeModules');
     const ordersUri = acmeUri(ORDERS);
     const text = (await alice.request<{ text: string }>('protectedModules/readFile', { uri: ordersUri })).text;
-    const changed = text.replace('public server action CancelOrder(orderId: Text, reason: Text = "")', 'public server action CancelOrder(orderId: Text, reason: Text = "", notifyCustomer: Boolean)');
+    const changed = text.replace(
+      'public server action CancelOrder(orderId: Text, reason: Text = "")',
+      'public server action CancelOrder(orderId: Text, reason: Text = "", notifyCustomer: Boolean)',
+    );
     assert.notEqual(changed, text);
     await alice.request('protectedModules/writeFile', { uri: ordersUri, text: changed });
     const after = await bob.diagnosticsFor(uri, (ds) => ds.some((d) => d.code === 'missing-argument'), 'missing-argument');
@@ -51,7 +54,7 @@ describe('host sessions on one index', () => {
       textDocument: { uri: acmeUri(MY_ORDERS) },
       position: { line: 0, character: 0 },
     });
-    const labels = (Array.isArray(completion) ? completion : completion?.items ?? []).map((i) => i.label);
+    const labels = (Array.isArray(completion) ? completion : (completion?.items ?? [])).map((i) => i.label);
     assert.ok(!labels.includes('Broken'));
   });
 

@@ -41,7 +41,10 @@ const UI = [
 function environment(): TestEnv {
   const e = makeEnv(
     {
-      Api: { manifest: { owner: 'owner', protected: true }, files: { 'Api.logic': 'public structure S {\n  a: Integer\n}\npublic server action F(a: Integer) returns (r: Integer) {\n  r = a\n}\n' } },
+      Api: {
+        manifest: { owner: 'owner', protected: true },
+        files: { 'Api.logic': 'public structure S {\n  a: Integer\n}\npublic server action F(a: Integer) returns (r: Integer) {\n  r = a\n}\n' },
+      },
       Ui: { manifest: { kind: 'ui', protected: true, dependencies: { Api: '^1.0.0' } }, files: { 'Ui.logic': UI } },
       Listed: { manifest: { protected: true, dependencies: { Api: '^1.0.0' } }, files: { 'L.logic': 'server action X() {\n  Api.F(1)\n  Api.F(2)\n}\n' } },
       Hidden: { manifest: { protected: true, dependencies: { Api: '^1.0.0' } }, files: { 'H.logic': 'server action X() {\n  Api.F(1)\n}\n' } },
@@ -60,16 +63,23 @@ describe('consumersOf', () => {
     assert.deepEqual(ui.elements, { F: 2, S: 2, Gone: 1 });
     assert.equal(ui.callSites, 5);
     const f = find(UI, 'F(1)');
-    assert.deepEqual(ui.locations![0], { element: 'F', path: e.path('ui/Ui.logic'), range: { start: { line: f.line, character: f.character }, end: { line: f.line, character: f.character + 1 } } });
+    assert.deepEqual(ui.locations![0], {
+      element: 'F',
+      path: e.path('ui/Ui.logic'),
+      range: { start: { line: f.line, character: f.character }, end: { line: f.line, character: f.character + 1 } },
+    });
   });
 
   it('names consumers at ≥ list with counts, locations only at ≥ open, leaves out the hidden one', () => {
     const e = environment();
     const c = consumersOf(e.program.forUser('owner'), 'Api', ['F'])!;
-    assert.deepEqual(c.map((x) => [x.module, x.access, x.callSites, !!x.locations]), [
-      ['Listed', 'list', 2, false],
-      ['Ui', 'open', 2, true],
-    ]);
+    assert.deepEqual(
+      c.map((x) => [x.module, x.access, x.callSites, !!x.locations]),
+      [
+        ['Listed', 'list', 2, false],
+        ['Ui', 'open', 2, true],
+      ],
+    );
     assert.deepEqual(totals(c), { callSites: 4, modules: 2 });
   });
 

@@ -15,7 +15,15 @@ function sample(): string {
     if (i % 4 === 1) {
       out.push(`/// Structure ${i}.`, `public structure S${i} {`, `  /// A field.`, `  name: Text`, `  count: Integer = 0`, `}`, '');
     } else if (i % 4 === 2) {
-      out.push(`/// Action ${i}.`, `/// @param x the input`, `public server action A${i}(x: Text) returns (y: Integer) {`, `  var n = Length(x)`, `  y = n + ${i}`, `}`, '');
+      out.push(
+        `/// Action ${i}.`,
+        `/// @param x the input`,
+        `public server action A${i}(x: Text) returns (y: Integer) {`,
+        `  var n = Length(x)`,
+        `  y = n + ${i}`,
+        `}`,
+        '',
+      );
     } else {
       out.push(`/// Screen ${i}.`, `screen Screen${i} {`, `  var title: Text = "S${i}"`, `  /* block`, `     comment */`, `  client action Go${i}(q: Text) {`);
       out.push(`    var r = OrderAPI.CreateOrder(customerId: "C-${i}", lines: [])`, `    if r == "x" { title = q }`, `  }`, `}`, '');
@@ -24,7 +32,26 @@ function sample(): string {
   return out.join('\n');
 }
 
-const SNIPPETS = ['\n', '\n\n', '}', '{', '}\n', 'screen X {\n', '/*', '*/', '/// doc\n', '// c\n', 'OrderAPI.', '12345', '"C-1"', 'var z = 1\n', ' ', 'public ', 'server action B() {\n}\n', '"'];
+const SNIPPETS = [
+  '\n',
+  '\n\n',
+  '}',
+  '{',
+  '}\n',
+  'screen X {\n',
+  '/*',
+  '*/',
+  '/// doc\n',
+  '// c\n',
+  'OrderAPI.',
+  '12345',
+  '"C-1"',
+  'var z = 1\n',
+  ' ',
+  'public ',
+  'server action B() {\n}\n',
+  '"',
+];
 
 function strip(f: SourceFile): unknown {
   return JSON.parse(JSON.stringify(f));

@@ -112,13 +112,7 @@ describe('parser: declarations', () => {
     '}',
   ].join('\n');
   const file = ok(src);
-  const [line, create, declared, empty, screen] = file.declarations as [
-    StructureDecl,
-    ServerActionDecl,
-    ServerActionDecl,
-    StructureDecl,
-    ScreenDecl,
-  ];
+  const [line, create, declared, empty, screen] = file.declarations as [StructureDecl, ServerActionDecl, ServerActionDecl, StructureDecl, ScreenDecl];
 
   it('finds every declaration with its kind, name, visibility and range', () => {
     assert.deepEqual(
@@ -210,8 +204,14 @@ describe('parser: declarations', () => {
     assert.equal(save.name.name, 'Save');
     assert.equal(r(save.range), '26:2-28:3');
     assert.equal(save.doc?.text, 'Saves it.');
-    assert.deepEqual(save.params.map((p) => p.name.name), ['force']);
-    assert.deepEqual(save.returns.map((p) => p.name.name), ['ok']);
+    assert.deepEqual(
+      save.params.map((p) => p.name.name),
+      ['force'],
+    );
+    assert.deepEqual(
+      save.returns.map((p) => p.name.name),
+      ['ok'],
+    );
     assert.equal(save.body.statements[0].kind, 'Assignment');
   });
 
@@ -501,7 +501,10 @@ const broken: BrokenCase[] = [
       assert.equal(r(e.args[0].value.range), '1:35-1:35');
       assert.equal(r(e.range), '1:2-1:35');
       const path = findNodePath(file, { line: 1, character: 35 });
-      assert.deepEqual(path.slice(-3).map((n) => n.kind), ['Call', 'Argument', 'Missing']);
+      assert.deepEqual(
+        path.slice(-3).map((n) => n.kind),
+        ['Call', 'Argument', 'Missing'],
+      );
     },
   },
   {
@@ -544,7 +547,10 @@ const broken: BrokenCase[] = [
     diagnostics: ["2:9-2:9 Expected '}' to close the block"],
     declarations: ['Screen:S', 'Structure:After'],
     check(file) {
-      assert.deepEqual((file.declarations[0] as ScreenDecl).members.map((m) => m.name.name), ['C', 'D']);
+      assert.deepEqual(
+        (file.declarations[0] as ScreenDecl).members.map((m) => m.name.name),
+        ['C', 'D'],
+      );
     },
   },
   {
@@ -553,7 +559,10 @@ const broken: BrokenCase[] = [
     diagnostics: ["2:2-2:5 Expected a field name, found '123'"],
     declarations: ['Structure:S', 'Structure:After'],
     check(file) {
-      assert.deepEqual((file.declarations[0] as StructureDecl).fields.map((f) => f.name.name), ['a', 'b']);
+      assert.deepEqual(
+        (file.declarations[0] as StructureDecl).fields.map((f) => f.name.name),
+        ['a', 'b'],
+      );
     },
   },
   {
@@ -620,7 +629,10 @@ const broken: BrokenCase[] = [
     check(file) {
       const d = file.declarations[0] as ServerActionDecl;
       assert.equal(r(d.name.range), '0:14-0:14');
-      assert.deepEqual(d.params.map((p) => p.name.name), ['a']);
+      assert.deepEqual(
+        d.params.map((p) => p.name.name),
+        ['a'],
+      );
       assert.ok(d.body);
     },
   },
@@ -902,8 +914,7 @@ describe('parser: broken and incomplete inputs', () => {
 /** Every range is ordered and inside its parent's range (docs aside); positions are in the text. */
 function assertWellFormed(file: SourceFile, text: string): void {
   const lines = text.split(/\r\n|\r|\n/);
-  const inText = (p: { line: number; character: number }) =>
-    p.line >= 0 && p.line < lines.length && p.character >= 0 && p.character <= lines[p.line].length;
+  const inText = (p: { line: number; character: number }) => p.line >= 0 && p.line < lines.length && p.character >= 0 && p.character <= lines[p.line].length;
   const before = (a: { line: number; character: number }, b: { line: number; character: number }) =>
     a.line < b.line || (a.line === b.line && a.character <= b.character);
   walk(file, (node: Node, parent: Node | undefined) => {
@@ -1026,9 +1037,36 @@ describe('visit', () => {
       }
     });
     const all = [
-      'SourceFile', 'Structure', 'ServerAction', 'Screen', 'Field', 'Param', 'ClientAction', 'BasicType', 'ListType',
-      'NamedType', 'Block', 'Var', 'Assignment', 'If', 'For', 'While', 'Return', 'ExpressionStatement', 'Identifier',
-      'Literal', 'Member', 'Call', 'Argument', 'Index', 'Binary', 'Unary', 'Paren', 'List', 'Record', 'RecordField',
+      'SourceFile',
+      'Structure',
+      'ServerAction',
+      'Screen',
+      'Field',
+      'Param',
+      'ClientAction',
+      'BasicType',
+      'ListType',
+      'NamedType',
+      'Block',
+      'Var',
+      'Assignment',
+      'If',
+      'For',
+      'While',
+      'Return',
+      'ExpressionStatement',
+      'Identifier',
+      'Literal',
+      'Member',
+      'Call',
+      'Argument',
+      'Index',
+      'Binary',
+      'Unary',
+      'Paren',
+      'List',
+      'Record',
+      'RecordField',
       'DocComment',
     ];
     assert.deepEqual([...seen].sort(), all.filter((k) => k !== 'Missing').sort());
@@ -1068,9 +1106,7 @@ describe('visit', () => {
     const kindsAt = (line: number, character: number) => findNodePath(file, { line, character }).map((n) => n.kind);
     // On `M` of `M.F(` (line 6: `  if v >= 1 and not false { y = M.F(2, …`).
     const mCol = src.split('\n')[6].indexOf('M.F');
-    assert.deepEqual(kindsAt(6, mCol), [
-      'SourceFile', 'ServerAction', 'Block', 'If', 'Block', 'Assignment', 'Member', 'Index', 'Call', 'Member', 'Identifier',
-    ]);
+    assert.deepEqual(kindsAt(6, mCol), ['SourceFile', 'ServerAction', 'Block', 'If', 'Block', 'Assignment', 'Member', 'Index', 'Call', 'Member', 'Identifier']);
     // Right after `F` (end-inclusive): still the member name.
     const path = findNodePath(file, { line: 6, character: mCol + 3 });
     const last = path[path.length - 1];
@@ -1081,7 +1117,10 @@ describe('visit', () => {
     // On a type inside a field.
     assert.deepEqual(kindsAt(2, 13), ['SourceFile', 'Structure', 'Field', 'ListType', 'NamedType', 'Identifier']);
     // Outside every declaration.
-    assert.deepEqual(findNodePath(ok('structure S {}\n\n'), { line: 2, character: 0 }).map((n) => n.kind), ['SourceFile']);
+    assert.deepEqual(
+      findNodePath(ok('structure S {}\n\n'), { line: 2, character: 0 }).map((n) => n.kind),
+      ['SourceFile'],
+    );
   });
 
   it('rangeContains is end-exclusive unless asked', () => {

@@ -26,7 +26,29 @@ describe('scanner', () => {
 
   it('scans every operator and punctuation, longest match first', () => {
     assert.deepEqual(kinds('( ) [ ] { } , . : ; = == != < <= > >= + - * / %'), [
-      '(', ')', '[', ']', '{', '}', ',', '.', ':', ';', '=', '==', '!=', '<', '<=', '>', '>=', '+', '-', '*', '/', '%', 'EOF',
+      '(',
+      ')',
+      '[',
+      ']',
+      '{',
+      '}',
+      ',',
+      '.',
+      ':',
+      ';',
+      '=',
+      '==',
+      '!=',
+      '<',
+      '<=',
+      '>',
+      '>=',
+      '+',
+      '-',
+      '*',
+      '/',
+      '%',
+      'EOF',
     ]);
     assert.deepEqual(kinds('a<=b==c'), ['Identifier', '<=', 'Identifier', '==', 'Identifier', 'EOF']);
     assert.deepEqual(kinds('List<List<T>>'), ['Identifier', '<', 'Identifier', '<', 'Identifier', '>', '>', 'EOF']);
@@ -203,7 +225,10 @@ describe('LineIndex', () => {
       assert.equal(idx.offsetAt({ line, character }), offset, `position ${line}:${character}`);
     }
     assert.deepEqual(idx.positionAt(6), { line: 1, character: 2 }); // between \r and \n
-    assert.deepEqual(['ab', 'cd', 'ef', 'g'], [0, 1, 2, 3].map((l) => idx.lineText(l)));
+    assert.deepEqual(
+      ['ab', 'cd', 'ef', 'g'],
+      [0, 1, 2, 3].map((l) => idx.lineText(l)),
+    );
   });
 
   it('clamps out-of-range input', () => {

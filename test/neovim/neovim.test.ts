@@ -20,7 +20,18 @@ test('Neovim as bob: completion, hover, definition and references into the inter
   const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'pm-nvim-')), 'results.json');
   const r = spawnSync(
     'nvim',
-    ['--headless', '-u', 'NONE', '-i', 'NONE', '-n', '--cmd', `set rtp^=${path.join(REPO, 'editors/neovim')}`, '-c', `luafile ${path.join(REPO, 'test/neovim/check.lua')}`],
+    [
+      '--headless',
+      '-u',
+      'NONE',
+      '-i',
+      'NONE',
+      '-n',
+      '--cmd',
+      `set rtp^=${path.join(REPO, 'editors/neovim')}`,
+      '-c',
+      `luafile ${path.join(REPO, 'test/neovim/check.lua')}`,
+    ],
     {
       encoding: 'utf8',
       timeout: 120000,

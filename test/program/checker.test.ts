@@ -149,7 +149,13 @@ describe('checker: indistinguishability (SPEC 3.4, 2.3)', () => {
       assert.equal(none.level, 'none');
       assert.equal(none.reason, nx.reason.replace("'NoSuchModule'", "'Locked'"));
       assert.equal(a.program.forUser('bob').interfaceOf('Locked'), undefined);
-      assert.equal(a.program.forUser('bob').visibleModules().some((m) => m.manifest.name === 'Locked'), false);
+      assert.equal(
+        a.program
+          .forUser('bob')
+          .visibleModules()
+          .some((m) => m.manifest.name === 'Locked'),
+        false,
+      );
     } finally {
       a.dispose();
       b.dispose();
@@ -250,10 +256,13 @@ server action Broken( {
 
 describe('manifests and environment', () => {
   test('dependency-cycle, dependency-version and unknown-module on module.json', () => {
-    const t = fixture({}, {
-      CycA: { manifest: { dependencies: { CycB: '^1.0.0' } }, files: {} },
-      CycB: { manifest: { dependencies: { CycA: '^1.0.0' } }, files: {} },
-    });
+    const t = fixture(
+      {},
+      {
+        CycA: { manifest: { dependencies: { CycB: '^1.0.0' } }, files: {} },
+        CycB: { manifest: { dependencies: { CycA: '^1.0.0' } }, files: {} },
+      },
+    );
     try {
       const text = t.program.readText(t.path('cyca/module.json'))!;
       const ds = t.program.forUser('alice').diagnostics(t.path('cyca/module.json'));
@@ -284,7 +293,12 @@ describe('manifests and environment', () => {
       assert.equal(d.range.start.character, at.character);
       seen.add('invalid-manifest');
       // The CLI view contains it with its path.
-      assert.ok(t.program.forUser('alice').allDiagnostics().some((x) => x.code === 'invalid-manifest' && x.path === t.path('broken/module.json')));
+      assert.ok(
+        t.program
+          .forUser('alice')
+          .allDiagnostics()
+          .some((x) => x.code === 'invalid-manifest' && x.path === t.path('broken/module.json')),
+      );
     } finally {
       t.dispose();
     }
@@ -311,7 +325,10 @@ describe('manifests and environment', () => {
       assert.deepEqual(u[0].range, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
       assert.match(u[0].message, /mallory/);
       const n = good.program.forUser(null).allDiagnostics();
-      assert.deepEqual(n.map((x) => x.code), ['unknown-user']);
+      assert.deepEqual(
+        n.map((x) => x.code),
+        ['unknown-user'],
+      );
       assert.deepEqual(good.program.forUser('alice').allDiagnostics(), []);
       seen.add('unknown-user');
     } finally {
@@ -363,10 +380,16 @@ describe('No leak in diagnostics and IDE answers', () => {
         assert.doesNotMatch(JSON.stringify(v.publicElements('OrderAPI') ?? []), /Canary|CANARY|canary/);
       }
       const bob = t.program.forUser('bob').diagnostics(t.path('portal/use.logic'));
-      assert.ok(bob.some((d) => d.message.includes('OrderAPI.<private type>')), JSON.stringify(bob));
+      assert.ok(
+        bob.some((d) => d.message.includes('OrderAPI.<private type>')),
+        JSON.stringify(bob),
+      );
       // erin (open) may see the real names.
       const erin = t.program.forUser('erin').diagnostics(t.path('portal/use.logic'));
-      assert.ok(erin.some((d) => d.message.includes('OrderAPI.CanarySecretStruct')), JSON.stringify(erin));
+      assert.ok(
+        erin.some((d) => d.message.includes('OrderAPI.CanarySecretStruct')),
+        JSON.stringify(erin),
+      );
     } finally {
       t.dispose();
     }
@@ -430,21 +453,33 @@ describe('IDE queries', () => {
       assert.equal(local.typeText, 'OrderAPI.OrderLine');
 
       const scope = bob.scopeAt(path, { line: 4, character: 4 });
-      assert.deepEqual(scope.map((x) => x.name), ['line', 'id', 'count', 'input', 'result']);
+      assert.deepEqual(
+        scope.map((x) => x.name),
+        ['line', 'id', 'count', 'input', 'result'],
+      );
       const early = bob.scopeAt(path, { line: 1, character: 2 });
-      assert.deepEqual(early.map((x) => x.name), ['input', 'result']);
+      assert.deepEqual(
+        early.map((x) => x.name),
+        ['input', 'result'],
+      );
 
       const callPos = { line: 2, character: find(SRC, 'input,').character + 2 };
       const call = bob.callAt(path, callPos)!;
       assert.equal(call.name, 'OrderAPI.CreateOrder');
       assert.equal(call.activeParameter, 0);
-      assert.deepEqual(call.params.map((p) => p.name), ['customerId', 'lines', 'note']);
+      assert.deepEqual(
+        call.params.map((p) => p.name),
+        ['customerId', 'lines', 'note'],
+      );
       const callNamed = bob.callAt(path, { line: 2, character: find(SRC, '"n"').character + 1 })!;
       assert.equal(callNamed.activeParameter, 2);
       assert.deepEqual(callNamed.givenInputs, ['customerId', 'lines', 'note']);
 
       const members = bob.membersOf({ kind: 'structure', module: 'OrderAPI', name: 'OrderLine' }, path);
-      assert.deepEqual(members.map((m) => m.name), ['productId', 'quantity', 'price']);
+      assert.deepEqual(
+        members.map((m) => m.name),
+        ['productId', 'quantity', 'price'],
+      );
       assert.deepEqual(bob.membersOf({ kind: 'structure', module: 'OrderAPI', name: 'CanarySecretStruct' }, path), []);
 
       const refs = bob.references(bob.symbolAt(path, find(SRC, 'count'))!);
@@ -452,10 +487,16 @@ describe('IDE queries', () => {
       const alice = t.program.forUser('alice');
       const decl = alice.symbolAt(t.path('orderapi/orders.logic'), find(t.program.readText(t.path('orderapi/orders.logic'))!, 'CreateOrder'))!;
       const aliceRefs = alice.references(decl);
-      assert.ok(aliceRefs.some((r) => r.kind === 'source' && r.path === path), JSON.stringify(aliceRefs));
+      assert.ok(
+        aliceRefs.some((r) => r.kind === 'source' && r.path === path),
+        JSON.stringify(aliceRefs),
+      );
       // bob cannot read OrderAPI, so its declaration is the interface location and no OrderAPI source is searched.
       const bobRefs = bob.references(s);
-      assert.ok(bobRefs.every((r) => r.kind === 'interface' || r.path === path), JSON.stringify(bobRefs));
+      assert.ok(
+        bobRefs.every((r) => r.kind === 'interface' || r.path === path),
+        JSON.stringify(bobRefs),
+      );
     } finally {
       t.dispose();
     }
@@ -468,9 +509,15 @@ describe('IDE queries', () => {
       const path = t.path('portal/ide.logic');
       assert.deepEqual(bob.diagnostics(path), []);
       t.edit('portal/ide.logic', SRC.replace('var count = 1', 'var count = nope'));
-      assert.deepEqual(bob.diagnostics(path).map((d) => d.code), ['unknown-name']);
+      assert.deepEqual(
+        bob.diagnostics(path).map((d) => d.code),
+        ['unknown-name'],
+      );
       // A change in another module is seen too (the public action disappears).
-      t.edit('orderapi/orders.logic', t.program.readText(t.path('orderapi/orders.logic'))!.replace('public server action CreateOrder', 'server action CreateOrder'));
+      t.edit(
+        'orderapi/orders.logic',
+        t.program.readText(t.path('orderapi/orders.logic'))!.replace('public server action CreateOrder', 'server action CreateOrder'),
+      );
       assert.ok(bob.diagnostics(path).some((d) => d.code === 'unknown-element'));
     } finally {
       t.dispose();
@@ -501,7 +548,29 @@ describe('types (SPEC 3.3)', () => {
   });
 
   test('built-ins: the SPEC list, each with signature and doc', () => {
-    const required = ['Length', 'Substr', 'Index', 'Replace', 'Trim', 'ToUpper', 'ToLower', 'IntegerToText', 'TextToInteger', 'DecimalToText', 'TextToDecimal', 'CurrDate', 'CurrDateTime', 'AddDays', 'DiffDays', 'Round', 'Abs', 'ListLength', 'ListAppend', 'ListClear', 'LogMessage'];
+    const required = [
+      'Length',
+      'Substr',
+      'Index',
+      'Replace',
+      'Trim',
+      'ToUpper',
+      'ToLower',
+      'IntegerToText',
+      'TextToInteger',
+      'DecimalToText',
+      'TextToDecimal',
+      'CurrDate',
+      'CurrDateTime',
+      'AddDays',
+      'DiffDays',
+      'Round',
+      'Abs',
+      'ListLength',
+      'ListAppend',
+      'ListClear',
+      'LogMessage',
+    ];
     for (const n of required) {
       const b = BUILTINS.find((x) => x.name === n);
       assert.ok(b, n);

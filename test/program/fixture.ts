@@ -91,16 +91,16 @@ export function policy() {
  */
 export function fixture(portal: Record<string, string>, extra: Parameters<typeof makeEnv>[0] = {}, omit: string[] = []): TestEnv {
   const modules: Parameters<typeof makeEnv>[0] = {
-      Common: { manifest: { version: '1.2.0', kind: 'library' }, files: { 'money.logic': COMMON } },
-      OrderAPI: { manifest: { version: '1.4.0', protected: true, dependencies: { Common: '^1.0.0' } }, files: { 'orders.logic': ORDER_API } },
-      Old: { manifest: { version: '1.0.0' }, files: { 'old.logic': OLD } },
-      Catalog: { manifest: { version: '1.0.0', protected: true }, files: { 'catalog.logic': CATALOG } },
-      Locked: { manifest: { version: '1.0.0', protected: true }, files: { 'locked.logic': LOCKED } },
-      Portal: {
-        manifest: { kind: 'ui', owner: 'bob', dependencies: { OrderAPI: '^1.0.0', Old: '^2.0.0', Catalog: '^1.0.0', Locked: '^1.0.0' } },
-        files: portal,
-      },
-      ...extra,
+    Common: { manifest: { version: '1.2.0', kind: 'library' }, files: { 'money.logic': COMMON } },
+    OrderAPI: { manifest: { version: '1.4.0', protected: true, dependencies: { Common: '^1.0.0' } }, files: { 'orders.logic': ORDER_API } },
+    Old: { manifest: { version: '1.0.0' }, files: { 'old.logic': OLD } },
+    Catalog: { manifest: { version: '1.0.0', protected: true }, files: { 'catalog.logic': CATALOG } },
+    Locked: { manifest: { version: '1.0.0', protected: true }, files: { 'locked.logic': LOCKED } },
+    Portal: {
+      manifest: { kind: 'ui', owner: 'bob', dependencies: { OrderAPI: '^1.0.0', Old: '^2.0.0', Catalog: '^1.0.0', Locked: '^1.0.0' } },
+      files: portal,
+    },
+    ...extra,
   };
   for (const m of omit) delete modules[m];
   return makeEnv(modules, policy());

@@ -64,7 +64,9 @@ export function makeEnv(modules: Record<string, ModuleSpec>, policy: unknown = D
     const folder = join(root, spec.folder ?? name.toLowerCase());
     mkdirSync(folder, { recursive: true });
     const manifest =
-      typeof spec.manifest === 'string' ? spec.manifest : JSON.stringify({ name, version: '1.0.0', kind: 'service', owner: 'alice', ...spec.manifest }, null, 2);
+      typeof spec.manifest === 'string'
+        ? spec.manifest
+        : JSON.stringify({ name, version: '1.0.0', kind: 'service', owner: 'alice', ...spec.manifest }, null, 2);
     writeFileSync(join(folder, 'module.json'), manifest);
     for (const [rel, text] of Object.entries(spec.files)) {
       const p = join(folder, rel);

@@ -43,7 +43,21 @@ const OTHER = `structure Local {
 }
 `;
 
-const SNIPPETS = ['\n', '}', '{', '12345', '"C-1"', 'OrderAPI.', 'Local', 'Helper1(x: "a")', 'var z: Local\n', '/// doc\n', 'screen X {\n}\n', 'server action Helper1(x: Text) {\n}\n', ' '];
+const SNIPPETS = [
+  '\n',
+  '}',
+  '{',
+  '12345',
+  '"C-1"',
+  'OrderAPI.',
+  'Local',
+  'Helper1(x: "a")',
+  'var z: Local\n',
+  '/// doc\n',
+  'screen X {\n}\n',
+  'server action Helper1(x: Text) {\n}\n',
+  ' ',
+];
 
 function snapshot(program: Program, user: string, path: string) {
   const view = program.forUser(user);
@@ -68,7 +82,12 @@ describe('incremental check', () => {
         const users = ['bob', 'erin', 'alice'];
         for (const u of users) t.program.forUser(u).diagnostics(main);
         // The declaration checks kept from one check to the next (internal state, read for the test).
-        const records = () => new Set([...((t.program.forUser('bob') as unknown as { incremental: Map<string, { declarations: Map<unknown, unknown> }> }).incremental.get(main)?.declarations.values() ?? [])]);
+        const records = () =>
+          new Set([
+            ...((t.program.forUser('bob') as unknown as { incremental: Map<string, { declarations: Map<unknown, unknown> }> }).incremental
+              .get(main)
+              ?.declarations.values() ?? []),
+          ]);
         let reused = 0;
         for (let step = 0; step < 60; step++) {
           const r = rnd();
@@ -146,17 +165,28 @@ describe('check from scratch in slices (issue 15: requests answered between slic
       // An edit after the first slice: the prepared check is dropped, the next check sees the edit.
       let n = 0;
       const broken = mainText().replace('"C-0"', '12345');
-      await view.prepareCheck(main, async () => {
-        if (n++ === 0) t.edit('portal/main.logic', broken);
-      }, { sliceMs: 0 });
+      await view.prepareCheck(
+        main,
+        async () => {
+          if (n++ === 0) t.edit('portal/main.logic', broken);
+        },
+        { sliceMs: 0 },
+      );
       assert.equal(n, 1, 'stopped at the first pause after the edit');
-      assert.ok(view.diagnostics(main).some((d) => d.code === 'type-mismatch'), JSON.stringify(view.diagnostics(main).map((d) => d.code)));
+      assert.ok(
+        view.diagnostics(main).some((d) => d.code === 'type-mismatch'),
+        JSON.stringify(view.diagnostics(main).map((d) => d.code)),
+      );
       // A request needing the check in between: it checks itself, the sliced work is dropped.
       const other = t.program.forUser('alice');
       let requested: unknown;
-      await other.prepareCheck(main, async () => {
-        requested ??= other.checkResult(main);
-      }, { sliceMs: 0 });
+      await other.prepareCheck(
+        main,
+        async () => {
+          requested ??= other.checkResult(main);
+        },
+        { sliceMs: 0 },
+      );
       assert.ok(requested);
       assert.equal(other.checkResult(main), requested);
       const fresh = new Program(t.program.environment, { readFile: (p) => t.program.readText(p) });

@@ -30,22 +30,29 @@ function summary(decls: Declaration[], privateTypes: Set<string>) {
     const s = typeText(t);
     return privateTypes.has(s) || s.startsWith('_PrivateType') ? '*' : s;
   };
-  return byName(decls
-    .filter((d) => d.isPublic && d.kind !== 'Screen')
-    .map((d) =>
-      d.kind === 'Structure'
-        ? { kind: 'structure', name: d.name.name, doc: d.doc?.text.trim() ?? '', fields: d.fields.map((f) => ({ name: f.name.name, type: ty(f.type), doc: f.doc?.text.trim() ?? '' })) }
-        : d.kind === 'ServerAction'
+  return byName(
+    decls
+      .filter((d) => d.isPublic && d.kind !== 'Screen')
+      .map((d) =>
+        d.kind === 'Structure'
           ? {
-              kind: 'serverAction',
+              kind: 'structure',
               name: d.name.name,
               doc: d.doc?.text.trim() ?? '',
-              params: d.params.map((p) => ({ name: p.name.name, type: ty(p.type), optional: !!p.default })),
-              returns: d.returns.map((p) => ({ name: p.name.name, type: ty(p.type) })),
-              tags: d.doc?.params ?? {},
+              fields: d.fields.map((f) => ({ name: f.name.name, type: ty(f.type), doc: f.doc?.text.trim() ?? '' })),
             }
-          : undefined,
-    ));
+          : d.kind === 'ServerAction'
+            ? {
+                kind: 'serverAction',
+                name: d.name.name,
+                doc: d.doc?.text.trim() ?? '',
+                params: d.params.map((p) => ({ name: p.name.name, type: ty(p.type), optional: !!p.default })),
+                returns: d.returns.map((p) => ({ name: p.name.name, type: ty(p.type) })),
+                tags: d.doc?.params ?? {},
+              }
+            : undefined,
+      ),
+  );
 }
 
 describe('interface documents (SPEC 3.5)', () => {
@@ -81,7 +88,9 @@ describe('interface documents (SPEC 3.5)', () => {
       // Each range starts at `public` and ends after `;` or `}`.
       const lines = text.split('\n');
       for (const e of iface.elements) {
-        assert.ok(lines[e.range.start.line].slice(e.range.start.character).startsWith(`public ${e.kind === 'structure' ? 'structure' : 'server action'} ${e.name}`));
+        assert.ok(
+          lines[e.range.start.line].slice(e.range.start.character).startsWith(`public ${e.kind === 'structure' ? 'structure' : 'server action'} ${e.name}`),
+        );
         const endLine = lines[e.range.end.line];
         assert.ok(['}', ';'].includes(endLine[e.range.end.character - 1]), `${e.name}: '${endLine}'`);
       }

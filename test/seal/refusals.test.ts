@@ -139,7 +139,10 @@ describe('install refuses, with a reason, writing nothing', () => {
   test('name taken: by an unsealed module, and by an installed sealed one (without --upgrade)', () => {
     const env = variant((root) => {
       fs.mkdirSync(path.join(root, 'modules', 'mine'));
-      fs.writeFileSync(path.join(root, 'modules', 'mine', 'module.json'), JSON.stringify({ name: 'OrderAPI', version: '0.1.0', kind: 'service', owner: 'hank' }));
+      fs.writeFileSync(
+        path.join(root, 'modules', 'mine', 'module.json'),
+        JSON.stringify({ name: 'OrderAPI', version: '0.1.0', kind: 'service', owner: 'hank' }),
+      );
     });
     refused(env, s.pmod, /name taken: this environment already has a module named 'OrderAPI'/);
     refused(env, s.pmod, /name taken/, ['--upgrade']);
@@ -176,7 +179,10 @@ describe('install refuses, with a reason, writing nothing', () => {
   });
 
   test('a symbolic link entry (and a hard link, and a folder)', () => {
-    const link = archive([tarEntry('module.json', Buffer.alloc(0), { type: 'SymbolicLink', linkpath: '/etc/passwd' }), ...NAMES.slice(1).map((n) => tarEntry(n, files[n]))]);
+    const link = archive([
+      tarEntry('module.json', Buffer.alloc(0), { type: 'SymbolicLink', linkpath: '/etc/passwd' }),
+      ...NAMES.slice(1).map((n) => tarEntry(n, files[n])),
+    ]);
     refused(fresh, link, /refused archive: entry 'module\.json' is a SymbolicLink/);
     const hard = archive([...NAMES.map((n) => tarEntry(n, files[n])), tarEntry('extra', Buffer.alloc(0), { type: 'Link', linkpath: 'SEAL.json' })]);
     refused(fresh, hard, /refused archive: entry 'extra' is a Link/);
@@ -265,10 +271,22 @@ describe('a sealed folder edited after install', () => {
   }
 
   const edits: [string, (folder: string) => void, RegExp][] = [
-    ['INTERFACE.logic changed', (f) => fs.appendFileSync(path.join(f, 'INTERFACE.logic'), '\n/// more\npublic structure Extra {\n  a: Text\n}\n'), /INTERFACE\.logic does not match/],
-    ['module.json changed', (f) => fs.writeFileSync(path.join(f, 'module.json'), fs.readFileSync(path.join(f, 'module.json'), 'utf8').replace('1.4.0', '1.4.1')), /module\.json does not match/],
+    [
+      'INTERFACE.logic changed',
+      (f) => fs.appendFileSync(path.join(f, 'INTERFACE.logic'), '\n/// more\npublic structure Extra {\n  a: Text\n}\n'),
+      /INTERFACE\.logic does not match/,
+    ],
+    [
+      'module.json changed',
+      (f) => fs.writeFileSync(path.join(f, 'module.json'), fs.readFileSync(path.join(f, 'module.json'), 'utf8').replace('1.4.0', '1.4.1')),
+      /module\.json does not match/,
+    ],
     ['sources.age replaced', (f) => fs.writeFileSync(path.join(f, 'sources.age'), 'not age'), /sources\.age does not match/],
-    ['a source file added', (f) => fs.writeFileSync(path.join(f, 'Extra.logic'), 'public server action Extra() {}\n'), /'Extra\.logic' is not part of the seal/],
+    [
+      'a source file added',
+      (f) => fs.writeFileSync(path.join(f, 'Extra.logic'), 'public server action Extra() {}\n'),
+      /'Extra\.logic' is not part of the seal/,
+    ],
     // Without SEAL.json the folder (it holds sources.age) is still sealed, and fails closed.
     ['SEAL.json removed', (f) => fs.rmSync(path.join(f, 'SEAL.json')), /missing file: SEAL\.json is not there/],
   ];
@@ -308,7 +326,10 @@ describe('a sealed folder edited after install', () => {
       const manifest = path.join(env, 'modules', 'order-api', 'module.json');
       c.open(fileUri(manifest), fs.readFileSync(manifest, 'utf8'), 'json');
       const ds = await c.diagnosticsFor(fileUri(manifest), (d) => d.length > 0, 'invalid-seal');
-      assert.deepEqual(ds.map((d) => d.code), ['invalid-seal']);
+      assert.deepEqual(
+        ds.map((d) => d.code),
+        ['invalid-seal'],
+      );
       assert.match(String(ds[0].message), /INTERFACE\.logic does not match/);
     } finally {
       await c.close();

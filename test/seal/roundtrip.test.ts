@@ -10,19 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompletionList, Hover, Location, SignatureHelp } from 'vscode-languageserver-protocol';
 import { startServer, modulesUri, fileUri, type TestClient } from '../server/lsp-client';
-import {
-  CLI,
-  ORDER_API_SRC,
-  allFiles,
-  canaryHits,
-  cli,
-  pmodFiles,
-  privateCanaries,
-  signingKeyOf,
-  sealAndInstall,
-  tool,
-  type Sealed,
-} from './setup';
+import { CLI, ORDER_API_SRC, allFiles, canaryHits, cli, pmodFiles, privateCanaries, signingKeyOf, sealAndInstall, tool, type Sealed } from './setup';
 import { cursorIn } from '../helpers/marker';
 
 const USERS = ['gina', 'hank', 'ivy']; // gina is the client environment's admin
@@ -101,7 +89,10 @@ for (const user of USERS) {
     });
 
     test('listModules marks OrderAPI sealed by acme, at reference', async () => {
-      const r = await c.request<{ modules: { name: string; access: string; sealed?: { publisher: string; invalid?: boolean } }[] }>('protectedModules/listModules', {});
+      const r = await c.request<{ modules: { name: string; access: string; sealed?: { publisher: string; invalid?: boolean } }[] }>(
+        'protectedModules/listModules',
+        {},
+      );
       const m = r.modules.find((x) => x.name === 'OrderAPI');
       assert.equal(m?.access, 'reference');
       assert.deepEqual(m?.sealed, { publisher: 'acme' });
@@ -168,10 +159,14 @@ for (const user of USERS) {
       // The folder lists only the virtual interface (SPEC 4), which is the rendered public interface.
       const dir = await c.request<{ entries: [string, string][] }>('protectedModules/readDirectory', { uri: modulesUri('client', 'modules/order-api') });
       assert.deepEqual(dir.entries, [['INTERFACE.logic', 'file']]);
-      const iface = await c.request<{ text: string; readonly: boolean }>('protectedModules/readFile', { uri: modulesUri('client', 'modules/order-api/INTERFACE.logic') });
+      const iface = await c.request<{ text: string; readonly: boolean }>('protectedModules/readFile', {
+        uri: modulesUri('client', 'modules/order-api/INTERFACE.logic'),
+      });
       assert.equal(iface.readonly, true);
       assert.deepEqual(canaryHits(Buffer.from(iface.text), canaries), []);
-      const access = await c.request<{ canRead: boolean; access: string }>('protectedModules/access', { uri: modulesUri('client', 'modules/order-api/sources.age') });
+      const access = await c.request<{ canRead: boolean; access: string }>('protectedModules/access', {
+        uri: modulesUri('client', 'modules/order-api/sources.age'),
+      });
       assert.deepEqual([access.canRead, access.access], [false, 'reference']);
       // An attacker's own document inside the sealed folder (file: URI, any text) gets no features.
       const planted = fileUri(path.join(s.installed, 'actions', 'Orders.logic'));
@@ -207,7 +202,9 @@ describe('outside tools', () => {
     // The plaintext is a tar of the module's folder: GNU tar lists its files.
     const list = tool('tar', ['-t'], { input: r.stdout });
     assert.equal(list.code, 0, list.stderr);
-    const expected = allFiles(ORDER_API_SRC).map((f) => path.relative(ORDER_API_SRC, f).split(path.sep).join('/')).sort();
+    const expected = allFiles(ORDER_API_SRC)
+      .map((f) => path.relative(ORDER_API_SRC, f).split(path.sep).join('/'))
+      .sort();
     assert.deepEqual(list.stdout.toString('utf8').trim().split('\n').sort(), expected);
     const other = path.join(s.dir, 'other.key');
     assert.equal(cli(['keygen', '--out', other]).code, 0);
@@ -237,7 +234,15 @@ describe('outside tools', () => {
     delete seal.signature;
     // Canonical form, written independently of the product's code: keys sorted at every depth, no spaces.
     const sortKeys = (v: unknown): unknown =>
-      Array.isArray(v) ? v.map(sortKeys) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sortKeys((v as Record<string, unknown>)[k])])) : v;
+      Array.isArray(v)
+        ? v.map(sortKeys)
+        : v && typeof v === 'object'
+          ? Object.fromEntries(
+              Object.keys(v)
+                .sort()
+                .map((k) => [k, sortKeys((v as Record<string, unknown>)[k])]),
+            )
+          : v;
     const work = fs.mkdtempSync(path.join(s.dir, 'openssl-'));
     fs.writeFileSync(path.join(work, 'msg'), JSON.stringify(sortKeys(seal)));
     fs.writeFileSync(path.join(work, 'sig'), signature);
@@ -274,7 +279,10 @@ describe('unseal', () => {
     assert.equal(r.code, 1);
     assert.match(r.stderr, /cannot decrypt the sources of OrderAPI/);
     assert.equal(fs.existsSync(out), false);
-    assert.deepEqual(fs.readdirSync(s.dir).filter((n) => n.includes('unseal')), []);
+    assert.deepEqual(
+      fs.readdirSync(s.dir).filter((n) => n.includes('unseal')),
+      [],
+    );
   });
 
   test('the CLI is the built one', () => assert.ok(fs.existsSync(CLI)));

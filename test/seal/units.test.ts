@@ -54,7 +54,14 @@ describe('environment.json: id and trustedPublishers (SPEC 9)', () => {
 describe('the signed form of SEAL.json', () => {
   it('sorts keys at every depth, no spaces, and leaves out the signature', () => {
     assert.equal(canonicalJson({ b: 1, a: { d: [1, { z: 1, y: 'é' }], c: null } }), '{"a":{"c":null,"d":[1,{"y":"é","z":1}]},"b":1}');
-    const seal = { publisher: 'p', module: 'M', version: '1.0.0', created: 'x', sha256: { 'sources.age': 'a', 'module.json': 'b', 'INTERFACE.logic': 'c' }, signature: 'S' };
+    const seal = {
+      publisher: 'p',
+      module: 'M',
+      version: '1.0.0',
+      created: 'x',
+      sha256: { 'sources.age': 'a', 'module.json': 'b', 'INTERFACE.logic': 'c' },
+      signature: 'S',
+    };
     assert.equal(
       signedBytes(seal as never).toString('utf8'),
       '{"created":"x","module":"M","publisher":"p","sha256":{"INTERFACE.logic":"c","module.json":"b","sources.age":"a"},"version":"1.0.0"}',
@@ -90,7 +97,10 @@ describe('the access cap (SPEC 9)', () => {
 
 describe('client: labels and the denied page of a sealed module', () => {
   it('the Modules view says who seals it (and, for admins, an invalid seal)', () => {
-    assert.equal(moduleDescription({ version: '1.4.0', kind: 'service', access: 'reference', sealed: { publisher: 'acme' } }), '1.4.0 · service · reference · sealed by acme');
+    assert.equal(
+      moduleDescription({ version: '1.4.0', kind: 'service', access: 'reference', sealed: { publisher: 'acme' } }),
+      '1.4.0 · service · reference · sealed by acme',
+    );
     assert.equal(
       moduleDescription({ version: '1.4.0', kind: 'service', access: 'reference', sealed: { publisher: 'acme', invalid: true } }),
       '1.4.0 · service · reference · sealed by acme (seal invalid)',

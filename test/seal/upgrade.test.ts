@@ -48,7 +48,12 @@ describe('install --upgrade: the interface diff decides (SPEC 10)', () => {
       for (const f of fs.readdirSync(path.join(api, 'actions'))) {
         const p = path.join(api, 'actions', f);
         const text = fs.readFileSync(p, 'utf8');
-        fs.writeFileSync(p, text.replace('public server action CancelOrder(', 'server action CancelOrder(').replace(/public server action CreateOrder\(/, 'public server action CreateOrder(channel: Text, '));
+        fs.writeFileSync(
+          p,
+          text
+            .replace('public server action CancelOrder(', 'server action CancelOrder(')
+            .replace(/public server action CreateOrder\(/, 'public server action CreateOrder(channel: Text, '),
+        );
       }
     });
     const before = snapshot(s.client);

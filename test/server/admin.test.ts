@@ -103,10 +103,13 @@ test('an admin operation on an invalid policy is InvalidPolicy, whatever the mod
     assert.equal(g.code, INVALID_POLICY);
     // Fail closed: protected modules are hidden, the others listed.
     const list = await alice.request<Listed>('protectedModules/listModules', {});
-    assert.deepEqual(list.modules.map((m) => [m.name, m.access]), [
-      ['Common', 'list'],
-      ['Portal', 'list'],
-    ]);
+    assert.deepEqual(
+      list.modules.map((m) => [m.name, m.access]),
+      [
+        ['Common', 'list'],
+        ['Portal', 'list'],
+      ],
+    );
     const warning = alice.notifications.find((n) => n.method === 'window/showMessage');
     assert.ok(warning, 'a visible error');
   } finally {

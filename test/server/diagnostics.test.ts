@@ -44,15 +44,24 @@ for (const [fixture, consumer] of [
       const accessBefore = bob.count('protectedModules/didChangeAccess');
       changed();
       let ds = await bob.diagnosticsFor(uri, (d) => d.length > 0, 'no-reference-access');
-      assert.ok(ds.every((d) => d.code === 'no-reference-access'), JSON.stringify(ds));
+      assert.ok(
+        ds.every((d) => d.code === 'no-reference-access'),
+        JSON.stringify(ds),
+      );
       assert.ok(ds.every((d) => d.source === 'protected-modules' && d.severity === 1));
       await bob.waitFor(() => bob.count('protectedModules/didChangeAccess') > accessBefore, 'didChangeAccess');
 
       fs.writeFileSync(policyPath, original.replace(grant, ''));
       changed();
       ds = await bob.diagnosticsFor(uri, (d) => d.some((x) => x.code === 'unknown-module'), 'unknown-module');
-      assert.ok(ds.every((d) => d.code === 'unknown-module'), JSON.stringify(ds));
-      assert.ok(ds.every((d) => !/protected|reference/.test(msg(d))), 'the message does not say the module exists');
+      assert.ok(
+        ds.every((d) => d.code === 'unknown-module'),
+        JSON.stringify(ds),
+      );
+      assert.ok(
+        ds.every((d) => !/protected|reference/.test(msg(d))),
+        'the message does not say the module exists',
+      );
 
       fs.writeFileSync(policyPath, original);
       changed();
@@ -64,7 +73,7 @@ for (const [fixture, consumer] of [
   });
 }
 
-test("editing OrderAPI so that a public action loses an input updates open Portal files within one change", async () => {
+test('editing OrderAPI so that a public action loses an input updates open Portal files within one change', async () => {
   const root = copyFixture('test/fixtures/server-env');
   const alice = await startServer({ folders: [root], user: 'alice' });
   try {
@@ -148,7 +157,10 @@ test('an open environment.json shows its problems to admins, and unknown-user to
     stranger.open(uri, text, 'json');
     const ds = await stranger.diagnosticsFor(uri, (d) => d.length > 0);
     assert.deepEqual(codes(ds), ['unknown-user']);
-    assert.ok(stranger.notifications.some((n) => n.method === 'window/showMessage'), 'a visible warning');
+    assert.ok(
+      stranger.notifications.some((n) => n.method === 'window/showMessage'),
+      'a visible warning',
+    );
   } finally {
     await stranger.close();
   }
@@ -156,7 +168,10 @@ test('an open environment.json shows its problems to admins, and unknown-user to
   try {
     alice.open(uri, text, 'json');
     const ds = await alice.diagnosticsFor(uri, (d) => d.length > 0);
-    assert.ok(ds.some((d) => d.code === 'invalid-environment' && d.severity === 2), JSON.stringify(ds));
+    assert.ok(
+      ds.some((d) => d.code === 'invalid-environment' && d.severity === 2),
+      JSON.stringify(ds),
+    );
   } finally {
     await alice.close();
   }

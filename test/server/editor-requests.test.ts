@@ -36,7 +36,10 @@ describe('editor requests as bob (contractor)', () => {
 
   test('listFiles below a module bob may not open lists only its interface file; a hidden folder is FileNotFound', async () => {
     const r = await bob.request<ListFilesResult>('protectedModules/listFiles', { uri: `modules://${env()}/OrderAPI` });
-    assert.deepEqual(r.files.map((f) => f.path), ['OrderAPI/INTERFACE.logic']);
+    assert.deepEqual(
+      r.files.map((f) => f.path),
+      ['OrderAPI/INTERFACE.logic'],
+    );
     const hidden = await bob.requestError('protectedModules/listFiles', { uri: `modules://${env()}/internal/Pricing` });
     const missing = await bob.requestError('protectedModules/listFiles', { uri: `modules://${env()}/internal/Nothing` });
     assert.deepEqual(hidden, missing, 'hidden is answered exactly like missing');
@@ -44,7 +47,10 @@ describe('editor requests as bob (contractor)', () => {
     assert.equal(denied.code, PERMISSION_DENIED);
     // a dotted start folder lists the files under their own paths
     const dotted = await bob.request<ListFilesResult>('protectedModules/listFiles', { uri: `modules://${env()}/Common/../OrderAPI` });
-    assert.deepEqual(dotted.files.map((f) => f.path), ['OrderAPI/INTERFACE.logic']);
+    assert.deepEqual(
+      dotted.files.map((f) => f.path),
+      ['OrderAPI/INTERFACE.logic'],
+    );
   });
 
   test('findInFiles finds text in readable files, with 0-based positions and a preview', async () => {
@@ -69,7 +75,10 @@ describe('editor requests as bob (contractor)', () => {
     // a regular expression that would match everything still sees only readable files
     const all = await bob.request<FindInFilesResult>('protectedModules/findInFiles', { query: '.', isRegExp: true, maxResults: 1000 });
     const paths = new Set(all.matches.map((m) => m.path));
-    assert.ok([...paths].every((p) => /^(Common|Portal|docs)\/|^OrderAPI\/INTERFACE\.logic$/.test(p)), [...paths].join(','));
+    assert.ok(
+      [...paths].every((p) => /^(Common|Portal|docs)\/|^OrderAPI\/INTERFACE\.logic$/.test(p)),
+      [...paths].join(','),
+    );
     assert.doesNotMatch(JSON.stringify(all), /CANARY|zebra/i);
   });
 
@@ -92,7 +101,7 @@ describe('editor requests as bob (contractor)', () => {
 describe('accessOverview as alice (owner)', () => {
   const alice = useServer('test/fixtures/server-env', 'alice');
 
-  test('shows the grants that apply and every user\'s effective access', async () => {
+  test("shows the grants that apply and every user's effective access", async () => {
     const r = await alice.request<AccessOverviewResult>('protectedModules/accessOverview', { module: 'OrderAPI' });
     assert.equal(r.protected, true);
     assert.equal(r.owner, 'alice');
@@ -101,16 +110,13 @@ describe('accessOverview as alice (owner)', () => {
       { module: '*', to: 'group:reviewers', access: 'reference' },
       { module: 'OrderAPI', to: 'group:partners', access: 'list' },
     ]);
-    assert.deepEqual(
-      Object.fromEntries(r.users.map((u) => [u.id, u.access])),
-      { alice: 'full', bob: 'reference', carol: 'reference', dan: 'list' },
-    );
+    assert.deepEqual(Object.fromEntries(r.users.map((u) => [u.id, u.access])), { alice: 'full', bob: 'reference', carol: 'reference', dan: 'list' });
     assert.deepEqual(r.groups, ['contractors', 'core', 'partners', 'reviewers']);
   });
 });
 
 describe('one interface, one document (issue 13 point 6)', () => {
-  test('in a modules:// workspace, definitions and moduleInterface name the Explorer\'s INTERFACE.logic; in file: ones, module-interface://', async () => {
+  test("in a modules:// workspace, definitions and moduleInterface name the Explorer's INTERFACE.logic; in file: ones, module-interface://", async () => {
     const root = copyFixture('examples/acme');
     const name = path.basename(root);
     const page = 'modules/order-portal/screens/NewOrder.logic';

@@ -29,9 +29,9 @@ import { cursorIn, extractCursor } from '../helpers/marker';
 // Fixture facts, computed from the sources (not hard-coded)
 
 function logicFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? logicFiles(path.join(dir, e.name)) : e.name.endsWith('.logic') ? [path.join(dir, e.name)] : [],
-  );
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? logicFiles(path.join(dir, e.name)) : e.name.endsWith('.logic') ? [path.join(dir, e.name)] : []));
 }
 
 /** Public and private declaration names of a module folder, by parsing its sources. */
@@ -99,17 +99,17 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     const pricing = declarations(path.join(root, 'modules/pricing'));
     // What bob may see: his module, Common, OrderAPI's interface. Canaries are names that appear
     // nowhere in there (a private name that happens to equal a visible word is not a canary).
-    const visible = [
-      ...logicFiles(path.join(root, 'modules/order-portal')),
-      ...logicFiles(path.join(root, 'modules/common')),
-    ]
+    const visible = [...logicFiles(path.join(root, 'modules/order-portal')), ...logicFiles(path.join(root, 'modules/common'))]
       .map((f) => fs.readFileSync(f, 'utf8'))
       .join('\n');
     bob = await startServer({ folders: [root], user: 'bob' });
     const iface = await bob.request<{ text: string }>('protectedModules/moduleInterface', { module: 'OrderAPI' });
     const seen = visible + iface.text;
     const pricingManifest = JSON.parse(
-      fs.readFileSync(path.join(root, 'modules/pricing/module.json'), 'utf8').replace(/^\s*\/\/.*$/gm, '').replace(/,(\s*[}\]])/g, '$1'),
+      fs
+        .readFileSync(path.join(root, 'modules/pricing/module.json'), 'utf8')
+        .replace(/^\s*\/\/.*$/gm, '')
+        .replace(/,(\s*[}\]])/g, '$1'),
     ) as { description: string };
     const reporting = declarations(path.join(root, 'modules/reporting'));
     const words = [...orderApi.privateNames, ...pricing.publicNames, ...pricing.privateNames, 'Pricing', ...reporting.publicNames, ...reporting.privateNames];
@@ -173,7 +173,10 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     const length = list.items.find((i) => i.label === 'Length')!;
     const resolved = await request<CompletionItem>('completionItem/resolve', length);
     assert.ok((resolved.documentation as { value: string }).value.length > 0);
-    const reporting = await request<CompletionItem>('completionItem/resolve', list.items.find((i) => i.label === 'Reporting')!);
+    const reporting = await request<CompletionItem>(
+      'completionItem/resolve',
+      list.items.find((i) => i.label === 'Reporting')!,
+    );
     assert.match((reporting.documentation as { value: string }).value, /your access: list/);
   });
 
@@ -267,7 +270,10 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     assert.match(b.label, /^Substr\(/);
     const [bs, be] = b.parameters![help.activeParameter!].label as [number, number];
     assert.match(b.label.slice(bs, be), /^start: Integer/);
-    assert.ok(b.parameters!.every((p) => Array.isArray(p.label)), 'every built-in parameter located in the label');
+    assert.ok(
+      b.parameters!.every((p) => Array.isArray(p.label)),
+      'every built-in parameter located in the label',
+    );
   });
 
   test('definition of a public action lands in the interface document', async () => {
@@ -275,16 +281,24 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     const position = cursorIn(newOrderText, 'OrderAPI.Cr$0eateOrder');
     const loc = await request<Location>('textDocument/definition', { textDocument: { uri: newOrderUri }, position });
     assert.equal(loc.uri, 'module-interface://acme/OrderAPI.logic');
-    const iface = await request<{ uri: string; text: string; elements: { name: string; range: Range }[] }>('protectedModules/moduleInterface', { module: 'OrderAPI' });
+    const iface = await request<{ uri: string; text: string; elements: { name: string; range: Range }[] }>('protectedModules/moduleInterface', {
+      module: 'OrderAPI',
+    });
     assert.equal(iface.uri, loc.uri);
     assert.equal(textAt(iface.text, loc.range), 'CreateOrder');
     const el = iface.elements.find((e) => e.name === 'CreateOrder')!;
     assert.ok(loc.range.start.line >= el.range.start.line && loc.range.end.line <= el.range.end.line);
     // A structure in a type, and a local in the same file.
-    const structure = await request<Location>('textDocument/definition', { textDocument: { uri: newOrderUri }, position: cursorIn(newOrderText, 'OrderAPI.Ord$0erLine') });
+    const structure = await request<Location>('textDocument/definition', {
+      textDocument: { uri: newOrderUri },
+      position: cursorIn(newOrderText, 'OrderAPI.Ord$0erLine'),
+    });
     assert.equal(structure.uri, iface.uri);
     assert.equal(textAt(iface.text, structure.range), 'OrderLine');
-    const local = await request<Location>('textDocument/definition', { textDocument: { uri: newOrderUri }, position: cursorIn(newOrderText, 'couponCode: co$0uponCode') });
+    const local = await request<Location>('textDocument/definition', {
+      textDocument: { uri: newOrderUri },
+      position: cursorIn(newOrderText, 'couponCode: co$0uponCode'),
+    });
     assert.equal(local.uri, newOrderUri);
     assert.equal(textAt(newOrderText, local.range), 'couponCode');
     // The interface document is readable through the custom file system, with the same text.
@@ -301,12 +315,22 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     const position = cursorIn(newOrderText, 'OrderAPI.Ord$0erLine');
     const refs = await request<Location[]>('textDocument/references', { textDocument: { uri: newOrderUri }, position, context: { includeDeclaration: true } });
     assert.ok(refs.length >= 4, JSON.stringify(refs));
-    assert.ok(refs.some((r) => r.uri === 'module-interface://acme/OrderAPI.logic'), 'the declaration, in the interface');
+    assert.ok(
+      refs.some((r) => r.uri === 'module-interface://acme/OrderAPI.logic'),
+      'the declaration, in the interface',
+    );
     assert.ok(refs.some((r) => r.uri === newOrderUri));
     for (const r of refs) assert.ok(!r.uri.includes('order-api'), `no location in OrderAPI: ${r.uri}`);
-    const local = await request<Location[]>('textDocument/references', { textDocument: { uri: newOrderUri }, position: cursorIn(newOrderText, 'var c$0ouponCode'), context: { includeDeclaration: true } });
+    const local = await request<Location[]>('textDocument/references', {
+      textDocument: { uri: newOrderUri },
+      position: cursorIn(newOrderText, 'var c$0ouponCode'),
+      context: { includeDeclaration: true },
+    });
     assert.ok(local.length >= 3 && local.every((r) => r.uri === newOrderUri));
-    const highlights = await request<{ range: Range; kind: number }[]>('textDocument/documentHighlight', { textDocument: { uri: newOrderUri }, position: cursorIn(newOrderText, 'var c$0ouponCode') });
+    const highlights = await request<{ range: Range; kind: number }[]>('textDocument/documentHighlight', {
+      textDocument: { uri: newOrderUri },
+      position: cursorIn(newOrderText, 'var c$0ouponCode'),
+    });
     assert.equal(highlights.length, local.length);
     assert.ok(highlights.every((h) => textAt(newOrderText, h.range) === 'couponCode'));
   });
@@ -384,7 +408,11 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
       bob.change(newOrderUri, ++version, newOrderText);
       const ds = await bob.diagnosticsFor(newOrderUri, (d) => d.some((x) => x.code === 'not-a-dependency'), 'not-a-dependency');
       const d = ds.find((x) => x.code === 'not-a-dependency')!;
-      const actions = await request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: newOrderUri }, range: d.range, context: { diagnostics: [d] } });
+      const actions = await request<CodeAction[]>('textDocument/codeAction', {
+        textDocument: { uri: newOrderUri },
+        range: d.range,
+        context: { diagnostics: [d] },
+      });
       const add = actions.find((a) => /dependency/i.test(a.title))!;
       assert.ok(add, JSON.stringify(actions));
       assert.equal(add.kind, 'quickfix');
@@ -435,7 +463,7 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
         assert.equal(rn, null);
       }
       // Diagnostics of a file bob may not read: nothing ever published with content.
-      assert.ok(!(bob.diagnostics.get(fileUri(f))?.diagnostics.length), 'no diagnostics for a denied file');
+      assert.ok(!bob.diagnostics.get(fileUri(f))?.diagnostics.length, 'no diagnostics for a denied file');
     }
     // A resolve request with forged data naming a private element.
     const forged = await request<CompletionItem>('completionItem/resolve', {
@@ -490,7 +518,10 @@ describe('IDE features as alice (owner of everything)', () => {
       const edit = await alice.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri }, position: quote, newName: 'PriceBasket' });
       const files = Object.keys(edit.changes!);
       assert.ok(files.includes(uri));
-      assert.ok(files.some((f) => f.includes('order-api')), JSON.stringify(files));
+      assert.ok(
+        files.some((f) => f.includes('order-api')),
+        JSON.stringify(files),
+      );
     } finally {
       await alice.close();
     }
@@ -549,7 +580,10 @@ describe('IDE features in a modules:// workspace', () => {
       const hit = symbols.find((s) => s.name === name);
       assert.ok(hit, `workspace symbols find ${name}`);
       assert.match(hit.location.uri, /^modules:\/\/acme\//);
-      assert.ok(symbols.every((s) => !s.location.uri.startsWith('file:')), JSON.stringify(symbols.map((s) => s.location.uri)));
+      assert.ok(
+        symbols.every((s) => !s.location.uri.startsWith('file:')),
+        JSON.stringify(symbols.map((s) => s.location.uri)),
+      );
     } finally {
       await bob.close();
     }

@@ -67,9 +67,15 @@ describe('as bob (contractor: OrderAPI reference, Reporting list, Pricing none, 
 
   test('a module at none appears nowhere and answers exactly like a missing one', async () => {
     const list = await bob.request<{ modules: { name: string }[] }>('protectedModules/listModules', {});
-    assert.deepEqual(list.modules.map((m) => m.name), ['Common', 'OrderAPI', 'Portal', 'Reporting']);
+    assert.deepEqual(
+      list.modules.map((m) => m.name),
+      ['Common', 'OrderAPI', 'Portal', 'Reporting'],
+    );
     const rootDir = await bob.request<{ entries: [string, string][] }>('protectedModules/readDirectory', { uri: M('') });
-    assert.deepEqual(rootDir.entries.map((e) => e[0]), ['Common', 'OrderAPI', 'Portal', 'Reporting', 'docs', 'environment.json']);
+    assert.deepEqual(
+      rootDir.entries.map((e) => e[0]),
+      ['Common', 'OrderAPI', 'Portal', 'Reporting', 'docs', 'environment.json'],
+    );
     const pairs: [string, string][] = [
       ['internal/Pricing/prices.logic', 'internal/Nothing/prices.logic'],
       ['internal/Pricing', 'internal/Nothing'],
@@ -223,10 +229,13 @@ describe('as bob (contractor: OrderAPI reference, Reporting list, Pricing none, 
     assert.equal(r.uri, 'module-interface://server-env/OrderAPI.logic');
     assert.deepEqual([r.module, r.version, r.owner, r.access], ['OrderAPI', '1.4.0', 'alice', 'reference']);
     // Ordered by name (SPEC 4.1).
-    assert.deepEqual(r.elements.map((e) => [e.kind, e.name]), [
-      ['serverAction', 'CreateOrder'],
-      ['structure', 'OrderLine'],
-    ]);
+    assert.deepEqual(
+      r.elements.map((e) => [e.kind, e.name]),
+      [
+        ['serverAction', 'CreateOrder'],
+        ['structure', 'OrderLine'],
+      ],
+    );
     assert.doesNotMatch(JSON.stringify(r), /Zebra|CANARY/);
   });
 
@@ -288,7 +297,9 @@ describe('as alice (owner and admin)', () => {
     await alice.request('protectedModules/writeFile', { uri: M('environment.json'), text: changed });
     assert.equal(fs.readFileSync(path.join(alice.root, 'environment.json'), 'utf8'), changed);
     await alice.waitFor(() => alice.count('protectedModules/didChangeAccess') > accessBefore, 'didChangeAccess');
-    const orders = await alice.request<{ readonly: boolean }>('protectedModules/readFile', { uri: fileUri(path.join(alice.root, 'OrderAPI/src/orders.logic')) });
+    const orders = await alice.request<{ readonly: boolean }>('protectedModules/readFile', {
+      uri: fileUri(path.join(alice.root, 'OrderAPI/src/orders.logic')),
+    });
     assert.equal(orders.readonly, false);
     // An admin creates a new module outside every existing one.
     const manifest = '{ "name": "Billing", "version": "0.1.0", "kind": "service", "owner": "alice" }\n';

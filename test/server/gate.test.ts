@@ -18,7 +18,8 @@ const API = 'modules/order-api';
 const PORTAL = 'modules/order-portal';
 
 /** What bob may never learn of OrderAPI: private elements, private comments, private file names. */
-const ORDER_API_PRIVATE = /ComputeDiscount|VolumePercent|DiscountBreakdown|LoyaltyPercent|CouponValue|PriceLines|PricedLines|Discount rules|LinePricing|Storage\.logic/;
+const ORDER_API_PRIVATE =
+  /ComputeDiscount|VolumePercent|DiscountBreakdown|LoyaltyPercent|CouponValue|PriceLines|PricedLines|Discount rules|LinePricing|Storage\.logic/;
 /** What bob may never learn of Pricing (at none for him): its elements and its folder. */
 const PRICING = /PriceQuote|PriceEntry|PriceList|GetUnitPrice|modules\/pricing|PriceLists/;
 
@@ -141,7 +142,7 @@ describe('class 1: link races — the decision is made on the file actually read
 describe('class 2: stale listing — a listed folder replaced by a link after the load', () => {
   let root: string;
   let bob: TestClient;
-  const decoy = '// bob\'s own helpers\nserver action DecoyHelper() {\n}\n';
+  const decoy = "// bob's own helpers\nserver action DecoyHelper() {\n}\n";
   before(async () => {
     root = acme();
     fs.mkdirSync(path.join(root, PORTAL, 'swap'));
@@ -218,7 +219,9 @@ describe('class 3: interface documents never name a hidden type', () => {
   });
 
   test('moduleInterface, INTERFACE.logic, documentSymbol, hover and `cli interface`: a placeholder, the same as for a type that does not resolve', async () => {
-    const iface = await bob.request<{ text: string; elements: { name: string; signature: string }[] }>('protectedModules/moduleInterface', { module: 'OrderAPI' });
+    const iface = await bob.request<{ text: string; elements: { name: string; signature: string }[] }>('protectedModules/moduleInterface', {
+      module: 'OrderAPI',
+    });
     assert.doesNotMatch(JSON.stringify(iface), PRICING);
     const quote = iface.elements.find((e) => e.name === 'QuoteFor')!;
     const nowhere = iface.elements.find((e) => e.name === 'Nowhere')!;
@@ -257,9 +260,16 @@ describe('class 3: interface documents never name a hidden type', () => {
     // mismatch on the one and not the other: found by a fresh attacker trial).
     const pds = await bob.diagnosticsFor(portal, () => true);
     const onLine = (line: number) => pds.filter((d) => d.range.start.line === line).map((d) => `${d.code}:${d.message}`);
-    assert.deepEqual(onLine(3), onLine(4).map((m) => m.replace(/\btm\b/g, 'qm')));
-    assert.deepEqual(onLine(5), onLine(6).map((m) => m.replace(/\btw\b/g, 'qw')));
-    const hoverAt = async (line: number) => JSON.stringify(await bob.request('textDocument/hover', { textDocument: { uri: portal }, position: { line, character: 7 } }));
+    assert.deepEqual(
+      onLine(3),
+      onLine(4).map((m) => m.replace(/\btm\b/g, 'qm')),
+    );
+    assert.deepEqual(
+      onLine(5),
+      onLine(6).map((m) => m.replace(/\btw\b/g, 'qw')),
+    );
+    const hoverAt = async (line: number) =>
+      JSON.stringify(await bob.request('textDocument/hover', { textDocument: { uri: portal }, position: { line, character: 7 } }));
     const hq = await hoverAt(1);
     const ht = await hoverAt(2);
     assert.doesNotMatch(hq + ht, PRICING);
@@ -305,7 +315,7 @@ describe('class 4: environments do not nest', () => {
     assert.ok(!fs.existsSync(path.join(inner, 'sub', 'module.json')));
   });
 
-  test('a nested module.json claiming a hidden module\'s name (made on disk) neither voids nor impersonates it', async () => {
+  test("a nested module.json claiming a hidden module's name (made on disk) neither voids nor impersonates it", async () => {
     fs.mkdirSync(path.join(root, PORTAL, 'fake'), { recursive: true });
     fs.writeFileSync(path.join(root, PORTAL, 'fake', 'module.json'), JSON.stringify({ name: 'Pricing', version: '2.9.0', kind: 'library', owner: 'bob' }));
     alice = await startServer({ folders: [root], user: 'alice', modulesWorkspace: true });
@@ -328,7 +338,10 @@ describe('class 5: nested modules are reached only by name', () => {
     const vault = path.join(root, 'modules', 'pricing', 'tax', 'vaulted');
     fs.mkdirSync(vault, { recursive: true });
     fs.writeFileSync(path.join(vault, 'module.json'), JSON.stringify({ name: 'Vaulted', version: '1.0.0', kind: 'library', owner: 'alice' }));
-    fs.writeFileSync(path.join(vault, 'Vault.logic'), '/// Opens the vault.\npublic server action OpenVault() returns (ok: Boolean) {\n  ok = SecretCombination()\n}\n\nserver action SecretCombination() returns (ok: Boolean) {\n  ok = true\n}\n');
+    fs.writeFileSync(
+      path.join(vault, 'Vault.logic'),
+      '/// Opens the vault.\npublic server action OpenVault() returns (ok: Boolean) {\n  ok = SecretCombination()\n}\n\nserver action SecretCombination() returns (ok: Boolean) {\n  ok = true\n}\n',
+    );
     const manifest = path.join(root, PORTAL, 'module.json');
     fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace('"Common": "^1.2.0",', '"Common": "^1.2.0",\n    "Vaulted": "^1.0.0",'));
     fs.writeFileSync(path.join(root, PORTAL, 'logic', 'UsesVault.logic'), 'server action UseVault() {\n  var ok = Vaulted.OpenVault()\n}\n');
@@ -348,7 +361,9 @@ describe('class 5: nested modules are reached only by name', () => {
     assert.doesNotMatch(symbols, /pricing|SecretCombination/);
     const def = JSON.stringify(await bob.request('textDocument/definition', { textDocument: { uri }, position: { line: 1, character: 22 } }));
     assert.match(def, /module-interface:\/\/acme\/Vaulted\.logic/);
-    const refs = JSON.stringify(await bob.request('textDocument/references', { textDocument: { uri }, position: { line: 1, character: 22 }, context: { includeDeclaration: true } }));
+    const refs = JSON.stringify(
+      await bob.request('textDocument/references', { textDocument: { uri }, position: { line: 1, character: 22 }, context: { includeDeclaration: true } }),
+    );
     assert.doesNotMatch(refs, /pricing/);
     const read = await bob.requestError('protectedModules/readFile', { uri: M('modules/pricing/tax/vaulted/Vault.logic') });
     assert.equal(read.code, FILE_NOT_FOUND, 'inside a module at none: answered as missing');
@@ -393,7 +408,10 @@ describe('class 6: existence oracles', () => {
     assert.ok(a.length > 0);
     await bob.request('protectedModules/whoami', {});
     const b = await bob.diagnosticsFor(manifest, () => true);
-    assert.deepEqual(b.filter((d) => d.code === 'dependency-cycle'), []);
+    assert.deepEqual(
+      b.filter((d) => d.code === 'dependency-cycle'),
+      [],
+    );
     assert.doesNotMatch(sentToClient(bob), /Pricing/);
   });
 
@@ -487,7 +505,13 @@ describe('class 7: no stack trace or server path in any message to a client', ()
       { module: { name: 1 }, to: null, access: {} },
     ];
     for (const method of methods) for (const params of bad) await bob.request(method, params).catch(() => undefined);
-    for (const method of ['textDocument/didOpen', 'textDocument/didChange', 'textDocument/didClose', 'workspace/didChangeWatchedFiles', 'workspace/didChangeConfiguration']) {
+    for (const method of [
+      'textDocument/didOpen',
+      'textDocument/didChange',
+      'textDocument/didClose',
+      'workspace/didChangeWatchedFiles',
+      'workspace/didChangeConfiguration',
+    ]) {
       for (const params of bad) bob.notify(method, params);
     }
     await bob.request('protectedModules/whoami', {});

@@ -121,7 +121,13 @@ describe('breaking-change warning and CodeLens (alice, full on OrderAPI)', () =>
     const list = await c.request<CallSitesResult>('protectedModules/callSites', { uri, element: 'CreateOrder' });
     assert.equal(list.callSites, 1);
     assert.equal(list.modules, 1);
-    assert.deepEqual(list.consumers.map((x) => [x.module, x.callSites]), [['OrderPortal', 1], ['Reporting', 0]]);
+    assert.deepEqual(
+      list.consumers.map((x) => [x.module, x.callSites]),
+      [
+        ['OrderPortal', 1],
+        ['Reporting', 0],
+      ],
+    );
     const loc = list.consumers[0].locations![0];
     assert.equal(loc.uri, fileUri(path.join(root, NEW_ORDER)));
     assert.deepEqual(loc.range.start, { line: 92, character: 26 });
@@ -181,11 +187,20 @@ describe('leak tests', () => {
       const list = await c.request<CallSitesResult>('protectedModules/callSites', { uri, element: 'CreateOrder' });
       const json = JSON.stringify(list);
       if (listReporting) {
-        assert.deepEqual(list.consumers.map((x) => [x.module, x.callSites, !!x.locations]), [['OrderPortal', 1, true], ['Reporting', 1, false]]);
+        assert.deepEqual(
+          list.consumers.map((x) => [x.module, x.callSites, !!x.locations]),
+          [
+            ['OrderPortal', 1, true],
+            ['Reporting', 1, false],
+          ],
+        );
         assert.equal(list.callSites, 2);
         assert.equal(list.modules, 2);
       } else {
-        assert.deepEqual(list.consumers.map((x) => x.module), ['OrderPortal']);
+        assert.deepEqual(
+          list.consumers.map((x) => x.module),
+          ['OrderPortal'],
+        );
         assert.equal(list.callSites, 1);
         assert.ok(!json.includes('Reporting'));
       }

@@ -108,7 +108,7 @@ function assertChecks(user: LeakUser, probes: ProbeResults): void {
     assert.equal(err('moduleInterface of Annex').code, -32002, `${user}: Annex is not found`);
   }
   const def = get('definition of Annex.Stamp');
-  const uris = def.ok ? JSON.stringify(def.result).match(/"(?:uri|targetUri)":"[^"]*"/g) ?? [] : [];
+  const uris = def.ok ? (JSON.stringify(def.result).match(/"(?:uri|targetUri)":"[^"]*"/g) ?? []) : [];
   if (knowsAnnex && !readsVault) {
     assert.ok(uris.length > 0, `${user}: definition of Annex.Stamp found`);
     for (const u of uris) assert.ok(u.includes('module-interface://'), `${user}: definition of Annex.Stamp is by name: ${u}`);
@@ -147,7 +147,11 @@ function assertChecks(user: LeakUser, probes: ProbeResults): void {
 
 /** Runs the built CLI (`node dist/cli.js …`) and returns its stdout + stderr. */
 function cli(args: string[]): string {
-  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], { cwd: REPO, encoding: 'utf8', env: { ...process.env, PROTECTED_MODULES_USER: '' } });
+  const r = spawnSync(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
+    cwd: REPO,
+    encoding: 'utf8',
+    env: { ...process.env, PROTECTED_MODULES_USER: '' },
+  });
   return `${r.stdout}\n${r.stderr}`;
 }
 
@@ -217,7 +221,11 @@ async function leakSession(user: LeakUser): Promise<void> {
   assert.deepEqual(cliLeaks, [], `${user}: the CLI printed ${cliLeaks.join(', ')}`);
   // The CLI pointed at a module folder holding an environment.json serves the outer environment.
   const outer = cliInProcess(['access', cliRoot, '--user', user, '--format', 'json']);
-  assert.equal(cliInProcess(['access', path.join(cliRoot, 'Storefront'), '--user', user, '--format', 'json']), outer, `${user}: the CLI makes no environment of Storefront`);
+  assert.equal(
+    cliInProcess(['access', path.join(cliRoot, 'Storefront'), '--user', user, '--format', 'json']),
+    outer,
+    `${user}: the CLI makes no environment of Storefront`,
+  );
   if (!privileged) {
     assert.equal(out.hiddenInterface, out.missingInterface, `${user}: the CLI answers the same for a hidden and a missing module`);
   }
@@ -227,7 +235,9 @@ test('leak test: build, and the canaries are distinct (no canary contains anothe
   ensureBuilt();
   for (const a of ALL) for (const b of ALL) assert.ok(a === b || !a.includes(b), `${a} contains ${b}`);
   const fixture = path.join(REPO, FIXTURE);
-  const text = walk(fixture).files.map((f) => `${f}\n${fs.readFileSync(path.join(fixture, f), 'utf8')}`).join('\n');
+  const text = walk(fixture)
+    .files.map((f) => `${f}\n${fs.readFileSync(path.join(fixture, f), 'utf8')}`)
+    .join('\n');
   for (const c of ALL) assert.ok(text.includes(c), `the fixture holds ${c}`);
 });
 
@@ -255,7 +265,10 @@ async function switchSession(): Promise<void> {
   const root = copyFixture(FIXTURE);
   const s = await startRecordedServer({ folder: root, user: 'root' });
   const M = (rel: string) => rawModulesUri(path.basename(root), rel);
-  const docs = ['Storefront/screens/checkout.logic', 'Vault/src/api.logic'].map((rel) => ({ uri: M(rel), text: fs.readFileSync(path.join(root, rel), 'utf8') }));
+  const docs = ['Storefront/screens/checkout.logic', 'Vault/src/api.logic'].map((rel) => ({
+    uri: M(rel),
+    text: fs.readFileSync(path.join(root, rel), 'utf8'),
+  }));
   const sweep = async () => {
     const calls: [string, unknown][] = [
       ['protectedModules/listModules', {}],
@@ -309,7 +322,10 @@ async function switchSession(): Promise<void> {
   assert.deepEqual(after.leaks, [], describeLeaks('rita after the switch', after.leaks));
   const diags = s.diagnostics.get(docs[0].uri) ?? [];
   assert.ok(!diags.some((d) => d.code === 'hidden-element'), 'no hidden-element diagnostic survives the switch');
-  assert.ok(diags.some((d) => d.code === 'unknown-element'), 'rita gets unknown-element for the private action');
+  assert.ok(
+    diags.some((d) => d.code === 'unknown-element'),
+    'rita gets unknown-element for the private action',
+  );
 }
 
 /** The smaller session on the fixture of the other server tests. */

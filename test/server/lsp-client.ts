@@ -9,12 +9,7 @@ import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:chil
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import {
-  createMessageConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type MessageConnection,
-} from 'vscode-languageserver-protocol/node';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-languageserver-protocol/node';
 import {
   InitializeRequest,
   InitializedNotification,
@@ -237,11 +232,7 @@ export async function startServer(options: StartOptions): Promise<TestClient> {
     client.poke();
     if (options.configurationDelayMs) await delay(options.configurationDelayMs);
     return params.items.map((item) =>
-      item.section === 'protectedModules.user'
-        ? client.settingUser
-        : item.section === 'protectedModules'
-          ? { user: client.settingUser }
-          : null,
+      item.section === 'protectedModules.user' ? client.settingUser : item.section === 'protectedModules' ? { user: client.settingUser } : null,
     );
   });
   connection.onRequest(RegistrationRequest.type, (params) => {

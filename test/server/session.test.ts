@@ -24,7 +24,10 @@ test('switching the user through workspace/didChangeConfiguration changes listMo
     const uri = fileUri(home);
     c.open(uri, 'screen Home {\n  client action A() {\n    OrderAPI.SecretZebraDiscount(size: 1)\n  }\n}\n');
     let ds = await c.diagnosticsFor(uri, (d) => d.length > 0);
-    assert.deepEqual(ds.map((d) => d.code), ['unknown-element']);
+    assert.deepEqual(
+      ds.map((d) => d.code),
+      ['unknown-element'],
+    );
 
     const before = c.count('protectedModules/didChangeAccess');
     c.switchUser('alice');
@@ -32,7 +35,10 @@ test('switching the user through workspace/didChangeConfiguration changes listMo
     assert.equal((await whoami(c)).user, 'alice');
     assert.deepEqual(await names(c), ['Common', 'OrderAPI', 'Portal', 'Pricing', 'Reporting']);
     ds = await c.diagnosticsFor(uri, (d) => d.some((x) => x.code === 'hidden-element'), 'hidden-element for alice');
-    assert.deepEqual(ds.map((d) => d.code), ['hidden-element']);
+    assert.deepEqual(
+      ds.map((d) => d.code),
+      ['hidden-element'],
+    );
 
     // An unknown user: fail closed (protected modules vanish), with a visible warning.
     c.switchUser('mallory');
@@ -111,7 +117,13 @@ test('the server works on examples/acme for bob: Pricing nowhere, OrderAPI by it
     assert.ok(!list.modules.some((m) => m.name === 'Pricing'));
     assert.equal(list.modules.find((m) => m.name === 'OrderAPI')?.access, 'reference');
     assert.equal(list.modules.find((m) => m.name === 'Reporting')?.access, 'list');
-    const folder = fs.readdirSync(path.join(root, 'modules')).find((f) => fs.existsSync(path.join(root, 'modules', f, 'module.json')) && /"name":\s*"OrderAPI"/.test(fs.readFileSync(path.join(root, 'modules', f, 'module.json'), 'utf8')))!;
+    const folder = fs
+      .readdirSync(path.join(root, 'modules'))
+      .find(
+        (f) =>
+          fs.existsSync(path.join(root, 'modules', f, 'module.json')) &&
+          /"name":\s*"OrderAPI"/.test(fs.readFileSync(path.join(root, 'modules', f, 'module.json'), 'utf8')),
+      )!;
     const dir = await bob.request<{ entries: [string, string][] }>('protectedModules/readDirectory', { uri: `modules://acme/modules/${folder}` });
     assert.deepEqual(dir.entries, [['INTERFACE.logic', 'file']]);
     const modulesDir = await bob.request<{ entries: [string, string][] }>('protectedModules/readDirectory', { uri: 'modules://acme/modules' });

@@ -67,11 +67,11 @@ export async function buildTestHost({ vsix = true, out = outDir } = {}) {
   const suites = sources.map((s) => s.slice(join(here, 'suite').length + 1).replace(/\.ts$/, '.js'));
   if (!vsix) return { dir: hostOut, vsix: undefined, suites };
   const vsce = join(repoRoot, 'node_modules', '@vscode', 'vsce', 'vsce');
-  const r = spawnSync(
-    process.execPath,
-    [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', hostVsix],
-    { cwd: hostOut, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const r = spawnSync(process.execPath, [vsce, 'package', '--no-dependencies', '--allow-missing-repository', '--skip-license', '--out', hostVsix], {
+    cwd: hostOut,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   if (r.status !== 0) throw new Error(`vsce package (test host) failed:\n${r.stdout}\n${r.stderr}`);
   return { dir: hostOut, vsix: hostVsix, suites };
 }

@@ -44,7 +44,14 @@ try {
     );
     writeFileSync(
       join(controlDir, 'config.json'),
-      JSON.stringify({ suites: group.suites.filter((s) => host.suites.includes(s)), autorun: false, screenshots: false, timeoutMs: 60000, group: group.name, user: group.user }),
+      JSON.stringify({
+        suites: group.suites.filter((s) => host.suites.includes(s)),
+        autorun: false,
+        screenshots: false,
+        timeoutMs: 60000,
+        group: group.name,
+        user: group.user,
+      }),
     );
     console.log(`\n${group.name}: ${group.suites.join(', ')}`);
     try {

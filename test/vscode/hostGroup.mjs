@@ -110,7 +110,9 @@ export function acmeCanaries(envDir, { orderApiReadable = false } = {}) {
   for (const m of ['common', 'order-portal', ...(orderApiReadable ? ['order-api'] : [])]) read(join(envDir, 'modules', m));
   const legitText = legit.join('\n') + '\n' + [...api.pub].join('\n');
   // Names of six characters or more: shorter ones (`Entry`) are ordinary words of VS Code's own files.
-  const names = [...(orderApiReadable ? [] : api.priv), 'Pricing', 'PriceLists', 'TaxRules', ...pricing.pub, ...pricing.priv].filter((c) => c.length >= 6 && !new RegExp(`\\b${c}\\b`).test(legitText));
+  const names = [...(orderApiReadable ? [] : api.priv), 'Pricing', 'PriceLists', 'TaxRules', ...pricing.pub, ...pricing.priv].filter(
+    (c) => c.length >= 6 && !new RegExp(`\\b${c}\\b`).test(legitText),
+  );
   // Long private source lines of OrderAPI (bodies), as extra canaries.
   const lines = [];
   const apiFiles = [];
@@ -122,7 +124,8 @@ export function acmeCanaries(envDir, { orderApiReadable = false } = {}) {
     }
   };
   if (!orderApiReadable) walk(join(envDir, 'modules', 'order-api'));
-  for (const f of apiFiles) for (const l of readFileSync(f, 'utf8').split('\n')) if (l.trim().length >= 30 && !l.includes('///') && !legitText.includes(l.trim())) lines.push(l.trim());
+  for (const f of apiFiles)
+    for (const l of readFileSync(f, 'utf8').split('\n')) if (l.trim().length >= 30 && !l.includes('///') && !legitText.includes(l.trim())) lines.push(l.trim());
   return { names, lines };
 }
 

@@ -127,7 +127,10 @@ async function clickDialog(page, req, ctx) {
   try {
     await box.waitFor({ state: 'hidden', timeout: 15000 });
   } catch (e) {
-    const now = await box.locator('.dialog-message-text').allTextContents().catch(() => []);
+    const now = await box
+      .locator('.dialog-message-text')
+      .allTextContents()
+      .catch(() => []);
     if (ctx.shotDir) {
       mkdirSync(ctx.shotDir, { recursive: true });
       await page.screenshot({ path: join(ctx.shotDir, 'dialog-not-closed.png') }).catch(() => {});

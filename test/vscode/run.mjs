@@ -17,14 +17,33 @@
 // Usage: node test/vscode/run.mjs [--skip-package] [--keep] [--grep TEXT] [--timeout SECONDS] [suite-filter…]
 //   PM_VSCODE_TIMEOUT (seconds per group, default 600), PM_VSCODE_HEADFUL=1 shows the browser.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, cpSync, renameSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  cpSync,
+  renameSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+  appendFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { SourceMap } from 'node:module';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { chromium } from 'playwright-core';
 import { ensureCodeServer } from '../../scripts/setup-vscode.mjs';
 import {
-  CHROMIUM_ARGS, chromiumPath, freePort, installExtensions, startCodeServer, waitForHttp, workbenchUrl, writeUserSettings,
+  CHROMIUM_ARGS,
+  chromiumPath,
+  freePort,
+  installExtensions,
+  startCodeServer,
+  waitForHttp,
+  workbenchUrl,
+  writeUserSettings,
 } from '../../scripts/code-server.mjs';
 import { buildTestHost, repoRoot } from './build.mjs';
 import { planGroups, prepareWorkspace } from './session.mjs';
@@ -138,7 +157,10 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
     folder = join(sessionDir, 'workspace');
     mkdirSync(folder, { recursive: true });
     workspaceFile = join(folder, `${groupHost.name}.code-workspace`);
-    writeFileSync(workspaceFile, JSON.stringify({ folders: [{ uri: `modules://${groupHost.name}/`, name: `${groupHost.name} (host)` }], settings: {} }, null, 2) + '\n');
+    writeFileSync(
+      workspaceFile,
+      JSON.stringify({ folders: [{ uri: `modules://${groupHost.name}/`, name: `${groupHost.name} (host)` }], settings: {} }, null, 2) + '\n',
+    );
     clientTmp = join(sessionDir, 'client-tmp');
     mkdirSync(clientTmp, { recursive: true });
     writeMachineSettings(userDataDir, { 'protectedModules.host': groupHost.url });
@@ -169,7 +191,14 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
     join(controlDir, 'config.json'),
     JSON.stringify(
       {
-        suites, autorun: true, screenshots: true, pageRequests: true, grep, timeoutMs: 60000, group: group.name, user: group.user,
+        suites,
+        autorun: true,
+        screenshots: true,
+        pageRequests: true,
+        grep,
+        timeoutMs: 60000,
+        group: group.name,
+        user: group.user,
         ...(groupHost ? { host: { url: groupHost.url, name: groupHost.name, tokens: groupHost.tokens } } : {}),
         ...(peerDir ? { peer: peerDir } : {}),
       },
@@ -179,14 +208,22 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
   );
 
   const fail = (message) => ({
-    group: group.name, passes: 0, failures: 1, pending: 0, tests: [], fatal: message,
+    group: group.name,
+    passes: 0,
+    failures: 1,
+    pending: 0,
+    tests: [],
+    fatal: message,
   });
   const port = await freePort();
   // The installed extensions (the test host bundles other suites naming canaries): only files
   // written or changed while VS Code runs are scanned afterwards.
   const installed = groupHost ? fileTimes(extensionsDir) : new Map();
   const server = startCodeServer({
-    port, userDataDir, extensionsDir, folder: workspaceFile ? undefined : folder,
+    port,
+    userDataDir,
+    extensionsDir,
+    folder: workspaceFile ? undefined : folder,
     env: { PM_TEST_CONTROL: controlDir, ...(groupHost ? { PROTECTED_MODULES_HOST_TOKEN: groupHost.tokens[group.user] ?? '', TMPDIR: clientTmp } : {}) },
     logFile: join(logDir, 'code-server.log'),
   });
@@ -227,7 +264,10 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
     const resultsFile = join(controlDir, 'results.json');
     const end = Date.now() + timeoutS * 1000;
     const startBy = Date.now() + Math.min(180, timeoutS) * 1000;
-    const windows = [{ controlDir, server, label: '' }, ...(second ? [{ controlDir: second.controlDir, server: second.server, label: `${second.user}'s window: ` }] : [])];
+    const windows = [
+      { controlDir, server, label: '' },
+      ...(second ? [{ controlDir: second.controlDir, server: second.server, label: `${second.user}'s window: ` }] : []),
+    ];
     while (!existsSync(resultsFile) || (second && !existsSync(second.resultsFile))) {
       for (const w of windows) {
         if (w.server.exited()) throw new Error(`${w.label}code-server exited before the suites finished`);
@@ -264,7 +304,10 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
     if (results.fatal) results.fatal = mapStack(results.fatal, buildSuiteDir);
   } catch (e) {
     results = fail(String(e?.message ?? e));
-    for (const [pg, name] of [[page, 'FAILED.png'], [second?.page, `FAILED-${second?.user}.png`]]) {
+    for (const [pg, name] of [
+      [page, 'FAILED.png'],
+      [second?.page, `FAILED-${second?.user}.png`],
+    ]) {
       if (!pg) continue;
       try {
         const p = join(shotsDir, safeName(group.name), name);
@@ -292,7 +335,10 @@ async function runGroup(group, { sessionRoot, extensionsDir, hostSuites, buildSu
       const scan = scanForCanaries([userDataDir, extensionsDir, folder, clientTmp, controlDir], canaries, installed);
       const title = `every file the client side wrote (${scan.files} files, ${scan.bytes} bytes; ${canaries.names.length} names and ${canaries.lines.length} source lines as canaries) holds no canary of OrderAPI's private sources or of Pricing`;
       const ok = scan.hits.length === 0 && scan.files > 0 && canaries.names.length >= (group.window2 ? 5 : 15);
-      results.tests = [...(results.tests ?? []), { fullTitle: `[launcher] ${title}`, state: ok ? 'passed' : 'failed', ...(ok ? {} : { error: { message: JSON.stringify(scan.hits.slice(0, 20)) } }) }];
+      results.tests = [
+        ...(results.tests ?? []),
+        { fullTitle: `[launcher] ${title}`, state: ok ? 'passed' : 'failed', ...(ok ? {} : { error: { message: JSON.stringify(scan.hits.slice(0, 20)) } }) },
+      ];
       if (ok) results.passes = (results.passes ?? 0) + 1;
       else results.failures = (results.failures ?? 0) + 1;
     }

@@ -82,10 +82,7 @@ function writeFallbackEnvironment(dir) {
       2,
     ) + '\n',
   );
-  writeFileSync(
-    join(dir, 'Common', 'module.json'),
-    JSON.stringify({ name: 'Common', version: '1.0.0', kind: 'library', owner: 'alice' }, null, 2) + '\n',
-  );
+  writeFileSync(join(dir, 'Common', 'module.json'), JSON.stringify({ name: 'Common', version: '1.0.0', kind: 'library', owner: 'alice' }, null, 2) + '\n');
 }
 
 /**

@@ -106,8 +106,15 @@ export async function startSecondWindow({ group, groupHost, sessionDir, extensio
     join(controlDir, 'config.json'),
     JSON.stringify(
       {
-        suites: [`${companion}.window.js`], autorun: true, screenshots: true, pageRequests: true, timeoutMs: 60000, group: `${group.name} (${user}'s window)`, user,
-        host: { url: groupHost.url, name: groupHost.name, tokens: groupHost.tokens }, peer: peerDir,
+        suites: [`${companion}.window.js`],
+        autorun: true,
+        screenshots: true,
+        pageRequests: true,
+        timeoutMs: 60000,
+        group: `${group.name} (${user}'s window)`,
+        user,
+        host: { url: groupHost.url, name: groupHost.name, tokens: groupHost.tokens },
+        peer: peerDir,
       },
       null,
       2,
@@ -118,13 +125,20 @@ export async function startSecondWindow({ group, groupHost, sessionDir, extensio
   copyFileSync(workspaceFile, ownWorkspaceFile);
   const port = await freePort();
   const server = startCodeServer({
-    port, userDataDir, extensionsDir,
+    port,
+    userDataDir,
+    extensionsDir,
     env: { PM_TEST_CONTROL: controlDir, PROTECTED_MODULES_HOST_TOKEN: groupHost.tokens[user], TMPDIR: tmp },
     logFile: join(logDir, `window2-${user}`, 'code-server.log'),
   });
   await waitForHttp(server.url, { timeoutMs: 60000, isDead: server.exited });
   return {
-    user, companion, controlDir, userDataDir, server, resultsFile: join(controlDir, 'results.json'),
+    user,
+    companion,
+    controlDir,
+    userDataDir,
+    server,
+    resultsFile: join(controlDir, 'results.json'),
     url: `${server.url.replace(/\/$/, '')}/?workspace=${encodeURI(ownWorkspaceFile)}`,
   };
 }

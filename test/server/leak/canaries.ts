@@ -109,7 +109,19 @@ export const STOREFRONT_PRIVATE = ['STORE_PRIVATE_COMMENT_7c1a', 'STORE_HELPER_A
 export const ENVDOC = ['ENVDOC_CANARY_5b0c'];
 
 /** Every canary. */
-export const ALL = [...VAULT_PRIVATE, ...ANNEX_PRIVATE, ...ANNEX_PUBLIC, ...ANNEX_FACTS, ...VAULT_PATHS, ...VAULT_PUBLIC, ...VAULT_FACTS, ...HUSH, ...POLICY, ...STOREFRONT_PRIVATE, ...ENVDOC];
+export const ALL = [
+  ...VAULT_PRIVATE,
+  ...ANNEX_PRIVATE,
+  ...ANNEX_PUBLIC,
+  ...ANNEX_FACTS,
+  ...VAULT_PATHS,
+  ...VAULT_PUBLIC,
+  ...VAULT_FACTS,
+  ...HUSH,
+  ...POLICY,
+  ...STOREFRONT_PRIVATE,
+  ...ENVDOC,
+];
 
 /** The users of the leak sessions, what they are, and the canaries they may not see. */
 export const USERS = {

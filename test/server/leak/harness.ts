@@ -21,12 +21,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { PassThrough } from 'node:stream';
 import * as path from 'node:path';
-import {
-  createMessageConnection,
-  StreamMessageReader,
-  StreamMessageWriter,
-  type MessageConnection,
-} from 'vscode-languageserver-protocol/node';
+import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from 'vscode-languageserver-protocol/node';
 import { ensureBuilt, fileUri, REPO, SERVER_JS } from '../lsp-client';
 import { ProgressWatch } from '../../helpers/wait';
 
@@ -196,9 +191,7 @@ export async function startRecordedServer(options: RecordedOptions): Promise<Rec
     switch (method) {
       case 'workspace/configuration': {
         const items = (params as { items?: { section?: string }[] })?.items ?? [];
-        return items.map((i) =>
-          i.section === 'protectedModules.user' ? s.settingUser : i.section === 'protectedModules' ? { user: s.settingUser } : null,
-        );
+        return items.map((i) => (i.section === 'protectedModules.user' ? s.settingUser : i.section === 'protectedModules' ? { user: s.settingUser } : null));
       }
       case 'workspace/applyEdit':
         return { applied: false, failureReason: 'the leak test applies nothing' };
@@ -243,7 +236,14 @@ export async function startRecordedServer(options: RecordedOptions): Promise<Rec
           contextSupport: true,
         },
         hover: { contentFormat: ['markdown', 'plaintext'] },
-        signatureHelp: { signatureInformation: { documentationFormat: ['markdown', 'plaintext'], parameterInformation: { labelOffsetSupport: true }, activeParameterSupport: true }, contextSupport: true },
+        signatureHelp: {
+          signatureInformation: {
+            documentationFormat: ['markdown', 'plaintext'],
+            parameterInformation: { labelOffsetSupport: true },
+            activeParameterSupport: true,
+          },
+          contextSupport: true,
+        },
         definition: { linkSupport: true },
         declaration: { linkSupport: true },
         typeDefinition: { linkSupport: true },
@@ -251,7 +251,11 @@ export async function startRecordedServer(options: RecordedOptions): Promise<Rec
         references: {},
         documentHighlight: {},
         documentSymbol: { hierarchicalDocumentSymbolSupport: true },
-        codeAction: { codeActionLiteralSupport: { codeActionKind: { valueSet: ['', 'quickfix', 'refactor', 'source'] } }, resolveSupport: { properties: ['edit'] }, dataSupport: true },
+        codeAction: {
+          codeActionLiteralSupport: { codeActionKind: { valueSet: ['', 'quickfix', 'refactor', 'source'] } },
+          resolveSupport: { properties: ['edit'] },
+          dataSupport: true,
+        },
         codeLens: {},
         documentLink: {},
         rename: { prepareSupport: true },
@@ -378,7 +382,13 @@ export function analyse(
   let stderr = '';
 
   // (No canary contains another: the test checks it, so one alternation finds them all.)
-  const pattern = new RegExp([...watch].sort((x, y) => y.length - x.length).map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  const pattern = new RegExp(
+    [...watch]
+      .sort((x, y) => y.length - x.length)
+      .map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('|'),
+    'g',
+  );
   let current = 0; // index of the chunk being parsed
   const check = (text: string, exemptIf: (c: string) => boolean, where: string, request?: string) => {
     if (current < (options.fromChunk ?? 0)) return;
@@ -431,12 +441,7 @@ export function analyse(
         const reqText = req?.text ?? '';
         const uri = uriOf(req?.json?.params);
         const docTexts = uri ? (textsByUri.get(uri) ?? []) : [];
-        check(
-          f.text,
-          (c) => reqText.includes(c) || docTexts.some((t) => t.includes(c)),
-          `response to ${req?.json?.method ?? '?'}`,
-          reqText.slice(0, 400),
-        );
+        check(f.text, (c) => reqText.includes(c) || docTexts.some((t) => t.includes(c)), `response to ${req?.json?.method ?? '?'}`, reqText.slice(0, 400));
       } else if (j.method === 'textDocument/publishDiagnostics') {
         const uri = uriOf(j.params) ?? '';
         const docTexts = textsByUri.get(uri) ?? [uri];

@@ -409,7 +409,8 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
   const writeCalls: [string, unknown][] = [];
   for (const r of [...blindFiles, 'Vault/src/new.logic', 'Vault/INTERFACE.logic', 'Vault/src/api.logic/']) {
     if (options.harmlessWrites === false && !r.startsWith('Storefront/') && r.endsWith('.json')) continue;
-    const own = (r.startsWith('Storefront/') || options.harmlessWrites === false) && fs.existsSync(path.join(root, r)) && fs.statSync(path.join(root, r)).isFile();
+    const own =
+      (r.startsWith('Storefront/') || options.harmlessWrites === false) && fs.existsSync(path.join(root, r)) && fs.statSync(path.join(root, r)).isFile();
     if (options.harmlessWrites === false && !own) continue;
     const text = own ? fs.readFileSync(path.join(root, r), 'utf8') : '// written by the leak test\n';
     writeCalls.push([Methods.writeFile, { uri: M(r), text }], [Methods.writeFile, { uri: F(r), text }]);
@@ -541,7 +542,10 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
         const p = { line: insertAt + k, character: c };
         calls.push(['textDocument/completion', { textDocument: { uri: checkoutUri }, position: p, context: { triggerKind: 2, triggerCharacter: '.' } }]);
         calls.push(['textDocument/hover', { textDocument: { uri: checkoutUri }, position: p }]);
-        calls.push(['textDocument/signatureHelp', { textDocument: { uri: checkoutUri }, position: p, context: { triggerKind: 2, triggerCharacter: '(', isRetrigger: false } }]);
+        calls.push([
+          'textDocument/signatureHelp',
+          { textDocument: { uri: checkoutUri }, position: p, context: { triggerKind: 2, triggerCharacter: '(', isRetrigger: false } },
+        ]);
       }
       const end = { line: insertAt + k, character: l.length };
       calls.push(...positionalCalls(checkoutUri, end));
@@ -613,9 +617,39 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
   }
 
   // ---- workspace-wide requests ------------------------------------------------------------
-  const queries = ['', ' ', '*', 'C', 'CA', 'CANARY', 'CANARY_', 'CANARY_PRIVATE', 'CANARY_NONE', 'CanaryNone', 'Canary', 'STORE_', 'PUBDOC', 'pub',
-    'Reconcile', 'Ledger', 'Deposit', 'Vault', 'Audit', 'Receipt', 'a', 'e', '_', '7', 'LeakProbe', 'Probe'];
-  await sendWithFollowUps(s, queries.map((query) => ['workspace/symbol', { query }] as [string, unknown]), done);
+  const queries = [
+    '',
+    ' ',
+    '*',
+    'C',
+    'CA',
+    'CANARY',
+    'CANARY_',
+    'CANARY_PRIVATE',
+    'CANARY_NONE',
+    'CanaryNone',
+    'Canary',
+    'STORE_',
+    'PUBDOC',
+    'pub',
+    'Reconcile',
+    'Ledger',
+    'Deposit',
+    'Vault',
+    'Audit',
+    'Receipt',
+    'a',
+    'e',
+    '_',
+    '7',
+    'LeakProbe',
+    'Probe',
+  ];
+  await sendWithFollowUps(
+    s,
+    queries.map((query) => ['workspace/symbol', { query }] as [string, unknown]),
+    done,
+  );
   const commands = ((capabilities.executeCommandProvider as { commands?: string[] } | undefined)?.commands ?? []).flatMap((command) =>
     [[], [M('Vault/src/api.logic')], [{ module: 'Vault' }], ['Vault', 'Reconcile'], [checkoutUri, { line: 11, character: 27 }]].map(
       (args) => ['workspace/executeCommand', { command, arguments: args }] as [string, unknown],
@@ -643,18 +677,48 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
   s.notify('workspace/didChangeConfiguration', null);
   const allChanged = blindFiles.map((r) => ({ uri: F(r), type: 2 }));
   s.notify('workspace/didChangeWatchedFiles', { changes: allChanged });
-  s.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: F('Vault/src/api.logic'), type: 1 }, { uri: F('Vault/src/api.logic'), type: 3 }, { uri: F('Vault/src/api.logic'), type: 1 }] });
-  s.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: M('Vault/module.json'), type: 2 }, { uri: F('environment.json'), type: 2 }] });
+  s.notify('workspace/didChangeWatchedFiles', {
+    changes: [
+      { uri: F('Vault/src/api.logic'), type: 1 },
+      { uri: F('Vault/src/api.logic'), type: 3 },
+      { uri: F('Vault/src/api.logic'), type: 1 },
+    ],
+  });
+  s.notify('workspace/didChangeWatchedFiles', {
+    changes: [
+      { uri: M('Vault/module.json'), type: 2 },
+      { uri: F('environment.json'), type: 2 },
+    ],
+  });
   s.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: 'not a uri', type: 9 }] });
   s.notify('workspace/didChangeWatchedFiles', null);
-  s.notify('workspace/didChangeWorkspaceFolders', { event: { added: [{ uri: F('Vault'), name: 'Vault' }, { uri: fileUri('/nonexistent-leak-test'), name: 'x' }], removed: [] } });
-  s.notify('workspace/didChangeWorkspaceFolders', { event: { added: [], removed: [{ uri: F('Vault'), name: 'Vault' }, { uri: fileUri('/nonexistent-leak-test'), name: 'x' }] } });
+  s.notify('workspace/didChangeWorkspaceFolders', {
+    event: {
+      added: [
+        { uri: F('Vault'), name: 'Vault' },
+        { uri: fileUri('/nonexistent-leak-test'), name: 'x' },
+      ],
+      removed: [],
+    },
+  });
+  s.notify('workspace/didChangeWorkspaceFolders', {
+    event: {
+      added: [],
+      removed: [
+        { uri: F('Vault'), name: 'Vault' },
+        { uri: fileUri('/nonexistent-leak-test'), name: 'x' },
+      ],
+    },
+  });
   s.notify('$/cancelRequest', { id: 123456 });
   s.notify('window/workDoneProgress/cancel', { token: 'nope' });
   s.notify('$/setTrace', { value: 'verbose' });
   s.notify('$/noSuchNotification', { uri: M('Vault/src/api.logic') });
   s.notify('textDocument/didOpen', null);
-  s.notify('textDocument/didChange', { textDocument: { uri: M('Vault/src/api.logic'), version: 99 }, contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 5 } }, text: 'x' }] });
+  s.notify('textDocument/didChange', {
+    textDocument: { uri: M('Vault/src/api.logic'), version: 99 },
+    contentChanges: [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 5 } }, text: 'x' }],
+  });
   s.notify('textDocument/didClose', { textDocument: { uri: M('Vault/src/api.logic') } });
   s.notify('notebookDocument/didOpen', { notebookDocument: { uri: M('Vault/nb'), notebookType: 'x', version: 1, cells: [] }, cellTextDocuments: [] });
   await s.sync();
@@ -673,7 +737,19 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
 
   // Malformed feature requests.
   const malformed: [string, unknown][] = [];
-  for (const m of ['textDocument/hover', 'textDocument/completion', 'textDocument/definition', 'textDocument/references', 'textDocument/rename', 'textDocument/documentSymbol', 'textDocument/signatureHelp', 'textDocument/codeAction', 'textDocument/prepareRename', 'completionItem/resolve', 'workspace/symbol']) {
+  for (const m of [
+    'textDocument/hover',
+    'textDocument/completion',
+    'textDocument/definition',
+    'textDocument/references',
+    'textDocument/rename',
+    'textDocument/documentSymbol',
+    'textDocument/signatureHelp',
+    'textDocument/codeAction',
+    'textDocument/prepareRename',
+    'completionItem/resolve',
+    'workspace/symbol',
+  ]) {
     for (const p of [
       null,
       {},
@@ -682,7 +758,11 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
       { textDocument: { uri: checkoutUri }, position: { line: 1e9, character: 1e9 } },
       { textDocument: { uri: checkoutUri }, position: { line: 11, character: 28 }, newName: '' },
       { textDocument: { uri: checkoutUri }, position: { line: 11, character: 28 }, newName: 'not an identifier!' },
-      { textDocument: { uri: M('Vault/src/api.logic') }, position: { line: 0, character: 0 }, range: { start: { line: 0, character: 0 }, end: { line: 1e6, character: 0 } } },
+      {
+        textDocument: { uri: M('Vault/src/api.logic') },
+        position: { line: 0, character: 0 },
+        range: { start: { line: 0, character: 0 }, end: { line: 1e6, character: 0 } },
+      },
       { label: 'x', data: { uri: checkoutUri, kind: 'element', module: 'Vault', name: 'Reconcile' } },
       { label: 'x', data: { uri: checkoutUri, kind: 'element', module: 'Vault', name: 'Ledger' } },
       { label: 'x', data: { uri: checkoutUri, kind: 'module', module: 'Vault' } },
@@ -710,7 +790,10 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
   await check('readFile of Storefront/environment.json', Methods.readFile, { uri: M('Storefront/environment.json') });
   await check('access of Storefront/environment.json', Methods.access, { uri: M('Storefront/environment.json') });
   // `Annex.Stamp` in the consumer (not open: read from disk): its definition, by name only.
-  const stampLine = fs.readFileSync(path.join(root, CONSUMER[1]), 'utf8').split('\n').findIndex((l) => l.includes('Annex.Stamp('));
+  const stampLine = fs
+    .readFileSync(path.join(root, CONSUMER[1]), 'utf8')
+    .split('\n')
+    .findIndex((l) => l.includes('Annex.Stamp('));
   const stampAt = { line: stampLine, character: fs.readFileSync(path.join(root, CONSUMER[1]), 'utf8').split('\n')[stampLine].indexOf('Stamp(') };
   await check('definition of Annex.Stamp', 'textDocument/definition', { textDocument: { uri: M(CONSUMER[1]) }, position: stampAt });
   await check('hover of Annex.Stamp', 'textDocument/hover', { textDocument: { uri: M(CONSUMER[1]) }, position: stampAt });
@@ -745,7 +828,8 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
   probeCalls.push([Methods.requestAccess, { module: 'CanaryNoneModule_6d1f', access: 'full', reason: 'leak test' }]);
   probeCalls.push([Methods.requestAccess, { module: 'Vault', access: 'full', reason: 'leak test' }]);
   probeCalls.push([Methods.listAccessRequests, {}]);
-  for (const q of ['CANARY_PRIVATE_ACTION_7f3a', 'CanaryNoneModule_6d1f', 'CANARY_NONE_PUBLIC_ACTION_b4d2', 'CANARYFILE_8c4d']) probeCalls.push(['workspace/symbol', { query: q }]);
+  for (const q of ['CANARY_PRIVATE_ACTION_7f3a', 'CanaryNoneModule_6d1f', 'CANARY_NONE_PUBLIC_ACTION_b4d2', 'CANARYFILE_8c4d'])
+    probeCalls.push(['workspace/symbol', { query: q }]);
   await s.requestAll(probeCalls, 1);
 
   // Twins: a hidden thing and a missing one must be answered alike (modulo their names).
@@ -760,7 +844,12 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
     await twin(`${m} of the hidden module's folder`, (n) => [m, { uri: M(n) }], 'CANARY_NONE_FOLDER_0b8e', 'NOSUCH_FOLDER_000000000');
     await twin(`${m} of the hidden module's file`, (n) => [m, { uri: M(`${n}/hush.logic`) }], 'CANARY_NONE_FOLDER_0b8e', 'NOSUCH_FOLDER_000000000');
     await twin(`${m} of the hidden module's manifest`, (n) => [m, { uri: F(`${n}/module.json`) }], 'CANARY_NONE_FOLDER_0b8e', 'NOSUCH_FOLDER_000000000');
-    await twin(`${m} of the hidden module's interface`, (n) => [m, { uri: `module-interface://${folder}/${n}.logic` }], 'CanaryNoneModule_6d1f', 'NoSuchModule_00000000');
+    await twin(
+      `${m} of the hidden module's interface`,
+      (n) => [m, { uri: `module-interface://${folder}/${n}.logic` }],
+      'CanaryNoneModule_6d1f',
+      'NoSuchModule_00000000',
+    );
     await twin(`${m} of Vault's interface (hidden below list)`, (n) => [m, { uri: `module-interface://${folder}/${n}.logic` }], 'Vault', 'Vaul0');
   }
   for (const m of [Methods.access, Methods.stat, Methods.readDirectory, Methods.readFile]) {
@@ -775,11 +864,31 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
     await twin(`${m} of the nested module's INTERFACE.logic in Vault`, (n) => [m, { uri: M(`Vault/${n}/INTERFACE.logic`) }], nest, noNest);
   }
 
-  await twin('writeFile of a canary-named file in Vault', (n) => [Methods.writeFile, { uri: M(`Vault/src/${n}.logic`), text: 'x' }], 'CANARYFILE_8c4d', 'NOSUCHFILE_0000');
-  await twin('writeFile into the hidden module', (n) => [Methods.writeFile, { uri: M(`${n}/hush.logic`), text: 'x' }], 'CANARY_NONE_FOLDER_0b8e', 'NOSUCH_FOLDER_000000000');
+  await twin(
+    'writeFile of a canary-named file in Vault',
+    (n) => [Methods.writeFile, { uri: M(`Vault/src/${n}.logic`), text: 'x' }],
+    'CANARYFILE_8c4d',
+    'NOSUCHFILE_0000',
+  );
+  await twin(
+    'writeFile into the hidden module',
+    (n) => [Methods.writeFile, { uri: M(`${n}/hush.logic`), text: 'x' }],
+    'CANARY_NONE_FOLDER_0b8e',
+    'NOSUCH_FOLDER_000000000',
+  );
   await twin('moduleInterface of the hidden module', (n) => [Methods.moduleInterface, { module: n }], 'CanaryNoneModule_6d1f', 'NoSuchModule_00000000');
-  await twin('setProtection of the hidden module', (n) => [Methods.setProtection, { module: n, protected: false }], 'CanaryNoneModule_6d1f', 'NoSuchModule_00000000');
-  await twin('grantAccess on the hidden module', (n) => [Methods.grantAccess, { module: n, to: '*', access: 'open' }], 'CanaryNoneModule_6d1f', 'NoSuchModule_00000000');
+  await twin(
+    'setProtection of the hidden module',
+    (n) => [Methods.setProtection, { module: n, protected: false }],
+    'CanaryNoneModule_6d1f',
+    'NoSuchModule_00000000',
+  );
+  await twin(
+    'grantAccess on the hidden module',
+    (n) => [Methods.grantAccess, { module: n, to: '*', access: 'open' }],
+    'CanaryNoneModule_6d1f',
+    'NoSuchModule_00000000',
+  );
   await twin('moduleInterface of Vault', (n) => [Methods.moduleInterface, { module: n }], 'Vault', 'Vaul0');
   await twin('setProtection of Vault', (n) => [Methods.setProtection, { module: n, protected: false }], 'Vault', 'Vaul0');
 
@@ -809,7 +918,14 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
     ['textDocument/rename', { textDocument: { uri: probeUri }, position: { line: 3, character: 19 }, newName: 'RenamedByLeakTest' }],
     ['textDocument/rename', { textDocument: { uri: probeUri }, position: { line: 1, character: 16 }, newName: 'RenamedByLeakTest' }],
     ['textDocument/documentHighlight', { textDocument: { uri: probeUri }, position: { line: 3, character: 19 } }],
-    ['textDocument/codeAction', { textDocument: { uri: probeUri }, range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } }, context: { diagnostics: (s.diagnostics.get(probeUri) ?? []) as unknown[], triggerKind: 1 } }],
+    [
+      'textDocument/codeAction',
+      {
+        textDocument: { uri: probeUri },
+        range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } },
+        context: { diagnostics: (s.diagnostics.get(probeUri) ?? []) as unknown[], triggerKind: 1 },
+      },
+    ],
   ];
   const variants = [
     { mod: 'CanaryNoneModule_6d1f', act: 'CANARY_PRIVATE_ACTION_7f3a', struct: 'CANARY_PRIVATE_STRUCT_a11e' },
@@ -826,8 +942,16 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
     s.notify('textDocument/didClose', { textDocument: { uri: probeUri } });
     await s.sync();
   }
-  const subst = { realName: 'CanaryNoneModule_6d1f|CANARY_PRIVATE_ACTION_7f3a|CANARY_PRIVATE_STRUCT_a11e', missingName: 'NoSuchModule_00000000|NOSUCH_ACTION_000000000000|NOSUCH_STRUCT_000000000000' };
-  results.twins.push({ label: 'diagnostics of a consumer naming hidden things', real: { ok: true, result: answers[0].diags }, missing: { ok: true, result: answers[1].diags }, ...subst });
+  const subst = {
+    realName: 'CanaryNoneModule_6d1f|CANARY_PRIVATE_ACTION_7f3a|CANARY_PRIVATE_STRUCT_a11e',
+    missingName: 'NoSuchModule_00000000|NOSUCH_ACTION_000000000000|NOSUCH_STRUCT_000000000000',
+  };
+  results.twins.push({
+    label: 'diagnostics of a consumer naming hidden things',
+    real: { ok: true, result: answers[0].diags },
+    missing: { ok: true, result: answers[1].diags },
+    ...subst,
+  });
   answers[0].outcomes.forEach((o, i) => {
     results.twins.push({ label: `${probeQueries(0)[i][0]} #${i} in a consumer naming hidden things`, real: o, missing: answers[1].outcomes[i], ...subst });
   });
@@ -849,7 +973,14 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
     ['textDocument/signatureHelp', { textDocument: { uri: probeUri }, position: { line: 3, character: 18 } }],
     ['textDocument/completion', { textDocument: { uri: probeUri }, position: { line: 4, character: 18 } }],
     ['textDocument/references', { textDocument: { uri: probeUri }, position: { line: 2, character: 19 }, context: { includeDeclaration: true } }],
-    ['textDocument/codeAction', { textDocument: { uri: probeUri }, range: { start: { line: 0, character: 0 }, end: { line: 7, character: 0 } }, context: { diagnostics: (s.diagnostics.get(probeUri) ?? []) as unknown[], triggerKind: 1 } }],
+    [
+      'textDocument/codeAction',
+      {
+        textDocument: { uri: probeUri },
+        range: { start: { line: 0, character: 0 }, end: { line: 7, character: 0 } },
+        context: { diagnostics: (s.diagnostics.get(probeUri) ?? []) as unknown[], triggerKind: 1 },
+      },
+    ],
   ];
   const moduleAnswers: { diags: unknown[]; outcomes: Outcome[] }[] = [];
   for (const mod of ['Vault', 'Vaul0']) {
@@ -862,7 +993,12 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
     await s.sync();
   }
   const moduleSubst = { realName: 'Vault', missingName: 'Vaul0' };
-  results.twins.push({ label: 'diagnostics of a consumer naming Vault', real: { ok: true, result: moduleAnswers[0].diags }, missing: { ok: true, result: moduleAnswers[1].diags }, ...moduleSubst });
+  results.twins.push({
+    label: 'diagnostics of a consumer naming Vault',
+    real: { ok: true, result: moduleAnswers[0].diags },
+    missing: { ok: true, result: moduleAnswers[1].diags },
+    ...moduleSubst,
+  });
   moduleAnswers[0].outcomes.forEach((o, i) => {
     results.twins.push({ label: `${moduleQueries()[i][0]} #${i} in a consumer naming Vault`, real: o, missing: moduleAnswers[1].outcomes[i], ...moduleSubst });
   });

@@ -74,7 +74,10 @@ export async function serverEnvSession(s: RecordedSession, root: string): Promis
   const M = (rel: string) => modulesUri(folder, rel);
   const { files, dirs } = walk(root);
   const modules = ['Common', 'OrderAPI', 'Portal', 'Reporting', 'Nothing'];
-  const calls: [string, unknown][] = [[Methods.whoami, {}], [Methods.listModules, {}]];
+  const calls: [string, unknown][] = [
+    [Methods.whoami, {}],
+    [Methods.listModules, {}],
+  ];
   for (const module of modules) {
     calls.push([Methods.moduleInterface, { module }]);
     for (const m of [Methods.stat, Methods.readFile, Methods.access]) calls.push([m, { uri: `module-interface://${folder}/${module}.logic` }]);
@@ -101,7 +104,13 @@ export async function serverEnvSession(s: RecordedSession, root: string): Promis
         for (const method of uri.startsWith('modules:') ? METHODS : METHODS.slice(0, 2)) {
           q.push([
             method,
-            { textDocument: { uri }, position, range: { start: position, end: position }, context: { includeDeclaration: true, diagnostics: [], triggerKind: 1 }, newName: 'Renamed' },
+            {
+              textDocument: { uri },
+              position,
+              range: { start: position, end: position },
+              context: { includeDeclaration: true, diagnostics: [], triggerKind: 1 },
+              newName: 'Renamed',
+            },
           ]);
         }
       }

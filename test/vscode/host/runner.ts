@@ -27,9 +27,7 @@ export async function runSuites(config: TestConfig, suiteDir: string): Promise<T
     await new Promise<void>((resolve) => {
       const runner = mocha.run(() => resolve());
       const fileOf = (t: Mocha.Test) => (t.file ? t.file.slice(suiteDir.length + 1) : undefined);
-      runner.on('pass', (t: Mocha.Test) =>
-        tests.push({ title: t.title, fullTitle: t.fullTitle(), file: fileOf(t), state: 'passed', durationMs: t.duration }),
-      );
+      runner.on('pass', (t: Mocha.Test) => tests.push({ title: t.title, fullTitle: t.fullTitle(), file: fileOf(t), state: 'passed', durationMs: t.duration }));
       runner.on('fail', (t: Mocha.Test, err: any) =>
         tests.push({
           title: t.title,
@@ -40,9 +38,7 @@ export async function runSuites(config: TestConfig, suiteDir: string): Promise<T
           error: { message: String(err?.message ?? err), stack: err?.stack },
         }),
       );
-      runner.on('pending', (t: Mocha.Test) =>
-        tests.push({ title: t.title, fullTitle: t.fullTitle(), file: fileOf(t), state: 'pending' }),
-      );
+      runner.on('pending', (t: Mocha.Test) => tests.push({ title: t.title, fullTitle: t.fullTitle(), file: fileOf(t), state: 'pending' }));
     });
   } catch (e: any) {
     fatal = String(e?.stack ?? e);

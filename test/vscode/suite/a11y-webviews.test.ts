@@ -46,7 +46,12 @@ const POLICY_FILE = 'environment.json';
 function pageTitle(html: string): string {
   const m = /<title>([^<]*)<\/title>/.exec(html);
   if (!m) throw new Error('the page has no title');
-  return m[1]!.replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'");
+  return m[1]!
+    .replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'");
 }
 
 function describe(items: AxeItem[]): string {
@@ -131,7 +136,10 @@ suite('accessibility of the denied view (axe-core in the real webview, keyboard)
         ...(/\bid="([^"]+)"/.exec(m[2]!) ? { id: /\bid="([^"]+)"/.exec(m[2]!)![1] } : {}),
         text: m[3]!.trim(),
       }));
-      assert.ok(controls.some((c) => c.id === 'showInterface'), JSON.stringify(controls));
+      assert.ok(
+        controls.some((c) => c.id === 'showInterface'),
+        JSON.stringify(controls),
+      );
     });
 
     /** Puts the keyboard focus into the denied view's page (as clicking its tab and pressing Tab does). */
@@ -151,9 +159,7 @@ suite('accessibility of the denied view (axe-core in the real webview, keyboard)
     }
 
     async function interfaceEditor(): Promise<vscode.TextEditor> {
-      return waitFor('the interface document', () =>
-        vscode.window.visibleTextEditors.find((e) => /^\/\/ Interface of OrderAPI/.test(e.document.getText())),
-      );
+      return waitFor('the interface document', () => vscode.window.visibleTextEditors.find((e) => /^\/\/ Interface of OrderAPI/.test(e.document.getText())));
     }
 
     async function closeInterface(): Promise<void> {
@@ -162,7 +168,10 @@ suite('accessibility of the denied view (axe-core in the real webview, keyboard)
       );
       assert.ok(tabs.length > 0, 'an interface tab is open');
       await vscode.window.tabGroups.close(tabs);
-      await waitFor('the interface document to close', () => !vscode.window.visibleTextEditors.some((e) => /^\/\/ Interface of OrderAPI/.test(e.document.getText())));
+      await waitFor(
+        'the interface document to close',
+        () => !vscode.window.visibleTextEditors.some((e) => /^\/\/ Interface of OrderAPI/.test(e.document.getText())),
+      );
     }
 
     test('Tab reaches every control in document order, each with a visible focus outline', async () => {

@@ -42,10 +42,7 @@ suite('client as bob (contractor)', function () {
     suiteSetup(async () => {
       await closeAllEditors();
       editor = await openEditor(modulesUri(PORTAL_FILE));
-      await appendText(
-        editor,
-        '\n\npublic server action Probe() {\n  var created = OrderAPI.CreateOrder(customerId: "C-1")\n  OrderAPI.\n}\n',
-      );
+      await appendText(editor, '\n\npublic server action Probe() {\n  var created = OrderAPI.CreateOrder(customerId: "C-1")\n  OrderAPI.\n}\n');
     });
 
     test('completion at `OrderAPI.` offers exactly its public elements', async () => {
@@ -141,13 +138,9 @@ suite('client as bob (contractor)', function () {
     async function openAndExpectDeniedView(path: string, open: () => Thenable<unknown>) {
       const uri = modulesUri(path);
       await open();
-      const view = await waitFor('the denied view', () =>
-        api.getDeniedViews().find((v) => v.uri === uri.toString() && v.state === 'denied'),
-      );
+      const view = await waitFor('the denied view', () => api.getDeniedViews().find((v) => v.uri === uri.toString() && v.state === 'denied'));
       await waitFor('the failed text tab to be replaced', () => {
-        const tabs = allTabs().filter(
-          (t) => (t.input as { uri?: vscode.Uri } | undefined)?.uri?.toString() === uri.toString(),
-        );
+        const tabs = allTabs().filter((t) => (t.input as { uri?: vscode.Uri } | undefined)?.uri?.toString() === uri.toString());
         return tabs.length === 1 && tabs[0]!.input instanceof vscode.TabInputCustom ? tabs : undefined;
       });
       const tab = allTabs().find((t) => t.input instanceof vscode.TabInputCustom && t.input.uri.toString() === uri.toString());
@@ -156,9 +149,7 @@ suite('client as bob (contractor)', function () {
     }
 
     test('opening it (as the explorer and links do) shows the denied view with what bob needs to know', async () => {
-      const view = await openAndExpectDeniedView(ORDERAPI_FILE, () =>
-        vscode.commands.executeCommand('vscode.open', modulesUri(ORDERAPI_FILE)),
-      );
+      const view = await openAndExpectDeniedView(ORDERAPI_FILE, () => vscode.commands.executeCommand('vscode.open', modulesUri(ORDERAPI_FILE)));
       const m = view.model!;
       assert.equal(m.module, 'OrderAPI');
       assert.equal(m.owner, 'alice');
@@ -192,8 +183,9 @@ suite('client as bob (contractor)', function () {
       await waitFor('the denied view for the file', () =>
         api.getDeniedViews().find((v) => v.uri === modulesUri(ORDERAPI_FILE).toString() && v.state === 'denied'),
       );
-      await waitFor('the file: editor to be closed', () =>
-        !allTabs().some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === fileUri.toString()),
+      await waitFor(
+        'the file: editor to be closed',
+        () => !allTabs().some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === fileUri.toString()),
       );
     });
 
@@ -217,7 +209,10 @@ suite('client as bob (contractor)', function () {
 
     test('the module folder lists only the interface', async () => {
       const entries = await vscode.workspace.fs.readDirectory(modulesUri('modules/order-api'));
-      assert.deepEqual(entries.map(([n]) => n), ['INTERFACE.logic']);
+      assert.deepEqual(
+        entries.map(([n]) => n),
+        ['INTERFACE.logic'],
+      );
     });
 
     test('Show Interface opens the interface document', async () => {

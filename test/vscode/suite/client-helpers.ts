@@ -83,16 +83,15 @@ export function hoverText(hovers: vscode.Hover[]): string {
 }
 
 /** Waits until the diagnostics of `uri` satisfy `probe`. */
-export function waitForDiagnostics(
-  uri: vscode.Uri,
-  what: string,
-  probe: (d: vscode.Diagnostic[]) => boolean,
-  timeoutMs = 30000,
-): Promise<vscode.Diagnostic[]> {
-  return waitFor(what, () => {
-    const d = vscode.languages.getDiagnostics(uri);
-    return probe(d) ? d : undefined;
-  }, timeoutMs);
+export function waitForDiagnostics(uri: vscode.Uri, what: string, probe: (d: vscode.Diagnostic[]) => boolean, timeoutMs = 30000): Promise<vscode.Diagnostic[]> {
+  return waitFor(
+    what,
+    () => {
+      const d = vscode.languages.getDiagnostics(uri);
+      return probe(d) ? d : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /** The code of a diagnostic as a string. */

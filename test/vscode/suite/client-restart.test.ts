@@ -7,16 +7,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ProtectedModulesApi } from '../../../client/extension';
 import { waitFor } from './helpers';
-import {
-  appendText,
-  closeAllEditors,
-  diagnosticCode,
-  diskText,
-  modulesUri,
-  openEditor,
-  productApi,
-  waitForDiagnostics,
-} from './client-helpers';
+import { appendText, closeAllEditors, diagnosticCode, diskText, modulesUri, openEditor, productApi, waitForDiagnostics } from './client-helpers';
 
 const PORTAL_FILE = 'modules/order-portal/logic/PortalHelpers.logic';
 const EDIT = '\n\npublic server action Broken() {\n  var x = OrderAPI.NoSuchAction()\n}\n';
@@ -35,9 +26,7 @@ suite('client: the language server crashes', function () {
 
   test('the unsaved edit has a diagnostic before the crash', async () => {
     assert.equal(editor.document.isDirty, true);
-    const diags = await waitForDiagnostics(editor.document.uri, 'an unknown-element diagnostic', (d) =>
-      d.some((x) => diagnosticCode(x) === 'unknown-element'),
-    );
+    const diags = await waitForDiagnostics(editor.document.uri, 'an unknown-element diagnostic', (d) => d.some((x) => diagnosticCode(x) === 'unknown-element'));
     assert.ok(diags.some((d) => d.source === 'protected-modules'));
   });
 
@@ -45,21 +34,26 @@ suite('client: the language server crashes', function () {
     const pid = api.getServerPid();
     assert.ok(pid, 'a server pid');
     process.kill(pid!, 'SIGKILL');
-    const newPid = await waitFor('a new server process', () => {
-      const p = api.getServerPid();
-      return p && p !== pid ? p : undefined;
-    }, 30000);
+    const newPid = await waitFor(
+      'a new server process',
+      () => {
+        const p = api.getServerPid();
+        return p && p !== pid ? p : undefined;
+      },
+      30000,
+    );
     assert.notEqual(newPid, pid);
     assert.equal(api.getServerRestarts(), 1);
     await api.ready();
     // the open document was re-sent with its unsaved content: the diagnostic is computed again
-    await waitForDiagnostics(editor.document.uri, 'the diagnostic after the restart', (d) =>
-      d.some((x) => diagnosticCode(x) === 'unknown-element'),
-    );
+    await waitForDiagnostics(editor.document.uri, 'the diagnostic after the restart', (d) => d.some((x) => diagnosticCode(x) === 'unknown-element'));
     assert.equal(editor.document.isDirty, true);
     assert.ok(editor.document.getText().endsWith(EDIT));
     assert.ok(!diskText(PORTAL_FILE).includes('NoSuchAction'), 'nothing was saved');
-    assert.ok(vscode.window.visibleTextEditors.some((e) => e.document === editor.document), 'still in its editor');
+    assert.ok(
+      vscode.window.visibleTextEditors.some((e) => e.document === editor.document),
+      'still in its editor',
+    );
   });
 
   test('the restarted server answers the file system and the views', async () => {

@@ -30,7 +30,7 @@ suite('client: switching user and owner commands', function () {
     await closeAllEditors();
   });
 
-  test('Switch User… offers the environment\'s users (quick pick, on screen)', async () => {
+  test("Switch User… offers the environment's users (quick pick, on screen)", async () => {
     const pending = vscode.commands.executeCommand('protectedModules.switchUser');
     await sleep(1200);
     await screenshot('switch-user-quick-pick');
@@ -109,12 +109,8 @@ suite('client: switching user and owner commands', function () {
     await waitFor('the text editor', () => vscode.window.activeTextEditor?.document.uri.toString() === uri.toString());
     await vscode.commands.executeCommand('protectedModules.switchUser', 'bob');
     await waitFor('the status bar to show bob', () => api.getStatusBar().text.includes('bob'));
-    await waitFor('the denied view in place of the editor', () =>
-      api.getDeniedViews().find((v) => v.uri === uri.toString() && v.state === 'denied'),
-    );
-    await waitFor('the text tab to be gone', () =>
-      !allTabs().some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString()),
-    );
+    await waitFor('the denied view in place of the editor', () => api.getDeniedViews().find((v) => v.uri === uri.toString() && v.state === 'denied'));
+    await waitFor('the text tab to be gone', () => !allTabs().some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === uri.toString()));
     await waitFor('no TextDocument of that file', () => !vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString()), 20000);
     await sleep(300);
     await screenshot('denied-after-switch');

@@ -22,8 +22,7 @@ suite('editor: module workspace as people use it', function () {
   let env: { name: string; path: string };
   const uri = (p: string) => vscode.Uri.from({ scheme: 'modules', authority: env.name, path: '/' + p });
   const disk = (p: string) => readFileSync(join(env.path, ...p.split('/')), 'utf8');
-  const textTab = (u: vscode.Uri) =>
-    allTabs().find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === u.toString());
+  const textTab = (u: vscode.Uri) => allTabs().find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === u.toString());
 
   suiteSetup(async () => {
     const ext = vscode.extensions.getExtension('protected-modules.protected-modules')!;
@@ -91,10 +90,7 @@ suite('editor: module workspace as people use it', function () {
     assert.equal(disk('environment.json'), granted);
     // the grantee list shows current levels (from the server)
     const overview = await api.request('protectedModules/accessOverview', { module: 'Pricing' });
-    assert.deepEqual(
-      Object.fromEntries(overview.users.map((u) => [u.id, u.access])),
-      { alice: 'full', dave: 'change', bob: 'none', carol: 'reference' },
-    );
+    assert.deepEqual(Object.fromEntries(overview.users.map((u) => [u.id, u.access])), { alice: 'full', dave: 'change', bob: 'none', carol: 'reference' });
     pending = vscode.commands.executeCommand<boolean>('protectedModules.manageAccess', 'Pricing');
     await sleep(1500);
     await screenshot('manage-access-grantees');
@@ -156,8 +152,9 @@ suite('editor: module workspace as people use it', function () {
       await waitFor('the denied view for Orders.logic', () => api.getDeniedViews().find((v) => v.uri === orders.toString() && v.state === 'denied'));
       await waitFor('the Orders.logic text tab to go', () => !textTab(orders));
       // The Explorer was told: every Pricing entry it showed is deleted.
-      await waitFor('Deleted events for pricing', () =>
-        deletedSeen.includes(uri('modules/pricing').toString()) && deletedSeen.includes(uri('modules/pricing/tax/TaxRules.logic').toString()),
+      await waitFor(
+        'Deleted events for pricing',
+        () => deletedSeen.includes(uri('modules/pricing').toString()) && deletedSeen.includes(uri('modules/pricing/tax/TaxRules.logic').toString()),
       );
       assert.ok(!deletedSeen.some((u) => u.includes('/common/')), 'readable entries are not deleted');
       const root = await vscode.workspace.fs.readDirectory(uri('modules'));
@@ -182,7 +179,7 @@ suite('editor: module workspace as people use it', function () {
     assert.match(a11y.label, /^Protected Modules user: Bob Contractor \(bob\)\./);
     assert.doesNotMatch(a11y.label, /[*_`$]|\$\(/, 'no Markdown, no icon syntax');
     // and that is what the workbench gives a screen reader
-    const dom = await waitFor('the status bar item\'s aria-label', async () => {
+    const dom = await waitFor("the status bar item's aria-label", async () => {
       const d = await pageRequest<{ label: string | null; role: string | null }>({ kind: 'aria', selector: STATUS_ITEM });
       return d.label === a11y.label ? d : undefined;
     });
@@ -201,7 +198,7 @@ suite('editor: module workspace as people use it', function () {
     await closeAllEditors();
   });
 
-  test('one interface, one document: F12 and Show Interface open the Explorer\'s INTERFACE.logic', async () => {
+  test("one interface, one document: F12 and Show Interface open the Explorer's INTERFACE.logic", async () => {
     await closeAllEditors();
     const iface = uri('modules/order-api/INTERFACE.logic');
     const page = uri('modules/order-portal/screens/NewOrder.logic');
@@ -215,13 +212,16 @@ suite('editor: module workspace as people use it', function () {
     const target = 'targetUri' in defs[0]! ? defs[0].targetUri : defs[0]!.uri;
     assert.equal(target.toString(), iface.toString());
     const refs = await vscode.commands.executeCommand<vscode.Location[]>('vscode.executeReferenceProvider', page, at);
-    assert.ok(refs.some((r) => r.uri.toString() === iface.toString()), refs.map((r) => r.uri.toString()).join(' '));
+    assert.ok(
+      refs.some((r) => r.uri.toString() === iface.toString()),
+      refs.map((r) => r.uri.toString()).join(' '),
+    );
     assert.ok(!refs.some((r) => r.uri.scheme === 'module-interface'));
     const editor = await vscode.commands.executeCommand<vscode.TextEditor>('protectedModules.showInterface', 'OrderAPI');
     assert.equal(editor?.document.uri.toString(), iface.toString());
     const tabs = allTabs().filter((t) => t.input instanceof vscode.TabInputText && /INTERFACE\.logic$|OrderAPI\.logic$/.test(t.input.uri.path));
     assert.equal(tabs.length, 1, 'one tab for the interface');
-    assert.match(await api.getReadonlyReason(iface) ?? '', /interface/i);
+    assert.match((await api.getReadonlyReason(iface)) ?? '', /interface/i);
     await sleep(500);
     await screenshot('one-interface-document');
   });

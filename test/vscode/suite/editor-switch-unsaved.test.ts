@@ -88,7 +88,7 @@ suite('editor: switching user with unsaved changes', function () {
     assert.equal(disk(ORDERS), before, 'nothing saved');
   });
 
-  test('Discard reverts the edit, then switches: the denied view takes the editor\'s place', async () => {
+  test("Discard reverts the edit, then switches: the denied view takes the editor's place", async () => {
     const before = disk(ORDERS);
     await editAsAlice(ORDERS, '\n// dropped by Discard\n');
     const switching = switchToBob();
@@ -163,7 +163,10 @@ suite('editor: switching user with unsaved changes', function () {
     const f = await followed;
     assert.deepEqual(f.discarded, [uri(ORDERS).toString()]);
     const toast = await waitFor('the warning', async () => {
-      const a = await pageRequest<{ text: string }>({ kind: 'aria', selector: '.notification-toast:has-text("Unsaved changes to Orders.logic were discarded")' });
+      const a = await pageRequest<{ text: string }>({
+        kind: 'aria',
+        selector: '.notification-toast:has-text("Unsaved changes to Orders.logic were discarded")',
+      });
       return a.text ? a : undefined;
     });
     assert.match(toast.text, /your access changed and you may no longer read this file/);

@@ -24,7 +24,10 @@ suite('editor: walkthrough on first start', function () {
     const pkg = vscode.extensions.getExtension('protected-modules.protected-modules')!.packageJSON as {
       contributes: { walkthroughs: { id: string; steps: { media: { markdown: string } }[] }[] };
     };
-    assert.deepEqual(pkg.contributes.walkthroughs.map((w) => w.id), ['contractor', 'owner', 'reviewer']);
+    assert.deepEqual(
+      pkg.contributes.walkthroughs.map((w) => w.id),
+      ['contractor', 'owner', 'reviewer'],
+    );
     for (const w of pkg.contributes.walkthroughs) assert.ok(w.steps.length >= 3);
   });
 });

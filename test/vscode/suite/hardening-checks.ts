@@ -8,9 +8,35 @@
 
 /** Elements the extension's own pages use; anything else in a page came from data. */
 export const ALLOWED_ELEMENTS = new Set([
-  'html', 'head', 'meta', 'title', 'style', 'body', 'main', 'script',
-  'h1', 'h2', 'div', 'p', 'table', 'tr', 'th', 'td', 'span', 'b', 'ul', 'li', 'code',
-  'button', 'svg', 'path', 'details', 'summary', 'strong', 'em', 'br',
+  'html',
+  'head',
+  'meta',
+  'title',
+  'style',
+  'body',
+  'main',
+  'script',
+  'h1',
+  'h2',
+  'div',
+  'p',
+  'table',
+  'tr',
+  'th',
+  'td',
+  'span',
+  'b',
+  'ul',
+  'li',
+  'code',
+  'button',
+  'svg',
+  'path',
+  'details',
+  'summary',
+  'strong',
+  'em',
+  'br',
 ]);
 
 /** Every start or end tag of `html` as `{ name, attrs, raw }` (attributes with their values). */
@@ -49,11 +75,20 @@ export function webviewProblems(html: string, opts: { hostile?: string[]; maxScr
   const problems: string[] = [];
   const metas = tags(html).filter((t) => t.name === 'meta' && (t.attrs['http-equiv'] ?? '').toLowerCase() === 'content-security-policy');
   if (metas.length !== 1) problems.push(`expected one CSP meta element, found ${metas.length}`);
-  const csp = (metas[0]?.attrs.content ?? '').replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&');
-  const directives = new Map(csp.split(';').map((d) => d.trim()).filter(Boolean).map((d) => {
-    const [k, ...v] = d.split(/\s+/);
-    return [k!, v] as const;
-  }));
+  const csp = (metas[0]?.attrs.content ?? '')
+    .replace(/&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&amp;/g, '&');
+  const directives = new Map(
+    csp
+      .split(';')
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => {
+        const [k, ...v] = d.split(/\s+/);
+        return [k!, v] as const;
+      }),
+  );
   if (!(directives.get('default-src') ?? []).includes("'none'")) problems.push(`CSP without default-src 'none': ${csp}`);
   const scriptSrc = directives.get('script-src') ?? [];
   const nonces = scriptSrc.filter((s) => /^'nonce-[A-Za-z0-9+/=]{16,}'$/.test(s)).map((s) => s.slice(7, -1));
@@ -123,7 +158,8 @@ export function markdownProblems(markdown: string): string[] {
   const outside = markdown.replace(/\n```[^\n]*\n[\s\S]*?\n```/g, '\n');
   // an unescaped `<` followed by a tag name or `/`, and closed by an unescaped `>`
   for (const m of outside.matchAll(/(?<!\\)<\/?[A-Za-z][^<>]*?(?<!\\)>/g)) problems.push(`raw HTML: ${m[0]}`);
-  for (const m of outside.matchAll(/(?<!\\)\]\s*\(/g)) problems.push(`link syntax near: ${outside.slice(Math.max(0, (m.index ?? 0) - 30), (m.index ?? 0) + 30)}`);
+  for (const m of outside.matchAll(/(?<!\\)\]\s*\(/g))
+    problems.push(`link syntax near: ${outside.slice(Math.max(0, (m.index ?? 0) - 30), (m.index ?? 0) + 30)}`);
   for (const m of outside.matchAll(/(?<!\\)<(?:https?|javascript|command|mailto):[^>]*>/gi)) problems.push(`autolink: ${m[0]}`);
   return problems;
 }

@@ -10,16 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ProtectedModulesApi } from '../../../client/extension';
 import { sleep, waitFor } from './helpers';
-import {
-  appendText,
-  closeAllEditors,
-  diagnosticCode,
-  diskText,
-  modulesUri,
-  openEditor,
-  productApi,
-  waitForDiagnostics,
-} from './client-helpers';
+import { appendText, closeAllEditors, diagnosticCode, diskText, modulesUri, openEditor, productApi, waitForDiagnostics } from './client-helpers';
 
 const PORTAL_FILE = 'modules/order-portal/logic/PortalHelpers.logic';
 const EDIT = '\n\npublic server action Broken() {\n  var x = OrderAPI.NoSuchAction()\n}\n';
@@ -30,10 +21,15 @@ const RESTART_LIMIT = 20;
 async function killAndWaitForRestart(api: ProtectedModulesApi): Promise<number> {
   const pid = await waitFor('a running server', () => api.getServerPid(), 30000);
   process.kill(pid, 'SIGKILL');
-  const next = await waitFor('a new server process', () => {
-    const p = api.getServerPid();
-    return p && p !== pid ? p : undefined;
-  }, 30000, 20);
+  const next = await waitFor(
+    'a new server process',
+    () => {
+      const p = api.getServerPid();
+      return p && p !== pid ? p : undefined;
+    },
+    30000,
+    20,
+  );
   await api.ready();
   return next;
 }
@@ -53,9 +49,7 @@ suite('hardening: the language server crashes', function () {
     await closeAllEditors();
     editor = await openEditor(modulesUri(PORTAL_FILE));
     await appendText(editor, EDIT);
-    await waitForDiagnostics(editor.document.uri, 'the unsaved edit diagnosed', (d) =>
-      d.some((x) => diagnosticCode(x) === 'unknown-element'),
-    );
+    await waitForDiagnostics(editor.document.uri, 'the unsaved edit diagnosed', (d) => d.some((x) => diagnosticCode(x) === 'unknown-element'));
     assert.deepEqual(api.getServerMessages(), [], 'no message before any crash');
   });
 
@@ -82,13 +76,20 @@ suite('hardening: the language server crashes', function () {
     process.kill(pid, 'SIGKILL');
     // edit at once, before the client has noticed or restarted
     await appendText(editor, '\npublic server action Broken2() {\n  var y = OrderAPI.AlsoMissing()\n}\n');
-    await waitFor('a new server process', () => {
-      const p = api.getServerPid();
-      return p && p !== pid ? p : undefined;
-    }, 30000, 20);
+    await waitFor(
+      'a new server process',
+      () => {
+        const p = api.getServerPid();
+        return p && p !== pid ? p : undefined;
+      },
+      30000,
+      20,
+    );
     await api.ready();
-    await waitForDiagnostics(editor.document.uri, 'diagnostics for both unsaved edits', (d) =>
-      d.filter((x) => diagnosticCode(x) === 'unknown-element').length >= 2,
+    await waitForDiagnostics(
+      editor.document.uri,
+      'diagnostics for both unsaved edits',
+      (d) => d.filter((x) => diagnosticCode(x) === 'unknown-element').length >= 2,
     );
     assert.equal(editor.document.isDirty, true);
     assert.ok(editor.document.getText().includes('AlsoMissing'));
@@ -117,15 +118,18 @@ suite('hardening: the language server crashes', function () {
   test('killed while a hover is in flight: the next hover answers', async () => {
     const pid = api.getServerPid()!;
     const pos = editor.document.positionAt(editor.document.getText().indexOf('OrderAPI.NoSuchAction') + 2);
-    const inFlight = Promise.resolve(
-      vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, pos),
-    ).catch(() => []);
+    const inFlight = Promise.resolve(vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, pos)).catch(() => []);
     process.kill(pid, 'SIGKILL');
     await inFlight; // may be empty: it was cut off
-    await waitFor('a new server process', () => {
-      const p = api.getServerPid();
-      return p && p !== pid ? p : undefined;
-    }, 30000, 20);
+    await waitFor(
+      'a new server process',
+      () => {
+        const p = api.getServerPid();
+        return p && p !== pid ? p : undefined;
+      },
+      30000,
+      20,
+    );
     await api.ready();
     const hovers = await waitFor('a hover from the restarted server', async () => {
       const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, pos);
@@ -138,22 +142,30 @@ suite('hardening: the language server crashes', function () {
     const pid = api.getServerPid()!;
     process.kill(pid, 'SIGKILL');
     // the successor, as soon as it exists (before it has answered `initialize`)
-    const starting = await waitFor('a new server process', () => {
-      const p = api.getServerPid();
-      return p && p !== pid ? p : undefined;
-    }, 30000, 5);
+    const starting = await waitFor(
+      'a new server process',
+      () => {
+        const p = api.getServerPid();
+        return p && p !== pid ? p : undefined;
+      },
+      30000,
+      5,
+    );
     process.kill(starting, 'SIGKILL');
-    const third = await waitFor('a third server process', () => {
-      const p = api.getServerPid();
-      return p && p !== pid && p !== starting ? p : undefined;
-    }, 30000, 20);
+    const third = await waitFor(
+      'a third server process',
+      () => {
+        const p = api.getServerPid();
+        return p && p !== pid && p !== starting ? p : undefined;
+      },
+      30000,
+      20,
+    );
     assert.ok(third);
     await api.ready();
     const who = await api.request('protectedModules/whoami', {});
     assert.equal(who.user, 'bob');
-    await waitForDiagnostics(editor.document.uri, 'diagnostics after a crash during start', (d) =>
-      d.some((x) => diagnosticCode(x) === 'unknown-element'),
-    );
+    await waitForDiagnostics(editor.document.uri, 'diagnostics after a crash during start', (d) => d.some((x) => diagnosticCode(x) === 'unknown-element'));
     await sleep(500);
     const shown = api.getServerMessages();
     assert.equal(shown.length, 1, `still only the first report: ${JSON.stringify(shown)}`);
@@ -176,8 +188,10 @@ suite('hardening: the language server crashes', function () {
     // the main editor is still dirty and its edit still reaches the server
     await vscode.window.showTextDocument(editor.document);
     assert.equal(editor.document.isDirty, true);
-    await waitForDiagnostics(editor.document.uri, 'diagnostics after the save crash', (d) =>
-      d.filter((x) => diagnosticCode(x) === 'unknown-element').length >= 2,
+    await waitForDiagnostics(
+      editor.document.uri,
+      'diagnostics after the save crash',
+      (d) => d.filter((x) => diagnosticCode(x) === 'unknown-element').length >= 2,
     );
   });
 
@@ -193,7 +207,10 @@ suite('hardening: the language server crashes', function () {
     assert.equal(view.model!.module, 'OrderAPI');
     assert.ok(!api.getDeniedViews().some((v) => v.state === 'error'), 'no view shows an error');
     const items = await api.getModulesTreeItems();
-    assert.ok(items.some((i) => i.label === 'OrderAPI'), 'the Modules view lists again');
+    assert.ok(
+      items.some((i) => i.label === 'OrderAPI'),
+      'the Modules view lists again',
+    );
     assert.ok(!JSON.stringify(items).includes('Could not'), 'the Modules view shows no error');
     await vscode.window.showTextDocument(editor.document);
   });
@@ -222,8 +239,10 @@ suite('hardening: the language server crashes', function () {
     assert.equal(api.getServerRestarts(), RESTART_LIMIT);
     assert.equal(api.getServerMessages().length, 1, JSON.stringify(api.getServerMessages()));
     // the server still works after RESTART_LIMIT restarts, and has the unsaved text
-    await waitForDiagnostics(editor.document.uri, 'diagnostics after many restarts', (d) =>
-      d.filter((x) => diagnosticCode(x) === 'unknown-element').length >= 2,
+    await waitForDiagnostics(
+      editor.document.uri,
+      'diagnostics after many restarts',
+      (d) => d.filter((x) => diagnosticCode(x) === 'unknown-element').length >= 2,
     );
     // one more crash: not restarted, one clear error
     const pid = api.getServerPid()!;

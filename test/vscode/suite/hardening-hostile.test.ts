@@ -63,7 +63,7 @@ suite('hardening: hostile texts in the views (bob on hostile-env)', function () 
     shown.push(JSON.stringify(list), JSON.stringify(who), JSON.stringify(iface));
   });
 
-  test('the denied view of a hostile protected module: every text escaped, CSP with nonce, one nonce\'d script', async () => {
+  test("the denied view of a hostile protected module: every text escaped, CSP with nonce, one nonce'd script", async () => {
     const view = await openDenied(api, EVIL_FILE);
     shown.push(view.html);
     const m = view.model!;
@@ -74,7 +74,10 @@ suite('hardening: hostile texts in the views (bob on hostile-env)', function () 
     const hostile = [m.description!, m.userDisplayName!, ...(m.elements ?? []).flatMap((e) => [e.signature, e.documentation ?? ''])];
     assert.deepEqual(webviewProblems(view.html, { hostile }), [], view.html);
     // CSP: default-src 'none', script-src only the nonce
-    assert.match(view.html, /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;[^"]*script-src &#39;nonce-[A-Za-z0-9+/=]{16,}&#39;"/);
+    assert.match(
+      view.html,
+      /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;;[^"]*script-src &#39;nonce-[A-Za-z0-9+/=]{16,}&#39;"/,
+    );
     // shown as text: a reader sees the hostile strings literally
     const text = visibleText(view.html);
     assert.ok(text.includes(m.description!), 'the description is visible as text');
@@ -88,7 +91,7 @@ suite('hardening: hostile texts in the views (bob on hostile-env)', function () 
     if (png) console.log(`    screenshot: ${png}`);
   });
 
-  test('in a real webview, the extension\'s CSP runs the nonce\'d script and blocks inline script, handlers and javascript: URLs', async () => {
+  test("in a real webview, the extension's CSP runs the nonce'd script and blocks inline script, handlers and javascript: URLs", async () => {
     const panel = vscode.window.createWebviewPanel('pmHardeningCsp', 'CSP probe', vscode.ViewColumn.Active, { enableScripts: true });
     try {
       const received: string[] = [];
@@ -111,7 +114,7 @@ suite('hardening: hostile texts in the views (bob on hostile-env)', function () 
         body: injected,
         script: `const api = acquireVsCodeApi(); document.getElementById('js').click(); api.postMessage({type:'nonce'}); setTimeout(() => api.postMessage({type:'done'}), 1500);`,
       });
-      await waitFor('the nonce\'d script to finish', () => received.includes('done'), 30000);
+      await waitFor("the nonce'd script to finish", () => received.includes('done'), 30000);
       await sleep(500);
       assert.deepEqual(received, ['nonce', 'done']);
       // control: without the CSP the same inline script does run (so the probe can see it)
@@ -183,7 +186,7 @@ suite('hardening: hostile texts in the views (bob on hostile-env)', function () 
     await screenshot('hostile-modules-view');
   });
 
-  test('status bar: bob\'s hostile display name is inert in the tooltip', async () => {
+  test("status bar: bob's hostile display name is inert in the tooltip", async () => {
     const bar = await waitFor('the status bar', () => (api.getStatusBar().whoami ? api.getStatusBar() : undefined));
     shown.push(JSON.stringify(bar));
     assert.equal(bar.text, '$(account) bob');
@@ -203,7 +206,7 @@ suite('hardening: hostile texts in the views (bob on hostile-env)', function () 
     await closeAllEditors();
   });
 
-  test('hovers on hostile elements from bob\'s Portal: untrusted Markdown without HTML support', async () => {
+  test("hovers on hostile elements from bob's Portal: untrusted Markdown without HTML support", async () => {
     const editor = await openEditor(modulesUri(PORTAL_FILE));
     const doc = editor.document;
     const hovers = await waitFor('a hover on Evil.javascript_alert', async () => {
@@ -218,7 +221,11 @@ suite('hardening: hostile texts in the views (bob on hostile-env)', function () 
       }
     }
     const completion = await vscode.commands.executeCommand<vscode.CompletionList>(
-      'vscode.executeCompletionItemProvider', doc.uri, positionAfter(doc, 'Evil.'), undefined, 20,
+      'vscode.executeCompletionItemProvider',
+      doc.uri,
+      positionAfter(doc, 'Evil.'),
+      undefined,
+      20,
     );
     for (const item of completion.items) {
       shown.push(typeof item.label === 'string' ? item.label : item.label.label);
@@ -239,17 +246,25 @@ suite('hardening: hostile texts in the views (bob on hostile-env)', function () 
     await closeAllEditors();
     try {
       await setUser(hostileUser);
-      const bar = await waitFor('the status bar for the unknown user', () => {
-        const b = api.getStatusBar();
-        return b.whoami?.user === hostileUser ? b : undefined;
-      }, 30000);
+      const bar = await waitFor(
+        'the status bar for the unknown user',
+        () => {
+          const b = api.getStatusBar();
+          return b.whoami?.user === hostileUser ? b : undefined;
+        },
+        30000,
+      );
       shown.push(JSON.stringify(bar));
       assert.equal(bar.whoami!.known, false);
       assert.equal(bar.text, '$(account) <img src=x onerror=alert(1)> \\$(zap) [x](javascript:alert(2))', 'no icon from the id');
       assert.deepEqual(markdownProblems(bar.tooltip), [], bar.tooltip);
       await sleep(2000);
       await screenshot('hostile-unknown-user-status-bar');
-      assert.deepEqual(allTabs().map((t) => t.label), [], 'no editor reopened after the access change');
+      assert.deepEqual(
+        allTabs().map((t) => t.label),
+        [],
+        'no editor reopened after the access change',
+      );
       // an unknown user sees no protected module at all
       const items = flatten(await api.getModulesTreeItems());
       shown.push(JSON.stringify(items));

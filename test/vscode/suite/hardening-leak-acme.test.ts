@@ -118,7 +118,7 @@ suite('hardening: leak test of the client views (bob on acme)', function () {
     await closeAllEditors();
   });
 
-  test('the interface document the denied view\'s Show Interface opens', async () => {
+  test("the interface document the denied view's Show Interface opens", async () => {
     await vscode.commands.executeCommand('protectedModules.showInterface', 'OrderAPI');
     const doc = await waitFor('the interface document', () =>
       vscode.workspace.textDocuments.find((d) => d.uri.scheme === 'module-interface' && d.uri.path.includes('OrderAPI')),
@@ -147,7 +147,7 @@ suite('hardening: leak test of the client views (bob on acme)', function () {
     await closeAllEditors();
   });
 
-  test('no private name of OrderAPI, nothing of Pricing or of Reporting\'s sources, no private doc text anywhere', () => {
+  test("no private name of OrderAPI, nothing of Pricing or of Reporting's sources, no private doc text anywhere", () => {
     assert.ok(shown.length >= 7);
     const leaks: string[] = [];
     for (const { where, text } of shown) {

@@ -84,8 +84,11 @@ suite('connected to an environment host as bob', function () {
     const label = api.getStatusBarAccessibility()?.label ?? '';
     assert.match(label, /^Protected Modules: connected as Bob Contractor \(bob\) to the environment host ws:\/\/127\.0\.0\.1:\d+\S*\. Activate/);
     assert.doesNotMatch(label, /[*_`]|\$\(/, 'no Markdown, no icon syntax');
-    await waitFor('the aria-label in the status bar', async () =>
-      (await pageRequest<{ label: string | null }>({ kind: 'aria', selector: '[id="protected-modules.protected-modules.protectedModules.user"]' })).label === label,
+    await waitFor(
+      'the aria-label in the status bar',
+      async () =>
+        (await pageRequest<{ label: string | null }>({ kind: 'aria', selector: '[id="protected-modules.protected-modules.protectedModules.user"]' })).label ===
+        label,
     );
     for (const f of vscode.workspace.workspaceFolders ?? []) assert.equal(f.uri.scheme, 'modules');
     // Preview as User… is not offered: the user is the token's.
@@ -96,7 +99,12 @@ suite('connected to an environment host as bob', function () {
 
   test('completion after OrderAPI. offers exactly its public elements; hover; F12 into the interface', async () => {
     const editor = await openEditor(uriOf(PORTAL_FILE));
-    await editor.edit((b) => b.insert(editor.document.lineAt(editor.document.lineCount - 1).range.end, '\n\npublic server action Probe() {\n  var created = OrderAPI.CreateOrder(customerId: "C-1")\n  OrderAPI.\n}\n'));
+    await editor.edit((b) =>
+      b.insert(
+        editor.document.lineAt(editor.document.lineCount - 1).range.end,
+        '\n\npublic server action Probe() {\n  var created = OrderAPI.CreateOrder(customerId: "C-1")\n  OrderAPI.\n}\n',
+      ),
+    );
     const doc = editor.document;
     const iface = await api.request('protectedModules/moduleInterface', { module: 'OrderAPI' });
     const expected = iface.elements.map((e) => e.name).sort();
@@ -148,13 +156,18 @@ suite('connected to an environment host as bob', function () {
     try {
       const ordersUri = uriOf(ORDERAPI_FILE).toString();
       const text: string = (await alice.request('protectedModules/readFile', { uri: ordersUri })).text;
-      const changed = text.replace('public server action CancelOrder(orderId: Text, reason: Text = "")', 'public server action CancelOrder(orderId: Text, reason: Text = "", notifyCustomer: Boolean)');
+      const changed = text.replace(
+        'public server action CancelOrder(orderId: Text, reason: Text = "")',
+        'public server action CancelOrder(orderId: Text, reason: Text = "", notifyCustomer: Boolean)',
+      );
       assert.notEqual(changed, text);
       await alice.request('protectedModules/writeFile', { uri: ordersUri, text: changed });
     } finally {
       alice.close();
     }
-    const diags = await waitForDiagnostics(editor.document.uri, 'missing-argument after alice saved', (d) => d.some((x) => diagnosticCode(x) === 'missing-argument'));
+    const diags = await waitForDiagnostics(editor.document.uri, 'missing-argument after alice saved', (d) =>
+      d.some((x) => diagnosticCode(x) === 'missing-argument'),
+    );
     assert.ok(diags.some((d) => d.message.includes('notifyCustomer')));
     await screenshot('diagnostics-after-alice');
   });
@@ -163,14 +176,18 @@ suite('connected to an environment host as bob', function () {
     await closeAllEditors();
     const editor = await openEditor(uriOf(PORTAL_FILE));
     const marker = 'var unsavedAcrossRestart: Integer = "not a number"';
-    await editor.edit((b) => b.insert(editor.document.lineAt(editor.document.lineCount - 1).range.end, `\n\npublic server action KeptAcrossRestart() {\n  ${marker}\n}\n`));
+    await editor.edit((b) =>
+      b.insert(editor.document.lineAt(editor.document.lineCount - 1).range.end, `\n\npublic server action KeptAcrossRestart() {\n  ${marker}\n}\n`),
+    );
     await waitForDiagnostics(editor.document.uri, 'the unsaved edit checked', (d) => d.some((x) => diagnosticCode(x) === 'type-mismatch'));
     const dir = controlDir()!;
     writeFileSync(join(dir, 'restart-host.request.json'), JSON.stringify({ downMs: 4000 }));
     await waitFor('the client to notice', () => (api.getHostState() === 'reconnecting' ? true : undefined), 20000, 50);
     // the status bar's accessible name says so in plain text (issue 13 point 7)
     await waitFor('the reconnecting accessible name', () =>
-      /^Protected Modules: reconnecting to the environment host ws:\/\/\S+\. Your unsaved edits are kept\./.test(api.getStatusBarAccessibility()?.label ?? '') ? true : undefined,
+      /^Protected Modules: reconnecting to the environment host ws:\/\/\S+\. Your unsaved edits are kept\./.test(api.getStatusBarAccessibility()?.label ?? '')
+        ? true
+        : undefined,
     );
     await screenshot('reconnecting');
     await waitFor('the host restarted', () => existsSync(join(dir, 'restart-host.done.json')), 60000);

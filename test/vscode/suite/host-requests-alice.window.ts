@@ -41,10 +41,14 @@ suite("issue 14: alice's window decides bob's requests", function () {
   test("bob's request arrives by itself (didChangeAccessRequests): badge 1, requester, module, level, reason, age", async () => {
     const { id } = await waitForSignal<{ id: string }>('requested', 200000);
     // no refresh asked here: the host's notification refreshes the view
-    const view = await waitFor('the badge', async () => {
-      const s = await api.getAccessRequestsView();
-      return s.badge === 1 ? s : undefined;
-    }, 30000);
+    const view = await waitFor(
+      'the badge',
+      async () => {
+        const s = await api.getAccessRequestsView();
+        return s.badge === 1 ? s : undefined;
+      },
+      30000,
+    );
     const open = group(view.items, 'Open requests');
     assert.equal(open.length, 1);
     assert.equal(open[0]!.id, id);
@@ -71,15 +75,21 @@ suite("issue 14: alice's window decides bob's requests", function () {
       });
     });
     await ui({ action: 'click', selector: '.monaco-dialog-box .dialog-buttons .monaco-button:has-text("Grant")' });
-    const view = await waitFor('the request decided', async () => {
-      const s = await api.getAccessRequestsView();
-      return s.badge === undefined && group(s.items, 'Decided').length === 1 ? s : undefined;
-    }, 30000);
+    const view = await waitFor(
+      'the request decided',
+      async () => {
+        const s = await api.getAccessRequestsView();
+        return s.badge === undefined && group(s.items, 'Decided').length === 1 ? s : undefined;
+      },
+      30000,
+    );
     const decided = group(view.items, 'Decided')[0]!;
     assert.equal(decided.label, 'bob → open on OrderAPI');
     assert.equal(decided.description, 'granted by alice · just now');
     // the grant is in the policy (alice is an admin: she may read environment.json)
-    const env = await api.request('protectedModules/readFile', { uri: vscode.Uri.from({ scheme: 'modules', authority: (await api.environments())[0]!.name, path: '/environment.json' }).toString() });
+    const env = await api.request('protectedModules/readFile', {
+      uri: vscode.Uri.from({ scheme: 'modules', authority: (await api.environments())[0]!.name, path: '/environment.json' }).toString(),
+    });
     assert.match(env.text, /"module": "OrderAPI",\s*"to": "user:bob",\s*"access": "open"/);
     assert.match(env.text, /^\/\/ The access policy of the Acme development environment/, 'comments kept');
     // the policy change refreshes the Explorer (issue 13), which must not take alice out of this view
@@ -102,10 +112,14 @@ suite("issue 14: alice's window decides bob's requests", function () {
     await ui({ action: 'type', text: 'Use the SalesSummary interface instead.', waitFor: title });
     await screenshot('decline-note');
     await ui({ action: 'press', key: 'Enter' });
-    const s = await waitFor('the request declined', async () => {
-      const v = await api.getAccessRequestsView();
-      return v.badge === undefined ? v : undefined;
-    }, 30000);
+    const s = await waitFor(
+      'the request declined',
+      async () => {
+        const v = await api.getAccessRequestsView();
+        return v.badge === undefined ? v : undefined;
+      },
+      30000,
+    );
     assert.equal(s.badge, undefined);
     assert.ok(group(s.items, 'Decided').some((i) => i.label === 'bob → reference on Reporting' && i.description === 'declined by alice · just now'));
   });

@@ -34,10 +34,12 @@ async function severeAxeViolations(html: string): Promise<string[]> {
   const title = /<title>([^<]*)<\/title>/.exec(html)?.[1];
   if (!title) throw new Error('the page has no title');
   const r = await pageRequest<{ violations: AxeItem[] }>({ kind: 'axe', title });
-  return r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`);
+  return r.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.impact} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target).join(', ')})`);
 }
 
-suite("issue 14: bob asks for access, alice approves in her window (two VS Code windows, one host)", function () {
+suite('issue 14: bob asks for access, alice approves in her window (two VS Code windows, one host)', function () {
   this.timeout(240000);
   let api: ProtectedModulesApi;
   const uri = () => hostUri(ORDERAPI_FILE);
@@ -112,13 +114,19 @@ suite("issue 14: bob asks for access, alice approves in her window (two VS Code 
   });
 
   test('asking twice is not offered; the host refuses a second request with AccessRequestOpen', async () => {
-    const outcome = await vscode.commands.executeCommand<{ sent: boolean; why?: string }>('protectedModules.requestAccess', 'OrderAPI', { access: 'change', reason: 'again' });
-    assert.deepEqual({ sent: outcome.sent, why: outcome.why }, { sent: false, why: 'already-open' });
-    await assert.rejects(api.request('protectedModules/requestAccess', { module: 'OrderAPI', access: 'change', reason: 'again' }), (e: { code?: number; data?: { access?: string } }) => {
-      assert.equal(e.code, -32006);
-      assert.equal(e.data?.access, 'open');
-      return true;
+    const outcome = await vscode.commands.executeCommand<{ sent: boolean; why?: string }>('protectedModules.requestAccess', 'OrderAPI', {
+      access: 'change',
+      reason: 'again',
     });
+    assert.deepEqual({ sent: outcome.sent, why: outcome.why }, { sent: false, why: 'already-open' });
+    await assert.rejects(
+      api.request('protectedModules/requestAccess', { module: 'OrderAPI', access: 'change', reason: 'again' }),
+      (e: { code?: number; data?: { access?: string } }) => {
+        assert.equal(e.code, -32006);
+        assert.equal(e.data?.access, 'open');
+        return true;
+      },
+    );
   });
 
   test("alice approves in her window: bob's denied view turns into the source without reopening", async () => {
@@ -152,7 +160,10 @@ suite("issue 14: bob asks for access, alice approves in her window (two VS Code 
     const rep = hostUri(REPORTING_FILE);
     await vscode.commands.executeCommand('vscode.open', rep);
     await waitFor('the Reporting denied view', () => (deniedView(rep)?.model?.requests ? true : undefined));
-    const outcome = await vscode.commands.executeCommand<{ sent: boolean; id?: string }>('protectedModules.requestAccess', 'Reporting', { access: 'reference', reason: 'to show sales figures in the portal' });
+    const outcome = await vscode.commands.executeCommand<{ sent: boolean; id?: string }>('protectedModules.requestAccess', 'Reporting', {
+      access: 'reference',
+      reason: 'to show sales figures in the portal',
+    });
     assert.equal(outcome.sent, true);
     await waitFor('the open Reporting request', () => (deniedView(rep)?.model?.requests?.latest?.state === 'open' ? true : undefined));
     signal('requested-reporting', { id: outcome.id });

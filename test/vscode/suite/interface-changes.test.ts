@@ -69,9 +69,18 @@ suite('interface changes as alice (SPEC 10)', function () {
     assert.ok(result, 'the list');
     assert.equal(result.element, 'CreateOrder');
     assert.equal(result.callSites, 1);
-    assert.deepEqual(result.consumers.map((c) => [c.module, c.callSites]), [['OrderPortal', 1], ['Reporting', 0]]);
+    assert.deepEqual(
+      result.consumers.map((c) => [c.module, c.callSites]),
+      [
+        ['OrderPortal', 1],
+        ['Reporting', 0],
+      ],
+    );
     const entries = await waitFor('the list of call sites', () => api.getShownCallSites());
-    assert.ok(entries.some((e) => e.includes('NewOrder.logic:93:27')), entries.join('\n'));
+    assert.ok(
+      entries.some((e) => e.includes('NewOrder.logic:93:27')),
+      entries.join('\n'),
+    );
     await screenshot('call-sites-list');
 
     // Accepting the entry opens the call site.
