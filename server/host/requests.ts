@@ -39,7 +39,7 @@ import { resolveModuleAccess } from '../../shared/access/resolve';
 import { describeForLog, invalidParams, invalidPolicy, moduleNotFound, notSupported } from '../errors';
 import type { Workspace } from '../workspace';
 import type { AuditLog } from './audit';
-import { HostUsageError, writeStateFile } from './state';
+import { HostUsageError, processRuns, writeStateFile } from './state';
 
 /** The file of the access requests in the state folder (SPEC 7). */
 export const REQUESTS_FILE = 'requests.json';
@@ -209,16 +209,6 @@ export class RequestStore {
       }
     }
     return removed;
-  }
-}
-
-/** True when a process with id `pid` runs (or exists but belongs to another user). */
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

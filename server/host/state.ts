@@ -147,8 +147,8 @@ function lockHolder(file: string): number | undefined {
   }
 }
 
-/** True when a process with that id runs (signal 0; EPERM means it runs as another user). */
-function processRuns(pid: number): boolean {
+/** True when a process with that id runs (signal 0; EPERM means it exists but runs as another user). */
+export function processRuns(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
