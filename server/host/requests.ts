@@ -35,7 +35,6 @@ import {
 } from '../../shared/protocol';
 import { grantAccess } from '../admin';
 import { onRequest } from '../protocol';
-import { resolveModuleAccess } from '../../shared/access/resolve';
 import { describeForLog, invalidParams, invalidPolicy, moduleNotFound, notSupported } from '../errors';
 import type { Workspace } from '../workspace';
 import type { AuditLog } from './audit';
@@ -410,7 +409,7 @@ export class AccessRequests {
       // The requester's level now (a grant made meanwhile may already give it): never lowered. The
       // level from the policy alone, before the cap of an enclosing module the requester may not
       // open (SPEC 4.1): a capped user's higher `user:` grant must not be rewritten lower.
-      const theirs = hit ? resolveModuleAccess(policy, hit.module, request.user).level : 'none';
+      const theirs = hit ? state.program.forUser(request.user).accessGate.policyAccess(hit.module).level : 'none';
       if (!hit || !atLeast(theirs, request.access)) {
         grantAccess(workspace, { module: request.module, to: `user:${request.user}`, access: request.access });
         grantApplied = true;

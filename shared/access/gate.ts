@@ -87,6 +87,16 @@ export class AccessGate {
   }
 
   /**
+   * The level the policy alone gives the user on a module (SPEC 2.3, sealed modules capped), before
+   * the cap of an enclosing module the user may not open (SPEC 4.1). Not for answering the user —
+   * {@link moduleAccess} is — but for never lowering a grant: a capped user's own `user:` grant may
+   * be higher than what they see (issue 14: approving an access request).
+   */
+  policyAccess(info: ModuleInfo): AccessDecision {
+    return resolveModuleAccess(this.env.policy, info, this.user);
+  }
+
+  /**
    * The user's access to a module found on disk (valid or not): the effective access of SPEC 2.3,
    * capped at `reference` when an enclosing module's folder is below `open` for the user (SPEC
    * 4.1: reached only by name). Cached.
