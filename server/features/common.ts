@@ -129,25 +129,5 @@ export function requestFailed(message: string): ResponseError<void> {
   return new ResponseError(LSPErrorCodes.RequestFailed, message);
 }
 
-/** Logic's keywords (SPEC 3.1), which are not identifiers. */
-export const KEYWORDS = [
-  'public',
-  'structure',
-  'server',
-  'client',
-  'action',
-  'screen',
-  'returns',
-  'var',
-  'if',
-  'else',
-  'for',
-  'in',
-  'while',
-  'return',
-  'and',
-  'or',
-  'not',
-  'true',
-  'false',
-] as const;
+/** Logic's keywords (SPEC 3.1), which are not identifiers: the scanner's one list. */
+export { KEYWORDS } from '../../shared/language/scanner';
