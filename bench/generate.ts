@@ -1078,15 +1078,21 @@ export async function validateSample(out: string, maxFiles = 40): Promise<{ file
   return { files: n, errors };
 }
 
-/** Parses `--key value`, `--key=value` and bare `--flag` (→ `true`) options; other words are ignored. */
+/** Options whose value may start with `--`. */
+const VALUE_OPTIONS = new Set(['server-node-options']);
+
+/** Parses `--key value`, `--key=value` (split at the first `=`) and bare `--flag` (→ `true`) options; other words are ignored. */
 export function parseArgs(argv: string[]): Record<string, string | boolean> {
   const o: Record<string, string | boolean> = {};
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) continue;
-    const [k, v] = a.slice(2).split('=', 2);
-    if (v !== undefined) o[k] = v;
-    else if (i + 1 < argv.length && !argv[i + 1].startsWith('--')) o[k] = argv[++i];
+    const eq = a.indexOf('=');
+    const k = eq < 0 ? a.slice(2) : a.slice(2, eq);
+    if (eq >= 0) o[k] = a.slice(eq + 1);
+    // An option whose value is itself a list of options (`--server-node-options "--trace-gc …"`)
+    // takes the next word whatever it starts with.
+    else if (i + 1 < argv.length && (VALUE_OPTIONS.has(k) || !argv[i + 1].startsWith('--'))) o[k] = argv[++i];
     else o[k] = true;
   }
   return o;

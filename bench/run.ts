@@ -84,6 +84,8 @@ export interface ServerResult {
   durationMs?: number;
   /** `--server-timing`: the server's own timing summary (server/timing.ts), ours only. */
   serverTiming?: TimingSummary;
+  /** When each timed operation of a phase started (ms since the epoch) and how long it took (ms), for {@link waitsLine}. */
+  clientTimes?: Record<string, [number, number][]>;
   /** In a median result: the repetitions it is the median of (1-based), and where this server ran in each one's order (1-based). */
   repetitions?: { n: number; positions: number[] };
 }
@@ -370,10 +372,13 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
         }
       }
       const cpu0 = session.memory.cpuMsNow();
+      const times = ((res.clientTimes ??= {})[name] = [] as [number, number][]);
       for (const p of picks(o.requests)) {
         try {
+          const at0 = epochNow();
           const { ms, result } = await session.timed(method, pos(at(p).line, at(p).character), o.timeoutMs);
           samples.push(ms);
+          times.push([at0, ms]);
           if (valid(result, p)) ok++;
         } catch (e) {
           failure = (e as Error).message;
@@ -421,11 +426,13 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
         const s = site(p);
         const line = s.line + 1;
         const typed = `    ${s.module}.`;
+        const at0 = epochNow();
         const t0 = process.hrtime.bigint();
         session.change(uri, { start: { line, character: 0 }, end: { line, character: 0 } }, typed + '\n');
         try {
           const r = await session.request('textDocument/completion', pos(line, typed.length), o.timeoutMs);
           samples.push(msSince(t0));
+          ((res.clientTimes ??= {}).typing ??= []).push([at0, samples[samples.length - 1]]);
           if (hasLabel(r, s.action)) ok++;
         } catch (e) {
           failure = (e as Error).message;
@@ -468,6 +475,7 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
           [a.start + NUMBER.length, a.text, false],
         ] as const) {
           mark = session.pushMark;
+          const at0 = epochNow();
           const t0 = process.hrtime.bigint();
           const version = session.change(uri, { start: { line: s.line, character: a.start }, end: { line: s.line, character: from } }, to);
           try {
@@ -478,6 +486,7 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
               pollGapMs: 2,
             });
             samples.push(msSince(t0));
+            ((res.clientTimes ??= {}).edit ??= []).push([at0, samples[samples.length - 1]]);
             ok++;
           } catch (e) {
             failure = (e as Error).message;
@@ -514,6 +523,7 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
         const broken = i % 2 === 0;
         lines[sig.line] = broken ? sig.modified : sig.original;
         mark = session.pushMark;
+        const at0 = epochNow();
         const t0 = process.hrtime.bigint();
         writeFileSync(sigFile, lines.join('\n'));
         session.notify('workspace/didChangeWatchedFiles', { changes: [{ uri: sigUri, type: 2 }] });
@@ -524,6 +534,7 @@ async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: 
             { afterMark: mark, timeoutMs: Math.max(o.timeoutMs, 60_000), pollGapMs: 10 },
           );
           samples.push(msSince(t0));
+          ((res.clientTimes ??= {}).signatureEdit ??= []).push([at0, samples[samples.length - 1]]);
         } catch (e) {
           failure = `${broken ? 'breaking' : 'restoring'} the signature of ${manifest.signature.module}.${manifest.signature.action}: ${(e as Error).message}`;
         }
@@ -930,7 +941,11 @@ export function markdown(r: BenchResult): string {
       'In-server timing of ours (`--server-timing`; handler time, CPU and heap allocation per request, measured inside the server; one line per repetition):',
       '',
     );
-    for (const s of timed) L.push(`- ${timingLine(s.serverTiming!, r.settings.requests)}`);
+    for (const s of timed) {
+      L.push(`- ${timingLine(s.serverTiming!, r.settings.requests)}`);
+      const waits = waitsLine(s);
+      if (waits) L.push(`- ${waits}`);
+    }
     L.push('');
   }
   return L.join('\n');
@@ -969,6 +984,79 @@ export function timingLine(t: TimingSummary, requests: number): string {
     .map(([k, x]) => `${k} ${x.count}, max ${x.maxMs} ms`)
     .join('; ')}), ${t.gc.totalMs} ms in all`;
   return [...parts, ...bg, gc, `event-loop delay p99 ${t.eventLoopDelay.p99} / max ${t.eventLoopDelay.max} ms`].join('; ');
+}
+
+/** Milliseconds since the epoch, sub-millisecond (comparable with the server's `timeline`: same machine, same clock). */
+const epochNow = () => performance.timeOrigin + performance.now();
+
+/** The server request method each client phase times (its handler is the request's own work). */
+const PHASE_METHOD: Record<string, string> = {
+  completion: 'textDocument/completion',
+  typing: 'textDocument/completion',
+  hover: 'textDocument/hover',
+  definition: 'textDocument/definition',
+};
+
+/**
+ * Where the slowest operations of each phase spent their time (issue 15's "the profile that
+ * explains it"): for the slowest 1% (at least 2) of a phase, the client's latency split into the
+ * request's own handler, garbage collections, each kind of background work and other requests of
+ * the server that overlapped it, and the rest (transport, scheduling, work the server does not
+ * time). Needs `--server-timing` (the server's timeline) and the client's send times; `undefined`
+ * without them.
+ */
+export function waitsLine(s: ServerResult): string | undefined {
+  const tl = s.serverTiming?.timeline;
+  if (!tl || !s.clientTimes) return undefined;
+  const parts: string[] = [];
+  for (const [phase, times] of Object.entries(s.clientTimes)) {
+    if (!times.length) continue;
+    const k = Math.max(2, Math.ceil(times.length / 100));
+    const slow = times
+      .slice()
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, k);
+    const own = PHASE_METHOD[phase];
+    const by = new Map<string, number>();
+    const add = (key: string, ms: number) => by.set(key, (by.get(key) ?? 0) + ms);
+    let total = 0;
+    for (const [at, ms] of slow) {
+      const a = at - tl.origin;
+      const b = a + ms;
+      total += ms;
+      const overlap = (start: number, dur: number) => Math.max(0, Math.min(b, start + dur) - Math.max(a, start));
+      let accounted = 0;
+      for (const [m, start, dur] of tl.requests) {
+        const o = overlap(start, dur);
+        if (o > 0) {
+          add(m === own ? 'handler' : `request ${m}`, o);
+          accounted += o;
+        }
+      }
+      for (const [kind, start, dur] of tl.gc) {
+        const o = overlap(start, dur);
+        if (o > 0) {
+          add(`GC ${kind}`, o);
+          accounted += o;
+        }
+      }
+      for (const [kind, start, dur] of tl.background) {
+        const o = overlap(start, dur);
+        if (o > 0) {
+          add(kind, o);
+          accounted += o;
+        }
+      }
+      add('rest', Math.max(0, ms - accounted));
+    }
+    const f = (x: number) => (x / slow.length).toFixed(2);
+    const split = [...by]
+      .sort((x, y) => y[1] - x[1])
+      .map(([key, ms]) => `${key} ${f(ms)}`)
+      .join(', ');
+    parts.push(`${phase}, slowest ${slow.length} (${slow.map(([, ms]) => ms.toFixed(1)).join(' / ')} ms; mean ${f(total)} ms): ${split}`);
+  }
+  return parts.length ? `where the slowest waited (mean ms per operation; a collection inside a handler counts twice): ${parts.join('; ')}` : undefined;
 }
 
 /** Lines of the project a server works on at a size (Logic for ours, TypeScript for the peers). */
@@ -1179,6 +1267,8 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
       if (timingFile && existsSync(timingFile)) {
         res.serverTiming = JSON.parse(readFileSync(timingFile, 'utf8')) as TimingSummary;
         say(`  ${spec.id}: in-server timing in ${timingFile}`);
+        const waits = waitsLine(res);
+        if (waits) say(`  ${spec.id}: ${waits}`);
       }
       servers.push(res);
     }

@@ -45,6 +45,13 @@ export interface TimingSummary {
   gc: { count: number; totalMs: number; maxMs: number; byKind: Record<string, { count: number; totalMs: number; maxMs: number }> };
   eventLoopDelay: { p50: number; p99: number; max: number };
   heapUsedMB: number;
+  /**
+   * When each thing ran, for attributing a client's wait (bench/run.ts): times are ms since
+   * `origin` (the process's `performance.timeOrigin`, ms since the epoch), so that a client on the
+   * same machine can place its own requests among them. Requests: [method, start, ms]; background
+   * work: [kind, start, ms]; collections: [kind, start, ms].
+   */
+  timeline?: { origin: number; requests: [string, number, number][]; background: [string, number, number][]; gc: [string, number, number][] };
 }
 
 const GC_KINDS: Record<number, string> = { 1: 'scavenge', 2: 'mark-sweep-compact', 4: 'incremental', 8: 'weak-callbacks', 16: 'all' };
@@ -66,6 +73,7 @@ function statOf(samples: number[]): TimingStat {
 export class ServerTiming {
   private readonly requests = new Map<string, { start: number[]; ms: number[]; cpuMs: number[]; heap: number[] }>();
   private readonly background = new Map<string, number[]>();
+  private readonly backgroundAt: [string, number, number][] = [];
   private readonly gcs: { kind: string; start: number; ms: number }[] = [];
   private readonly loop: IntervalHistogram;
 
@@ -107,6 +115,7 @@ export class ServerTiming {
     let a = this.background.get(kind);
     if (!a) this.background.set(kind, (a = []));
     a.push(ms);
+    this.backgroundAt.push([kind, r3(performance.now() - ms), r3(ms)]);
   }
 
   /** The summary so far. */
@@ -157,6 +166,12 @@ export class ServerTiming {
       gc: { count: this.gcs.length, totalMs: r3(this.gcs.reduce((s, g) => s + g.ms, 0)), maxMs: r3(Math.max(0, ...this.gcs.map((g) => g.ms))), byKind },
       eventLoopDelay: { p50: ns(this.loop.percentile(50)), p99: ns(this.loop.percentile(99)), max: ns(this.loop.max) },
       heapUsedMB: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+      timeline: {
+        origin: performance.timeOrigin,
+        requests: [...this.requests].flatMap(([m, e]) => e.start.map((t, i): [string, number, number] => [m, r3(t), r3(e.ms[i])])),
+        background: this.backgroundAt,
+        gc: this.gcs.map((g): [string, number, number] => [g.kind, r3(g.start), r3(g.ms)]),
+      },
     };
   }
 
