@@ -30,6 +30,7 @@ import { createRequire } from 'node:module';
 import { generate, makeRng, parseArgs, type BenchManifest, type SitePair } from './generate';
 import { LspSession, percentile, msSince, type ServerSpec, type Diag } from './lsp-driver';
 import type { TimingSummary } from '../server/timing';
+import { SERVER_NODE_OPTIONS } from '../shared/protocol/serverProcess';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = resolve(here, '..');
@@ -166,7 +167,7 @@ function serverSpecs(): ServerSpec[] {
       id: 'ours',
       label: 'Protected Modules (ours)',
       command: process.execPath,
-      args: [join(repo, 'dist', 'server.js'), '--stdio'],
+      args: [...SERVER_NODE_OPTIONS, join(repo, 'dist', 'server.js'), '--stdio'],
       cwd: repo,
       languageId: 'logic',
       initializationOptions: { user: 'bob' },

@@ -17,6 +17,7 @@ import {
   type ServerOptions,
 } from 'vscode-languageclient/node';
 import { INTERFACE_SCHEME, MODULES_SCHEME, Notifications, type RequestTypes } from '../shared/protocol';
+import { SERVER_NODE_OPTIONS } from '../shared/protocol/serverProcess';
 import type { EnvironmentFolder } from './environments';
 import { connectToHost, HostRefusedError } from './hostTransport';
 
@@ -119,7 +120,7 @@ export class EnvironmentConnection implements vscode.Disposable {
     const serverOptions: ServerOptions = hostUrl
       ? () => this.connectHost(hostUrl)
       : async () => {
-          const child = spawn(process.execPath, [serverModule, '--stdio'], {
+          const child = spawn(process.execPath, [...SERVER_NODE_OPTIONS, serverModule, '--stdio'], {
             cwd: env.path,
             env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
             stdio: ['pipe', 'pipe', 'pipe'],

@@ -367,6 +367,22 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
  * source is parsed for it.
  */
 function visibleFacts(workspace: Workspace): string {
+  // The facts come from each environment's manifests and policy and the user's view, all replaced
+  // (new objects) when any of them changes: while they are the same objects the string is too
+  // (issue 15: an edit in an open document no longer rebuilds this for 1,000 modules per keystroke).
+  const key: object[] = [];
+  for (const state of workspace.environments) key.push(state, state.env, state.program.environment, workspace.view(state));
+  const last = factsMemo.get(workspace);
+  if (last && last.key.length === key.length && last.key.every((o, i) => o === key[i])) return last.facts;
+  const facts = computeVisibleFacts(workspace);
+  factsMemo.set(workspace, { key, facts });
+  return facts;
+}
+
+/** The last {@link visibleFacts} of each workspace and the objects it was computed from. */
+const factsMemo = new WeakMap<Workspace, { key: object[]; facts: string }>();
+
+function computeVisibleFacts(workspace: Workspace): string {
   const parts: unknown[] = [];
   for (const state of workspace.environments) {
     const view = workspace.view(state);

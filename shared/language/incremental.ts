@@ -134,6 +134,24 @@ function positionsOf(d: Declaration): Position[] {
   return out;
 }
 
+/**
+ * Builds, ahead of time, the lists of position objects that an edit adding or removing lines
+ * above declarations of `file` shifts (the first such edit would otherwise walk every later
+ * declaration: tens of milliseconds in a 5,000-line file, issue 15). At most `max` declarations
+ * not prepared yet are walked per call.
+ *
+ * @returns true when every declaration of `file` is prepared
+ */
+export function preparePositions(file: SourceFile, max: number): boolean {
+  let walked = 0;
+  for (const d of file.declarations) {
+    if (positionsOfDeclaration.has(d)) continue;
+    if (walked++ >= max) return false;
+    positionsOf(d);
+  }
+  return true;
+}
+
 /** A carriage return not followed by a line feed: a line end of its own (text.ts). */
 const LONE_CR = /\r(?!\n)/;
 

@@ -140,25 +140,40 @@ export function renderInterface(module: InterfaceModule, decls: Declaration[], o
   }
 
   const out: string[] = [`// Interface of ${module.name} ${module.version} — owner ${module.owner}. Bodies are not shown.`];
-  const signatures = new Map<string, { signature: string; documentation?: string }>();
+  // The ranges are taken while writing (line = index in `out`, character = UTF-16 offset in the
+  // line), not by parsing the text back: the parse is only needed for queries inside the
+  // document and is done on first use (issue 15: a dependency's first render took tens of ms).
+  const at = (line: number, character: number) => ({ line, character });
+  const span = (line: number, character: number, length: number): Range => ({ start: at(line, character), end: at(line, character + length) });
+  const elements: RenderedElement[] = [];
   for (const d of publicDecls) {
     out.push('');
     if (d.kind === 'Structure') {
       pushDoc(out, '', d.doc?.text, {});
-      out.push(`public structure ${d.name.name} {`);
+      const line = out.length;
+      const head = 'public structure ';
+      out.push(`${head}${d.name.name} {`);
       const fieldSigs: string[] = [];
+      const members: RenderedElement['members'] = [];
       for (const f of d.fields) {
         if (!renderable(f.name.name)) continue;
         pushDoc(out, '  ', f.doc?.text, {});
         const type = renderType(f.type);
         const def = f.default ? literalText(f.default) : undefined;
+        members.push({ name: f.name.name, range: span(out.length, 2, f.name.name.length) });
         out.push(`  ${f.name.name}: ${type}${def !== undefined ? ` = ${def}` : ''}`);
         fieldSigs.push(`${f.name.name}: ${type}`);
       }
       out.push('}');
-      signatures.set(d.name.name, {
+      const documentation = docMarkdown(d.doc?.text, {});
+      elements.push({
+        kind: 'structure',
+        name: d.name.name,
         signature: `structure ${d.name.name} { ${fieldSigs.join(', ')} }`.replace('{  }', '{ }'),
-        documentation: docMarkdown(d.doc?.text, {}),
+        ...(documentation ? { documentation } : {}),
+        range: { start: at(line, 0), end: at(out.length - 1, 1) },
+        nameRange: span(line, head.length, d.name.name.length),
+        members,
       });
     } else {
       const names = new Set([...d.params, ...d.returns].map((p) => p.name.name).filter(renderable));
@@ -172,39 +187,51 @@ export function renderInterface(module: InterfaceModule, decls: Declaration[], o
         if (own && renderable(p.name.name) && tags[p.name.name] === undefined) tags[p.name.name] = own;
       }
       pushDoc(out, '', d.doc?.text, tags);
-      const renderParam = (p: ParamDecl, input: boolean) => {
-        let def = '';
-        if (input && p.default) def = ` = ${literalText(p.default) ?? 'default'}`;
-        return `${p.name.name}: ${renderType(p.type)}${def}`;
+      const line = out.length;
+      const members: RenderedElement['members'] = [];
+      // Written left to right, so that each member's offset is the length written so far.
+      let sig = `server action ${d.name.name}(`;
+      const head = 'public ';
+      const renderParams = (ps: ParamDecl[], input: boolean) => {
+        let first = true;
+        for (const p of ps) {
+          if (!renderable(p.name.name)) continue;
+          if (!first) sig += ', ';
+          first = false;
+          members.push({ name: p.name.name, range: span(line, head.length + sig.length, p.name.name.length) });
+          sig += `${p.name.name}: ${renderType(p.type)}`;
+          if (input && p.default) sig += ` = ${literalText(p.default) ?? 'default'}`;
+        }
       };
-      const ins = d.params.filter((p) => renderable(p.name.name)).map((p) => renderParam(p, true));
-      const outs = d.returns.filter((p) => renderable(p.name.name)).map((p) => renderParam(p, false));
-      const sig = `server action ${d.name.name}(${ins.join(', ')})${outs.length ? ` returns (${outs.join(', ')})` : ''}`;
-      out.push(`public ${sig};`);
-      signatures.set(d.name.name, { signature: sig, documentation: docMarkdown(d.doc?.text, tags) });
+      renderParams(d.params, true);
+      sig += ')';
+      if (d.returns.some((p) => renderable(p.name.name))) {
+        sig += ' returns (';
+        renderParams(d.returns, false);
+        sig += ')';
+      }
+      out.push(`${head}${sig};`);
+      const documentation = docMarkdown(d.doc?.text, tags);
+      elements.push({
+        kind: 'serverAction',
+        name: d.name.name,
+        signature: sig,
+        ...(documentation ? { documentation } : {}),
+        range: { start: at(line, 0), end: at(line, head.length + sig.length + 1) },
+        nameRange: span(line, head.length + 'server action '.length, d.name.name.length),
+        members,
+      });
     }
   }
   const text = out.join('\n') + '\n';
-  const file = parse(text);
-  const elements: RenderedElement[] = [];
-  for (const d of file.declarations) {
-    if (d.kind === 'Screen') continue;
-    const s = signatures.get(d.name.name);
-    const members =
-      d.kind === 'Structure'
-        ? d.fields.map((f) => ({ name: f.name.name, range: f.name.range }))
-        : [...d.params, ...d.returns].map((p) => ({ name: p.name.name, range: p.name.range }));
-    elements.push({
-      kind: d.kind === 'Structure' ? 'structure' : 'serverAction',
-      name: d.name.name,
-      signature: s?.signature ?? '',
-      ...(s?.documentation ? { documentation: s.documentation } : {}),
-      range: d.range,
-      nameRange: d.name.range,
-      members,
-    });
-  }
-  return { text, elements, file };
+  let file: SourceFile | undefined;
+  return {
+    text,
+    elements,
+    get file() {
+      return (file ??= parse(text));
+    },
+  };
 }
 
 function pushDoc(out: string[], indent: string, text: string | undefined, tags: Record<string, string>): void {

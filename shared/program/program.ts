@@ -388,6 +388,11 @@ export class Program {
     return file;
   }
 
+  /** True when `path`'s parse is current (a call of {@link sourceFile} would not read or parse it). */
+  isParsed(path: string): boolean {
+    return this.parses.get(path)?.fresh === true;
+  }
+
   /** The symbol table of a module (valid or not), built on first use. Unfiltered. */
   symbolsOf(info: ModuleInfo): ModuleSymbols {
     let s = this.symbols.get(info.folder);
@@ -835,16 +840,23 @@ export class UserProgram {
     if (!file) return;
     const overtaken = () => this.program.generation !== gen || this.checks.get(path)?.gen === gen || this.incremental.has(path) || !!options.stop?.();
     let t0 = performance.now();
-    // The symbol tables the check looks up first (its module's, its dependencies': each parses
-    // that module's files), one module per slice at most.
-    for (const m of [module.name, ...Object.keys(module.manifest?.dependencies ?? {})]) {
-      if (m === module.name) this.program.symbolsOf(module);
-      else this.program.moduleSymbols(m);
-      if (performance.now() - t0 >= sliceMs) {
-        options.onSlice?.(performance.now() - t0);
-        await pause();
-        if (overtaken()) return;
-        t0 = performance.now();
+    // The symbol tables the check looks up first (its module's, its dependencies'): their files
+    // parsed one at a time, each table bound after its files (a slice ends after any of them once
+    // it has run `sliceMs`: a module's files together take tens of milliseconds).
+    const infos = [module];
+    for (const m of Object.keys(module.manifest?.dependencies ?? {})) {
+      const info = this.program.moduleByName(m);
+      if (info) infos.push(info);
+    }
+    for (const info of infos) {
+      for (const step of [...this.program.filesOf(info).map((f) => () => void this.program.sourceFile(f)), () => void this.program.symbolsOf(info)]) {
+        step();
+        if (performance.now() - t0 >= sliceMs) {
+          options.onSlice?.(performance.now() - t0);
+          await pause();
+          if (overtaken()) return;
+          t0 = performance.now();
+        }
       }
     }
     const steps = checkFileSteps(this.context(module), file);
@@ -864,6 +876,39 @@ export class UserProgram {
         t0 = performance.now();
       }
     }
+  }
+
+  /**
+   * Parses the files of module `name` that completion, hover or go to definition on it would
+   * parse on first use, one file per `pause()` (issue 15: a request waits for one file's parse at
+   * most, not a whole module's), then binds its symbol table. Only for a module the user may
+   * reference (else nothing happens); nothing is returned, so nothing can leak.
+   *
+   * @param stop checked after every pause: true abandons the work (a newer change came)
+   * @returns false when stopped
+   */
+  async prepareModule(name: string, pause: () => Promise<void>, stop: () => boolean): Promise<boolean> {
+    if (!atLeast(this.access(name).level, 'reference')) return true;
+    const info = this.program.moduleByName(name);
+    if (!info) return true;
+    const parseAndBind = async (m: ModuleInfo): Promise<ModuleSymbols | undefined> => {
+      for (const f of this.program.filesOf(m)) {
+        if (this.program.isParsed(f)) continue;
+        this.program.sourceFile(f);
+        await pause();
+        if (stop()) return undefined;
+      }
+      return this.program.symbolsOf(m);
+    };
+    const symbols = await parseAndBind(info);
+    if (!symbols) return false;
+    // The modules its public signatures' types name: its interface document looks their
+    // structures up (each would otherwise be parsed whole while rendering it).
+    for (const m of this.program.externalTypeModules(name, symbols)) {
+      const other = this.program.moduleByName(m);
+      if (other && !(await parseAndBind(other))) return false;
+    }
+    return true;
   }
 
   /** The checker's context for files of `module` (also used by tests). */

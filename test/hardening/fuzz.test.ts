@@ -25,7 +25,7 @@ import { reparse } from '../../shared/language/incremental';
 import type { Declaration, Node, Range, SourceFile, TypeNode } from '../../shared/language/ast';
 import { LineIndex } from '../../shared/language/text';
 import { comparePositions, rangeContainsRange, walk } from '../../shared/language/visit';
-import { renderInterface } from '../../shared/program/interface';
+import { renderInterface, type RenderedElement } from '../../shared/program/interface';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { makeEnv, type TestEnv } from '../program/helpers';
@@ -476,6 +476,21 @@ function publicSummary(decls: Declaration[], mapType: (t: TypeNode | undefined) 
     );
 }
 
+/** An interface element's kind, name and ranges (rendered), comparable with {@link rangesOfDeclaration} (parsed back). */
+function rangesOfElement(e: RenderedElement) {
+  return { kind: e.kind, name: e.name, range: e.range, nameRange: e.nameRange, members: e.members };
+}
+
+function rangesOfDeclaration(d: Declaration) {
+  const members =
+    d.kind === 'Structure'
+      ? d.fields.map((f) => ({ name: f.name.name, range: f.name.range }))
+      : d.kind === 'ServerAction'
+        ? [...d.params, ...d.returns].map((p) => ({ name: p.name.name, range: p.name.range }))
+        : [];
+  return { kind: d.kind === 'Structure' ? 'structure' : 'serverAction', name: d.name.name, range: d.range, nameRange: d.name.range, members };
+}
+
 describe('fuzz: interface documents (SPEC 3.5) parse back to the same public elements', () => {
   test('the interface of ANY parsed text (soup, mutations, grammar) parses with no syntax error', () => {
     const anyText = fc.oneof(
@@ -487,6 +502,8 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
       fc.property(anyText, (text) => {
         const r = renderInterface({ name: 'M', version: '1.0.0', owner: 'alice' }, parse(text).declarations);
         assert.deepEqual(r.file.diagnostics, [], `interface:\n${r.text}\nof:\n${text}`);
+        // The ranges written while rendering (issue 15) are those of the document parsed back.
+        assert.deepEqual(r.elements.map(rangesOfElement), r.file.declarations.map(rangesOfDeclaration), `interface:\n${r.text}`);
       }),
       { seed: SEED + 21, numRuns: runs(400) },
     );

@@ -17,7 +17,8 @@ local function step(name, fn)
 end
 
 local pm = require('protected_modules')
-pm.setup({ cmd = { 'node', os.getenv('PM_NVIM_SERVER'), '--stdio' }, user = 'bob' })
+-- The plugin's own server command (default_cmd: node with the shared options, then dist/server.js).
+pm.setup({ user = 'bob' })
 
 local page = root .. '/modules/order-portal/screens/NewOrder.logic'
 vim.cmd('edit ' .. vim.fn.fnameescape(page))

@@ -32,8 +32,15 @@ local function plugin_root()
   return vim.fn.fnamemodify(src, ':p:h:h:h:h:h')
 end
 
+-- The Node options every editor starts the server with: shared/protocol/serverProcess.ts
+-- (SERVER_NODE_OPTIONS; test/neovim/server-options.test.ts checks that both say the same).
+local SERVER_NODE_OPTIONS = { '--max-semi-space-size=4' }
+
 local function default_cmd()
-  return { 'node', plugin_root() .. '/dist/server.js', '--stdio' }
+  local cmd = { 'node' }
+  vim.list_extend(cmd, SERVER_NODE_OPTIONS)
+  vim.list_extend(cmd, { plugin_root() .. '/dist/server.js', '--stdio' })
+  return cmd
 end
 
 --- The environment folder of a path: the outermost ancestor holding environment.json.

@@ -1,0 +1,14 @@
+/**
+ * How an editor starts the language server over stdio: `node <SERVER_NODE_OPTIONS…> dist/server.js
+ * --stdio`. The VS Code client (client/languageClient.ts), the Neovim glue
+ * (editors/neovim/lua/protected_modules/init.lua, which repeats the options: a test compares them)
+ * and the benchmark (bench/run.ts: "started exactly as an editor starts it") use these options.
+ *
+ * `--max-semi-space-size=4` (MB): V8's young generation grows to 16 MB per semi-space by default;
+ * a scavenge copies what survives, so a full 16 MB space paused the server for 10–20 ms, and a
+ * request that arrived then waited for it (issue 15, BENCHMARKS.md). Smaller spaces collect more
+ * often with short pauses, and the server's resident memory is about 12 MB lower. It is a V8
+ * option: Node and Electron's Node mode (`ELECTRON_RUN_AS_NODE`) accept it on the command line,
+ * before the script, as VS Code passes `--max-old-space-size` to tsserver.
+ */
+export const SERVER_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=4'];
