@@ -1000,7 +1000,7 @@ const PHASE_METHOD: Record<string, string> = {
 
 /**
  * Where the slowest operations of each phase spent their time (issue 15's "the profile that
- * explains it"): for the slowest 1% (at least 2) of a phase, the client's latency split into the
+ * explains it"): for the operations of a phase at and above its p99 (at least 2), the client's latency split into the
  * request's own handler, garbage collections, each kind of background work and other requests of
  * the server that overlapped it, and the rest (transport, scheduling, work the server does not
  * time). Needs `--server-timing` (the server's timeline) and the client's send times; `undefined`
@@ -1012,7 +1012,8 @@ export function waitsLine(s: ServerResult): string | undefined {
   const parts: string[] = [];
   for (const [phase, times] of Object.entries(s.clientTimes)) {
     if (!times.length) continue;
-    const k = Math.max(2, Math.ceil(times.length / 100));
+    // The operations at and above the p99 (as `percentile` picks it), at least 2.
+    const k = Math.max(2, times.length - Math.ceil(0.99 * times.length) + 1);
     const slow = times
       .slice()
       .sort((a, b) => b[1] - a[1])

@@ -120,16 +120,24 @@ export function forEachChild(node: Node, cb: (child: Node) => boolean | void): b
  *   that node's children (the traversal continues with its siblings).
  */
 export function walk(root: Node, cb: (node: Node, parent: Node | undefined) => boolean | void): void {
-  const stack: { node: Node; parent: Node | undefined }[] = [{ node: root, parent: undefined }];
+  // Two parallel stacks and one callback: no object or closure per node (issue 15: the checker
+  // walks every re-checked declaration per keystroke).
+  const nodes: Node[] = [root];
+  const parents: (Node | undefined)[] = [undefined];
   const children: Node[] = [];
-  while (stack.length > 0) {
-    const { node, parent } = stack.pop()!;
+  const collect = (c: Node) => {
+    children.push(c);
+  };
+  while (nodes.length > 0) {
+    const node = nodes.pop()!;
+    const parent = parents.pop();
     if (cb(node, parent) === false) continue;
     children.length = 0;
-    forEachChild(node, (c) => {
-      children.push(c);
-    });
-    for (let i = children.length - 1; i >= 0; i--) stack.push({ node: children[i], parent: node });
+    forEachChild(node, collect);
+    for (let i = children.length - 1; i >= 0; i--) {
+      nodes.push(children[i]);
+      parents.push(node);
+    }
   }
 }
 

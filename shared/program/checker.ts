@@ -531,17 +531,21 @@ class FileChecker {
   /** True when every lookup of a kept declaration check still finds the same thing. */
   private stillValid(rec: DeclarationCheck, tables: Map<string, ModuleSymbols | undefined>): boolean {
     // A table that is the same object as then has the same symbols: nothing to compare in it.
+    // (Keys, then `get`: an entries iterator would allocate a pair per entry, per kept declaration,
+    // per keystroke — issue 15.)
     const ownTable = this.base.symbols;
-    if (rec.ownTable !== ownTable) for (const [name, sym] of rec.own) if (ownTable.elements.get(name) !== sym) return false;
+    if (rec.ownTable !== ownTable) for (const name of rec.own.keys()) if (ownTable.elements.get(name) !== rec.own.get(name)) return false;
     const table = (m: string) => {
       if (!tables.has(m)) tables.set(m, this.base.moduleSymbols(m));
       return tables.get(m);
     };
-    for (const [m, then] of rec.modules) {
+    for (const m of rec.modules.keys()) {
+      const then = rec.modules.get(m);
       const now = table(m);
       if (now === then) continue;
       if (!now !== !then) return false;
-      for (const [name, sym] of rec.elements.get(m) ?? []) if (now?.elements.get(name) !== sym) return false;
+      const names = rec.elements.get(m);
+      if (names) for (const name of names.keys()) if (now?.elements.get(name) !== names.get(name)) return false;
     }
     return true;
   }
@@ -1310,11 +1314,24 @@ function notCallable(name: string, kind: ElementSymbol['kind']): string {
   return `'${name}' is ${kindPhrase(kind)} and cannot be called.`;
 }
 
-/** `semver.satisfies` that treats an invalid range as unsatisfied instead of throwing. */
+/**
+ * `semver.satisfies` that treats an invalid range as unsatisfied instead of throwing. Answers are
+ * kept per (version, range) pair (issue 15: the checker asks once per qualified reference, and
+ * `semver` parses the range anew each time); the pairs come from manifests, so there are few.
+ */
 export function safeSatisfies(version: string, range: string): boolean {
-  try {
-    return semver.satisfies(version, range);
-  } catch {
-    return false;
+  const key = `${version}\0${range}`;
+  let ok = satisfiesCache.get(key);
+  if (ok === undefined) {
+    try {
+      ok = semver.satisfies(version, range);
+    } catch {
+      ok = false;
+    }
+    if (satisfiesCache.size >= 10_000) satisfiesCache.clear();
+    satisfiesCache.set(key, ok);
   }
+  return ok;
 }
+
+const satisfiesCache = new Map<string, boolean>();

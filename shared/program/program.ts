@@ -15,8 +15,8 @@
  *   `updateFile(path)` and re-parsed only when its text changed, and then only the declarations
  *   the change touched: `incremental.ts`);
  * - one symbol table per module (`binder.ts`), rebuilt only for the module of an updated file;
- * - signatures and structure fields, recomputed lazily after any update; rendered interfaces,
- *   kept while the symbol tables they were rendered from are (until `updateEnvironment`);
+ * - signatures, structure fields and rendered interfaces, each kept while the symbol tables it
+ *   was resolved or rendered from are the same objects (until `updateEnvironment`);
  * - per-user views (`forUser`) cache access decisions (until `updateEnvironment`) and check
  *   results per file (until any update), re-checked incrementally: only the declarations that
  *   changed or whose lookups (own and other modules' elements) find something else now
@@ -212,6 +212,20 @@ interface ParseEntry {
   fresh: boolean;
 }
 
+/** Module names and the symbol tables looked up for them, flattened: `[name, table, name, table, …]`. */
+type TablesUsed = (string | ModuleSymbols | undefined)[];
+
+/** A lookup that also records each module it was asked for and the table it gave (once per module). */
+function recordingLookup(lookup: (m: string) => ModuleSymbols | undefined, into: TablesUsed): (m: string) => ModuleSymbols | undefined {
+  return (m) => {
+    const t = lookup(m);
+    let seen = false;
+    for (let i = 0; i < into.length; i += 2) if (into[i] === m) seen = true;
+    if (!seen) into.push(m, t);
+    return t;
+  };
+}
+
 /**
  * The semantic model of one environment. See the file comment for caching and No leak.
  */
@@ -224,8 +238,9 @@ export class Program {
   private byFile = new Map<string, ModuleInfo>();
   private extraFiles = new Map<string, Set<string>>(); // module folder → .logic files not in info.files
   private reverseDeps?: Map<string, string[]>;
-  private signatures = new WeakMap<object, Signature>();
-  private fields = new WeakMap<StructureDecl, FieldInfo[]>();
+  /** Signatures and structure fields, each with the symbol tables its types were resolved in (valid while they are the same objects). */
+  private signatures = new WeakMap<object, { value: Signature; tables: TablesUsed }>();
+  private fields = new WeakMap<StructureDecl, { value: FieldInfo[]; tables: TablesUsed }>();
   /** Rendered interfaces, with the symbol tables (the module's, then its external type modules') they were rendered from. */
   private interfaces = new Map<string, { r: RenderedInterface | null; tables: (ModuleSymbols | undefined)[] }>();
   private externalRefs = new Map<string, { symbols: ModuleSymbols; list: string[] }>();
@@ -329,11 +344,15 @@ export class Program {
     this.reverseDeps = undefined;
   }
 
-  /** Drops derived data; `all` also the rendered interfaces (after an environment change: manifests, access). */
+  /**
+   * Drops derived data after an environment change (`all`: manifests, access): signatures,
+   * fields, rendered interfaces. After a file's update nothing is dropped: each of them is
+   * re-validated against the symbol tables it came from.
+   */
   private clearDerived(all = true): void {
-    this.signatures = new WeakMap();
-    this.fields = new WeakMap();
     if (all) {
+      this.signatures = new WeakMap();
+      this.fields = new WeakMap();
       this.interfaces.clear();
       this.externalRefs.clear();
     }
@@ -414,14 +433,25 @@ export class Program {
     return info ? this.symbolsOf(info) : undefined;
   }
 
-  /** The signature of a server action element (types resolved in its module). */
+  /**
+   * The signature of a server action element (types resolved in its module). Kept while the
+   * symbol tables its types were looked up in are the same objects (issue 15: an edit in a
+   * consumer no longer drops the signatures of every action it calls).
+   */
   signatureOf(sym: ElementSymbol): Signature {
-    let s = this.signatures.get(sym.decl);
-    if (!s) {
-      s = actionSignature(sym.decl as ServerActionDecl, sym.module, (m) => this.lookupFrom(sym.module, m), { kind: 'element', symbol: sym });
-      this.signatures.set(sym.decl, s);
-    }
-    return s;
+    const lookup = (m: string) => this.lookupFrom(sym.module, m);
+    const cached = this.signatures.get(sym.decl);
+    if (cached && this.stillSame(cached.tables, lookup)) return cached.value;
+    const tables: TablesUsed = [];
+    const value = actionSignature(sym.decl as ServerActionDecl, sym.module, recordingLookup(lookup, tables), { kind: 'element', symbol: sym });
+    this.signatures.set(sym.decl, { value, tables });
+    return value;
+  }
+
+  /** True when every table in `tables` is still what `lookup` gives for its module. */
+  private stillSame(tables: TablesUsed, lookup: (m: string) => ModuleSymbols | undefined): boolean {
+    for (let i = 0; i < tables.length; i += 2) if (lookup(tables[i] as string) !== tables[i + 1]) return false;
+    return true;
   }
 
   private lookupFrom(own: string, m: string): ModuleSymbols | undefined {
@@ -438,15 +468,16 @@ export class Program {
     const owner = symbols?.elements.get(t.name);
     const decl = asStructure(owner);
     if (!owner || !decl) return undefined;
-    let f = this.fields.get(decl);
-    if (!f) {
-      const lookup = (m: string) => (m === t.module && symbols ? symbols : this.moduleSymbols(m));
-      f = decl.fields
-        .filter((x) => x.name.name)
-        .map((x) => ({ name: x.name.name, type: declaredType(x.type, t.module, lookup), documentation: docText(x.doc), decl: x, owner }));
-      this.fields.set(decl, f);
-    }
-    return f;
+    const lookup = (m: string) => (m === t.module && symbols ? symbols : this.moduleSymbols(m));
+    const cached = this.fields.get(decl);
+    if (cached && cached.value[0]?.owner === owner && this.stillSame(cached.tables, lookup)) return cached.value;
+    const tables: TablesUsed = [];
+    const recording = recordingLookup(lookup, tables);
+    const value = decl.fields
+      .filter((x) => x.name.name)
+      .map((x) => ({ name: x.name.name, type: declaredType(x.type, t.module, recording), documentation: docText(x.doc), decl: x, owner }));
+    this.fields.set(decl, { value, tables });
+    return value;
   }
 
   /**
@@ -951,12 +982,14 @@ export class UserProgram {
   }
 
   private hideSignature(s: Signature, own: string): Signature {
+    // Copies only when something is hidden (issue 15: this runs for every call the checker sees).
     const map = (ps: SignatureParam[]) => {
-      const out = ps.map((p) => {
-        const type = this.hideType(p.type, own);
-        return type === p.type ? p : { ...p, type };
-      });
-      return out.every((p, i) => p === ps[i]) ? ps : out;
+      let out: SignatureParam[] | undefined;
+      for (let i = 0; i < ps.length; i++) {
+        const type = this.hideType(ps[i].type, own);
+        if (type !== ps[i].type) (out ??= ps.slice())[i] = { ...ps[i], type };
+      }
+      return out ?? ps;
     };
     const params = map(s.params);
     const outputs = map(s.outputs);
@@ -965,11 +998,12 @@ export class UserProgram {
 
   private hideFields(fields: FieldInfo[] | undefined, own: string): FieldInfo[] | undefined {
     if (!fields) return fields;
-    const out = fields.map((f) => {
-      const type = this.hideType(f.type, own);
-      return type === f.type ? f : { ...f, type };
-    });
-    return out.every((f, i) => f === fields[i]) ? fields : out;
+    let out: FieldInfo[] | undefined;
+    for (let i = 0; i < fields.length; i++) {
+      const type = this.hideType(fields[i].type, own);
+      if (type !== fields[i].type) (out ??= fields.slice())[i] = { ...fields[i], type };
+    }
+    return out ?? fields;
   }
 
   /**
