@@ -159,12 +159,14 @@ export class DiagnosticsPublisher {
   }
 
   /**
-   * After a pass, prepares what requests in the open documents need first, a module's list or its
-   * interface per macrotask (a request that arrives meanwhile waits for one of them at most; a newer change
-   * stops it): for each dependency of an open document's module, the completion list after
-   * `Module.` and the interface document that hover and go to definition read (issue 15: the first
-   * request on each module no longer pays for them). Everything goes through the user's view, so
-   * modules the user may not reference are skipped (nothing is sent here).
+   * After a pass, prepares what requests in the open documents need first, in small pieces, one
+   * per macrotask (a request that arrives meanwhile waits for one piece at most; a newer change
+   * stops it; issue 15): the open documents' position lists (a few declarations at a time), then
+   * for each dependency of an open document's module its files (one parse at a time, also the
+   * modules its public types name), its completion list after `Module.` and the interface
+   * document that hover and go to definition read (a few elements at a time). Everything goes
+   * through the user's view, so modules the user may not reference are skipped (nothing is sent
+   * here).
    */
   private async warm(pass: number, docs: TextDocument[]): Promise<void> {
     const ws = this.workspace;
@@ -219,19 +221,29 @@ export class DiagnosticsPublisher {
       } catch (e) {
         reportInternalError((m) => this.connection.console.error(m), 'preparing completion', e);
       }
-      for (const [what, prepare] of [
-        ['warm-up: completion list', () => view.completionElements(module)],
-        ['warm-up: interface document', () => view.interfaceDocument(module)],
-      ] as const) {
-        await new Promise((r) => setImmediate(r));
-        if (pass !== this.pass) return;
-        const t0 = timing ? performance.now() : 0;
-        try {
-          prepare();
-        } catch (e) {
-          reportInternalError((m) => this.connection.console.error(m), 'preparing completion', e);
-        }
-        timing?.slice(what, performance.now() - t0);
+      await pause();
+      if (stop()) return;
+      t0 = timing ? performance.now() : 0;
+      try {
+        view.completionElements(module);
+      } catch (e) {
+        reportInternalError((m) => this.connection.console.error(m), 'preparing completion', e);
+      }
+      timing?.slice('warm-up: completion list', performance.now() - t0);
+      // The interface document, a few elements per macrotask.
+      await pause();
+      if (stop()) return;
+      t0 = timing ? performance.now() : 0;
+      const step = async () => {
+        timing?.slice('warm-up: interface document (part)', performance.now() - t0);
+        await pause();
+        t0 = timing ? performance.now() : 0;
+      };
+      try {
+        await view.prepareInterfaceDocument(module, step, stop);
+        timing?.slice('warm-up: interface document (part)', performance.now() - t0);
+      } catch (e) {
+        reportInternalError((m) => this.connection.console.error(m), 'preparing the interface', e);
       }
     }
   }

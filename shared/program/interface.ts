@@ -106,6 +106,25 @@ export interface RenderOptions {
  *          document. Never throws.
  */
 export function renderInterface(module: InterfaceModule, decls: Declaration[], options: RenderOptions = {}): RenderedInterface {
+  const steps = renderInterfaceSteps(module, decls, options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * {@link renderInterface} a few elements at a time: the generator yields after every
+ * `elementsPerStep` public elements and returns the rendered interface (issue 15: a module's
+ * interface is rendered in the background with requests answered between the steps). The caller
+ * gives it up when the declarations or the symbol tables `options` reads change meanwhile.
+ */
+export function* renderInterfaceSteps(
+  module: InterfaceModule,
+  decls: Declaration[],
+  options: RenderOptions = {},
+  elementsPerStep = 16,
+): Generator<void, RenderedInterface> {
   const seen = new Set<string>();
   const publicDecls: (StructureDecl | ServerActionDecl)[] = [];
   for (const d of decls) {
@@ -146,7 +165,12 @@ export function renderInterface(module: InterfaceModule, decls: Declaration[], o
   const at = (line: number, character: number) => ({ line, character });
   const span = (line: number, character: number, length: number): Range => ({ start: at(line, character), end: at(line, character + length) });
   const elements: RenderedElement[] = [];
+  let sinceYield = 0;
   for (const d of publicDecls) {
+    if (++sinceYield > elementsPerStep) {
+      sinceYield = 1;
+      yield;
+    }
     out.push('');
     if (d.kind === 'Structure') {
       pushDoc(out, '', d.doc?.text, {});

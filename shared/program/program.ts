@@ -63,7 +63,7 @@ import {
   docText,
   safeSatisfies,
 } from './checker';
-import { type RenderedElement, type RenderedInterface, docCommentMarkdown, docMarkdown, renderInterface } from './interface';
+import { type RenderedElement, type RenderedInterface, docCommentMarkdown, docMarkdown, renderInterfaceSteps } from './interface';
 
 export type { CheckResult, FieldInfo, LocalSymbol, Resolution, Signature, SignatureParam } from './checker';
 export type { ElementSymbol, ModuleSymbols } from './binder';
@@ -485,6 +485,39 @@ export class Program {
    * text for every user with ≥ reference. Unfiltered.
    */
   renderedInterface(name: string, canSeeModule: (module: string) => boolean = () => true): RenderedInterface | undefined {
+    const job = this.interfaceJob(name, canSeeModule);
+    if (!job || 'done' in job) return job?.done;
+    for (;;) {
+      const r = job.steps.next();
+      if (r.done) return job.finish(r.value);
+    }
+  }
+
+  /**
+   * {@link renderedInterface} in the background: a few elements per `pause()` (issue 15: the
+   * render of a large module's interface no longer makes a request wait for all of it). Gives up
+   * (renders nothing) when `stop()` says so or the Program changed meanwhile.
+   */
+  async prepareRenderedInterface(name: string, canSeeModule: (module: string) => boolean, pause: () => Promise<void>, stop: () => boolean): Promise<void> {
+    const gen = this.gen;
+    const job = this.interfaceJob(name, canSeeModule);
+    if (!job || 'done' in job) return;
+    for (;;) {
+      const r = job.steps.next();
+      if (r.done) {
+        job.finish(r.value);
+        return;
+      }
+      await pause();
+      if (stop() || this.gen !== gen) return;
+    }
+  }
+
+  /** The cached interface of `name` for `canSeeModule` (`done`), or the steps that render it and how to keep the result; `undefined` for no valid module. */
+  private interfaceJob(
+    name: string,
+    canSeeModule: (module: string) => boolean,
+  ): { done: RenderedInterface | undefined } | { steps: Generator<void, RenderedInterface>; finish: (r: RenderedInterface) => RenderedInterface } | undefined {
     const info = this.byName.get(name);
     if (!info?.manifest) return undefined;
     const symbols = this.symbolsOf(info);
@@ -497,8 +530,8 @@ export class Program {
     // the same objects (an update of a file rebuilds its module's table).
     const tables = [symbols, ...external.map((m) => this.moduleSymbols(m))];
     const cached = this.interfaces.get(key);
-    if (cached && cached.tables.length === tables.length && cached.tables.every((t, i) => t === tables[i])) return cached.r ?? undefined;
-    const r = renderInterface(
+    if (cached && cached.tables.length === tables.length && cached.tables.every((t, i) => t === tables[i])) return { done: cached.r ?? undefined };
+    const steps = renderInterfaceSteps(
       { name, version: info.manifest.version, owner: info.manifest.owner },
       symbols.all.map((s) => s.decl),
       {
@@ -513,8 +546,13 @@ export class Program {
         },
       },
     );
-    this.interfaces.set(key, { r: r ?? null, tables });
-    return r;
+    return {
+      steps,
+      finish: (r) => {
+        this.interfaces.set(key, { r, tables });
+        return r;
+      },
+    };
   }
 
   /**
@@ -1230,6 +1268,15 @@ export class UserProgram {
   interfaceDocument(moduleName: string): RenderedInterface | undefined {
     if (!atLeast(this.access(moduleName).level, 'reference')) return undefined;
     return this.program.renderedInterface(moduleName, (m) => atLeast(this.access(m).level, 'reference'));
+  }
+
+  /**
+   * Renders {@link interfaceDocument} in the background, a few elements per `pause()` (issue 15);
+   * nothing below `reference`, nothing returned. `stop()` (checked after every pause) abandons it.
+   */
+  async prepareInterfaceDocument(moduleName: string, pause: () => Promise<void>, stop: () => boolean): Promise<void> {
+    if (!atLeast(this.access(moduleName).level, 'reference')) return;
+    await this.program.prepareRenderedInterface(moduleName, (m) => atLeast(this.access(m).level, 'reference'), pause, stop);
   }
 
   // ----- IDE queries

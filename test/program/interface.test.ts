@@ -187,4 +187,56 @@ server action Secret() returns (v: Text) { v = "canary" }
       t.dispose();
     }
   });
+
+  test('rendered in the background a few elements at a time: the same document, kept; abandoned when stopped (issue 15)', async () => {
+    // Many public elements, so that the render takes several steps.
+    const many = Array.from(
+      { length: 40 },
+      (_, i) => `/// Action ${i}.\npublic server action A${i}(x: Text, l: List<Common.Money>) returns (y: Integer) {\n  y = 1\n}\n`,
+    ).join('\n');
+    const mk = () =>
+      fixture({}, { Big: { manifest: { version: '1.0.0', protected: true, dependencies: { Common: '^1.0.0' } }, files: { 'big.logic': many } } });
+    const fresh = mk();
+    const t = mk();
+    try {
+      const expected = fresh.program.forUser('carol').interfaceDocument('Big')!;
+      const view = t.program.forUser('carol');
+      let pauses = 0;
+      await view.prepareInterfaceDocument(
+        'Big',
+        async () => {
+          pauses++;
+        },
+        () => false,
+      );
+      assert.ok(pauses >= 2, `rendered in steps (${pauses} pauses)`);
+      const r = view.interfaceDocument('Big')!;
+      assert.equal(r.text, expected.text);
+      assert.deepEqual(r.elements, expected.elements);
+      assert.equal(view.interfaceDocument('Big'), r, 'kept: the next request renders nothing');
+      // Stopped after its first step: nothing is kept, a request renders it whole.
+      const u = mk();
+      try {
+        const v = u.program.forUser('carol');
+        await v.prepareInterfaceDocument(
+          'Big',
+          async () => {},
+          () => true,
+        );
+        const whole = v.interfaceDocument('Big')!;
+        assert.equal(whole.text, expected.text);
+        // Below reference nothing is rendered (and nothing returned either way).
+        await u.program.forUser('nobody').prepareInterfaceDocument(
+          'Big',
+          async () => assert.fail('no step below reference'),
+          () => false,
+        );
+      } finally {
+        u.dispose();
+      }
+    } finally {
+      t.dispose();
+      fresh.dispose();
+    }
+  });
 });
