@@ -10,12 +10,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import WebSocket from 'ws';
 import { createMessageConnection, type MessageConnection } from 'vscode-languageserver-protocol/node';
-import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { WebSocketMessageReader, WebSocketMessageWriter, rawToString } from '../../server/host/transport';
 import { after, before } from 'node:test';
 import { ensureBuilt, REPO } from '../server/lsp-client';
-import { MessageWaits, ProgressWatch, diagnosticsFor, eventually as waitUntil } from '../helpers/wait';
-import { requestError, type RpcError } from '../helpers/rpc';
+import { ProgressWatch, eventually as waitUntil } from '../helpers/wait';
+import { RpcTestClient } from '../helpers/rpc';
 
 export const CLI_JS = path.join(REPO, 'dist', 'cli.js');
 
@@ -129,20 +128,18 @@ export function tryUpgrade(url: string, authorization: string | undefined, optio
   });
 }
 
-/** An LSP session over a WebSocket. */
-export class WsClient {
+/** An LSP session over a WebSocket (the JSON-RPC core: {@link RpcTestClient}; its waits give up after 15 s of nothing). */
+export class WsClient extends RpcTestClient {
   /** Every text frame the host sent, in order. */
   readonly frames: string[] = [];
-  readonly notifications: { method: string; params: unknown }[] = [];
-  readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   closeCode: number | undefined;
   readonly closed: Promise<number>;
-  private readonly waits = new MessageWaits();
 
   constructor(
     readonly socket: WebSocket,
-    readonly connection: MessageConnection,
+    connection: MessageConnection,
   ) {
+    super(connection, () => undefined, 15000);
     this.closed = new Promise((r) =>
       socket.once('close', (code) => {
         this.closeCode = code;
@@ -152,46 +149,8 @@ export class WsClient {
     );
   }
 
-  request<R>(method: string, params: unknown): Promise<R> {
-    return this.connection.sendRequest(method, params) as Promise<R>;
-  }
-
-  /** Sends a request and returns the error it fails with (throws if it succeeds). */
-  requestError(method: string, params: unknown): Promise<RpcError> {
-    return requestError(this.connection, method, params);
-  }
-
-  notify(method: string, params: unknown): void {
-    void this.connection.sendNotification(method, params);
-  }
-
   open(uri: string, text: string, version = 1): void {
     this.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'logic', version, text } });
-  }
-
-  change(uri: string, version: number, text: string): void {
-    this.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
-  }
-
-  poke(): void {
-    this.waits.poke();
-  }
-
-  /**
-   * Resolves when `predicate` holds (checked on every message); rejects only when nothing arrived
-   * for `quietMs` (test/helpers/wait.ts), so a slow host still working is waited for.
-   */
-  waitFor(predicate: () => boolean, what: string, quietMs = 15000): Promise<void> {
-    return this.waits.waitFor(predicate, what, quietMs);
-  }
-
-  /** Waits for diagnostics of `uri` that satisfy `predicate` (e.g. a given code appears). */
-  diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
-    return diagnosticsFor(this, uri, predicate, what);
-  }
-
-  count(method: string): number {
-    return this.notifications.filter((n) => n.method === method).length;
   }
 
   /** Everything the host sent, as one string. */
@@ -214,14 +173,6 @@ export async function connect(url: string, token: string, options: WebSocket.Cli
   const connection = createMessageConnection(new WebSocketMessageReader(ws), new WebSocketMessageWriter(ws));
   const client = new WsClient(ws, connection);
   ws.on('message', (d: WebSocket.RawData) => client.frames.push(rawToString(d)));
-  connection.onNotification((method: string, params: unknown) => {
-    client.notifications.push({ method, params });
-    if (method === 'textDocument/publishDiagnostics') {
-      const p = params as PublishDiagnosticsParams;
-      client.diagnostics.set(p.uri, p);
-    }
-    client.poke();
-  });
   connection.onRequest(() => null);
   connection.listen();
   const folder = options.folder ?? 'acme';
