@@ -214,34 +214,56 @@ export function eventually(predicate: () => boolean, what: string, quietMs = 100
   return waitUntil(predicate, what, { quietMs });
 }
 
-/** A host of {@link useHost}: the copy of examples/acme it serves, its state folder and the host. */
-export interface UsedHost {
+/** A host of {@link startAcmeHost}: the copy of examples/acme it serves, its state folder, the host, and a token per user. */
+export interface AcmeHost {
   readonly env: string;
   readonly state: string;
   readonly host: Host;
+  /** The token issued for each user. */
+  readonly tokens: Readonly<Record<string, string>>;
+}
+
+/**
+ * Copies examples/acme (then `options.prepare` may change the copy), issues a token for each of
+ * `users` with the real CLI (state in a fresh temp folder), and starts a host on the copy
+ * ({@link startHost} with `options.extra` and `options.port` / `options.env`). The caller stops it.
+ */
+export async function startAcmeHost(
+  users: string[],
+  options: { prepare?: (env: string) => void; extra?: string[]; port?: number; env?: Record<string, string> } = {},
+): Promise<AcmeHost> {
+  const env = copyAcme();
+  options.prepare?.(env);
+  const state = path.join(tempDir(), 'state');
+  const tokens: Record<string, string> = {};
+  for (const u of users) tokens[u] = issueToken(env, state, u);
+  const host = await startHost(env, state, options.extra, { port: options.port, env: options.env });
+  return { env, state, host, tokens };
+}
+
+/** A host of {@link useHost}: the copy of examples/acme it serves, its state folder, the host and the tokens. */
+export interface UsedHost extends AcmeHost {
   /** A stand-in for the connected session of `user` (one of `useHost`'s users). */
   client(user: string): WsClient;
 }
 
 /**
  * The one host set-up of the host tests (as `useServer` for the language server). Call it in a
- * `describe` body: before the suite's tests it copies examples/acme, issues a token for each of
- * `users`, starts a host on the copy and connects each user; after them it closes the sessions and
- * stops the host.
+ * `describe` body: before the suite's tests it copies examples/acme (changed by `options.prepare`),
+ * issues a token for each of `users`, starts a host on the copy ({@link startAcmeHost}) and, unless
+ * `options.connect` is false, connects each user; after them it closes the sessions and stops the host.
  */
-export function useHost(users: string[]): UsedHost {
-  let started: { env: string; state: string; host: Host; clients: Map<string, WsClient> } | undefined;
+export function useHost(users: string[], options: { prepare?: (env: string) => void; connect?: boolean } = {}): UsedHost {
+  let started: (AcmeHost & { clients: Map<string, WsClient> }) | undefined;
   const get = () => {
     if (!started) throw new Error("useHost: the host starts in the suite's before hook");
     return started;
   };
   before(async () => {
-    const env = copyAcme();
-    const state = path.join(tempDir(), 'state');
-    const tokens = users.map((u) => issueToken(env, state, u));
-    const host = await startHost(env, state);
-    started = { env, state, host, clients: new Map() };
-    const clients = await Promise.all(tokens.map((t) => connect(host.url, t)));
+    const acme = await startAcmeHost(users, { prepare: options.prepare });
+    started = { ...acme, clients: new Map() };
+    if (options.connect === false) return;
+    const clients = await Promise.all(users.map((u) => connect(acme.host.url, acme.tokens[u])));
     users.forEach((u, i) => started!.clients.set(u, clients[i]));
   });
   after(async () => {
@@ -257,6 +279,9 @@ export function useHost(users: string[]): UsedHost {
     },
     get host() {
       return get().host;
+    },
+    get tokens() {
+      return get().tokens;
     },
     client(user: string): WsClient {
       return new Proxy({} as WsClient, {
