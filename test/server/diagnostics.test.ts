@@ -30,8 +30,7 @@ for (const [fixture, consumer] of [
         'file watchers registered dynamically',
       );
       const home = path.join(bob.root, consumer);
-      const uri = fileUri(home);
-      bob.open(uri, fs.readFileSync(home, 'utf8'));
+      const uri = bob.openFile(home);
       assert.deepEqual(await bob.diagnosticsFor(uri, () => true), []);
 
       const policyPath = path.join(bob.root, 'environment.json');
@@ -77,10 +76,8 @@ describe('as alice', () => {
   test('editing OrderAPI so that a public action loses an input updates open Portal files within one change', async () => {
     const home = path.join(alice.root, 'Portal/screens/home.logic');
     const orders = path.join(alice.root, 'OrderAPI/src/orders.logic');
-    const homeUri = modulesUri('server-env', 'Portal/screens/home.logic');
-    const ordersUri = modulesUri('server-env', 'OrderAPI/src/orders.logic');
-    alice.open(homeUri, fs.readFileSync(home, 'utf8'));
-    alice.open(ordersUri, fs.readFileSync(orders, 'utf8'));
+    const homeUri = alice.openFile(home, modulesUri('server-env', 'Portal/screens/home.logic'));
+    const ordersUri = alice.openFile(orders, modulesUri('server-env', 'OrderAPI/src/orders.logic'));
     assert.deepEqual(await alice.diagnosticsFor(homeUri, () => true), []);
     const text = fs.readFileSync(orders, 'utf8').replace('(customerId: Text, lines: List<OrderLine>)', '(customerId: Text)');
     alice.change(ordersUri, 2, text);
@@ -98,8 +95,7 @@ describe('as bob', () => {
 
   test('a changed file on disk (not open) updates the diagnostics of open dependents', async () => {
     const home = path.join(bob.root, 'Portal/screens/home.logic');
-    const uri = fileUri(home);
-    bob.open(uri, fs.readFileSync(home, 'utf8'));
+    const uri = bob.openFile(home);
     await bob.diagnosticsFor(uri, () => true);
     const orders = path.join(bob.root, 'OrderAPI/src/orders.logic');
     fs.writeFileSync(orders, fs.readFileSync(orders, 'utf8').replace('public server action CreateOrder', 'server action CreateOrder'));
@@ -119,8 +115,7 @@ describe('as carol', () => {
   test('documents the user may not read get no diagnostics; edits in a read-only module get read-only-module', async () => {
     // Reporting at open for carol: an edit cannot be saved.
     const dash = path.join(carol.root, 'Reporting/dashboard.logic');
-    const dashUri = fileUri(dash);
-    carol.open(dashUri, fs.readFileSync(dash, 'utf8'));
+    const dashUri = carol.openFile(dash);
     assert.deepEqual(await carol.diagnosticsFor(dashUri, () => true), []);
     carol.change(dashUri, 2, fs.readFileSync(dash, 'utf8') + '\n// edited\n');
     const ds = await carol.diagnosticsFor(dashUri, (d) => d.length > 0, 'read-only-module');

@@ -108,6 +108,12 @@ export class TestClient extends RpcTestClient {
     });
   }
 
+  /** Opens the file at the absolute path `file` with its text on disk, as `uri` (default its `file:` URI); returns the URI. */
+  openFile(file: string, uri = fileUri(file)): string {
+    this.open(uri, fs.readFileSync(file, 'utf8'));
+    return uri;
+  }
+
   /** Sends `workspace/didChangeConfiguration` (pull style, `settings: null`) after setting what
    *  `workspace/configuration` answers. */
   switchUser(user: string | null): void {
