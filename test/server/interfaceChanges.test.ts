@@ -44,6 +44,14 @@ function read(root: string, rel: string): string {
   return fs.readFileSync(path.join(root, rel), 'utf8');
 }
 
+/** Opens the file `rel` of the environment at `root` on `c` with its saved text; returns its `file:` URI and the text. */
+function openSaved(c: TestClient, root: string, rel: string): { uri: string; text: string } {
+  const uri = fileUri(path.join(root, rel));
+  const text = read(root, rel);
+  c.open(uri, text);
+  return { uri, text };
+}
+
 /** Adds a required input to CreateOrder (unsaved). */
 function withRequiredInput(text: string): string {
   const out = text.replace('  express: Boolean = false\n) returns (orderId', '  express: Boolean = false,\n  salesChannel: Text\n) returns (orderId');
@@ -67,9 +75,7 @@ describe('breaking-change warning and CodeLens (alice, full on OrderAPI)', () =>
 
     test('an unsaved required input on CreateOrder is a breaking-change warning naming the counts; saving clears it', async () => {
       const { root } = c;
-      const uri = fileUri(path.join(root, ORDERS));
-      const original = read(root, ORDERS);
-      c.open(uri, original);
+      const { uri, text: original } = openSaved(c, root, ORDERS);
       const clean = await c.diagnosticsFor(uri, () => true);
       assert.deepEqual(breaking(clean), [], 'the saved version breaks nothing');
 
@@ -104,9 +110,7 @@ describe('breaking-change warning and CodeLens (alice, full on OrderAPI)', () =>
 
     test('CodeLens on every public element of the file: counts over the consumers', async () => {
       const { root } = c;
-      const uri = fileUri(path.join(root, ORDERS));
-      const text = read(root, ORDERS);
-      c.open(uri, text);
+      const { uri, text } = openSaved(c, root, ORDERS);
       const lenses = await c.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
       const byElement = new Map(lenses.map((l) => [(l.command!.arguments![0] as { element: string }).element, l]));
       assert.deepEqual([...byElement.keys()].sort(), ['CancelOrder', 'CreateOrder', 'GetOrder', 'ListOrders']);
@@ -190,9 +194,7 @@ describe('leak tests', () => {
     for (const listReporting of [true, false]) {
       const root = owenEnvironment(listReporting);
       const c = await start(root, 'owen');
-      const uri = fileUri(path.join(root, ORDERS));
-      const original = read(root, ORDERS);
-      c.open(uri, original);
+      const { uri, text: original } = openSaved(c, root, ORDERS);
       const list = await c.request<CallSitesResult>('protectedModules/callSites', { uri, element: 'CreateOrder' });
       const json = JSON.stringify(list);
       if (listReporting) {
