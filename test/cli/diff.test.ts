@@ -72,6 +72,19 @@ function reportingCallsCreateOrder(root: string): void {
   );
 }
 
+/**
+ * A copy of acme with owen (list on Reporting when `listReporting`), a call of CreateOrder in
+ * Reporting, and OrderAPI broken; `against` is its interface saved before.
+ */
+function owenAndBrokenOrderApi(listReporting: boolean): { root: string; against: string } {
+  const root = acme();
+  const against = savedInterface(root);
+  addOwen(root, listReporting);
+  reportingCallsCreateOrder(root);
+  breakOrderApi(root);
+  return { root, against };
+}
+
 // dist/ is built once (scripts/test.mjs), or here when this file runs alone.
 before(() => ensureBuilt());
 after(() => {
@@ -133,11 +146,7 @@ describe('diff on examples/acme (acceptance 2)', () => {
   });
 
   it("a user with list on a consumer sees its name and counts, never its call sites' locations", () => {
-    const root = acme();
-    const against = savedInterface(root);
-    addOwen(root, true);
-    reportingCallsCreateOrder(root);
-    breakOrderApi(root);
+    const { root, against } = owenAndBrokenOrderApi(true);
     const j = cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'owen', '--format', 'json']);
     assert.equal(j.code, 1, j.stderr);
     const report = JSON.parse(j.stdout);
@@ -154,11 +163,7 @@ describe('diff on examples/acme (acceptance 2)', () => {
   });
 
   it('a consumer the user cannot list is not named (nor counted)', () => {
-    const root = acme();
-    const against = savedInterface(root);
-    addOwen(root, false);
-    reportingCallsCreateOrder(root);
-    breakOrderApi(root);
+    const { root, against } = owenAndBrokenOrderApi(false);
     for (const format of ['text', 'json']) {
       const r = cli(['diff', root, 'OrderAPI', '--against', against, '--user', 'owen', '--format', format]);
       assert.equal(r.code, 1, r.stderr);

@@ -21,7 +21,8 @@ import {
   validateNote,
   validateReason,
 } from '../../client/accessRequests';
-import { renderDeniedPage, type DeniedViewModel } from '../../client/deniedPage';
+import { renderDeniedPage } from '../../client/deniedPage';
+import { CSP, DENIED_ORDERS } from './denied-fixture';
 import { ErrorCodes, type AccessRequest } from '../../shared/protocol';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -169,15 +170,7 @@ test('request errors in plain words', () => {
   assert.match(requestErrorText(new Error('boom'), 'OrderAPI', 'open', NOW), /Could not request open access to OrderAPI: boom/);
 });
 
-const CSP = { cspSource: 'vscode-webview://x', nonce: 'n0nce' };
-const base: DeniedViewModel = {
-  path: 'modules/order-api/actions/Orders.logic',
-  module: 'OrderAPI',
-  owner: 'alice',
-  access: 'reference',
-  required: 'open',
-  user: 'bob',
-};
+const base = DENIED_ORDERS;
 
 test('denied page: local mode keeps Copy Access Request; a host offers Request Access…', () => {
   const local = renderDeniedPage(base, CSP);

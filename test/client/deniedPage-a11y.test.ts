@@ -6,15 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { renderDeniedPage, type DeniedViewModel } from '../../client/deniedPage';
+import { CSP, DENIED_ORDERS } from './denied-fixture';
 
-const CSP = { cspSource: 'vscode-webview://x', nonce: 'n0nce' };
 const model: DeniedViewModel = {
-  path: 'modules/order-api/actions/Orders.logic',
-  module: 'OrderAPI',
-  owner: 'alice',
-  access: 'reference',
-  required: 'open',
-  user: 'bob',
+  ...DENIED_ORDERS,
   version: '1.4.0',
   elements: [
     {

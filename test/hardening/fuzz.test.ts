@@ -28,7 +28,7 @@ import { comparePositions, rangeContainsRange, walk } from '../../shared/languag
 import { renderInterface, type RenderedElement } from '../../shared/program/interface';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { makeEnv, type TestEnv } from '../program/helpers';
+import { makeEnv, publicSummary, type TestEnv } from '../program/helpers';
 import { copyFixture, fileUri, startServer, type TestClient } from '../server/lsp-client';
 import { applyMutation, exampleSources, grammaticalProgram, mutatedSource, tokenSoup, validModule } from './generators';
 
@@ -450,30 +450,11 @@ function expectedTags(d: Declaration & { kind: 'ServerAction' }): Record<string,
   return tags;
 }
 
-function publicSummary(decls: Declaration[], mapType: (t: TypeNode | undefined) => string, rendered = false) {
-  // By name, as interface documents list them (SPEC 4.1); stable for duplicate names.
-  const sorted = [...decls].sort((a, b) => (a.name.name < b.name.name ? -1 : a.name.name > b.name.name ? 1 : 0));
-  return sorted
-    .filter((d) => d.isPublic && d.kind !== 'Screen')
-    .map((d) =>
-      d.kind === 'Structure'
-        ? {
-            kind: 'structure',
-            name: d.name.name,
-            doc: d.doc?.text.trim() ?? '',
-            fields: d.fields.map((f) => ({ name: f.name.name, type: mapType(f.type), doc: f.doc?.text.trim() ?? '' })),
-          }
-        : d.kind === 'ServerAction'
-          ? {
-              kind: 'serverAction',
-              name: d.name.name,
-              doc: d.doc?.text.trim() ?? '',
-              params: d.params.map((p) => ({ name: p.name.name, type: mapType(p.type), optional: !!p.default })),
-              returns: d.returns.map((p) => ({ name: p.name.name, type: mapType(p.type) })),
-              tags: rendered ? Object.fromEntries(Object.entries(d.doc?.params ?? {}).map(([k, v]) => [k, v.trim()])) : expectedTags(d),
-            }
-          : undefined,
-    );
+/** The public summary of `decls` (test/program/helpers.ts); `rendered`: of an interface document, whose tags are its own. */
+function summaryOf(decls: Declaration[], mapType: (t: TypeNode | undefined) => string, rendered = false) {
+  return publicSummary(decls, mapType, (d) =>
+    rendered ? Object.fromEntries(Object.entries(d.doc?.params ?? {}).map(([k, v]) => [k, v.trim()])) : expectedTags(d),
+  );
 }
 
 /** An interface element's kind, name and ranges (rendered), comparable with {@link rangesOfDeclaration} (parsed back). */
@@ -583,8 +564,8 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
         const placeholders = new Map<string, string>();
         const srcMap = (tn: TypeNode | undefined) => expectedType(typeText(tn));
         const backMap = (tn: TypeNode | undefined) => typeText(tn).replace(/\b_PrivateType\d+\b/g, '*');
-        const expected = publicSummary(src.declarations, srcMap);
-        const actual = publicSummary(back.declarations, backMap, true);
+        const expected = summaryOf(src.declarations, srcMap);
+        const actual = summaryOf(back.declarations, backMap, true);
         assert.deepEqual(actual, expected, `source:\n${source}\ninterface:\n${iface.text}`);
         // Placeholder consistency: the same written hidden type gets the same placeholder everywhere.
         const pairs: [string, string][] = [];

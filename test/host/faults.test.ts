@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as https from 'node:https';
 import * as path from 'node:path';
 import WebSocket from 'ws';
-import { acmeUri, cli, connect, copyAcme, eventually, issueToken, startHost, tempDir, tryUpgrade, auditLines } from './helpers';
+import { acmeUri, cli, connect, copyAcme, eventually, issueToken, startAcmeHost, startHost, tempDir, tryUpgrade, auditLines } from './helpers';
 
 describe('host configuration', () => {
   test('a non-loopback --host without TLS exits 2 with a clear message', () => {
@@ -132,10 +132,10 @@ describe('host over TLS', () => {
 
 describe('host faults', () => {
   test('the host killed and restarted: the same token connects again and sees the saved work', async () => {
-    const env = copyAcme();
-    const state = path.join(tempDir(), 'state');
-    const bob = issueToken(env, state, 'bob');
-    let host = await startHost(env, state);
+    const started = await startAcmeHost(['bob']);
+    const { env, state } = started;
+    const bob = started.tokens.bob;
+    let host = started.host;
     const port = host.port;
     const first = await connect(host.url, bob);
     const uri = acmeUri('modules/order-portal/logic/PortalHelpers.logic');
@@ -155,11 +155,9 @@ describe('host faults', () => {
   });
 
   test('a frame over 16 MiB closes that session (1009); the host goes on', async (t) => {
-    const env = copyAcme();
-    const state = path.join(tempDir(), 'state');
-    const bob = issueToken(env, state, 'bob');
-    const host = await startHost(env, state);
+    const { state, host, tokens } = await startAcmeHost(['bob']);
     t.after(() => host.stop());
+    const bob = tokens.bob;
     const client = await connect(host.url, bob);
     const big = JSON.stringify({
       jsonrpc: '2.0',
@@ -177,16 +175,14 @@ describe('host faults', () => {
   });
 
   test('a client that stops reading is disconnected at its send-queue bound; the others are answered meanwhile', async (t) => {
-    const env = copyAcme();
-    // A large file bob may read: every readFile answer is ~2 MB.
-    fs.writeFileSync(path.join(env, 'modules', 'order-portal', 'logic', 'Big.logic'), '// filler\n'.repeat(200_000));
-    const state = path.join(tempDir(), 'state');
-    const bob = issueToken(env, state, 'bob');
-    const dave = issueToken(env, state, 'dave');
-    const host = await startHost(env, state, [], { env: { PROTECTED_MODULES_SEND_QUEUE_BYTES: String(4 * 1024 * 1024) } });
+    const { state, host, tokens } = await startAcmeHost(['bob', 'dave'], {
+      // A large file bob may read: every readFile answer is ~2 MB.
+      prepare: (env) => fs.writeFileSync(path.join(env, 'modules', 'order-portal', 'logic', 'Big.logic'), '// filler\n'.repeat(200_000)),
+      env: { PROTECTED_MODULES_SEND_QUEUE_BYTES: String(4 * 1024 * 1024) },
+    });
     t.after(() => host.stop());
-    const slow = await connect(host.url, bob);
-    const other = await connect(host.url, dave);
+    const slow = await connect(host.url, tokens.bob);
+    const other = await connect(host.url, tokens.dave);
     // The slow client stops reading its socket, then asks for far more than the bound.
     (slow.socket as unknown as { _socket: { pause(): void } })._socket.pause();
     const uri = acmeUri('modules/order-portal/logic/Big.logic');

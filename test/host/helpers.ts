@@ -10,12 +10,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import WebSocket from 'ws';
 import { createMessageConnection, type MessageConnection } from 'vscode-languageserver-protocol/node';
-import type { Diagnostic, PublishDiagnosticsParams } from 'vscode-languageserver-protocol';
 import { WebSocketMessageReader, WebSocketMessageWriter, rawToString } from '../../server/host/transport';
 import { after, before } from 'node:test';
 import { ensureBuilt, REPO } from '../server/lsp-client';
-import { MessageWaits, ProgressWatch, diagnosticsFor, eventually as waitUntil } from '../helpers/wait';
-import { requestError, type RpcError } from '../helpers/rpc';
+import { ProgressWatch, eventually as waitUntil } from '../helpers/wait';
+import { RpcTestClient } from '../helpers/rpc';
 
 export const CLI_JS = path.join(REPO, 'dist', 'cli.js');
 
@@ -129,20 +128,18 @@ export function tryUpgrade(url: string, authorization: string | undefined, optio
   });
 }
 
-/** An LSP session over a WebSocket. */
-export class WsClient {
+/** An LSP session over a WebSocket (the JSON-RPC core: {@link RpcTestClient}; its waits give up after 15 s of nothing). */
+export class WsClient extends RpcTestClient {
   /** Every text frame the host sent, in order. */
   readonly frames: string[] = [];
-  readonly notifications: { method: string; params: unknown }[] = [];
-  readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   closeCode: number | undefined;
   readonly closed: Promise<number>;
-  private readonly waits = new MessageWaits();
 
   constructor(
     readonly socket: WebSocket,
-    readonly connection: MessageConnection,
+    connection: MessageConnection,
   ) {
+    super(connection, () => undefined, 15000);
     this.closed = new Promise((r) =>
       socket.once('close', (code) => {
         this.closeCode = code;
@@ -152,46 +149,8 @@ export class WsClient {
     );
   }
 
-  request<R>(method: string, params: unknown): Promise<R> {
-    return this.connection.sendRequest(method, params) as Promise<R>;
-  }
-
-  /** Sends a request and returns the error it fails with (throws if it succeeds). */
-  requestError(method: string, params: unknown): Promise<RpcError> {
-    return requestError(this.connection, method, params);
-  }
-
-  notify(method: string, params: unknown): void {
-    void this.connection.sendNotification(method, params);
-  }
-
   open(uri: string, text: string, version = 1): void {
     this.notify('textDocument/didOpen', { textDocument: { uri, languageId: 'logic', version, text } });
-  }
-
-  change(uri: string, version: number, text: string): void {
-    this.notify('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
-  }
-
-  poke(): void {
-    this.waits.poke();
-  }
-
-  /**
-   * Resolves when `predicate` holds (checked on every message); rejects only when nothing arrived
-   * for `quietMs` (test/helpers/wait.ts), so a slow host still working is waited for.
-   */
-  waitFor(predicate: () => boolean, what: string, quietMs = 15000): Promise<void> {
-    return this.waits.waitFor(predicate, what, quietMs);
-  }
-
-  /** Waits for diagnostics of `uri` that satisfy `predicate` (e.g. a given code appears). */
-  diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
-    return diagnosticsFor(this, uri, predicate, what);
-  }
-
-  count(method: string): number {
-    return this.notifications.filter((n) => n.method === method).length;
   }
 
   /** Everything the host sent, as one string. */
@@ -214,14 +173,6 @@ export async function connect(url: string, token: string, options: WebSocket.Cli
   const connection = createMessageConnection(new WebSocketMessageReader(ws), new WebSocketMessageWriter(ws));
   const client = new WsClient(ws, connection);
   ws.on('message', (d: WebSocket.RawData) => client.frames.push(rawToString(d)));
-  connection.onNotification((method: string, params: unknown) => {
-    client.notifications.push({ method, params });
-    if (method === 'textDocument/publishDiagnostics') {
-      const p = params as PublishDiagnosticsParams;
-      client.diagnostics.set(p.uri, p);
-    }
-    client.poke();
-  });
   connection.onRequest(() => null);
   connection.listen();
   const folder = options.folder ?? 'acme';
@@ -263,34 +214,56 @@ export function eventually(predicate: () => boolean, what: string, quietMs = 100
   return waitUntil(predicate, what, { quietMs });
 }
 
-/** A host of {@link useHost}: the copy of examples/acme it serves, its state folder and the host. */
-export interface UsedHost {
+/** A host of {@link startAcmeHost}: the copy of examples/acme it serves, its state folder, the host, and a token per user. */
+export interface AcmeHost {
   readonly env: string;
   readonly state: string;
   readonly host: Host;
+  /** The token issued for each user. */
+  readonly tokens: Readonly<Record<string, string>>;
+}
+
+/**
+ * Copies examples/acme (then `options.prepare` may change the copy), issues a token for each of
+ * `users` with the real CLI (state in a fresh temp folder), and starts a host on the copy
+ * ({@link startHost} with `options.extra` and `options.port` / `options.env`). The caller stops it.
+ */
+export async function startAcmeHost(
+  users: string[],
+  options: { prepare?: (env: string) => void; extra?: string[]; port?: number; env?: Record<string, string> } = {},
+): Promise<AcmeHost> {
+  const env = copyAcme();
+  options.prepare?.(env);
+  const state = path.join(tempDir(), 'state');
+  const tokens: Record<string, string> = {};
+  for (const u of users) tokens[u] = issueToken(env, state, u);
+  const host = await startHost(env, state, options.extra, { port: options.port, env: options.env });
+  return { env, state, host, tokens };
+}
+
+/** A host of {@link useHost}: the copy of examples/acme it serves, its state folder, the host and the tokens. */
+export interface UsedHost extends AcmeHost {
   /** A stand-in for the connected session of `user` (one of `useHost`'s users). */
   client(user: string): WsClient;
 }
 
 /**
  * The one host set-up of the host tests (as `useServer` for the language server). Call it in a
- * `describe` body: before the suite's tests it copies examples/acme, issues a token for each of
- * `users`, starts a host on the copy and connects each user; after them it closes the sessions and
- * stops the host.
+ * `describe` body: before the suite's tests it copies examples/acme (changed by `options.prepare`),
+ * issues a token for each of `users`, starts a host on the copy ({@link startAcmeHost}) and, unless
+ * `options.connect` is false, connects each user; after them it closes the sessions and stops the host.
  */
-export function useHost(users: string[]): UsedHost {
-  let started: { env: string; state: string; host: Host; clients: Map<string, WsClient> } | undefined;
+export function useHost(users: string[], options: { prepare?: (env: string) => void; connect?: boolean } = {}): UsedHost {
+  let started: (AcmeHost & { clients: Map<string, WsClient> }) | undefined;
   const get = () => {
     if (!started) throw new Error("useHost: the host starts in the suite's before hook");
     return started;
   };
   before(async () => {
-    const env = copyAcme();
-    const state = path.join(tempDir(), 'state');
-    const tokens = users.map((u) => issueToken(env, state, u));
-    const host = await startHost(env, state);
-    started = { env, state, host, clients: new Map() };
-    const clients = await Promise.all(tokens.map((t) => connect(host.url, t)));
+    const acme = await startAcmeHost(users, { prepare: options.prepare });
+    started = { ...acme, clients: new Map() };
+    if (options.connect === false) return;
+    const clients = await Promise.all(users.map((u) => connect(acme.host.url, acme.tokens[u])));
     users.forEach((u, i) => started!.clients.set(u, clients[i]));
   });
   after(async () => {
@@ -306,6 +279,9 @@ export function useHost(users: string[]): UsedHost {
     },
     get host() {
       return get().host;
+    },
+    get tokens() {
+      return get().tokens;
     },
     client(user: string): WsClient {
       return new Proxy({} as WsClient, {

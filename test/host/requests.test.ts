@@ -3,12 +3,12 @@
 // rises, didChangeAccess and didChangeAccessRequests reach both); decline with a note; a second
 // request while one is open; a module at `none` answered exactly as a missing one; a revoked token;
 // ids of other people's requests never learned; notifications only to those concerned.
-import { describe, test, before, after } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AccessRequest, ListAccessRequestsResult, ModuleSummary } from '../../shared/protocol';
-import { auditLines, cli, connect, copyAcme, eventually, issueToken, startHost, tempDir, tokenId, tryUpgrade, type Host, type WsClient } from './helpers';
+import { auditLines, cli, connect, eventually, issueToken, startAcmeHost, startHost, tempDir, tokenId, tryUpgrade, useHost, type WsClient } from './helpers';
 import { sealAndInstall } from '../seal/setup';
 
 const M = {
@@ -29,35 +29,19 @@ async function list(c: WsClient): Promise<AccessRequest[]> {
   return (await c.request<ListAccessRequestsResult>(M.list, {})).requests;
 }
 
-/** An acme copy in which dave (not an admin) owns OrderAPI. */
-function acmeWithOwnerDave(): string {
-  const env = copyAcme();
+/** Makes dave (not an admin) the owner of OrderAPI in the acme copy `env`. */
+function ownerDave(env: string): void {
   const manifest = path.join(env, 'modules', 'order-api', 'module.json');
   fs.writeFileSync(manifest, fs.readFileSync(manifest, 'utf8').replace('"owner": "alice"', '"owner": "dave"'));
-  return env;
 }
 
 describe('access requests through the host', () => {
-  let env: string;
-  let state: string;
-  let host: Host;
-  const tokens: Record<string, string> = {};
-  const c: Record<string, WsClient> = {};
-
-  before(async () => {
-    env = acmeWithOwnerDave();
-    state = path.join(tempDir(), 'state');
-    for (const u of ['alice', 'bob', 'carol', 'dave']) tokens[u] = issueToken(env, state, u);
-    host = await startHost(env, state);
-    for (const u of ['alice', 'bob', 'carol', 'dave']) c[u] = await connect(host.url, tokens[u]);
-  });
-  after(async () => {
-    for (const x of Object.values(c)) await x.close();
-    await host?.stop();
-  });
+  const USERS = ['alice', 'bob', 'carol', 'dave'];
+  const h = useHost(USERS, { prepare: ownerDave });
+  const c: Record<string, WsClient> = Object.fromEntries(USERS.map((u) => [u, h.client(u)]));
 
   test('create, list for requester / owner / admin / unrelated user, approve: access rises and both notifications reach both', async () => {
-    const policyBefore = fs.readFileSync(path.join(env, 'environment.json'), 'utf8');
+    const policyBefore = fs.readFileSync(path.join(h.env, 'environment.json'), 'utf8');
     assert.equal(await levelOf(c.bob, 'OrderAPI'), 'reference');
     const counts = (u: string, m: string) => c[u].count(m);
     const before = Object.fromEntries(['alice', 'bob', 'carol', 'dave'].map((u) => [u, { changed: counts(u, M.changed), access: counts(u, M.access) }]));
@@ -101,7 +85,7 @@ describe('access requests through the host', () => {
     assert.ok(Number.isFinite(Date.parse(decided.decided!)));
 
     // The grant is in environment.json, its comments and layout kept.
-    const policyAfter = fs.readFileSync(path.join(env, 'environment.json'), 'utf8');
+    const policyAfter = fs.readFileSync(path.join(h.env, 'environment.json'), 'utf8');
     for (const line of policyBefore.split('\n').filter((l) => l.trim().startsWith('//'))) assert.ok(policyAfter.includes(line), `comment kept: ${line}`);
     assert.match(policyAfter, /"module": "OrderAPI",\s*"to": "user:bob",\s*"access": "open"/);
 
@@ -116,7 +100,7 @@ describe('access requests through the host', () => {
     assert.ok(!c.carol.allFrames().includes('cancel() refuses'), 'nor its reason');
 
     // The audit log: created by bob, decided (granted) by dave, and the grant.
-    const lines = auditLines(state);
+    const lines = auditLines(h.state);
     const created = lines.find((l) => l.event === 'request-created');
     assert.deepEqual(
       { ...created, time: undefined },
@@ -128,7 +112,7 @@ describe('access requests through the host', () => {
       { time: undefined, user: 'dave', event: 'request-decided', module: 'OrderAPI', access: 'open', detail: `granted request ${id} of bob` },
     );
     assert.ok(lines.some((l) => l.event === 'grant' && l.user === 'dave' && l.module === 'OrderAPI' && l.detail === `to user:bob (request ${id})`));
-    assert.ok(!fs.readFileSync(path.join(state, 'audit.jsonl'), 'utf8').includes('cancel() refuses'), 'no reason text in the audit log');
+    assert.ok(!fs.readFileSync(path.join(h.state, 'audit.jsonl'), 'utf8').includes('cancel() refuses'), 'no reason text in the audit log');
   });
 
   test('decline with a note; a second request while one is open is refused clearly; a new one after the decision is allowed', async () => {
@@ -156,7 +140,7 @@ describe('access requests through the host', () => {
     assert.equal(r.note, 'Revenue figures stay with management.');
     assert.equal(await levelOf(c.bob, 'Reporting'), 'list', 'declining grants nothing');
     await c.bob.waitFor(() => c.bob.count(M.changed) > before, 'bob told of the decline');
-    assert.ok(auditLines(state).some((l) => l.event === 'request-decided' && l.user === 'alice' && l.detail === `declined request ${id} of bob`));
+    assert.ok(auditLines(h.state).some((l) => l.event === 'request-decided' && l.user === 'alice' && l.detail === `declined request ${id} of bob`));
     // A new request after the decision.
     const next = await c.bob.request<{ id: string }>(M.request, { module: 'Reporting', access: 'reference', reason: 'Only the interface, then.' });
     assert.notEqual(next.id, id);
@@ -182,7 +166,7 @@ describe('access requests through the host', () => {
     ]) {
       assert.equal((await c.bob.requestError(M.request, p)).code, -32602, JSON.stringify(p).slice(0, 60));
     }
-    assert.ok(!auditLines(state).some((l) => l.event === 'request-created' && l.module === 'Pricing'));
+    assert.ok(!auditLines(h.state).some((l) => l.event === 'request-created' && l.module === 'Pricing'));
   });
 
   test("an unrelated user cannot decide, nor tell other people's request ids from unknown ones", async () => {
@@ -224,24 +208,24 @@ describe('access requests through the host', () => {
     // Meanwhile alice gives carol more, directly.
     await c.alice.request('protectedModules/grantAccess', { module: 'Pricing', to: 'user:carol', access: 'change' });
     assert.equal(await levelOf(c.carol, 'Pricing'), 'change');
-    const policy = fs.readFileSync(path.join(env, 'environment.json'), 'utf8');
+    const policy = fs.readFileSync(path.join(h.env, 'environment.json'), 'utf8');
     await c.alice.request(M.decide, { id, grant: true, note: 'you have it already' });
-    assert.equal(fs.readFileSync(path.join(env, 'environment.json'), 'utf8'), policy, 'the policy is left as it is');
+    assert.equal(fs.readFileSync(path.join(h.env, 'environment.json'), 'utf8'), policy, 'the policy is left as it is');
     assert.equal(await levelOf(c.carol, 'Pricing'), 'change');
     const r = (await list(c.carol)).find((x) => x.id === id)!;
     assert.equal(r.state, 'granted');
     assert.equal(r.note, 'you have it already');
-    assert.ok(!auditLines(state).some((l) => l.event === 'grant' && l.detail?.includes(id)), 'no grant line: nothing was granted by the decision');
+    assert.ok(!auditLines(h.state).some((l) => l.event === 'grant' && l.detail?.includes(id)), 'no grant line: nothing was granted by the decision');
   });
 
   test('a revoked token: its session is closed and it gets 401, so it cannot request', async () => {
-    const t = issueToken(env, state, 'bob');
-    const session = await connect(host.url, t);
+    const t = issueToken(h.env, h.state, 'bob');
+    const session = await connect(h.host.url, t);
     await session.request(M.list, {});
-    const r = cli(['token', 'revoke', env, tokenId(t), '--state', state]);
+    const r = cli(['token', 'revoke', h.env, tokenId(t), '--state', h.state]);
     assert.equal(r.status, 0, r.stderr);
     assert.equal(await session.closed, 4401);
-    const outcome = await tryUpgrade(host.url, `Bearer ${t}`);
+    const outcome = await tryUpgrade(h.host.url, `Bearer ${t}`);
     assert.equal(outcome.open, false);
     if (!outcome.open) {
       assert.equal(outcome.status, 401);
@@ -252,12 +236,9 @@ describe('access requests through the host', () => {
 });
 
 test('while environment.json is invalid, a request gets InvalidPolicy whatever the module; own requests stay listed', async () => {
-  const env = copyAcme();
-  const state = path.join(tempDir(), 'state');
-  const token = issueToken(env, state, 'bob');
-  const host = await startHost(env, state);
+  const { env, host, tokens } = await startAcmeHost(['bob']);
   try {
-    const bob = await connect(host.url, token);
+    const bob = await connect(host.url, tokens.bob);
     const { id } = await bob.request<{ id: string }>(M.request, { module: 'OrderAPI', access: 'open', reason: 'x' });
     const policy = path.join(env, 'environment.json');
     fs.writeFileSync(policy, fs.readFileSync(policy, 'utf8').replace('"defaultAccess": "open"', '"defaultAccess": "sometimes"'));
@@ -281,22 +262,22 @@ test('while environment.json is invalid, a request gets InvalidPolicy whatever t
 });
 
 test('a module nested in one the requester may not open: approving never lowers his higher user: grant (the cap is not his grant)', async () => {
-  const env = copyAcme();
   // TaxRules lies inside Pricing (bob: none); bob's own grant on it is full, capped to reference (SPEC 4.1).
-  const nested = path.join(env, 'modules', 'pricing', 'tax-rules');
-  fs.mkdirSync(nested, { recursive: true });
-  fs.writeFileSync(
-    path.join(nested, 'module.json'),
-    JSON.stringify({ name: 'TaxRules', version: '1.0.0', kind: 'library', owner: 'alice', protected: false, dependencies: {} }),
-  );
+  const nestedTaxRules = (env: string) => {
+    const nested = path.join(env, 'modules', 'pricing', 'tax-rules');
+    fs.mkdirSync(nested, { recursive: true });
+    fs.writeFileSync(
+      path.join(nested, 'module.json'),
+      JSON.stringify({ name: 'TaxRules', version: '1.0.0', kind: 'library', owner: 'alice', protected: false, dependencies: {} }),
+    );
+    const policyPath = path.join(env, 'environment.json');
+    fs.writeFileSync(
+      policyPath,
+      fs.readFileSync(policyPath, 'utf8').replace('"grants": [', '"grants": [\n    { "module": "TaxRules", "to": "user:bob", "access": "full" },'),
+    );
+  };
+  const { env, state, host, tokens } = await startAcmeHost(['alice', 'bob'], { prepare: nestedTaxRules });
   const policyPath = path.join(env, 'environment.json');
-  fs.writeFileSync(
-    policyPath,
-    fs.readFileSync(policyPath, 'utf8').replace('"grants": [', '"grants": [\n    { "module": "TaxRules", "to": "user:bob", "access": "full" },'),
-  );
-  const state = path.join(tempDir(), 'state');
-  const tokens = { alice: issueToken(env, state, 'alice'), bob: issueToken(env, state, 'bob') };
-  const host = await startHost(env, state);
   try {
     const alice = await connect(host.url, tokens.alice);
     const bob = await connect(host.url, tokens.bob);
@@ -334,16 +315,11 @@ test('a sealed module: no request (nobody has the full a decision needs), a clea
 });
 
 test('a request on a module that no longer exists: the admin still lists it and can decline it; granting it is ModuleNotFound', async () => {
-  const env = copyAcme();
-  const state = path.join(tempDir(), 'state');
-  const bobToken = issueToken(env, state, 'bob');
-  const aliceToken = issueToken(env, state, 'alice');
-  const daveToken = issueToken(env, state, 'dave');
-  const host = await startHost(env, state);
+  const { env, host, tokens } = await startAcmeHost(['bob', 'alice', 'dave']);
   try {
-    const bob = await connect(host.url, bobToken);
-    const alice = await connect(host.url, aliceToken);
-    const dave = await connect(host.url, daveToken);
+    const bob = await connect(host.url, tokens.bob);
+    const alice = await connect(host.url, tokens.alice);
+    const dave = await connect(host.url, tokens.dave);
     const { id } = await bob.request<{ id: string }>(M.request, { module: 'OrderPortal', access: 'full', reason: 'I maintain it' });
     fs.rmSync(path.join(env, 'modules', 'order-portal'), { recursive: true });
     // Wait (polling) until the host has seen the module go.

@@ -9,6 +9,7 @@ import { join, dirname } from 'node:path';
 import { loadEnvironment } from '../../shared/environment/load';
 import { Program } from '../../shared/program/program';
 import type { Diagnostic } from '../../shared/language/diagnostics';
+import type { Declaration, TypeNode } from '../../shared/language/ast';
 import type { Environment } from '../../shared/environment/model';
 
 /** A module to write: its folder (relative), manifest fields and files (relative to the folder → text). */
@@ -122,4 +123,39 @@ export function find(text: string, needle: string, n = 0): { line: number; chara
   const line = before.split('\n').length - 1;
   const character = idx - (before.lastIndexOf('\n') + 1);
   return { line, character, endCharacter: character + needle.length };
+}
+
+/**
+ * A comparable summary of the public declarations of an interface document's source (SPEC 3.5,
+ * 4.1), in the interface's order (by name, stable for duplicate names): each structure with its
+ * fields, each server action with its inputs, outputs and `tagsOf` (its documented parameters);
+ * `undefined` for other public declarations (screens left out). Types are written by `mapType`.
+ */
+export function publicSummary(
+  decls: Declaration[],
+  mapType: (t: TypeNode | undefined) => string,
+  tagsOf: (d: Declaration & { kind: 'ServerAction' }) => Record<string, string>,
+) {
+  const sorted = [...decls].sort((a, b) => (a.name.name < b.name.name ? -1 : a.name.name > b.name.name ? 1 : 0));
+  return sorted
+    .filter((d) => d.isPublic && d.kind !== 'Screen')
+    .map((d) =>
+      d.kind === 'Structure'
+        ? {
+            kind: 'structure',
+            name: d.name.name,
+            doc: d.doc?.text.trim() ?? '',
+            fields: d.fields.map((f) => ({ name: f.name.name, type: mapType(f.type), doc: f.doc?.text.trim() ?? '' })),
+          }
+        : d.kind === 'ServerAction'
+          ? {
+              kind: 'serverAction',
+              name: d.name.name,
+              doc: d.doc?.text.trim() ?? '',
+              params: d.params.map((p) => ({ name: p.name.name, type: mapType(p.type), optional: !!p.default })),
+              returns: d.returns.map((p) => ({ name: p.name.name, type: mapType(p.type) })),
+              tags: tagsOf(d),
+            }
+          : undefined,
+    );
 }

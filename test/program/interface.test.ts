@@ -9,6 +9,7 @@ import { parse } from '../../shared/language/parser';
 import type { Declaration, SourceFile, TypeNode } from '../../shared/language/ast';
 import { renderInterface } from '../../shared/program/interface';
 import { fixture, ORDER_API } from './fixture';
+import { publicSummary } from './helpers';
 
 const CANARY = /canary/i;
 
@@ -19,40 +20,13 @@ function typeText(t: TypeNode | undefined): string {
   return t.module ? `${t.module.name}.${t.name.name}` : t.name.name;
 }
 
-/** Public declarations in the order of an interface document: by name (SPEC 4.1), stable. */
-function byName<T extends { name: string } | undefined>(list: T[]): T[] {
-  return [...list].sort((a, b) => ((a?.name ?? '') < (b?.name ?? '') ? -1 : (a?.name ?? '') > (b?.name ?? '') ? 1 : 0));
-}
-
 /** A comparable summary of public declarations (types with private names replaced by `*`), by name. */
 function summary(decls: Declaration[], privateTypes: Set<string>) {
   const ty = (t: TypeNode | undefined) => {
     const s = typeText(t);
     return privateTypes.has(s) || s.startsWith('_PrivateType') ? '*' : s;
   };
-  return byName(
-    decls
-      .filter((d) => d.isPublic && d.kind !== 'Screen')
-      .map((d) =>
-        d.kind === 'Structure'
-          ? {
-              kind: 'structure',
-              name: d.name.name,
-              doc: d.doc?.text.trim() ?? '',
-              fields: d.fields.map((f) => ({ name: f.name.name, type: ty(f.type), doc: f.doc?.text.trim() ?? '' })),
-            }
-          : d.kind === 'ServerAction'
-            ? {
-                kind: 'serverAction',
-                name: d.name.name,
-                doc: d.doc?.text.trim() ?? '',
-                params: d.params.map((p) => ({ name: p.name.name, type: ty(p.type), optional: !!p.default })),
-                returns: d.returns.map((p) => ({ name: p.name.name, type: ty(p.type) })),
-                tags: d.doc?.params ?? {},
-              }
-            : undefined,
-      ),
-  );
+  return publicSummary(decls, ty, (d) => d.doc?.params ?? {});
 }
 
 describe('interface documents (SPEC 3.5)', () => {

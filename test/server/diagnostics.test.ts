@@ -1,12 +1,12 @@
 // Pushed diagnostics (SPEC 3.4, 4): on open, on every change, on other modules' changes, on
 // changes on disk (workspace/didChangeWatchedFiles), filtered by access.
-import { test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { FileChangeType } from 'vscode-languageserver-protocol';
-import { startServer, copyFixture, fileUri, modulesUri } from './lsp-client';
+import { startServer, copyFixture, fileUri, modulesUri, useServer } from './lsp-client';
 
 const codes = (ds: Diagnostic[]) => ds.map((d) => d.code);
 const msg = (d: Diagnostic) => (typeof d.message === 'string' ? d.message : d.message.value);
@@ -15,10 +15,10 @@ for (const [fixture, consumer] of [
   ['test/fixtures/server-env', 'Portal/screens/home.logic'],
   ['examples/acme', 'modules/order-portal/screens/NewOrder.logic'],
 ] as const) {
-  test(`lowering bob's access on disk turns his references into no-reference-access, then unknown-module, and back (${fixture})`, async () => {
-    const root = copyFixture(fixture);
-    const bob = await startServer({ folders: [root], user: 'bob' });
-    try {
+  describe('as bob', () => {
+    const bob = useServer(fixture, 'bob');
+
+    test(`lowering bob's access on disk turns his references into no-reference-access, then unknown-module, and back (${fixture})`, async () => {
       assert.ok(
         bob.registrations.some(
           (r) =>
@@ -29,12 +29,11 @@ for (const [fixture, consumer] of [
         ),
         'file watchers registered dynamically',
       );
-      const home = path.join(root, consumer);
-      const uri = fileUri(home);
-      bob.open(uri, fs.readFileSync(home, 'utf8'));
+      const home = path.join(bob.root, consumer);
+      const uri = bob.openFile(home);
       assert.deepEqual(await bob.diagnosticsFor(uri, () => true), []);
 
-      const policyPath = path.join(root, 'environment.json');
+      const policyPath = path.join(bob.root, 'environment.json');
       const original = fs.readFileSync(policyPath, 'utf8');
       const grant = /\{ "module": "OrderAPI",\s*"to": "group:contractors",\s*"access": "reference" \},/;
       assert.match(original, grant);
@@ -67,22 +66,18 @@ for (const [fixture, consumer] of [
       changed();
       ds = await bob.diagnosticsFor(uri, (d) => d.length === 0, 'cleared');
       assert.deepEqual(ds, []);
-    } finally {
-      await bob.close();
-    }
+    });
   });
 }
 
-test('editing OrderAPI so that a public action loses an input updates open Portal files within one change', async () => {
-  const root = copyFixture('test/fixtures/server-env');
-  const alice = await startServer({ folders: [root], user: 'alice' });
-  try {
-    const home = path.join(root, 'Portal/screens/home.logic');
-    const orders = path.join(root, 'OrderAPI/src/orders.logic');
-    const homeUri = modulesUri('server-env', 'Portal/screens/home.logic');
-    const ordersUri = modulesUri('server-env', 'OrderAPI/src/orders.logic');
-    alice.open(homeUri, fs.readFileSync(home, 'utf8'));
-    alice.open(ordersUri, fs.readFileSync(orders, 'utf8'));
+describe('as alice', () => {
+  const alice = useServer('test/fixtures/server-env', 'alice');
+
+  test('editing OrderAPI so that a public action loses an input updates open Portal files within one change', async () => {
+    const home = path.join(alice.root, 'Portal/screens/home.logic');
+    const orders = path.join(alice.root, 'OrderAPI/src/orders.logic');
+    const homeUri = alice.openFile(home, modulesUri('server-env', 'Portal/screens/home.logic'));
+    const ordersUri = alice.openFile(orders, modulesUri('server-env', 'OrderAPI/src/orders.logic'));
     assert.deepEqual(await alice.diagnosticsFor(homeUri, () => true), []);
     const text = fs.readFileSync(orders, 'utf8').replace('(customerId: Text, lines: List<OrderLine>)', '(customerId: Text)');
     alice.change(ordersUri, 2, text);
@@ -92,20 +87,17 @@ test('editing OrderAPI so that a public action loses an input updates open Porta
     // Back as it was: cleared.
     alice.change(ordersUri, 3, fs.readFileSync(orders, 'utf8'));
     await alice.diagnosticsFor(homeUri, (d) => d.length === 0, 'cleared');
-  } finally {
-    await alice.close();
-  }
+  });
 });
 
-test('a changed file on disk (not open) updates the diagnostics of open dependents', async () => {
-  const root = copyFixture('test/fixtures/server-env');
-  const bob = await startServer({ folders: [root], user: 'bob' });
-  try {
-    const home = path.join(root, 'Portal/screens/home.logic');
-    const uri = fileUri(home);
-    bob.open(uri, fs.readFileSync(home, 'utf8'));
+describe('as bob', () => {
+  const bob = useServer('test/fixtures/server-env', 'bob');
+
+  test('a changed file on disk (not open) updates the diagnostics of open dependents', async () => {
+    const home = path.join(bob.root, 'Portal/screens/home.logic');
+    const uri = bob.openFile(home);
     await bob.diagnosticsFor(uri, () => true);
-    const orders = path.join(root, 'OrderAPI/src/orders.logic');
+    const orders = path.join(bob.root, 'OrderAPI/src/orders.logic');
     fs.writeFileSync(orders, fs.readFileSync(orders, 'utf8').replace('public server action CreateOrder', 'server action CreateOrder'));
     // Watchers over a `modules://` workspace report `modules:` URIs.
     bob.filesChanged([{ uri: modulesUri('server-env', 'OrderAPI/src/orders.logic'), type: FileChangeType.Changed }]);
@@ -114,19 +106,16 @@ test('a changed file on disk (not open) updates the diagnostics of open dependen
     // Below open on OrderAPI: the same message as for a missing element, no hint of a private one.
     const missing = msg(ds[0]).replace(/CreateOrder/g, 'X');
     assert.doesNotMatch(missing, /private|hidden|not public/i);
-  } finally {
-    await bob.close();
-  }
+  });
 });
 
-test('documents the user may not read get no diagnostics; edits in a read-only module get read-only-module', async () => {
-  const root = copyFixture('test/fixtures/server-env');
-  const carol = await startServer({ folders: [root], user: 'carol' });
-  try {
+describe('as carol', () => {
+  const carol = useServer('test/fixtures/server-env', 'carol');
+
+  test('documents the user may not read get no diagnostics; edits in a read-only module get read-only-module', async () => {
     // Reporting at open for carol: an edit cannot be saved.
-    const dash = path.join(root, 'Reporting/dashboard.logic');
-    const dashUri = fileUri(dash);
-    carol.open(dashUri, fs.readFileSync(dash, 'utf8'));
+    const dash = path.join(carol.root, 'Reporting/dashboard.logic');
+    const dashUri = carol.openFile(dash);
     assert.deepEqual(await carol.diagnosticsFor(dashUri, () => true), []);
     carol.change(dashUri, 2, fs.readFileSync(dash, 'utf8') + '\n// edited\n');
     const ds = await carol.diagnosticsFor(dashUri, (d) => d.length > 0, 'read-only-module');
@@ -134,16 +123,14 @@ test('documents the user may not read get no diagnostics; edits in a read-only m
     assert.match(msg(ds[0]), /Reporting/);
 
     // OrderAPI at reference for carol: opened anyway (file:), even broken — nothing is published.
-    const orders = path.join(root, 'OrderAPI/src/orders.logic');
+    const orders = path.join(carol.root, 'OrderAPI/src/orders.logic');
     const ordersUri = fileUri(orders);
     carol.open(ordersUri, fs.readFileSync(orders, 'utf8') + '\n server action ( {');
     carol.change(dashUri, 3, fs.readFileSync(dash, 'utf8'));
     await carol.diagnosticsFor(dashUri, (d) => d.length === 0, 'cleared after undoing the edit');
     assert.equal(carol.diagnostics.get(ordersUri), undefined);
     assert.ok(!carol.notifications.some((n) => JSON.stringify(n.params).includes('orders.logic')));
-  } finally {
-    await carol.close();
-  }
+  });
 });
 
 test('an open environment.json shows its problems to admins, and unknown-user to an unknown user', async () => {

@@ -22,7 +22,7 @@ import type {
 } from 'vscode-languageserver-protocol';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { parse } from '../../shared/language/parser';
-import { startServer, copyFixture, fileUri, modulesUri, type TestClient } from './lsp-client';
+import { startServer, copyFixture, fileUri, modulesUri, useServer, type TestClient } from './lsp-client';
 import { cursorIn, extractCursor } from '../helpers/marker';
 
 // ---------------------------------------------------------------------------------------------
@@ -481,111 +481,99 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
 });
 
 describe('IDE features as alice (owner of everything)', () => {
+  const alice = useServer('examples/acme', 'alice');
+
   test('definition lands in the real source; make an element public; rename across modules', async () => {
-    const root = copyFixture('examples/acme');
-    const alice = await startServer({ folders: [root], user: 'alice' });
-    try {
-      const newOrderPath = path.join(root, 'modules/order-portal/screens/NewOrder.logic');
-      const text = fs.readFileSync(newOrderPath, 'utf8');
-      const uri = modulesUri('acme', 'modules/order-portal/screens/NewOrder.logic');
-      alice.open(uri, text);
-      const position = cursorIn(text, 'OrderAPI.Cr$0eateOrder');
-      const loc = await alice.request<Location>('textDocument/definition', { textDocument: { uri }, position });
-      assert.equal(loc.uri, modulesUri('acme', 'modules/order-api/actions/Orders.logic'));
-      const orders = fs.readFileSync(path.join(root, 'modules/order-api/actions/Orders.logic'), 'utf8');
-      assert.equal(textAt(orders, loc.range), 'CreateOrder');
-      const hover = await alice.request<Hover>('textDocument/hover', { textDocument: { uri }, position });
-      assert.match((hover.contents as { value: string }).value, /your access: full/);
+    const newOrderPath = path.join(alice.root, 'modules/order-portal/screens/NewOrder.logic');
+    const text = fs.readFileSync(newOrderPath, 'utf8');
+    const uri = modulesUri('acme', 'modules/order-portal/screens/NewOrder.logic');
+    alice.open(uri, text);
+    const position = cursorIn(text, 'OrderAPI.Cr$0eateOrder');
+    const loc = await alice.request<Location>('textDocument/definition', { textDocument: { uri }, position });
+    assert.equal(loc.uri, modulesUri('acme', 'modules/order-api/actions/Orders.logic'));
+    const orders = fs.readFileSync(path.join(alice.root, 'modules/order-api/actions/Orders.logic'), 'utf8');
+    assert.equal(textAt(orders, loc.range), 'CreateOrder');
+    const hover = await alice.request<Hover>('textDocument/hover', { textDocument: { uri }, position });
+    assert.match((hover.contents as { value: string }).value, /your access: full/);
 
-      // hidden-element → "make public" in Discounts.logic.
-      const end = text.lastIndexOf('}');
-      const probe = text.slice(0, end) + '\n  client action Probe() {\n    var d = OrderAPI.ComputeDiscount\n  }\n}\n';
-      alice.change(uri, 2, probe);
-      const ds = await alice.diagnosticsFor(uri, (d) => d.some((x) => x.code === 'hidden-element'), 'hidden-element');
-      const d = ds.find((x) => x.code === 'hidden-element')!;
-      const actions = await alice.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
-      const make = actions.find((a) => /public/.test(a.title))!;
-      assert.ok(make, JSON.stringify(actions));
-      const discountsUri = modulesUri('acme', 'modules/order-api/internal/Discounts.logic');
-      const edits = make.edit!.changes![discountsUri] as TextEdit[];
-      const discounts = fs.readFileSync(path.join(root, 'modules/order-api/internal/Discounts.logic'), 'utf8');
-      const after = TextDocument.applyEdits(TextDocument.create(discountsUri, 'logic', 1, discounts), edits);
-      assert.ok(parse(after).declarations.find((x) => x.name.name === 'ComputeDiscount')!.isPublic);
+    // hidden-element → "make public" in Discounts.logic.
+    const end = text.lastIndexOf('}');
+    const probe = text.slice(0, end) + '\n  client action Probe() {\n    var d = OrderAPI.ComputeDiscount\n  }\n}\n';
+    alice.change(uri, 2, probe);
+    const ds = await alice.diagnosticsFor(uri, (d) => d.some((x) => x.code === 'hidden-element'), 'hidden-element');
+    const d = ds.find((x) => x.code === 'hidden-element')!;
+    const actions = await alice.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri }, range: d.range, context: { diagnostics: [d] } });
+    const make = actions.find((a) => /public/.test(a.title))!;
+    assert.ok(make, JSON.stringify(actions));
+    const discountsUri = modulesUri('acme', 'modules/order-api/internal/Discounts.logic');
+    const edits = make.edit!.changes![discountsUri] as TextEdit[];
+    const discounts = fs.readFileSync(path.join(alice.root, 'modules/order-api/internal/Discounts.logic'), 'utf8');
+    const after = TextDocument.applyEdits(TextDocument.create(discountsUri, 'logic', 1, discounts), edits);
+    assert.ok(parse(after).declarations.find((x) => x.name.name === 'ComputeDiscount')!.isPublic);
 
-      // Rename a public action: the declaration in OrderAPI and its uses in OrderPortal.
-      alice.change(uri, 3, text);
-      const quote = cursorIn(text, 'OrderAPI.Q$0uoteOrder');
-      const edit = await alice.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri }, position: quote, newName: 'PriceBasket' });
-      const files = Object.keys(edit.changes!);
-      assert.ok(files.includes(uri));
-      assert.ok(
-        files.some((f) => f.includes('order-api')),
-        JSON.stringify(files),
-      );
-    } finally {
-      await alice.close();
-    }
+    // Rename a public action: the declaration in OrderAPI and its uses in OrderPortal.
+    alice.change(uri, 3, text);
+    const quote = cursorIn(text, 'OrderAPI.Q$0uoteOrder');
+    const edit = await alice.request<WorkspaceEdit>('textDocument/rename', { textDocument: { uri }, position: quote, newName: 'PriceBasket' });
+    const files = Object.keys(edit.changes!);
+    assert.ok(files.includes(uri));
+    assert.ok(
+      files.some((f) => f.includes('order-api')),
+      JSON.stringify(files),
+    );
   });
 });
 
 describe('IDE features as carol (reviewer: reference on protected modules, open on the others)', () => {
-  test('Pricing public elements by their interface; nothing to change, so no rename and no fixes', async () => {
-    const root = copyFixture('examples/acme');
-    const carol = await startServer({ folders: [root], user: 'carol' });
-    try {
-      const pricing = declarations(path.join(root, 'modules/pricing'));
-      const all = await carol.request<SymbolInformation[]>('workspace/symbol', { query: '' });
-      for (const n of pricing.publicNames) {
-        const s = all.find((x) => x.name === n && x.containerName === 'Pricing');
-        assert.ok(s, n);
-        assert.equal(s.location.uri, 'module-interface://acme/Pricing.logic');
-      }
-      for (const n of pricing.privateNames) assert.ok(!all.some((x) => x.name === n), n);
-      assert.ok(!JSON.stringify(all).includes('/pricing/'));
+  const carol = useServer('examples/acme', 'carol');
 
-      const newOrderPath = path.join(root, 'modules/order-portal/screens/NewOrder.logic');
-      const text = fs.readFileSync(newOrderPath, 'utf8');
-      const uri = fileUri(newOrderPath);
-      carol.open(uri, text);
-      const end = text.lastIndexOf('}');
-      const probe = extractCursor(text.slice(0, end) + '\n  client action Probe() {\n    Pricing.$0\n  }\n}\n');
-      carol.change(uri, 2, probe.text);
-      const list = await carol.request<CompletionList>('textDocument/completion', { textDocument: { uri }, position: probe.cursor });
-      assert.deepEqual(labels(list).sort(), pricing.publicNames);
-      carol.change(uri, 3, text);
-      const err = await carol.requestError('textDocument/rename', { textDocument: { uri }, position: cursorIn(text, 'var c$0ouponCode'), newName: 'coupon' });
-      assert.match(err.message, /read-only for you \(your access is open; renaming needs change\)/);
-      const ds = await carol.diagnosticsFor(uri, () => true);
-      const actions = await carol.request<CodeAction[]>('textDocument/codeAction', {
-        textDocument: { uri },
-        range: { start: { line: 0, character: 0 }, end: { line: 200, character: 0 } },
-        context: { diagnostics: ds },
-      });
-      assert.deepEqual(actions, []);
-      for (const p of pricing.privateNames) assert.ok(!new RegExp(`\\b${p}\\b`).test(carol.allOutput()), `${p} never sent to carol`);
-    } finally {
-      await carol.close();
+  test('Pricing public elements by their interface; nothing to change, so no rename and no fixes', async () => {
+    const pricing = declarations(path.join(carol.root, 'modules/pricing'));
+    const all = await carol.request<SymbolInformation[]>('workspace/symbol', { query: '' });
+    for (const n of pricing.publicNames) {
+      const s = all.find((x) => x.name === n && x.containerName === 'Pricing');
+      assert.ok(s, n);
+      assert.equal(s.location.uri, 'module-interface://acme/Pricing.logic');
     }
+    for (const n of pricing.privateNames) assert.ok(!all.some((x) => x.name === n), n);
+    assert.ok(!JSON.stringify(all).includes('/pricing/'));
+
+    const newOrderPath = path.join(carol.root, 'modules/order-portal/screens/NewOrder.logic');
+    const text = fs.readFileSync(newOrderPath, 'utf8');
+    const uri = fileUri(newOrderPath);
+    carol.open(uri, text);
+    const end = text.lastIndexOf('}');
+    const probe = extractCursor(text.slice(0, end) + '\n  client action Probe() {\n    Pricing.$0\n  }\n}\n');
+    carol.change(uri, 2, probe.text);
+    const list = await carol.request<CompletionList>('textDocument/completion', { textDocument: { uri }, position: probe.cursor });
+    assert.deepEqual(labels(list).sort(), pricing.publicNames);
+    carol.change(uri, 3, text);
+    const err = await carol.requestError('textDocument/rename', { textDocument: { uri }, position: cursorIn(text, 'var c$0ouponCode'), newName: 'coupon' });
+    assert.match(err.message, /read-only for you \(your access is open; renaming needs change\)/);
+    const ds = await carol.diagnosticsFor(uri, () => true);
+    const actions = await carol.request<CodeAction[]>('textDocument/codeAction', {
+      textDocument: { uri },
+      range: { start: { line: 0, character: 0 }, end: { line: 200, character: 0 } },
+      context: { diagnostics: ds },
+    });
+    assert.deepEqual(actions, []);
+    for (const p of pricing.privateNames) assert.ok(!new RegExp(`\\b${p}\\b`).test(carol.allOutput()), `${p} never sent to carol`);
   });
 });
 
 describe('IDE features in a modules:// workspace', () => {
+  const bob = useServer('examples/acme', 'bob', { modulesWorkspace: true });
+
   test('workspace symbols point to modules: URIs even when no document is open (no file: editor that bypasses the file system)', async () => {
-    const root = copyFixture('examples/acme');
-    const bob = await startServer({ folders: [root], user: 'bob', modulesWorkspace: true });
-    try {
-      const common = declarations(path.join(root, 'modules/common'));
-      const name = common.publicNames[0];
-      const symbols = await bob.request<SymbolInformation[]>('workspace/symbol', { query: name });
-      const hit = symbols.find((s) => s.name === name);
-      assert.ok(hit, `workspace symbols find ${name}`);
-      assert.match(hit.location.uri, /^modules:\/\/acme\//);
-      assert.ok(
-        symbols.every((s) => !s.location.uri.startsWith('file:')),
-        JSON.stringify(symbols.map((s) => s.location.uri)),
-      );
-    } finally {
-      await bob.close();
-    }
+    const common = declarations(path.join(bob.root, 'modules/common'));
+    const name = common.publicNames[0];
+    const symbols = await bob.request<SymbolInformation[]>('workspace/symbol', { query: name });
+    const hit = symbols.find((s) => s.name === name);
+    assert.ok(hit, `workspace symbols find ${name}`);
+    assert.match(hit.location.uri, /^modules:\/\/acme\//);
+    assert.ok(
+      symbols.every((s) => !s.location.uri.startsWith('file:')),
+      JSON.stringify(symbols.map((s) => s.location.uri)),
+    );
   });
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CodeLens, Diagnostic } from 'vscode-languageserver-protocol';
-import { startServer, copyFixture, fileUri, type TestClient } from './lsp-client';
+import { startServer, copyFixture, fileUri, useServer, type TestClient } from './lsp-client';
 
 const ORDERS = 'modules/order-api/actions/Orders.logic';
 const NEW_ORDER = 'modules/order-portal/screens/NewOrder.logic';
@@ -44,6 +44,14 @@ function read(root: string, rel: string): string {
   return fs.readFileSync(path.join(root, rel), 'utf8');
 }
 
+/** Opens the file `rel` of the environment at `root` on `c` with its saved text; returns its `file:` URI and the text. */
+function openSaved(c: TestClient, root: string, rel: string): { uri: string; text: string } {
+  const uri = fileUri(path.join(root, rel));
+  const text = read(root, rel);
+  c.open(uri, text);
+  return { uri, text };
+}
+
 /** Adds a required input to CreateOrder (unsaved). */
 function withRequiredInput(text: string): string {
   const out = text.replace('  express: Boolean = false\n) returns (orderId', '  express: Boolean = false,\n  salesChannel: Text\n) returns (orderId');
@@ -62,75 +70,77 @@ function nameRange(text: string, decl: string): { line: number; character: numbe
 }
 
 describe('breaking-change warning and CodeLens (alice, full on OrderAPI)', () => {
-  test('an unsaved required input on CreateOrder is a breaking-change warning naming the counts; saving clears it', async () => {
-    const root = acme();
-    const c = await start(root, 'alice');
-    const uri = fileUri(path.join(root, ORDERS));
-    const original = read(root, ORDERS);
-    c.open(uri, original);
-    const clean = await c.diagnosticsFor(uri, () => true);
-    assert.deepEqual(breaking(clean), [], 'the saved version breaks nothing');
+  describe('the warning', () => {
+    const c = useServer('examples/acme', 'alice');
 
-    const edited = withRequiredInput(original);
-    c.change(uri, 2, edited);
-    const ds = await c.diagnosticsFor(uri, (d) => breaking(d).length > 0, 'breaking-change');
-    const w = breaking(ds);
-    assert.equal(w.length, 1, JSON.stringify(w));
-    assert.equal(w[0].severity, 2 /* Warning */);
-    assert.equal(w[0].source, 'protected-modules');
-    assert.deepEqual(w[0].range.start, nameRange(edited, 'public server action CreateOrder'));
-    assert.match(w[0].message, /'CreateOrder'/);
-    assert.match(w[0].message, /required input 'salesChannel: Text' added/);
-    assert.match(w[0].message, /breaks 1 call site in 1 module\./);
+    test('an unsaved required input on CreateOrder is a breaking-change warning naming the counts; saving clears it', async () => {
+      const { root } = c;
+      const { uri, text: original } = openSaved(c, root, ORDERS);
+      const clean = await c.diagnosticsFor(uri, () => true);
+      assert.deepEqual(breaking(clean), [], 'the saved version breaks nothing');
 
-    // Removing CancelOrder too: a second warning where it was.
-    const cut = edited.slice(0, edited.indexOf('/// Cancels an order'));
-    c.change(uri, 3, cut);
-    const ds2 = await c.diagnosticsFor(uri, (d) => breaking(d).length === 2, 'two breaking-change warnings');
-    const removed = breaking(ds2).find((d) => d.message.includes("'CancelOrder'"))!;
-    assert.match(removed.message, /server action removed\. It breaks 1 call site in 1 module\./);
+      const edited = withRequiredInput(original);
+      c.change(uri, 2, edited);
+      const ds = await c.diagnosticsFor(uri, (d) => breaking(d).length > 0, 'breaking-change');
+      const w = breaking(ds);
+      assert.equal(w.length, 1, JSON.stringify(w));
+      assert.equal(w[0].severity, 2 /* Warning */);
+      assert.equal(w[0].source, 'protected-modules');
+      assert.deepEqual(w[0].range.start, nameRange(edited, 'public server action CreateOrder'));
+      assert.match(w[0].message, /'CreateOrder'/);
+      assert.match(w[0].message, /required input 'salesChannel: Text' added/);
+      assert.match(w[0].message, /breaks 1 call site in 1 module\./);
 
-    // Saved: the saved version is the new baseline.
-    fs.writeFileSync(path.join(root, ORDERS), cut);
-    c.change(uri, 4, cut + '\n');
-    await c.diagnosticsFor(uri, (d) => breaking(d).length === 0, 'no warning after saving');
+      // Removing CancelOrder too: a second warning where it was.
+      const cut = edited.slice(0, edited.indexOf('/// Cancels an order'));
+      c.change(uri, 3, cut);
+      const ds2 = await c.diagnosticsFor(uri, (d) => breaking(d).length === 2, 'two breaking-change warnings');
+      const removed = breaking(ds2).find((d) => d.message.includes("'CancelOrder'"))!;
+      assert.match(removed.message, /server action removed\. It breaks 1 call site in 1 module\./);
+
+      // Saved: the saved version is the new baseline.
+      fs.writeFileSync(path.join(root, ORDERS), cut);
+      c.change(uri, 4, cut + '\n');
+      await c.diagnosticsFor(uri, (d) => breaking(d).length === 0, 'no warning after saving');
+    });
   });
 
-  test('CodeLens on every public element of the file: counts over the consumers', async () => {
-    const root = acme();
-    const c = await start(root, 'alice');
-    const uri = fileUri(path.join(root, ORDERS));
-    const text = read(root, ORDERS);
-    c.open(uri, text);
-    const lenses = await c.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
-    const byElement = new Map(lenses.map((l) => [(l.command!.arguments![0] as { element: string }).element, l]));
-    assert.deepEqual([...byElement.keys()].sort(), ['CancelOrder', 'CreateOrder', 'GetOrder', 'ListOrders']);
-    assert.equal(byElement.get('CreateOrder')!.command!.title, '1 call site in 1 module');
-    assert.equal(byElement.get('ListOrders')!.command!.title, '2 call sites in 2 modules');
-    assert.equal(byElement.get('CreateOrder')!.command!.command, 'protectedModules.showCallSites');
-    assert.deepEqual(byElement.get('CreateOrder')!.range.start, nameRange(text, 'public server action CreateOrder'));
+  describe('the CodeLens', () => {
+    const c = useServer('examples/acme', 'alice');
 
-    const structures = fileUri(path.join(root, 'modules/order-api/structures/Order.logic'));
-    c.open(structures, read(root, 'modules/order-api/structures/Order.logic'));
-    const s = await c.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: structures } });
-    const summary = s.find((l) => (l.command!.arguments![0] as { element: string }).element === 'OrderSummary')!;
-    assert.equal(summary.command!.title, '5 call sites in 2 modules');
-    assert.ok(!s.some((l) => (l.command!.arguments![0] as { element: string }).element === 'DiscountBreakdown'), 'no lens on private elements');
+    test('CodeLens on every public element of the file: counts over the consumers', async () => {
+      const { root } = c;
+      const { uri, text } = openSaved(c, root, ORDERS);
+      const lenses = await c.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri } });
+      const byElement = new Map(lenses.map((l) => [(l.command!.arguments![0] as { element: string }).element, l]));
+      assert.deepEqual([...byElement.keys()].sort(), ['CancelOrder', 'CreateOrder', 'GetOrder', 'ListOrders']);
+      assert.equal(byElement.get('CreateOrder')!.command!.title, '1 call site in 1 module');
+      assert.equal(byElement.get('ListOrders')!.command!.title, '2 call sites in 2 modules');
+      assert.equal(byElement.get('CreateOrder')!.command!.command, 'protectedModules.showCallSites');
+      assert.deepEqual(byElement.get('CreateOrder')!.range.start, nameRange(text, 'public server action CreateOrder'));
 
-    // The list the lens opens: readable call sites with locations.
-    const list = await c.request<CallSitesResult>('protectedModules/callSites', { uri, element: 'CreateOrder' });
-    assert.equal(list.callSites, 1);
-    assert.equal(list.modules, 1);
-    assert.deepEqual(
-      list.consumers.map((x) => [x.module, x.callSites]),
-      [
-        ['OrderPortal', 1],
-        ['Reporting', 0],
-      ],
-    );
-    const loc = list.consumers[0].locations![0];
-    assert.equal(loc.uri, fileUri(path.join(root, NEW_ORDER)));
-    assert.deepEqual(loc.range.start, { line: 92, character: 26 });
+      const structures = fileUri(path.join(root, 'modules/order-api/structures/Order.logic'));
+      c.open(structures, read(root, 'modules/order-api/structures/Order.logic'));
+      const s = await c.request<CodeLens[]>('textDocument/codeLens', { textDocument: { uri: structures } });
+      const summary = s.find((l) => (l.command!.arguments![0] as { element: string }).element === 'OrderSummary')!;
+      assert.equal(summary.command!.title, '5 call sites in 2 modules');
+      assert.ok(!s.some((l) => (l.command!.arguments![0] as { element: string }).element === 'DiscountBreakdown'), 'no lens on private elements');
+
+      // The list the lens opens: readable call sites with locations.
+      const list = await c.request<CallSitesResult>('protectedModules/callSites', { uri, element: 'CreateOrder' });
+      assert.equal(list.callSites, 1);
+      assert.equal(list.modules, 1);
+      assert.deepEqual(
+        list.consumers.map((x) => [x.module, x.callSites]),
+        [
+          ['OrderPortal', 1],
+          ['Reporting', 0],
+        ],
+      );
+      const loc = list.consumers[0].locations![0];
+      assert.equal(loc.uri, fileUri(path.join(root, NEW_ORDER)));
+      assert.deepEqual(loc.range.start, { line: 92, character: 26 });
+    });
   });
 });
 
@@ -153,37 +163,38 @@ function owenEnvironment(listReporting: boolean): string {
 }
 
 describe('leak tests', () => {
-  test('bob (reference on OrderAPI, change on OrderPortal): no lens, no list, no breaking-change', async () => {
-    const root = acme();
-    const c = await start(root, 'bob');
-    const orders = fileUri(path.join(root, ORDERS));
-    c.open(orders, withRequiredInput(read(root, ORDERS)));
-    assert.equal(await c.request('textDocument/codeLens', { textDocument: { uri: orders } }), null);
-    assert.equal(await c.request('protectedModules/callSites', { uri: orders, element: 'CreateOrder' }), null);
-    const iface = 'module-interface://acme/OrderAPI.logic';
-    assert.equal(await c.request('textDocument/codeLens', { textDocument: { uri: iface } }), null);
-    assert.equal(await c.request('protectedModules/callSites', { uri: iface, element: 'CreateOrder' }), null);
-    // His own module (change, not full): no lens either; and nothing of the consumers.
-    const portal = fileUri(path.join(root, NEW_ORDER));
-    const text = read(root, NEW_ORDER);
-    c.open(portal, text + '\n');
-    assert.equal(await c.request('textDocument/codeLens', { textDocument: { uri: portal } }), null);
-    const ds = await c.diagnosticsFor(portal, () => true);
-    assert.deepEqual(breaking(ds), []);
-    const out = c.allOutput();
-    assert.ok(!out.includes('call site'), 'no counts anywhere in what bob received');
-    assert.ok(!out.includes('Aggregates') && !out.includes('SalesDashboard'));
-    // Malformed params answer null, never an error text.
-    assert.equal(await c.request('protectedModules/callSites', { uri: 42 }), null);
+  describe('bob', () => {
+    const c = useServer('examples/acme', 'bob');
+
+    test('bob (reference on OrderAPI, change on OrderPortal): no lens, no list, no breaking-change', async () => {
+      const { root } = c;
+      const orders = fileUri(path.join(root, ORDERS));
+      c.open(orders, withRequiredInput(read(root, ORDERS)));
+      assert.equal(await c.request('textDocument/codeLens', { textDocument: { uri: orders } }), null);
+      assert.equal(await c.request('protectedModules/callSites', { uri: orders, element: 'CreateOrder' }), null);
+      const iface = 'module-interface://acme/OrderAPI.logic';
+      assert.equal(await c.request('textDocument/codeLens', { textDocument: { uri: iface } }), null);
+      assert.equal(await c.request('protectedModules/callSites', { uri: iface, element: 'CreateOrder' }), null);
+      // His own module (change, not full): no lens either; and nothing of the consumers.
+      const portal = fileUri(path.join(root, NEW_ORDER));
+      const text = read(root, NEW_ORDER);
+      c.open(portal, text + '\n');
+      assert.equal(await c.request('textDocument/codeLens', { textDocument: { uri: portal } }), null);
+      const ds = await c.diagnosticsFor(portal, () => true);
+      assert.deepEqual(breaking(ds), []);
+      const out = c.allOutput();
+      assert.ok(!out.includes('call site'), 'no counts anywhere in what bob received');
+      assert.ok(!out.includes('Aggregates') && !out.includes('SalesDashboard'));
+      // Malformed params answer null, never an error text.
+      assert.equal(await c.request('protectedModules/callSites', { uri: 42 }), null);
+    });
   });
 
   test('owen (full on OrderAPI, list on Reporting): Reporting named with its count, no location; without list it is not named', async () => {
     for (const listReporting of [true, false]) {
       const root = owenEnvironment(listReporting);
       const c = await start(root, 'owen');
-      const uri = fileUri(path.join(root, ORDERS));
-      const original = read(root, ORDERS);
-      c.open(uri, original);
+      const { uri, text: original } = openSaved(c, root, ORDERS);
       const list = await c.request<CallSitesResult>('protectedModules/callSites', { uri, element: 'CreateOrder' });
       const json = JSON.stringify(list);
       if (listReporting) {

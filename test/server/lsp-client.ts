@@ -16,21 +16,17 @@ import {
   ShutdownRequest,
   ExitNotification,
   DidOpenTextDocumentNotification,
-  DidChangeTextDocumentNotification,
   DidChangeConfigurationNotification,
   DidChangeWatchedFilesNotification,
-  PublishDiagnosticsNotification,
   ConfigurationRequest,
   RegistrationRequest,
-  type PublishDiagnosticsParams,
   type InitializeResult,
   type FileEvent,
-  type Diagnostic,
 } from 'vscode-languageserver-protocol';
 import { URI } from 'vscode-uri';
 import { after, before } from 'node:test';
-import { MessageWaits, QUIET_MS, diagnosticsFor } from '../helpers/wait';
-import { requestError, type RpcError } from '../helpers/rpc';
+import { QUIET_MS } from '../helpers/wait';
+import { RpcTestClient } from '../helpers/rpc';
 
 /** The repository root. */
 export const REPO = path.resolve(__dirname, '..', '..');
@@ -78,15 +74,11 @@ export interface StartOptions {
   watchedFiles?: boolean;
 }
 
-/** A running server and the client connected to it. */
-export class TestClient {
+/** A running server and the client connected to it (the JSON-RPC core: {@link RpcTestClient}). */
+export class TestClient extends RpcTestClient {
   /** Everything the server wrote to stdout and stderr. */
   stdout: Buffer[] = [];
   stderr: Buffer[] = [];
-  /** Every notification received: method and params. */
-  readonly notifications: { method: string; params: unknown }[] = [];
-  /** The latest published diagnostics per URI. */
-  readonly diagnostics = new Map<string, PublishDiagnosticsParams>();
   /** Every `client/registerCapability` registration received. */
   readonly registrations: { method: string; registerOptions?: unknown }[] = [];
   /** The value answered to `workspace/configuration`. */
@@ -94,34 +86,19 @@ export class TestClient {
   initializeResult!: InitializeResult;
   /** The answer to the `whoami` sent right after `initialized`. */
   firstWhoami: unknown;
-  private readonly waits = new MessageWaits(() => this.process.pid);
 
   constructor(
     readonly process: ChildProcessWithoutNullStreams,
-    readonly connection: MessageConnection,
+    connection: MessageConnection,
     settingUser: string | null,
   ) {
+    super(connection, () => process.pid, QUIET_MS);
     this.settingUser = settingUser;
   }
 
   /** All bytes the server wrote (stdout + stderr) as one UTF-8 string. */
   allOutput(): string {
     return Buffer.concat([...this.stdout, ...this.stderr]).toString('utf8');
-  }
-
-  /** Sends a request. */
-  request<R>(method: string, params: unknown): Promise<R> {
-    return this.connection.sendRequest(method, params) as Promise<R>;
-  }
-
-  /** Sends a request and returns the error it fails with (throws if it succeeds). */
-  requestError(method: string, params: unknown): Promise<RpcError> {
-    return requestError(this.connection, method, params);
-  }
-
-  /** Sends a notification. */
-  notify(method: string, params: unknown): void {
-    void this.connection.sendNotification(method, params);
   }
 
   /** Opens a document. */
@@ -131,12 +108,10 @@ export class TestClient {
     });
   }
 
-  /** Replaces a document's whole text. */
-  change(uri: string, version: number, text: string): void {
-    void this.connection.sendNotification(DidChangeTextDocumentNotification.type, {
-      textDocument: { uri, version },
-      contentChanges: [{ text }],
-    });
+  /** Opens the file at the absolute path `file` with its text on disk, as `uri` (default its `file:` URI); returns the URI. */
+  openFile(file: string, uri = fileUri(file)): string {
+    this.open(uri, fs.readFileSync(file, 'utf8'));
+    return uri;
   }
 
   /** Sends `workspace/didChangeConfiguration` (pull style, `settings: null`) after setting what
@@ -149,30 +124,6 @@ export class TestClient {
   /** Sends `workspace/didChangeWatchedFiles`. */
   filesChanged(changes: FileEvent[]): void {
     void this.connection.sendNotification(DidChangeWatchedFilesNotification.type, { changes });
-  }
-
-  /**
-   * Resolves when `predicate` holds (checked on every message); rejects only when the server made
-   * no progress (no message, no CPU time) for `quietMs` (test/helpers/wait.ts): the wait scales
-   * with the server's work, not with a fixed time.
-   */
-  waitFor(predicate: () => boolean, what: string, quietMs = QUIET_MS): Promise<void> {
-    return this.waits.waitFor(predicate, what, quietMs);
-  }
-
-  /** Waits for diagnostics of `uri` that satisfy `predicate` (e.g. a given code appears). */
-  diagnosticsFor(uri: string, predicate: (d: Diagnostic[]) => boolean, what = 'diagnostics'): Promise<Diagnostic[]> {
-    return diagnosticsFor(this, uri, predicate, what);
-  }
-
-  /** Number of notifications of a method received so far. */
-  count(method: string): number {
-    return this.notifications.filter((n) => n.method === method).length;
-  }
-
-  /** Called on every incoming message. */
-  poke(): void {
-    this.waits.poke();
   }
 
   /** Shuts the server down (shutdown + exit) and waits for the process to end. */
@@ -218,14 +169,6 @@ export async function startServer(options: StartOptions): Promise<TestClient> {
   child.stdout.on('data', (b: Buffer) => client.stdout.push(b));
   child.stderr.on('data', (b: Buffer) => client.stderr.push(b));
 
-  connection.onNotification((method: string, params: unknown) => {
-    client.notifications.push({ method, params });
-    if (method === PublishDiagnosticsNotification.method) {
-      const p = params as PublishDiagnosticsParams;
-      client.diagnostics.set(p.uri, p);
-    }
-    client.poke();
-  });
   let configured = false;
   connection.onRequest(ConfigurationRequest.type, async (params) => {
     configured = true;

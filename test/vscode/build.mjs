@@ -16,18 +16,19 @@ export const outDir = join(here, 'out');
  * test/vscode/suite/*.window.ts, sorted. Bundled beside the suites, never run as a group of their own.
  */
 export function windowSuiteSources() {
-  const dir = join(here, 'suite');
-  return readdirSync(dir)
-    .filter((f) => f.endsWith('.window.ts'))
-    .sort()
-    .map((f) => join(dir, f));
+  return suiteFiles('.window.ts');
 }
 
 /** The suite sources: test/vscode/suite/*.test.ts, sorted. */
 export function suiteSources() {
+  return suiteFiles('.test.ts');
+}
+
+/** The files of test/vscode/suite/ whose names end in `suffix`, sorted (full paths). */
+function suiteFiles(suffix) {
   const dir = join(here, 'suite');
   return readdirSync(dir)
-    .filter((f) => f.endsWith('.test.ts'))
+    .filter((f) => f.endsWith(suffix))
     .sort()
     .map((f) => join(dir, f));
 }

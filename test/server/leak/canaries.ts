@@ -134,19 +134,7 @@ export const USERS = {
   /** Not a user of the environment: `none` on protected modules, `list` on the others. */
   mallory: {
     level: 'unknown',
-    forbidden: [
-      ...VAULT_PRIVATE,
-      ...ANNEX_PRIVATE,
-      ...ANNEX_PUBLIC,
-      ...ANNEX_FACTS,
-      ...VAULT_PATHS,
-      ...VAULT_PUBLIC,
-      ...VAULT_FACTS,
-      ...HUSH,
-      ...POLICY,
-      ...STOREFRONT_PRIVATE,
-      ...ENVDOC,
-    ],
+    forbidden: [...ALL], // every canary
   },
   /** Vault's owner (`full` on Vault) with `list` on CanaryNoneModule_6d1f: Vault's own source names
    *  the hidden structure (so its name is not forbidden here), never its fields or doc. */

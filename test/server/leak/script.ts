@@ -190,45 +190,41 @@ function documentCalls(uri: string, lines: number, diagnostics: unknown[]): [str
   ];
 }
 
+/** The resolve request for each item of an answer to these methods. */
+const RESOLVE = new Map([
+  ['textDocument/completion', 'completionItem/resolve'],
+  ['textDocument/codeLens', 'codeLens/resolve'],
+  ['textDocument/documentLink', 'documentLink/resolve'],
+  ['textDocument/inlayHint', 'inlayHint/resolve'],
+  ['workspace/symbol', 'workspaceSymbol/resolve'],
+]);
+
+/** The hierarchy calls (`{ item }`) for each item of an answer to these prepare methods. */
+const HIERARCHY = new Map([
+  ['textDocument/prepareCallHierarchy', ['callHierarchy/incomingCalls', 'callHierarchy/outgoingCalls']],
+  ['textDocument/prepareTypeHierarchy', ['typeHierarchy/supertypes', 'typeHierarchy/subtypes']],
+]);
+
 /** Follow-up requests on what an answer returned (resolve, hierarchy calls, commands). */
 function followUps(method: string, outcome: Outcome): [string, unknown][] {
   if (!outcome.ok || !outcome.result) return [];
   const r = outcome.result as unknown;
   const items = Array.isArray(r) ? r : ((r as { items?: unknown[] }).items ?? []);
   const out: [string, unknown][] = [];
+  const resolve = RESOLVE.get(method);
+  const hierarchy = HIERARCHY.get(method);
   for (const item of items as Record<string, unknown>[]) {
     if (!item || typeof item !== 'object') continue;
-    switch (method) {
-      case 'textDocument/completion':
-        out.push(['completionItem/resolve', item]);
-        break;
-      case 'textDocument/codeAction':
-        if ('title' in item && ('kind' in item || 'edit' in item || 'data' in item)) out.push(['codeAction/resolve', item]);
-        if (item.command && typeof item.command === 'object') {
-          const cmd = item.command as { command: string; arguments?: unknown[] };
-          out.push(['workspace/executeCommand', { command: cmd.command, arguments: cmd.arguments ?? [] }]);
-        } else if (typeof item.command === 'string') {
-          out.push(['workspace/executeCommand', { command: item.command, arguments: item.arguments ?? [] }]);
-        }
-        break;
-      case 'textDocument/codeLens':
-        out.push(['codeLens/resolve', item]);
-        break;
-      case 'textDocument/documentLink':
-        out.push(['documentLink/resolve', item]);
-        break;
-      case 'textDocument/inlayHint':
-        out.push(['inlayHint/resolve', item]);
-        break;
-      case 'workspace/symbol':
-        out.push(['workspaceSymbol/resolve', item]);
-        break;
-      case 'textDocument/prepareCallHierarchy':
-        out.push(['callHierarchy/incomingCalls', { item }], ['callHierarchy/outgoingCalls', { item }]);
-        break;
-      case 'textDocument/prepareTypeHierarchy':
-        out.push(['typeHierarchy/supertypes', { item }], ['typeHierarchy/subtypes', { item }]);
-        break;
+    if (resolve) out.push([resolve, item]);
+    for (const call of hierarchy ?? []) out.push([call, { item }]);
+    if (method === 'textDocument/codeAction') {
+      if ('title' in item && ('kind' in item || 'edit' in item || 'data' in item)) out.push(['codeAction/resolve', item]);
+      if (item.command && typeof item.command === 'object') {
+        const cmd = item.command as { command: string; arguments?: unknown[] };
+        out.push(['workspace/executeCommand', { command: cmd.command, arguments: cmd.arguments ?? [] }]);
+      } else if (typeof item.command === 'string') {
+        out.push(['workspace/executeCommand', { command: item.command, arguments: item.arguments ?? [] }]);
+      }
     }
   }
   return out;
@@ -931,30 +927,41 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
     { mod: 'CanaryNoneModule_6d1f', act: 'CANARY_PRIVATE_ACTION_7f3a', struct: 'CANARY_PRIVATE_STRUCT_a11e' },
     { mod: 'NoSuchModule_00000000', act: 'NOSUCH_ACTION_000000000000', struct: 'NOSUCH_STRUCT_000000000000' },
   ];
-  const answers: { diags: unknown[]; outcomes: Outcome[] }[] = [];
-  for (const v of variants) {
-    const text = probeText(v.mod, v.act, v.struct);
-    s.notify('textDocument/didOpen', { textDocument: { uri: probeUri, languageId: 'logic', version: ++version, text } });
-    await s.sync();
-    await s.settle(300);
-    const outcomes = await s.requestAll(probeQueries(v.act.length), 1);
-    answers.push({ diags: [...((s.diagnostics.get(probeUri) as never[]) ?? [])], outcomes });
-    s.notify('textDocument/didClose', { textDocument: { uri: probeUri } });
-    await s.sync();
-  }
-  const subst = {
-    realName: 'CanaryNoneModule_6d1f|CANARY_PRIVATE_ACTION_7f3a|CANARY_PRIVATE_STRUCT_a11e',
-    missingName: 'NoSuchModule_00000000|NOSUCH_ACTION_000000000000|NOSUCH_STRUCT_000000000000',
+  /**
+   * Opens `texts[0]` (naming real things) then `texts[1]` (naming missing ones) as the probe, asks
+   * `queries(k)` of text k, and records both diagnostics and each pair of answers as twins (labelled
+   * "… in a consumer naming `naming`").
+   */
+  const probeTwins = async (texts: string[], queries: (k: number) => [string, unknown][], subst: { realName: string; missingName: string }, naming: string) => {
+    const answers: { diags: unknown[]; outcomes: Outcome[] }[] = [];
+    for (const [k, text] of texts.entries()) {
+      s.notify('textDocument/didOpen', { textDocument: { uri: probeUri, languageId: 'logic', version: ++version, text } });
+      await s.sync();
+      await s.settle(300);
+      const outcomes = await s.requestAll(queries(k), 1);
+      answers.push({ diags: [...((s.diagnostics.get(probeUri) as never[]) ?? [])], outcomes });
+      s.notify('textDocument/didClose', { textDocument: { uri: probeUri } });
+      await s.sync();
+    }
+    results.twins.push({
+      label: `diagnostics of a consumer naming ${naming}`,
+      real: { ok: true, result: answers[0].diags },
+      missing: { ok: true, result: answers[1].diags },
+      ...subst,
+    });
+    answers[0].outcomes.forEach((o, i) => {
+      results.twins.push({ label: `${queries(0)[i][0]} #${i} in a consumer naming ${naming}`, real: o, missing: answers[1].outcomes[i], ...subst });
+    });
   };
-  results.twins.push({
-    label: 'diagnostics of a consumer naming hidden things',
-    real: { ok: true, result: answers[0].diags },
-    missing: { ok: true, result: answers[1].diags },
-    ...subst,
-  });
-  answers[0].outcomes.forEach((o, i) => {
-    results.twins.push({ label: `${probeQueries(0)[i][0]} #${i} in a consumer naming hidden things`, real: o, missing: answers[1].outcomes[i], ...subst });
-  });
+  await probeTwins(
+    variants.map((v) => probeText(v.mod, v.act, v.struct)),
+    (k) => probeQueries(variants[k].act.length),
+    {
+      realName: 'CanaryNoneModule_6d1f|CANARY_PRIVATE_ACTION_7f3a|CANARY_PRIVATE_STRUCT_a11e',
+      missingName: 'NoSuchModule_00000000|NOSUCH_ACTION_000000000000|NOSUCH_STRUCT_000000000000',
+    },
+    'hidden things',
+  );
 
   // A consumer calling Vault's public actions, and the same calling a module that does not exist:
   // alike for a user at `none` on Vault.
@@ -982,26 +989,7 @@ export async function runScript(s: RecordedSession, options: ScriptOptions): Pro
       },
     ],
   ];
-  const moduleAnswers: { diags: unknown[]; outcomes: Outcome[] }[] = [];
-  for (const mod of ['Vault', 'Vaul0']) {
-    s.notify('textDocument/didOpen', { textDocument: { uri: probeUri, languageId: 'logic', version: ++version, text: moduleProbeText(mod) } });
-    await s.sync();
-    await s.settle(300);
-    const outcomes = await s.requestAll(moduleQueries(), 1);
-    moduleAnswers.push({ diags: [...((s.diagnostics.get(probeUri) as never[]) ?? [])], outcomes });
-    s.notify('textDocument/didClose', { textDocument: { uri: probeUri } });
-    await s.sync();
-  }
-  const moduleSubst = { realName: 'Vault', missingName: 'Vaul0' };
-  results.twins.push({
-    label: 'diagnostics of a consumer naming Vault',
-    real: { ok: true, result: moduleAnswers[0].diags },
-    missing: { ok: true, result: moduleAnswers[1].diags },
-    ...moduleSubst,
-  });
-  moduleAnswers[0].outcomes.forEach((o, i) => {
-    results.twins.push({ label: `${moduleQueries()[i][0]} #${i} in a consumer naming Vault`, real: o, missing: moduleAnswers[1].outcomes[i], ...moduleSubst });
-  });
+  await probeTwins(['Vault', 'Vaul0'].map(moduleProbeText), () => moduleQueries(), { realName: 'Vault', missingName: 'Vaul0' }, 'Vault');
   await s.settle(200);
   return results;
 }

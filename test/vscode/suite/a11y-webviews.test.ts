@@ -9,10 +9,9 @@
 // launcher (test/vscode/pageRequests.mjs); the webview's CSP is not touched.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ProtectedModulesApi } from '../../../client/extension';
 import type { DeniedViewState } from '../../../client/deniedView';
 import { pageRequest, screenshot, waitFor } from './helpers';
-import { allTabs, closeAllEditors, modulesUri, productApi } from './client-helpers';
+import { allTabs, closeAllEditors, modulesUri, useProduct } from './client-helpers';
 
 interface AxeItem {
   id: string;
@@ -64,12 +63,7 @@ const SEVERE = new Set(['serious', 'critical']);
 
 suite('accessibility of the denied view (axe-core in the real webview, keyboard)', function () {
   this.timeout(180000);
-  let api: ProtectedModulesApi;
-
-  suiteSetup(async () => {
-    api = await productApi();
-    await closeAllEditors();
-  });
+  const { api } = useProduct();
 
   async function openDenied(path: string): Promise<DeniedViewState> {
     const uri = modulesUri(path);

@@ -8,7 +8,6 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, sep } from 'node:path';
-import type { ProtectedModulesApi } from '../../../client/extension';
 import { screenshot, sleep, waitFor, workspaceRoot, workspaceUri } from './helpers';
 import {
   allTabs,
@@ -20,7 +19,7 @@ import {
   modulesUri,
   openEditor,
   positionAfter,
-  productApi,
+  useProduct,
 } from './client-helpers';
 
 const PORTAL_FILE = 'modules/order-portal/logic/PortalHelpers.logic';
@@ -30,11 +29,7 @@ const COMMON_FILE = 'modules/common/Address.logic';
 
 suite('client as bob (contractor)', function () {
   this.timeout(120000);
-  let api: ProtectedModulesApi;
-
-  suiteSetup(async () => {
-    api = await productApi();
-  });
+  const { api } = useProduct();
 
   suite('1. the public elements of OrderAPI from an OrderPortal file', () => {
     let editor: vscode.TextEditor;

@@ -5,24 +5,14 @@
 // back, and an unsaved edit is still in its editor.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ProtectedModulesApi } from '../../../client/extension';
-import { waitFor } from './helpers';
-import { appendText, closeAllEditors, diagnosticCode, diskText, modulesUri, openEditor, productApi, waitForDiagnostics } from './client-helpers';
+import { closeAllEditors, diagnosticCode, diskText, modulesUri, useProduct, waitForDiagnostics, waitForNewServer } from './client-helpers';
 
 const PORTAL_FILE = 'modules/order-portal/logic/PortalHelpers.logic';
 const EDIT = '\n\npublic server action Broken() {\n  var x = OrderAPI.NoSuchAction()\n}\n';
 
 suite('client: the language server crashes', function () {
   this.timeout(120000);
-  let api: ProtectedModulesApi;
-  let editor: vscode.TextEditor;
-
-  suiteSetup(async () => {
-    api = await productApi();
-    await closeAllEditors();
-    editor = await openEditor(modulesUri(PORTAL_FILE));
-    await appendText(editor, EDIT);
-  });
+  const { api, editor } = useProduct(PORTAL_FILE, EDIT);
 
   test('the unsaved edit has a diagnostic before the crash', async () => {
     assert.equal(editor.document.isDirty, true);
@@ -34,14 +24,7 @@ suite('client: the language server crashes', function () {
     const pid = api.getServerPid();
     assert.ok(pid, 'a server pid');
     process.kill(pid!, 'SIGKILL');
-    const newPid = await waitFor(
-      'a new server process',
-      () => {
-        const p = api.getServerPid();
-        return p && p !== pid ? p : undefined;
-      },
-      30000,
-    );
+    const newPid = await waitForNewServer(api, pid);
     assert.notEqual(newPid, pid);
     assert.equal(api.getServerRestarts(), 1);
     await api.ready();

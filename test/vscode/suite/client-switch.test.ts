@@ -6,21 +6,15 @@
 // Manage Access grants through the server.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ProtectedModulesApi } from '../../../client/extension';
 import { screenshot, sleep, waitFor } from './helpers';
-import { allTabs, closeAllEditors, diskText, modulesUri, productApi } from './client-helpers';
+import { allTabs, closeAllEditors, diskText, modulesUri, useProduct } from './client-helpers';
 
 const ORDERAPI_FILE = 'modules/order-api/actions/Orders.logic';
 const COMMON_MANIFEST = 'modules/common/module.json';
 
 suite('client: switching user and owner commands', function () {
   this.timeout(120000);
-  let api: ProtectedModulesApi;
-
-  suiteSetup(async () => {
-    api = await productApi();
-    await closeAllEditors();
-  });
+  const { api } = useProduct();
 
   test('bob sees OrderAPI at reference, no Pricing, and the denied view for its source', async () => {
     const items = await api.getModulesTreeItems();

@@ -6,32 +6,21 @@
 // Go to File…, Find in Modules…, Manage Access…, Unprotect Module, the status bar's accessible
 // name, and switching user (points 1–2: editors and Explorer entries the new user may not read go at once).
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ProtectedModulesApi } from '../../../client/extension';
 import { pageRequest, screenshot, sleep, waitFor } from './helpers';
-import { allTabs, appendText, closeAllEditors } from './client-helpers';
+import { allTabs, appendText, closeAllEditors, environmentFiles, textTab, useProduct, type EnvironmentFiles } from './client-helpers';
 
 /** The user item in the workbench's status bar (its id is `<extension id>.<item id>`). */
 const STATUS_ITEM = '[id="protected-modules.protected-modules.protectedModules.user"]';
 
 suite('editor: module workspace as people use it', function () {
   this.timeout(120000);
-  let api: ProtectedModulesApi;
-  let env: { name: string; path: string };
-  const uri = (p: string) => vscode.Uri.from({ scheme: 'modules', authority: env.name, path: '/' + p });
-  const disk = (p: string) => readFileSync(join(env.path, ...p.split('/')), 'utf8');
-  const textTab = (u: vscode.Uri) => allTabs().find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === u.toString());
+  const { api } = useProduct();
+  let env: EnvironmentFiles;
 
-  suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension('protected-modules.protected-modules')!;
-    if (!ext.isActive) await ext.activate();
-    api = ext.exports as ProtectedModulesApi;
-    await api.ready();
-    env = api.environments()[0]!;
+  suiteSetup(() => {
+    env = environmentFiles(api.environments()[0]!);
     assert.equal(vscode.workspace.workspaceFolders?.[0]?.uri.scheme, 'modules');
-    await closeAllEditors();
   });
 
   test('Go to File… lists the files the user may read, from the server, and opens one', async () => {
@@ -41,11 +30,11 @@ suite('editor: module workspace as people use it', function () {
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
     assert.equal(await pending, undefined);
     const opened = await vscode.commands.executeCommand<vscode.Uri>('protectedModules.goToFile', 'modules/pricing/tax/TaxRules.logic');
-    assert.equal(opened?.toString(), uri('modules/pricing/tax/TaxRules.logic').toString());
+    assert.equal(opened?.toString(), env.uri('modules/pricing/tax/TaxRules.logic').toString());
     const doc = await waitFor('the editor', () =>
       vscode.window.activeTextEditor?.document.uri.toString() === opened!.toString() ? vscode.window.activeTextEditor.document : undefined,
     );
-    assert.equal(doc.getText(), disk('modules/pricing/tax/TaxRules.logic'));
+    assert.equal(doc.getText(), env.disk('modules/pricing/tax/TaxRules.logic'));
     await closeAllEditors();
   });
 
@@ -73,21 +62,21 @@ suite('editor: module workspace as people use it', function () {
   });
 
   test('Manage Access… pre-selects a harmless level (never "none"), then the current grant', async () => {
-    const before = disk('environment.json');
+    const before = env.disk('environment.json');
     assert.doesNotMatch(before, /"module": "Pricing"/);
     let pending = vscode.commands.executeCommand<boolean>('protectedModules.manageAccess', 'Pricing', 'user:carol');
     await sleep(1500);
     await screenshot('manage-access-levels');
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     assert.equal(await pending, true);
-    assert.match(disk('environment.json'), /"module": "Pricing",\s*"to": "user:carol",\s*"access": "list"/);
+    assert.match(env.disk('environment.json'), /"module": "Pricing",\s*"to": "user:carol",\s*"access": "list"/);
     // again: the current grant (list) is what Enter keeps — nothing is written, nothing claimed
-    const granted = disk('environment.json');
+    const granted = env.disk('environment.json');
     pending = vscode.commands.executeCommand<boolean>('protectedModules.manageAccess', 'Pricing', 'user:carol');
     await sleep(1000);
     await vscode.commands.executeCommand('workbench.action.acceptSelectedQuickOpenItem');
     assert.equal(await pending, false, 'keeping the current grant changes nothing');
-    assert.equal(disk('environment.json'), granted);
+    assert.equal(env.disk('environment.json'), granted);
     // the grantee list shows current levels (from the server)
     const overview = await api.request('protectedModules/accessOverview', { module: 'Pricing' });
     assert.deepEqual(Object.fromEntries(overview.users.map((u) => [u.id, u.access])), { alice: 'full', dave: 'change', bob: 'none', carol: 'reference' });
@@ -111,7 +100,7 @@ suite('editor: module workspace as people use it', function () {
       assert.match(asked[0]!.detail, /bob \(open\)/);
       assert.match(asked[0]!.detail, /carol \(open\)/);
       assert.doesNotMatch(asked[0]!.detail, /alice|dave/);
-      assert.match(disk('modules/reporting/module.json'), /"protected": true/, 'cancelled: unchanged');
+      assert.match(env.disk('modules/reporting/module.json'), /"protected": true/, 'cancelled: unchanged');
     } finally {
       api.answerConfirmations(undefined);
     }
@@ -119,13 +108,13 @@ suite('editor: module workspace as people use it', function () {
 
   test('switching to bob closes or replaces at once every editor and Explorer entry he may not read', async () => {
     const deletedSeen: string[] = [];
-    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(uri(''), '**'));
+    const watcher = vscode.workspace.createFileSystemWatcher(new vscode.RelativePattern(env.uri(''), '**'));
     watcher.onDidDelete((u) => deletedSeen.push(u.toString()));
     try {
       // As alice: the Explorer shows Pricing's files, two editors are open, one with an unsaved edit.
-      const prices = uri('modules/pricing/PriceLists.logic');
-      const orders = uri('modules/order-api/actions/Orders.logic');
-      await vscode.commands.executeCommand('revealInExplorer', uri('modules/pricing/tax/TaxRules.logic'));
+      const prices = env.uri('modules/pricing/PriceLists.logic');
+      const orders = env.uri('modules/order-api/actions/Orders.logic');
+      await vscode.commands.executeCommand('revealInExplorer', env.uri('modules/pricing/tax/TaxRules.logic'));
       await vscode.commands.executeCommand('vscode.open', orders);
       await waitFor('Orders.logic', () => textTab(orders));
       await vscode.commands.executeCommand('vscode.open', prices);
@@ -154,13 +143,13 @@ suite('editor: module workspace as people use it', function () {
       // The Explorer was told: every Pricing entry it showed is deleted.
       await waitFor(
         'Deleted events for pricing',
-        () => deletedSeen.includes(uri('modules/pricing').toString()) && deletedSeen.includes(uri('modules/pricing/tax/TaxRules.logic').toString()),
+        () => deletedSeen.includes(env.uri('modules/pricing').toString()) && deletedSeen.includes(env.uri('modules/pricing/tax/TaxRules.logic').toString()),
       );
       assert.ok(!deletedSeen.some((u) => u.includes('/common/')), 'readable entries are not deleted');
-      const root = await vscode.workspace.fs.readDirectory(uri('modules'));
+      const root = await vscode.workspace.fs.readDirectory(env.uri('modules'));
       assert.ok(!root.some(([n]) => n === 'pricing'));
       // nothing left to save over: the file on disk is alice's, unchanged
-      assert.doesNotMatch(disk('modules/pricing/PriceLists.logic'), /an unsaved edit of alice/);
+      assert.doesNotMatch(env.disk('modules/pricing/PriceLists.logic'), /an unsaved edit of alice/);
       await sleep(800);
       await screenshot('after-switch-bob');
     } finally {
@@ -188,7 +177,7 @@ suite('editor: module workspace as people use it', function () {
 
   test('Open Module Path… reaches the denied view for a path bob may not read (README point 4)', async () => {
     await closeAllEditors();
-    const target = uri('modules/order-api/internal/Discounts.logic');
+    const target = env.uri('modules/order-api/internal/Discounts.logic');
     const opened = await vscode.commands.executeCommand<vscode.Uri>('protectedModules.openModulePath', 'modules/order-api/internal/Discounts.logic');
     assert.equal(opened?.toString(), target.toString());
     const view = await waitFor('the denied view', () => api.getDeniedViews().find((v) => v.uri === target.toString() && v.state === 'denied'));
@@ -200,8 +189,8 @@ suite('editor: module workspace as people use it', function () {
 
   test("one interface, one document: F12 and Show Interface open the Explorer's INTERFACE.logic", async () => {
     await closeAllEditors();
-    const iface = uri('modules/order-api/INTERFACE.logic');
-    const page = uri('modules/order-portal/screens/NewOrder.logic');
+    const iface = env.uri('modules/order-api/INTERFACE.logic');
+    const page = env.uri('modules/order-portal/screens/NewOrder.logic');
     const doc = await vscode.workspace.openTextDocument(page);
     await vscode.window.showTextDocument(doc);
     const at = doc.positionAt(doc.getText().indexOf('OrderAPI.CreateOrder(') + 'OrderAPI.Cr'.length);

@@ -7,13 +7,10 @@
 // the current user, then switched), Discard (reverted, then switched), Cancel (the current user
 // stays, the edit stays editable). The modal's buttons are clicked in the browser by the launcher.
 import * as assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { ProtectedModulesApi } from '../../../client/extension';
 import type { FollowResult } from '../../../client/followAccess';
 import { pageRequest, setUser, waitFor } from './helpers';
-import { allTabs, appendText, closeAllEditors } from './client-helpers';
+import { appendText, closeAllEditors, environmentFiles, textTab, useProduct, type EnvironmentFiles } from './client-helpers';
 
 interface DialogAnswer {
   message: string;
@@ -28,11 +25,8 @@ const MONEY = 'modules/common/money/Money.logic'; // bob: open (read-only)
 
 suite('editor: switching user with unsaved changes', function () {
   this.timeout(120000);
-  let api: ProtectedModulesApi;
-  let env: { name: string; path: string };
-  const uri = (p: string) => vscode.Uri.from({ scheme: 'modules', authority: env.name, path: '/' + p });
-  const disk = (p: string) => readFileSync(join(env.path, ...p.split('/')), 'utf8');
-  const textTab = (u: vscode.Uri) => allTabs().find((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === u.toString());
+  const { api } = useProduct();
+  let env: EnvironmentFiles;
   const userSetting = () => vscode.workspace.getConfiguration('protectedModules').get<string>('user');
 
   async function whoami(): Promise<string | null> {
@@ -46,9 +40,9 @@ suite('editor: switching user with unsaved changes', function () {
   }
 
   async function editAsAlice(path: string, text: string): Promise<vscode.TextEditor> {
-    await vscode.commands.executeCommand('vscode.open', uri(path));
+    await vscode.commands.executeCommand('vscode.open', env.uri(path));
     const editor = await waitFor(path, () =>
-      vscode.window.activeTextEditor?.document.uri.toString() === uri(path).toString() ? vscode.window.activeTextEditor : undefined,
+      vscode.window.activeTextEditor?.document.uri.toString() === env.uri(path).toString() ? vscode.window.activeTextEditor : undefined,
     );
     await appendText(editor, text);
     assert.ok(editor.document.isDirty);
@@ -60,18 +54,14 @@ suite('editor: switching user with unsaved changes', function () {
     return vscode.commands.executeCommand<string | undefined>('protectedModules.switchUser', 'bob');
   }
 
-  suiteSetup(async () => {
-    const ext = vscode.extensions.getExtension('protected-modules.protected-modules')!;
-    if (!ext.isActive) await ext.activate();
-    api = ext.exports as ProtectedModulesApi;
-    await api.ready();
-    env = api.environments()[0]!;
+  suiteSetup(() => {
+    env = environmentFiles(api.environments()[0]!);
   });
 
   setup(asAlice);
 
   test('Cancel keeps alice, and her edit stays in its editor, editable', async () => {
-    const before = disk(ORDERS);
+    const before = env.disk(ORDERS);
     const editor = await editAsAlice(ORDERS, '\n// kept by Cancel\n');
     const switching = switchToBob();
     const dialog = await pageRequest<DialogAnswer>({ kind: 'dialog', button: 'Cancel', screenshot: 'switch-unsaved-modal' });
@@ -81,25 +71,25 @@ suite('editor: switching user with unsaved changes', function () {
     assert.equal(await switching, undefined);
     assert.equal(userSetting(), 'alice');
     assert.equal(await whoami(), 'alice');
-    assert.ok(textTab(uri(ORDERS)), 'the editor is still open');
+    assert.ok(textTab(env.uri(ORDERS)), 'the editor is still open');
     assert.ok(editor.document.isDirty);
     assert.match(editor.document.getText(), /kept by Cancel/);
     assert.ok(await editor.edit((b) => b.insert(new vscode.Position(0, 0), '// still editable\n')), 'still editable');
-    assert.equal(disk(ORDERS), before, 'nothing saved');
+    assert.equal(env.disk(ORDERS), before, 'nothing saved');
   });
 
   test("Discard reverts the edit, then switches: the denied view takes the editor's place", async () => {
-    const before = disk(ORDERS);
+    const before = env.disk(ORDERS);
     await editAsAlice(ORDERS, '\n// dropped by Discard\n');
     const switching = switchToBob();
     const dialog = await pageRequest<DialogAnswer>({ kind: 'dialog', button: 'Discard' });
     assert.match(dialog.message, /Orders\.logic/);
     assert.equal(await switching, 'bob');
     assert.equal(await whoami(), 'bob');
-    await waitFor('the denied view', () => api.getDeniedViews().find((v) => v.uri === uri(ORDERS).toString() && v.state === 'denied'));
-    await waitFor('the text tab to go', () => !textTab(uri(ORDERS)));
-    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri(ORDERS).toString() && d.isDirty), 'no unsaved text left');
-    assert.equal(disk(ORDERS), before);
+    await waitFor('the denied view', () => api.getDeniedViews().find((v) => v.uri === env.uri(ORDERS).toString() && v.state === 'denied'));
+    await waitFor('the text tab to go', () => !textTab(env.uri(ORDERS)));
+    assert.ok(!vscode.workspace.textDocuments.some((d) => d.uri.toString() === env.uri(ORDERS).toString() && d.isDirty), 'no unsaved text left');
+    assert.equal(env.disk(ORDERS), before);
   });
 
   test('Save saves every such file as alice, then switches', async () => {
@@ -111,11 +101,11 @@ suite('editor: switching user with unsaved changes', function () {
     assert.match(dialog.detail, /Orders\.logic/);
     assert.match(dialog.detail, /PriceLists\.logic/);
     assert.equal(await switching, 'bob');
-    assert.match(disk(ORDERS), /\/\/ saved before the switch\n$/);
-    assert.match(disk(PRICES), /\/\/ saved before the switch too\n$/);
+    assert.match(env.disk(ORDERS), /\/\/ saved before the switch\n$/);
+    assert.match(env.disk(PRICES), /\/\/ saved before the switch too\n$/);
     assert.equal(await whoami(), 'bob');
-    await waitFor('the Orders.logic text tab to go', () => !textTab(uri(ORDERS)));
-    await waitFor('the PriceLists.logic tab to close', () => !textTab(uri(PRICES)));
+    await waitFor('the Orders.logic text tab to go', () => !textTab(env.uri(ORDERS)));
+    await waitFor('the PriceLists.logic tab to close', () => !textTab(env.uri(PRICES)));
     assert.ok(!vscode.workspace.textDocuments.some((d) => d.isDirty), 'no unsaved text left');
   });
 
@@ -128,12 +118,12 @@ suite('editor: switching user with unsaved changes', function () {
     // No modal: the switch finishes by itself (a modal would keep it waiting for an answer).
     await waitFor('the switch to finish without a modal', () => done, 30000);
     assert.equal(await switching, 'bob');
-    assert.ok(textTab(uri(PORTAL)));
+    assert.ok(textTab(env.uri(PORTAL)));
     assert.ok(editor.document.isDirty);
     assert.match(editor.document.getText(), /bob may change this/);
     assert.ok(await editor.edit((b) => b.insert(new vscode.Position(0, 0), '// typed as bob\n')));
     assert.ok(await editor.document.save(), 'bob saves it');
-    assert.match(disk(PORTAL), /^\/\/ typed as bob\n[\s\S]*bob may change this/);
+    assert.match(env.disk(PORTAL), /^\/\/ typed as bob\n[\s\S]*bob may change this/);
   });
 
   test('an unsaved edit bob may read but not change is asked about too (it would turn read-only and unsaveable): Save saves it as alice', async () => {
@@ -144,16 +134,16 @@ suite('editor: switching user with unsaved changes', function () {
     assert.match(dialog.detail, /bob may read but not change this file/);
     assert.match(dialog.detail, /cannot be saved/);
     assert.equal(await switching, 'bob');
-    assert.match(disk(MONEY), /\/\/ saved before bob makes it read-only\n$/);
+    assert.match(env.disk(MONEY), /\/\/ saved before bob makes it read-only\n$/);
     assert.ok(!vscode.workspace.textDocuments.some((d) => d.isDirty), 'no unsaved text left');
   });
 
   test('access changed another way (the setting edited by hand): the dropped edit is named in a warning, not lost silently', async () => {
-    const before = disk(ORDERS);
+    const before = env.disk(ORDERS);
     await editAsAlice(ORDERS, '\n// dropped when the setting changes\n');
     const followed = new Promise<FollowResult>((r) => {
       const sub = api.onDidFollowAccess((f) => {
-        if (f.denied.includes(uri(ORDERS).toString())) {
+        if (f.denied.includes(env.uri(ORDERS).toString())) {
           sub.dispose();
           r(f);
         }
@@ -161,7 +151,7 @@ suite('editor: switching user with unsaved changes', function () {
     });
     await setUser('bob');
     const f = await followed;
-    assert.deepEqual(f.discarded, [uri(ORDERS).toString()]);
+    assert.deepEqual(f.discarded, [env.uri(ORDERS).toString()]);
     const toast = await waitFor('the warning', async () => {
       const a = await pageRequest<{ text: string }>({
         kind: 'aria',
@@ -170,8 +160,8 @@ suite('editor: switching user with unsaved changes', function () {
       return a.text ? a : undefined;
     });
     assert.match(toast.text, /your access changed and you may no longer read this file/);
-    assert.equal(disk(ORDERS), before);
-    await waitFor('the text tab to go', () => !textTab(uri(ORDERS)));
+    assert.equal(env.disk(ORDERS), before);
+    await waitFor('the text tab to go', () => !textTab(env.uri(ORDERS)));
   });
 
   suiteTeardown(closeAllEditors);

@@ -10,7 +10,7 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import type { ProtectedModulesApi } from '../../../client/extension';
 import { sleep, waitFor } from './helpers';
-import { appendText, closeAllEditors, diagnosticCode, diskText, modulesUri, openEditor, productApi, waitForDiagnostics } from './client-helpers';
+import { appendText, diagnosticCode, diskText, modulesUri, openEditor, useProduct, waitForDiagnostics, waitForNewServer } from './client-helpers';
 
 const PORTAL_FILE = 'modules/order-portal/logic/PortalHelpers.logic';
 const EDIT = '\n\npublic server action Broken() {\n  var x = OrderAPI.NoSuchAction()\n}\n';
@@ -21,15 +21,7 @@ const RESTART_LIMIT = 20;
 async function killAndWaitForRestart(api: ProtectedModulesApi): Promise<number> {
   const pid = await waitFor('a running server', () => api.getServerPid(), 30000);
   process.kill(pid, 'SIGKILL');
-  const next = await waitFor(
-    'a new server process',
-    () => {
-      const p = api.getServerPid();
-      return p && p !== pid ? p : undefined;
-    },
-    30000,
-    20,
-  );
+  const next = await waitForNewServer(api, pid, 20);
   await api.ready();
   return next;
 }
@@ -41,14 +33,9 @@ function assertPlainWords(text: string): void {
 
 suite('hardening: the language server crashes', function () {
   this.timeout(240000);
-  let api: ProtectedModulesApi;
-  let editor: vscode.TextEditor;
+  const { api, editor } = useProduct(PORTAL_FILE, EDIT);
 
   suiteSetup(async () => {
-    api = await productApi();
-    await closeAllEditors();
-    editor = await openEditor(modulesUri(PORTAL_FILE));
-    await appendText(editor, EDIT);
     await waitForDiagnostics(editor.document.uri, 'the unsaved edit diagnosed', (d) => d.some((x) => diagnosticCode(x) === 'unknown-element'));
     assert.deepEqual(api.getServerMessages(), [], 'no message before any crash');
   });
@@ -76,15 +63,7 @@ suite('hardening: the language server crashes', function () {
     process.kill(pid, 'SIGKILL');
     // edit at once, before the client has noticed or restarted
     await appendText(editor, '\npublic server action Broken2() {\n  var y = OrderAPI.AlsoMissing()\n}\n');
-    await waitFor(
-      'a new server process',
-      () => {
-        const p = api.getServerPid();
-        return p && p !== pid ? p : undefined;
-      },
-      30000,
-      20,
-    );
+    await waitForNewServer(api, pid, 20);
     await api.ready();
     await waitForDiagnostics(
       editor.document.uri,
@@ -121,15 +100,7 @@ suite('hardening: the language server crashes', function () {
     const inFlight = Promise.resolve(vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, pos)).catch(() => []);
     process.kill(pid, 'SIGKILL');
     await inFlight; // may be empty: it was cut off
-    await waitFor(
-      'a new server process',
-      () => {
-        const p = api.getServerPid();
-        return p && p !== pid ? p : undefined;
-      },
-      30000,
-      20,
-    );
+    await waitForNewServer(api, pid, 20);
     await api.ready();
     const hovers = await waitFor('a hover from the restarted server', async () => {
       const h = await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', editor.document.uri, pos);
@@ -142,15 +113,7 @@ suite('hardening: the language server crashes', function () {
     const pid = api.getServerPid()!;
     process.kill(pid, 'SIGKILL');
     // the successor, as soon as it exists (before it has answered `initialize`)
-    const starting = await waitFor(
-      'a new server process',
-      () => {
-        const p = api.getServerPid();
-        return p && p !== pid ? p : undefined;
-      },
-      30000,
-      5,
-    );
+    const starting = await waitForNewServer(api, pid, 5);
     process.kill(starting, 'SIGKILL');
     const third = await waitFor(
       'a third server process',

@@ -15,7 +15,7 @@ import type { ProtectedModulesApi } from '../../../client/extension';
 import type { ModulesTreeSnapshot } from '../../../client/modulesView';
 import type { DeniedViewState } from '../../../client/deniedView';
 import { screenshot, setUser, sleep, waitFor } from './helpers';
-import { allTabs, closeAllEditors, hoverText, modulesUri, openEditor, positionAfter, productApi } from './client-helpers';
+import { allTabs, closeAllEditors, hoverText, modulesUri, openEditor, positionAfter, useProduct } from './client-helpers';
 import { markdownProblems, visibleText, webviewProblems } from './hardening-checks';
 import { htmlPage, makeNonce } from '../../../client/webview';
 
@@ -41,14 +41,9 @@ async function openDenied(api: ProtectedModulesApi, path: string): Promise<Denie
 
 suite('hardening: hostile texts in the views (bob on hostile-env)', function () {
   this.timeout(120000);
-  let api: ProtectedModulesApi;
+  const { api } = useProduct();
   /** Everything the client showed bob in this suite, for the canary sweep at the end. */
   const shown: string[] = [];
-
-  suiteSetup(async () => {
-    api = await productApi();
-    await closeAllEditors();
-  });
 
   test('the hostile texts do reach the client through the server (the fixture works)', async () => {
     const list = await api.request('protectedModules/listModules', {});

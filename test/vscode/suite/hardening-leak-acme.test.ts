@@ -11,11 +11,10 @@ import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { readFileSync, readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { ProtectedModulesApi } from '../../../client/extension';
 import { parse as parseJsonc } from 'jsonc-parser';
 import { parse } from '../../../shared/language/parser';
 import { sleep, waitFor, workspaceRoot } from './helpers';
-import { closeAllEditors, modulesUri, openEditor, productApi } from './client-helpers';
+import { closeAllEditors, modulesUri, openEditor, useProduct } from './client-helpers';
 import { webviewProblems } from './hardening-checks';
 
 const ORDERAPI_FILE = 'modules/order-api/actions/Orders.logic';
@@ -63,15 +62,13 @@ function secrets(): { names: Set<string>; texts: Set<string> } {
 
 suite('hardening: leak test of the client views (bob on acme)', function () {
   this.timeout(120000);
-  let api: ProtectedModulesApi;
+  const { api } = useProduct();
   let secret: { names: Set<string>; texts: Set<string> };
   /** Names bob legitimately sees elsewhere (public in OrderAPI, in modules he may open). */
   let allowed = '';
   const shown: { where: string; text: string }[] = [];
 
   suiteSetup(async () => {
-    api = await productApi();
-    await closeAllEditors();
     secret = secrets();
     const iface = await api.request('protectedModules/moduleInterface', { module: 'OrderAPI' });
     allowed = iface.text;

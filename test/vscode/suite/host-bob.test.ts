@@ -11,32 +11,16 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import WebSocket from 'ws';
-import type { ProtectedModulesApi } from '../../../client/extension';
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { controlDir } from '../host/control';
-import { pageRequest, screenshot, testConfig, waitFor } from './helpers';
-import { closeAllEditors, completionLabels, hoverText, openEditor, positionAfter, productApi, waitForDiagnostics, diagnosticCode } from './client-helpers';
+import { pageRequest, screenshot, waitFor } from './helpers';
+import { hostConfig, hostUri } from './window-helpers';
+import { closeAllEditors, completionLabels, hoverText, openEditor, positionAfter, useProduct, waitForDiagnostics, diagnosticCode } from './client-helpers';
 
 const PORTAL_FILE = 'modules/order-portal/logic/PortalHelpers.logic';
 const MY_ORDERS = 'modules/order-portal/screens/MyOrders.logic';
 const ORDERAPI_FILE = 'modules/order-api/actions/Orders.logic';
-
-interface HostConfig {
-  url: string;
-  name: string;
-  tokens: Record<string, string>;
-}
-
-function hostConfig(): HostConfig {
-  const c = testConfig() as unknown as { host?: HostConfig } | undefined;
-  if (!c?.host) throw new Error('no @pm-host configuration from the launcher');
-  return c.host;
-}
-
-function uriOf(path: string): vscode.Uri {
-  return vscode.Uri.from({ scheme: 'modules', authority: hostConfig().name, path: '/' + path });
-}
 
 /** A minimal LSP session over a WebSocket (the second user). */
 async function rawSession(url: string, token: string): Promise<{ request(method: string, params: unknown): Promise<any>; close(): void }> {
@@ -66,12 +50,7 @@ async function rawSession(url: string, token: string): Promise<{ request(method:
 
 suite('connected to an environment host as bob', function () {
   this.timeout(120000);
-  let api: ProtectedModulesApi;
-
-  suiteSetup(async () => {
-    api = await productApi();
-    await closeAllEditors();
-  });
+  const { api } = useProduct();
 
   test('the session is the token user, authenticated; no environment on this side', async () => {
     const who = await api.request('protectedModules/whoami', {});
@@ -98,7 +77,7 @@ suite('connected to an environment host as bob', function () {
   });
 
   test('completion after OrderAPI. offers exactly its public elements; hover; F12 into the interface', async () => {
-    const editor = await openEditor(uriOf(PORTAL_FILE));
+    const editor = await openEditor(hostUri(PORTAL_FILE));
     await editor.edit((b) =>
       b.insert(
         editor.document.lineAt(editor.document.lineCount - 1).range.end,
@@ -130,7 +109,7 @@ suite('connected to an environment host as bob', function () {
 
   test('an OrderAPI source shows the permission-denied view', async () => {
     await closeAllEditors();
-    const uri = uriOf(ORDERAPI_FILE);
+    const uri = hostUri(ORDERAPI_FILE);
     await vscode.commands.executeCommand('vscode.open', uri);
     const view = await waitFor('the denied view', () => api.getDeniedViews().find((v) => v.uri === uri.toString() && v.state === 'denied'));
     assert.ok(view);
@@ -140,21 +119,21 @@ suite('connected to an environment host as bob', function () {
   });
 
   test('an edit in OrderPortal is saved through the host', async () => {
-    const editor = await openEditor(uriOf(PORTAL_FILE));
+    const editor = await openEditor(hostUri(PORTAL_FILE));
     await editor.edit((b) => b.insert(editor.document.lineAt(editor.document.lineCount - 1).range.end, '\n// saved by bob through the host\n'));
     assert.ok(await editor.document.save());
-    const read = await api.request('protectedModules/readFile', { uri: uriOf(PORTAL_FILE).toString() });
+    const read = await api.request('protectedModules/readFile', { uri: hostUri(PORTAL_FILE).toString() });
     assert.ok(read.text.includes('// saved by bob through the host'));
     await closeAllEditors();
   });
 
   test("alice, in another session, changes a public signature: bob's diagnostics follow", async () => {
-    const editor = await openEditor(uriOf(MY_ORDERS));
+    const editor = await openEditor(hostUri(MY_ORDERS));
     await waitForDiagnostics(editor.document.uri, 'first diagnostics', (d) => !d.some((x) => diagnosticCode(x) === 'missing-argument'));
     const { url, tokens } = hostConfig();
     const alice = await rawSession(url, tokens.alice);
     try {
-      const ordersUri = uriOf(ORDERAPI_FILE).toString();
+      const ordersUri = hostUri(ORDERAPI_FILE).toString();
       const text: string = (await alice.request('protectedModules/readFile', { uri: ordersUri })).text;
       const changed = text.replace(
         'public server action CancelOrder(orderId: Text, reason: Text = "")',
@@ -174,7 +153,7 @@ suite('connected to an environment host as bob', function () {
 
   test('the host killed and restarted: the client reconnects by itself and the unsaved edit is kept', async () => {
     await closeAllEditors();
-    const editor = await openEditor(uriOf(PORTAL_FILE));
+    const editor = await openEditor(hostUri(PORTAL_FILE));
     const marker = 'var unsavedAcrossRestart: Integer = "not a number"';
     await editor.edit((b) =>
       b.insert(editor.document.lineAt(editor.document.lineCount - 1).range.end, `\n\npublic server action KeptAcrossRestart() {\n  ${marker}\n}\n`),

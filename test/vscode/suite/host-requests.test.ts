@@ -13,9 +13,8 @@
 // The two windows coordinate through the launcher's `peer` folder (window-helpers.ts).
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ProtectedModulesApi } from '../../../client/extension';
 import { pageRequest, screenshot, waitFor } from './helpers';
-import { allTabs, closeAllEditors, productApi } from './client-helpers';
+import { allTabs, closeAllEditors, useProduct } from './client-helpers';
 import { hostUri, signal, ui, waitForSignal } from './window-helpers';
 
 const ORDERAPI_FILE = 'modules/order-api/actions/Orders.logic';
@@ -41,14 +40,9 @@ async function severeAxeViolations(html: string): Promise<string[]> {
 
 suite('issue 14: bob asks for access, alice approves in her window (two VS Code windows, one host)', function () {
   this.timeout(240000);
-  let api: ProtectedModulesApi;
+  const { api } = useProduct();
   const uri = () => hostUri(ORDERAPI_FILE);
   const deniedView = (u: vscode.Uri) => api.getDeniedViews().find((v) => v.uri === u.toString());
-
-  suiteSetup(async () => {
-    api = await productApi();
-    await closeAllEditors();
-  });
 
   test('connected as bob: the denied view offers Request Access… instead of Copy Access Request', async () => {
     const who = await api.request('protectedModules/whoami', {});

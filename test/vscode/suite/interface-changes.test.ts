@@ -7,23 +7,15 @@
 // OrderPortal.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { ProtectedModulesApi } from '../../../client/extension';
 import type { CallSitesResult } from '../../../shared/protocol';
 import { screenshot, waitFor } from './helpers';
-import { closeAllEditors, diagnosticCode, modulesUri, openEditor, positionAfter, productApi, waitForDiagnostics } from './client-helpers';
+import { closeAllEditors, diagnosticCode, positionAfter, useProduct, waitForDiagnostics } from './client-helpers';
 
 const ORDERS = 'modules/order-api/actions/Orders.logic';
 
 suite('interface changes as alice (SPEC 10)', function () {
   this.timeout(120000);
-  let api: ProtectedModulesApi;
-  let editor: vscode.TextEditor;
-
-  suiteSetup(async () => {
-    api = await productApi();
-    await closeAllEditors();
-    editor = await openEditor(modulesUri(ORDERS));
-  });
+  const { api, editor } = useProduct(ORDERS);
 
   suiteTeardown(async () => {
     await vscode.commands.executeCommand('workbench.action.closeQuickOpen');
