@@ -377,6 +377,8 @@ export class LspSession {
                 resolveSupport: { properties: ['documentation', 'detail'] },
                 insertReplaceSupport: true,
               },
+              // As VS Code's client declares it (vscode-languageclient 9).
+              completionList: { itemDefaults: ['commitCharacters', 'editRange', 'insertTextFormat', 'insertTextMode', 'data'] },
               contextSupport: true,
             },
             hover: { contentFormat: ['markdown', 'plaintext'] },

@@ -71,47 +71,59 @@ function keywordItems(words: string[]): CompletionItem[] {
 const memberItemsCache = new WeakMap<UserProgram, Map<string, { infos: readonly object[]; items: CompletionItem[] }>>();
 
 /** Element items of a module: public ones of another module (≥ reference), all but screens of the own one. */
-function memberElementItems(view: UserProgram, uri: string, path: string, module: string, structuresOnly: boolean): CompletionItem[] {
+function memberElementItems(view: UserProgram, uri: string, path: string, module: string, structuresOnly: boolean, sharedData: boolean): CompletionItem[] {
   const own = view.readableModuleOf(path)?.name;
   let infos: readonly { name: string; kind: string; signature: string }[] = [];
   if (module === own) {
     const mine: { name: string; kind: string; signature: string }[] = [];
     for (const s of view.moduleElements(path)) if (s.kind !== 'screen') mine.push({ name: s.name, kind: s.kind, signature: s.signature });
-    return elementItems(mine, uri, module, structuresOnly);
+    return elementItems(mine, uri, module, structuresOnly, sharedData);
   }
   // The module's public structures and server actions (its interface, SPEC 3.5) with their
   // signatures, cached per module for completion (issue 6); `undefined` below `reference`.
   infos = view.completionElements(module) ?? [];
   let byKey = memberItemsCache.get(view);
   if (!byKey) memberItemsCache.set(view, (byKey = new Map()));
-  const key = `${structuresOnly ? 's' : 'a'}\0${module}\0${uri}`;
+  const key = `${structuresOnly ? 's' : 'a'}${sharedData ? 'd' : ''}\0${module}\0${uri}`;
   const cached = byKey.get(key);
   if (cached?.infos === infos) return cached.items;
-  const items = elementItems(infos, uri, module, structuresOnly);
+  const items = elementItems(infos, uri, module, structuresOnly, sharedData);
   if (infos.length) byKey.set(key, { infos, items });
   else byKey.delete(key);
   return items;
 }
 
+/**
+ * The items of a module's elements after `Module.`. All of them are members, so they sort by label
+ * (no `sortText`). `sharedData`: the client takes `data` from the list's `itemDefaults` (LSP 3.17),
+ * so the items carry none and `completionItem/resolve` takes the name from the label (issue 15:
+ * the uri, module and kind are no longer repeated ~125 times per answer).
+ */
 function elementItems(
   infos: readonly { name: string; kind: string; signature: string }[],
   uri: string,
   module: string,
   structuresOnly: boolean,
+  sharedData: boolean,
 ): CompletionItem[] {
   const out: CompletionItem[] = [];
   for (const info of infos) {
     const name = info.name;
     if (structuresOnly && info.kind !== 'structure') continue;
-    out.push({
+    const item: CompletionItem = {
       label: name,
       kind: info.kind === 'structure' ? CompletionItemKind.Struct : CompletionItemKind.Function,
       detail: info.signature,
-      sortText: SORT.member + name,
-      data: { uri, kind: 'element', module, name } satisfies CompletionData,
-    });
+    };
+    if (!sharedData) item.data = { uri, kind: 'element', module, name } satisfies CompletionData;
+    out.push(item);
   }
   return out;
+}
+
+/** Whether the client takes `data` from a completion list's `itemDefaults` (LSP 3.17). */
+function sharesData(ctx: FeatureContext): boolean {
+  return ctx.clientCapabilities.textDocument?.completion?.completionList?.itemDefaults?.includes('data') === true;
 }
 
 /** Basic types, `List`, the module's own structures and module names. */
@@ -336,12 +348,19 @@ export function completion(ctx: FeatureContext, params: CompletionParams): Compl
   const list = (items: CompletionItem[]): CompletionList => ({ isIncomplete: false, items });
 
   const member = memberAt(nodes, position);
-  if (member?.kind === 'type') return list(memberElementItems(view, uri, path, member.module, true));
+  const shared = sharesData(ctx);
+  const members = (module: string, structuresOnly: boolean): CompletionList => {
+    const items = memberElementItems(view, uri, path, module, structuresOnly, shared);
+    return shared && items.length
+      ? { isIncomplete: false, itemDefaults: { data: { uri, kind: 'element', module } satisfies Omit<CompletionData & { kind: 'element' }, 'name'> }, items }
+      : list(items);
+  };
+  if (member?.kind === 'type') return members(member.module, true);
   if (member?.kind === 'expr') {
     const object = member.object;
     if (object.kind === 'Identifier') {
       const symbol = view.symbolAt(path, object.range.start);
-      if (symbol?.kind === 'module') return list(memberElementItems(view, uri, path, symbol.name, false));
+      if (symbol?.kind === 'module') return members(symbol.name, false);
       // An unknown name or a module the user cannot see: nothing (the same for both, No leak).
       if (!symbol) return list([]);
     }
@@ -389,9 +408,10 @@ export function resolveCompletion(ctx: FeatureContext, item: CompletionItem): Co
   let documentation: string | undefined;
   if (data.kind === 'builtin' && typeof data.name === 'string') {
     documentation = getBuiltin(data.name)?.documentation;
-  } else if (data.kind === 'element' && typeof data.module === 'string' && typeof data.name === 'string') {
-    // `elementInfo` decides: public elements at ≥ reference, any at ≥ open, else nothing.
-    const sym = view.elementSymbol(data.module, data.name);
+  } else if (data.kind === 'element' && typeof data.module === 'string' && (typeof data.name === 'string' || typeof item.label === 'string')) {
+    // `elementInfo` decides: public elements at ≥ reference, any at ≥ open, else nothing. An item
+    // after `Module.` whose data came from the list's `itemDefaults` is named by its label.
+    const sym = view.elementSymbol(data.module, typeof data.name === 'string' ? data.name : item.label);
     const info = sym && view.elementInfo(sym);
     if (info) {
       documentation = info.documentation;

@@ -69,6 +69,8 @@ export interface StartOptions {
   /** Open the folders as `modules://<name>/` workspace folders (as the client's module workspace
    *  does), naming their disk paths in `initializationOptions.environments`. */
   modulesWorkspace?: boolean;
+  /** Extra `textDocument` client capabilities (e.g. `completion`), merged into the defaults. */
+  textDocumentCapabilities?: Record<string, unknown>;
   /** Announce dynamic registration of `didChangeWatchedFiles` (as VS Code). Default true; false
    *  is a client such as Neovim 0.7, for which the server watches the disk itself. */
   watchedFiles?: boolean;
@@ -199,6 +201,7 @@ export async function startServer(options: StartOptions): Promise<TestClient> {
       textDocument: {
         synchronization: { dynamicRegistration: false },
         publishDiagnostics: { versionSupport: true },
+        ...options.textDocumentCapabilities,
       },
     },
     workspaceFolders: options.folders.map((f) => ({

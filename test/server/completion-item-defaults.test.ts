@@ -1,0 +1,61 @@
+/**
+ * Completion after `Module.` for a client that takes `data` from a list's `itemDefaults` (LSP
+ * 3.17; VS Code's client does): the items carry no `data` (issue 15: the uri, module and kind are
+ * not repeated per item), `completionItem/resolve` names the element by its label and still
+ * decides by access — a forged label naming a private element resolves to nothing.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { CompletionItem, CompletionList } from 'vscode-languageserver-protocol';
+import { startServer, copyFixture, fileUri, type TestClient } from './lsp-client';
+
+describe('completion with itemDefaults.data (as bob, reference on OrderAPI)', () => {
+  let bob: TestClient;
+  let uri: string;
+  let text: string;
+  before(async () => {
+    const root = copyFixture('examples/acme');
+    bob = await startServer({
+      folders: [root],
+      user: 'bob',
+      textDocumentCapabilities: { completion: { completionList: { itemDefaults: ['commitCharacters', 'editRange', 'data'] } } },
+    });
+    const file = path.join(root, 'modules/order-portal/screens/NewOrder.logic');
+    uri = fileUri(file);
+    text = fs.readFileSync(file, 'utf8');
+    bob.open(uri, text);
+  });
+  after(async () => {
+    await bob.close();
+  });
+
+  test('the list carries the data once; items none; resolve names the element by its label', async () => {
+    const end = text.lastIndexOf('}');
+    const probe = text.slice(0, end) + '\n  client action Probe() {\n    OrderAPI.\n  }\n}\n';
+    bob.change(uri, 2, probe);
+    const lines = probe.split('\n');
+    const line = lines.findIndex((l) => l === '    OrderAPI.');
+    const list = await bob.request<CompletionList>('textDocument/completion', { textDocument: { uri }, position: { line, character: '    OrderAPI.'.length } });
+    assert.ok(list.items.length > 3, 'OrderAPI has public elements');
+    assert.deepEqual(list.itemDefaults?.data, { uri, kind: 'element', module: 'OrderAPI' });
+    for (const item of list.items) assert.equal(item.data, undefined, `${item.label} carries no data of its own`);
+    const create = list.items.find((i) => i.label === 'CreateOrder');
+    assert.ok(create?.detail?.includes('server action CreateOrder('), 'the signature stays in the list');
+    // A client merges the default data into the item before resolving it (vscode-languageclient does).
+    const resolved = await bob.request<CompletionItem>('completionItem/resolve', { ...create, data: list.itemDefaults!.data });
+    assert.match((resolved.documentation as { value: string }).value, /Places a new order/);
+    assert.equal(resolved.data, undefined, 'data is not echoed');
+    // The same default data with a forged label naming a private element of OrderAPI, or an
+    // element of a module bob may not see: nothing, exactly as an unknown name.
+    for (const forged of [
+      { label: 'ComputeDiscount', data: list.itemDefaults!.data },
+      { label: 'NoSuchAction', data: list.itemDefaults!.data },
+      { label: 'Quote', data: { uri, kind: 'element', module: 'Pricing' } },
+    ]) {
+      const r = await bob.request<CompletionItem>('completionItem/resolve', forged);
+      assert.deepEqual(r, { label: forged.label }, `${forged.label}: no documentation, nothing echoed`);
+    }
+  });
+});
