@@ -123,7 +123,7 @@ export function* renderInterfaceSteps(
   module: InterfaceModule,
   decls: Declaration[],
   options: RenderOptions = {},
-  elementsPerStep = 16,
+  elementsPerStep = 8,
 ): Generator<void, RenderedInterface> {
   const seen = new Set<string>();
   const publicDecls: (StructureDecl | ServerActionDecl)[] = [];
