@@ -120,23 +120,27 @@ export function forEachChild(node: Node, cb: (child: Node) => boolean | void): b
  *   that node's children (the traversal continues with its siblings).
  */
 export function walk(root: Node, cb: (node: Node, parent: Node | undefined) => boolean | void): void {
-  // Two parallel stacks and one callback: no object or closure per node (issue 15: the checker
-  // walks every re-checked declaration per keystroke).
+  // Two parallel stacks and one callback: no object, array or closure per node (issue 15: the
+  // checker walks every re-checked declaration per keystroke). A node's children are pushed in
+  // order, then reversed in place so that the first is visited first.
   const nodes: Node[] = [root];
   const parents: (Node | undefined)[] = [undefined];
-  const children: Node[] = [];
+  let current: Node | undefined;
   const collect = (c: Node) => {
-    children.push(c);
+    nodes.push(c);
+    parents.push(current);
   };
   while (nodes.length > 0) {
     const node = nodes.pop()!;
     const parent = parents.pop();
     if (cb(node, parent) === false) continue;
-    children.length = 0;
+    const base = nodes.length;
+    current = node;
     forEachChild(node, collect);
-    for (let i = children.length - 1; i >= 0; i--) {
-      nodes.push(children[i]);
-      parents.push(node);
+    for (let i = base, j = nodes.length - 1; i < j; i++, j--) {
+      const t = nodes[i];
+      nodes[i] = nodes[j];
+      nodes[j] = t;
     }
   }
 }
