@@ -29,10 +29,11 @@
  */
 import { Disk } from '../disk';
 import { parse as parseJsonc, type ParseError } from 'jsonc-parser';
+import * as semver from 'semver';
 import { readFileSync, statSync } from 'node:fs';
 import { atomicWrite } from '../atomicWrite';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { type EnvironmentScan, relPath } from '../../shared/environment/load';
+import { type EnvironmentScan, describeFsError, relPath } from '../../shared/environment/load';
 import type { Environment } from '../../shared/environment/model';
 import { atLeast } from '../../shared/access/levels';
 import { Program, type UserProgram } from '../../shared/program/program';
@@ -84,7 +85,7 @@ export function readAgainst(file: string, module: string): AgainstFile {
     buf = readFileSync(file);
   } catch (e) {
     if (e instanceof CommandError) throw e;
-    throw new CommandError(`cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? 'unreadable'}`);
+    throw new CommandError(`cannot read ${file}: ${describeFsError(e)}`);
   }
   const isArchive = file.endsWith('.pmod') || isTarOrGzip(buf);
   let text: string;
@@ -119,6 +120,8 @@ export function readAgainst(file: string, module: string): AgainstFile {
   if (named !== undefined && named !== module) throw new CommandError(`${where} is the interface of '${named}', not of '${module}'`);
   const version = manifestVersion ?? model.version;
   if (!version) throw new CommandError(`${where}: no version (expected the header line '// Interface of ${module} <version> — owner <id>. …')`);
+  if (!semver.valid(version))
+    throw new CommandError(`${isArchive && manifestVersion ? `${file} (module.json)` : where}: '${version}' is not a semantic version`);
   return { model, version, format: isArchive ? 'pmod' : 'interface' };
 }
 
@@ -389,7 +392,7 @@ export function apiReportCommand(env: Environment, modules: string[], user: stri
     try {
       atomicWrite(target, text);
     } catch (e) {
-      throw new CommandError(`cannot write ${target}: ${(e as NodeJS.ErrnoException).code ?? 'error'}`);
+      throw new CommandError(`cannot write ${target}: ${describeFsError(e, 'write')}`);
     }
     out.stdout(`${target}\n`);
   }

@@ -548,9 +548,20 @@ function invalidUtf8Diagnostic(path: string, bad: InvalidUtf8, code: 'invalid-en
   };
 }
 
-function describeFsError(e: unknown): string {
+/**
+ * A file-system error in plain words for a message (`it does not exist`, `permission denied`, …),
+ * never the raw errno text (which may hold paths); unknown codes as `cannot <verb> it (CODE)`.
+ * @param verb what was being done (`read`, `write`), for the fallback
+ */
+export function describeFsError(e: unknown, verb: 'read' | 'write' = 'read'): string {
   const code = (e as NodeJS.ErrnoException)?.code;
   switch (code) {
+    case 'EEXIST':
+      return 'it already exists';
+    case 'ENOSPC':
+      return 'no space left on the device';
+    case 'EROFS':
+      return 'the file system is read-only';
     case 'ENOENT':
       return 'it does not exist';
     case 'EACCES':
@@ -563,6 +574,6 @@ function describeFsError(e: unknown): string {
     case 'ELOOP':
       return 'too many levels of symbolic links';
     default:
-      return code ? `cannot read it (${code})` : 'cannot read it';
+      return code ? `cannot ${verb} it (${code})` : `cannot ${verb} it`;
   }
 }

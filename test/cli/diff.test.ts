@@ -282,6 +282,12 @@ describe('diff --against FILE formats', () => {
     const noVersion = join(temp('pm-bad-'), 'plain.logic');
     writeFileSync(noVersion, 'public server action F();\n');
     cases.push([['diff', root, 'OrderAPI', '--against', noVersion, '--user', 'alice'], /no version/]);
+    // Plain words, naming the file (leftovers of issue 12: a raw EISDIR; a bad version named no file).
+    const folder = temp('pm-bad-');
+    cases.push([['diff', root, 'OrderAPI', '--against', folder, '--user', 'alice'], /cannot read .*: it is a folder, not a file$/]);
+    const badVersion = join(temp('pm-bad-'), 'v.api.logic');
+    writeFileSync(badVersion, '// Interface of OrderAPI 1.x — owner alice. Bodies are not shown.\npublic server action F();\n');
+    cases.push([['diff', root, 'OrderAPI', '--against', badVersion, '--user', 'alice'], /v\.api\.logic: '1\.x' is not a semantic version/]);
     const notTar = join(temp('pm-bad-'), 'x.pmod');
     writeFileSync(notTar, 'not an archive');
     cases.push([['diff', root, 'OrderAPI', '--against', notTar, '--user', 'alice'], /x\.pmod/]);
