@@ -3,7 +3,7 @@
  * indistinguishability rules (private element ≡ missing element below `open`; module at `none` ≡
  * non-existent module), No leak in messages, the type rules of SPEC 3.3 and the IDE queries.
  */
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { DIAGNOSTIC_CODES, type Diagnostic } from '../../shared/language/diagnostics';
 import { makeEnv, find, DEFAULT_POLICY, type TestEnv } from './helpers';
@@ -255,7 +255,7 @@ server action Broken( {
 });
 
 describe('manifests and environment', () => {
-  test('dependency-cycle, dependency-version and unknown-module on module.json', () => {
+  test('dependency-cycle, dependency-version and unknown-module on module.json', (ctx) => {
     const t = fixture(
       {},
       {
@@ -263,45 +263,39 @@ describe('manifests and environment', () => {
         CycB: { manifest: { dependencies: { CycA: '^1.0.0' } }, files: {} },
       },
     );
-    try {
-      const text = t.program.readText(t.path('cyca/module.json'))!;
-      const ds = t.program.forUser('alice').diagnostics(t.path('cyca/module.json'));
-      expectAt(ds, 'dependency-cycle', text, '"CycB"');
-      assert.equal(ds.length, 1);
-      const portal = t.program.readText(t.path('portal/module.json'))!;
-      const pd = t.program.forUser('bob').diagnostics(t.path('portal/module.json'));
-      expectAt(pd, 'dependency-version', portal, '"Old"');
-      expectAt(pd, 'unknown-module', portal, '"Locked"');
-      assert.equal(pd.length, 2);
-      // Diagnostics of modules below open are not shown.
-      assert.deepEqual(t.program.forUser('bob').diagnostics(t.path('orderapi/module.json')), []);
-      assert.deepEqual(t.program.forUser('bob').diagnostics(t.path('orderapi/orders.logic')), []);
-    } finally {
-      t.dispose();
-    }
+    ctx.after(() => t.dispose());
+    const text = t.program.readText(t.path('cyca/module.json'))!;
+    const ds = t.program.forUser('alice').diagnostics(t.path('cyca/module.json'));
+    expectAt(ds, 'dependency-cycle', text, '"CycB"');
+    assert.equal(ds.length, 1);
+    const portal = t.program.readText(t.path('portal/module.json'))!;
+    const pd = t.program.forUser('bob').diagnostics(t.path('portal/module.json'));
+    expectAt(pd, 'dependency-version', portal, '"Old"');
+    expectAt(pd, 'unknown-module', portal, '"Locked"');
+    assert.equal(pd.length, 2);
+    // Diagnostics of modules below open are not shown.
+    assert.deepEqual(t.program.forUser('bob').diagnostics(t.path('orderapi/module.json')), []);
+    assert.deepEqual(t.program.forUser('bob').diagnostics(t.path('orderapi/orders.logic')), []);
   });
 
-  test('invalid-manifest', () => {
+  test('invalid-manifest', (ctx) => {
     const t = fixture({}, { Broken: { manifest: { version: 'not-a-version' }, files: { 'x.logic': 'server action X() {\n}\n' } } });
-    try {
-      const text = t.program.readText(t.path('broken/module.json'))!;
-      const ds = t.program.forUser('alice').diagnostics(t.path('broken/module.json'));
-      const at = find(text, '"not-a-version"');
-      const d = ds.find((x) => x.code === 'invalid-manifest');
-      assert.ok(d, JSON.stringify(ds));
-      assert.equal(d.range.start.line, at.line);
-      assert.equal(d.range.start.character, at.character);
-      seen.add('invalid-manifest');
-      // The CLI view contains it with its path.
-      assert.ok(
-        t.program
-          .forUser('alice')
-          .allDiagnostics()
-          .some((x) => x.code === 'invalid-manifest' && x.path === t.path('broken/module.json')),
-      );
-    } finally {
-      t.dispose();
-    }
+    ctx.after(() => t.dispose());
+    const text = t.program.readText(t.path('broken/module.json'))!;
+    const ds = t.program.forUser('alice').diagnostics(t.path('broken/module.json'));
+    const at = find(text, '"not-a-version"');
+    const d = ds.find((x) => x.code === 'invalid-manifest');
+    assert.ok(d, JSON.stringify(ds));
+    assert.equal(d.range.start.line, at.line);
+    assert.equal(d.range.start.character, at.character);
+    seen.add('invalid-manifest');
+    // The CLI view contains it with its path.
+    assert.ok(
+      t.program
+        .forUser('alice')
+        .allDiagnostics()
+        .some((x) => x.code === 'invalid-manifest' && x.path === t.path('broken/module.json')),
+    );
   });
 
   test('invalid-environment and unknown-user', () => {
@@ -337,20 +331,17 @@ describe('manifests and environment', () => {
     }
   });
 
-  test('read-only-module', () => {
+  test('read-only-module', (ctx) => {
     const t = fixture({ 'a.logic': 'server action A() {\n}\n' });
-    try {
-      const d = t.program.forUser('erin').readOnlyDiagnostic(t.path('orderapi/orders.logic'));
-      assert.equal(d?.code, 'read-only-module');
-      assert.deepEqual(d?.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
-      assert.equal(t.program.forUser('bob').readOnlyDiagnostic(t.path('portal/a.logic')), undefined);
-      // Below open there is nothing to say at all (the user cannot have the file open).
-      assert.equal(t.program.forUser('bob').readOnlyDiagnostic(t.path('orderapi/orders.logic')), undefined);
-      assert.equal(readOnlyDiagnostic('X', 'full'), undefined);
-      seen.add('read-only-module');
-    } finally {
-      t.dispose();
-    }
+    ctx.after(() => t.dispose());
+    const d = t.program.forUser('erin').readOnlyDiagnostic(t.path('orderapi/orders.logic'));
+    assert.equal(d?.code, 'read-only-module');
+    assert.deepEqual(d?.range, { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } });
+    assert.equal(t.program.forUser('bob').readOnlyDiagnostic(t.path('portal/a.logic')), undefined);
+    // Below open there is nothing to say at all (the user cannot have the file open).
+    assert.equal(t.program.forUser('bob').readOnlyDiagnostic(t.path('orderapi/orders.logic')), undefined);
+    assert.equal(readOnlyDiagnostic('X', 'full'), undefined);
+    seen.add('read-only-module');
   });
 });
 
@@ -362,55 +353,49 @@ describe('No leak in diagnostics and IDE answers', () => {
   var g: Integer = s
 }
 `;
-  test('private structure names never reach a reference user', () => {
+  test('private structure names never reach a reference user', (ctx) => {
     const t = fixture({ 'use.logic': SRC });
-    try {
-      for (const user of ['bob', 'carol', 'dave']) {
-        const v = t.program.forUser(user);
-        const ds = v.diagnostics(t.path('portal/use.logic'));
-        assert.ok(ds.length > 0);
-        for (const d of ds) assert.doesNotMatch(d.message, /Canary|CANARY|canary/, `${user}: ${d.message}`);
-        for (const pos of [find(SRC, 'Leaky'), find(SRC, 'Peek'), find(SRC, 's.anything'), find(SRC, 'anything')]) {
-          const s = v.symbolAt(t.path('portal/use.logic'), pos);
-          assert.doesNotMatch(JSON.stringify(s ?? {}), /Canary|CANARY|canary/, `${user} symbolAt ${JSON.stringify(pos)}`);
-        }
-        const call = v.callAt(t.path('portal/use.logic'), { line: 1, character: find(SRC, 'Leaky(').endCharacter });
-        assert.doesNotMatch(JSON.stringify(call ?? {}), /Canary|CANARY|canary/);
-        assert.doesNotMatch(JSON.stringify(v.workspaceSymbols('')), /Canary|CANARY|canary/);
-        assert.doesNotMatch(JSON.stringify(v.publicElements('OrderAPI') ?? []), /Canary|CANARY|canary/);
+    ctx.after(() => t.dispose());
+    for (const user of ['bob', 'carol', 'dave']) {
+      const v = t.program.forUser(user);
+      const ds = v.diagnostics(t.path('portal/use.logic'));
+      assert.ok(ds.length > 0);
+      for (const d of ds) assert.doesNotMatch(d.message, /Canary|CANARY|canary/, `${user}: ${d.message}`);
+      for (const pos of [find(SRC, 'Leaky'), find(SRC, 'Peek'), find(SRC, 's.anything'), find(SRC, 'anything')]) {
+        const s = v.symbolAt(t.path('portal/use.logic'), pos);
+        assert.doesNotMatch(JSON.stringify(s ?? {}), /Canary|CANARY|canary/, `${user} symbolAt ${JSON.stringify(pos)}`);
       }
-      const bob = t.program.forUser('bob').diagnostics(t.path('portal/use.logic'));
-      assert.ok(
-        bob.some((d) => d.message.includes('OrderAPI.<private type>')),
-        JSON.stringify(bob),
-      );
-      // erin (open) may see the real names.
-      const erin = t.program.forUser('erin').diagnostics(t.path('portal/use.logic'));
-      assert.ok(
-        erin.some((d) => d.message.includes('OrderAPI.CanarySecretStruct')),
-        JSON.stringify(erin),
-      );
-    } finally {
-      t.dispose();
+      const call = v.callAt(t.path('portal/use.logic'), { line: 1, character: find(SRC, 'Leaky(').endCharacter });
+      assert.doesNotMatch(JSON.stringify(call ?? {}), /Canary|CANARY|canary/);
+      assert.doesNotMatch(JSON.stringify(v.workspaceSymbols('')), /Canary|CANARY|canary/);
+      assert.doesNotMatch(JSON.stringify(v.publicElements('OrderAPI') ?? []), /Canary|CANARY|canary/);
     }
+    const bob = t.program.forUser('bob').diagnostics(t.path('portal/use.logic'));
+    assert.ok(
+      bob.some((d) => d.message.includes('OrderAPI.<private type>')),
+      JSON.stringify(bob),
+    );
+    // erin (open) may see the real names.
+    const erin = t.program.forUser('erin').diagnostics(t.path('portal/use.logic'));
+    assert.ok(
+      erin.some((d) => d.message.includes('OrderAPI.CanarySecretStruct')),
+      JSON.stringify(erin),
+    );
   });
 
-  test('a user at none or list learns nothing about a module from the Program', () => {
+  test('a user at none or list learns nothing about a module from the Program', (ctx) => {
     const t = fixture({ 'use.logic': SRC });
-    try {
-      const nobody = t.program.forUser('nobody');
-      assert.equal(nobody.interfaceOf('OrderAPI'), undefined);
-      assert.equal(nobody.publicElements('OrderAPI'), undefined);
-      assert.equal(nobody.moduleFacts('OrderAPI'), undefined);
-      assert.equal(nobody.sourceFile(t.path('orderapi/orders.logic')), undefined);
-      const dave = t.program.forUser('dave');
-      assert.equal(dave.interfaceOf('OrderAPI'), undefined);
-      assert.deepEqual(Object.keys(dave.moduleFacts('OrderAPI')!).sort(), ['access', 'kind', 'name', 'owner', 'protected', 'version']);
-      assert.equal(t.program.forUser('bob').sourceFile(t.path('orderapi/orders.logic')), undefined);
-      assert.deepEqual(t.program.forUser('bob').scopeAt(t.path('orderapi/orders.logic'), { line: 20, character: 2 }), []);
-    } finally {
-      t.dispose();
-    }
+    ctx.after(() => t.dispose());
+    const nobody = t.program.forUser('nobody');
+    assert.equal(nobody.interfaceOf('OrderAPI'), undefined);
+    assert.equal(nobody.publicElements('OrderAPI'), undefined);
+    assert.equal(nobody.moduleFacts('OrderAPI'), undefined);
+    assert.equal(nobody.sourceFile(t.path('orderapi/orders.logic')), undefined);
+    const dave = t.program.forUser('dave');
+    assert.equal(dave.interfaceOf('OrderAPI'), undefined);
+    assert.deepEqual(Object.keys(dave.moduleFacts('OrderAPI')!).sort(), ['access', 'kind', 'name', 'owner', 'protected', 'version']);
+    assert.equal(t.program.forUser('bob').sourceFile(t.path('orderapi/orders.logic')), undefined);
+    assert.deepEqual(t.program.forUser('bob').scopeAt(t.path('orderapi/orders.logic'), { line: 20, character: 2 }), []);
   });
 });
 
@@ -423,105 +408,100 @@ describe('IDE queries', () => {
   }
 }
 `;
-  test('symbolAt, scopeAt, callAt, membersOf, references', () => {
+  /** The portal with SRC as `portal/ide.logic`, bob's view and that path (disposed after the test). */
+  const ide = (ctx: TestContext) => {
     const t = fixture({ 'ide.logic': SRC });
-    try {
-      const bob = t.program.forUser('bob');
-      const path = t.path('portal/ide.logic');
-      assert.deepEqual(bob.diagnostics(path), []);
-      const s = bob.symbolAt(path, find(SRC, 'CreateOrder'))!;
-      assert.equal(s.kind, 'serverAction');
-      assert.equal(s.module, 'OrderAPI');
-      assert.equal(s.location?.kind, 'interface');
-      assert.match(s.signature, /CreateOrder\(customerId: Text, lines: List<OrderLine>, note: Text = "none"\) returns \(orderId: Text\)/);
-      assert.match(s.documentation!, /Creates an order/);
-      assert.match(s.documentation!, /customerId/);
-      assert.equal(s.moduleFacts?.access, 'reference');
-      // The interface location points at the name in the interface text.
-      const iface = bob.interfaceOf('OrderAPI')!;
-      const loc = s.location as { range: { start: { line: number; character: number } } };
-      assert.equal(iface.text.split('\n')[loc.range.start.line].slice(loc.range.start.character).startsWith('CreateOrder'), true);
+    ctx.after(() => t.dispose());
+    return { t, bob: t.program.forUser('bob'), path: t.path('portal/ide.logic') };
+  };
 
-      const field = bob.symbolAt(path, find(SRC, 'productId', 1))!;
-      assert.equal(field.kind, 'field');
-      assert.equal(field.typeText, 'Text');
-      const named = bob.symbolAt(path, find(SRC, 'note'))!;
-      assert.equal(named.kind, 'param');
-      assert.equal(named.container, 'CreateOrder');
-      const local = bob.symbolAt(path, find(SRC, 'line', 1))!;
-      assert.equal(local.kind, 'local');
-      assert.equal(local.typeText, 'OrderAPI.OrderLine');
+  test('symbolAt, scopeAt, callAt, membersOf, references', (ctx) => {
+    const { t, bob, path } = ide(ctx);
+    assert.deepEqual(bob.diagnostics(path), []);
+    const s = bob.symbolAt(path, find(SRC, 'CreateOrder'))!;
+    assert.equal(s.kind, 'serverAction');
+    assert.equal(s.module, 'OrderAPI');
+    assert.equal(s.location?.kind, 'interface');
+    assert.match(s.signature, /CreateOrder\(customerId: Text, lines: List<OrderLine>, note: Text = "none"\) returns \(orderId: Text\)/);
+    assert.match(s.documentation!, /Creates an order/);
+    assert.match(s.documentation!, /customerId/);
+    assert.equal(s.moduleFacts?.access, 'reference');
+    // The interface location points at the name in the interface text.
+    const iface = bob.interfaceOf('OrderAPI')!;
+    const loc = s.location as { range: { start: { line: number; character: number } } };
+    assert.equal(iface.text.split('\n')[loc.range.start.line].slice(loc.range.start.character).startsWith('CreateOrder'), true);
 
-      const scope = bob.scopeAt(path, { line: 4, character: 4 });
-      assert.deepEqual(
-        scope.map((x) => x.name),
-        ['line', 'id', 'count', 'input', 'result'],
-      );
-      const early = bob.scopeAt(path, { line: 1, character: 2 });
-      assert.deepEqual(
-        early.map((x) => x.name),
-        ['input', 'result'],
-      );
+    const field = bob.symbolAt(path, find(SRC, 'productId', 1))!;
+    assert.equal(field.kind, 'field');
+    assert.equal(field.typeText, 'Text');
+    const named = bob.symbolAt(path, find(SRC, 'note'))!;
+    assert.equal(named.kind, 'param');
+    assert.equal(named.container, 'CreateOrder');
+    const local = bob.symbolAt(path, find(SRC, 'line', 1))!;
+    assert.equal(local.kind, 'local');
+    assert.equal(local.typeText, 'OrderAPI.OrderLine');
 
-      const callPos = { line: 2, character: find(SRC, 'input,').character + 2 };
-      const call = bob.callAt(path, callPos)!;
-      assert.equal(call.name, 'OrderAPI.CreateOrder');
-      assert.equal(call.activeParameter, 0);
-      assert.deepEqual(
-        call.params.map((p) => p.name),
-        ['customerId', 'lines', 'note'],
-      );
-      const callNamed = bob.callAt(path, { line: 2, character: find(SRC, '"n"').character + 1 })!;
-      assert.equal(callNamed.activeParameter, 2);
-      assert.deepEqual(callNamed.givenInputs, ['customerId', 'lines', 'note']);
+    const scope = bob.scopeAt(path, { line: 4, character: 4 });
+    assert.deepEqual(
+      scope.map((x) => x.name),
+      ['line', 'id', 'count', 'input', 'result'],
+    );
+    const early = bob.scopeAt(path, { line: 1, character: 2 });
+    assert.deepEqual(
+      early.map((x) => x.name),
+      ['input', 'result'],
+    );
 
-      const members = bob.membersOf({ kind: 'structure', module: 'OrderAPI', name: 'OrderLine' }, path);
-      assert.deepEqual(
-        members.map((m) => m.name),
-        ['productId', 'quantity', 'price'],
-      );
-      assert.deepEqual(bob.membersOf({ kind: 'structure', module: 'OrderAPI', name: 'CanarySecretStruct' }, path), []);
+    const callPos = { line: 2, character: find(SRC, 'input,').character + 2 };
+    const call = bob.callAt(path, callPos)!;
+    assert.equal(call.name, 'OrderAPI.CreateOrder');
+    assert.equal(call.activeParameter, 0);
+    assert.deepEqual(
+      call.params.map((p) => p.name),
+      ['customerId', 'lines', 'note'],
+    );
+    const callNamed = bob.callAt(path, { line: 2, character: find(SRC, '"n"').character + 1 })!;
+    assert.equal(callNamed.activeParameter, 2);
+    assert.deepEqual(callNamed.givenInputs, ['customerId', 'lines', 'note']);
 
-      const refs = bob.references(bob.symbolAt(path, find(SRC, 'count'))!);
-      assert.equal(refs.length, 1);
-      const alice = t.program.forUser('alice');
-      const decl = alice.symbolAt(t.path('orderapi/orders.logic'), find(t.program.readText(t.path('orderapi/orders.logic'))!, 'CreateOrder'))!;
-      const aliceRefs = alice.references(decl);
-      assert.ok(
-        aliceRefs.some((r) => r.kind === 'source' && r.path === path),
-        JSON.stringify(aliceRefs),
-      );
-      // bob cannot read OrderAPI, so its declaration is the interface location and no OrderAPI source is searched.
-      const bobRefs = bob.references(s);
-      assert.ok(
-        bobRefs.every((r) => r.kind === 'interface' || r.path === path),
-        JSON.stringify(bobRefs),
-      );
-    } finally {
-      t.dispose();
-    }
+    const members = bob.membersOf({ kind: 'structure', module: 'OrderAPI', name: 'OrderLine' }, path);
+    assert.deepEqual(
+      members.map((m) => m.name),
+      ['productId', 'quantity', 'price'],
+    );
+    assert.deepEqual(bob.membersOf({ kind: 'structure', module: 'OrderAPI', name: 'CanarySecretStruct' }, path), []);
+
+    const refs = bob.references(bob.symbolAt(path, find(SRC, 'count'))!);
+    assert.equal(refs.length, 1);
+    const alice = t.program.forUser('alice');
+    const decl = alice.symbolAt(t.path('orderapi/orders.logic'), find(t.program.readText(t.path('orderapi/orders.logic'))!, 'CreateOrder'))!;
+    const aliceRefs = alice.references(decl);
+    assert.ok(
+      aliceRefs.some((r) => r.kind === 'source' && r.path === path),
+      JSON.stringify(aliceRefs),
+    );
+    // bob cannot read OrderAPI, so its declaration is the interface location and no OrderAPI source is searched.
+    const bobRefs = bob.references(s);
+    assert.ok(
+      bobRefs.every((r) => r.kind === 'interface' || r.path === path),
+      JSON.stringify(bobRefs),
+    );
   });
 
-  test('updateFile re-checks with the new text', () => {
-    const t = fixture({ 'ide.logic': SRC });
-    try {
-      const bob = t.program.forUser('bob');
-      const path = t.path('portal/ide.logic');
-      assert.deepEqual(bob.diagnostics(path), []);
-      t.edit('portal/ide.logic', SRC.replace('var count = 1', 'var count = nope'));
-      assert.deepEqual(
-        bob.diagnostics(path).map((d) => d.code),
-        ['unknown-name'],
-      );
-      // A change in another module is seen too (the public action disappears).
-      t.edit(
-        'orderapi/orders.logic',
-        t.program.readText(t.path('orderapi/orders.logic'))!.replace('public server action CreateOrder', 'server action CreateOrder'),
-      );
-      assert.ok(bob.diagnostics(path).some((d) => d.code === 'unknown-element'));
-    } finally {
-      t.dispose();
-    }
+  test('updateFile re-checks with the new text', (ctx) => {
+    const { t, bob, path } = ide(ctx);
+    assert.deepEqual(bob.diagnostics(path), []);
+    t.edit('portal/ide.logic', SRC.replace('var count = 1', 'var count = nope'));
+    assert.deepEqual(
+      bob.diagnostics(path).map((d) => d.code),
+      ['unknown-name'],
+    );
+    // A change in another module is seen too (the public action disappears).
+    t.edit(
+      'orderapi/orders.logic',
+      t.program.readText(t.path('orderapi/orders.logic'))!.replace('public server action CreateOrder', 'server action CreateOrder'),
+    );
+    assert.ok(bob.diagnostics(path).some((d) => d.code === 'unknown-element'));
   });
 });
 
