@@ -126,6 +126,14 @@ export class OverlayProgram extends Program {
     return this.overlay.has(path) ? super.sourceFile(path) : this.base.sourceFile(path);
   }
 
+  override prepareSourceFile(path: string, pause: () => Promise<void>, stop: () => boolean): Promise<boolean> {
+    return this.overlay.has(path) ? super.prepareSourceFile(path, pause, stop) : this.base.prepareSourceFile(path, pause, stop);
+  }
+
+  override isParsed(path: string): boolean {
+    return this.overlay.has(path) ? super.isParsed(path) : this.base.isParsed(path);
+  }
+
   override filesOf(info: ModuleInfo): string[] {
     if (!this.overlaidFolders.has(info.folder)) return this.base.filesOf(info);
     return [...new Set([...this.base.filesOf(info), ...super.filesOf(info)])].sort();

@@ -386,8 +386,22 @@ class Parser {
   // ---------------------------------------------------------------- declarations
 
   parseSourceFile(): SourceFile {
+    const steps = this.parseSourceFileSteps(Infinity);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /** {@link parseSourceFile}, yielding after every `perStep` top-level declarations (see {@link parseSteps}). */
+  *parseSourceFileSteps(perStep: number): Generator<void, SourceFile> {
     const declarations: Declaration[] = [];
+    let sinceYield = 0;
     while (!this.at('EOF')) {
+      if (++sinceYield > perStep) {
+        sinceYield = 1;
+        yield;
+      }
       const before = this.tok;
       if (isDeclarationStart(this.tok.kind)) {
         const d = this.parseDeclaration();
@@ -1335,6 +1349,16 @@ function isAssignable(e: Expression): boolean {
  */
 export function parse(text: string, stats?: ParseStats): SourceFile {
   return new Parser(text, stats).parseSourceFile();
+}
+
+/**
+ * {@link parse} a few top-level declarations at a time: the generator yields after every
+ * `declarationsPerStep` declarations and returns the same tree as `parse(text)` (issue 15: a
+ * dependency's files are parsed in the background with requests answered between the steps).
+ * The text must not change meanwhile (strings cannot; the caller drops a stale result).
+ */
+export function parseSteps(text: string, declarationsPerStep: number): Generator<void, SourceFile> {
+  return new Parser(text).parseSourceFileSteps(declarationsPerStep);
 }
 
 /**

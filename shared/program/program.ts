@@ -39,7 +39,7 @@ import { findModuleForPath } from '../environment/load';
 import { type AccessDecision, type UserSummary } from '../access/resolve';
 import { AccessGate } from '../access/gate';
 import { type AccessLevel, atLeast } from '../access/levels';
-import { parse } from '../language/parser';
+import { parse, parseSteps } from '../language/parser';
 import { reparse } from '../language/incremental';
 import { LineIndex } from '../language/text';
 import { comparePositions, findNodePath, rangeContains } from '../language/visit';
@@ -405,6 +405,36 @@ export class Program {
     const file = (entry && same && reparse(entry.text, entry.file, text)) || parse(text);
     this.parses.set(path, { text, id, file, fresh: true });
     return file;
+  }
+
+  /**
+   * {@link sourceFile} in the background: a file not parsed yet is parsed a few declarations per
+   * `pause()` (issue 15), and the tree installed only if nothing changed meanwhile (the Program's
+   * generation; else it is dropped and a later {@link sourceFile} parses again). A file with an
+   * earlier parse is brought up to date at once (incrementally, as {@link sourceFile} does).
+   *
+   * @returns false when `stop()` said so after a pause (nothing installed)
+   */
+  async prepareSourceFile(path: string, pause: () => Promise<void>, stop: () => boolean): Promise<boolean> {
+    if (this.parses.get(path)?.fresh) return true;
+    if (this.parses.has(path)) {
+      this.sourceFile(path);
+      return true;
+    }
+    const read = this.host.readFileWithIdentity ? this.host.readFileWithIdentity(path) : wrapText(this.host.readFile(path));
+    if (read === undefined) return true;
+    const gen = this.gen;
+    const steps = parseSteps(read.text, 8);
+    for (;;) {
+      const r = steps.next();
+      if (r.done) {
+        if (this.gen === gen && !this.parses.has(path)) this.parses.set(path, { text: read.text, id: read.id, file: r.value, fresh: true });
+        return true;
+      }
+      await pause();
+      if (stop()) return false;
+      if (this.gen !== gen || this.parses.has(path)) return true; // changed or parsed meanwhile: leave it to sourceFile
+    }
   }
 
   /** True when `path`'s parse is current (a call of {@link sourceFile} would not read or parse it). */
@@ -963,7 +993,7 @@ export class UserProgram {
     const parseAndBind = async (m: ModuleInfo): Promise<ModuleSymbols | undefined> => {
       for (const f of this.program.filesOf(m)) {
         if (this.program.isParsed(f)) continue;
-        this.program.sourceFile(f);
+        if (!(await this.program.prepareSourceFile(f, pause, stop))) return undefined;
         await pause();
         if (stop()) return undefined;
       }

@@ -20,7 +20,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parse, type ParseStats } from '../../shared/language/parser';
+import { parse, parseSteps, type ParseStats } from '../../shared/language/parser';
 import { reparse } from '../../shared/language/incremental';
 import type { Declaration, Node, Range, SourceFile, TypeNode } from '../../shared/language/ast';
 import { LineIndex } from '../../shared/language/text';
@@ -80,6 +80,26 @@ function checkParse(text: string): { file: SourceFile; steps: number } {
 }
 
 describe('fuzz: the parser (SPEC 3.2 error tolerance)', () => {
+  test('parsed in steps (parseSteps, issue 15), any text gives the same tree as parse', () => {
+    const anyText = fc.oneof(
+      tokenSoup,
+      mutatedSource(sources).map((m) => m.text),
+      grammaticalProgram,
+    );
+    fc.assert(
+      fc.property(anyText, fc.integer({ min: 1, max: 4 }), (text, perStep) => {
+        const steps = parseSteps(text, perStep);
+        let yields = 0;
+        let r = steps.next();
+        for (; !r.done; r = steps.next()) yields++;
+        const whole = parse(text);
+        assert.deepEqual(r.value, whole);
+        assert.ok(yields >= Math.ceil(whole.declarations.length / perStep) - 1, `${yields} yields for ${whole.declarations.length} declarations`);
+      }),
+      { seed: SEED + 31, numRuns: runs(200) },
+    );
+  });
+
   test('(a) token soup: never throws, ranges inside document and parent, linear work', () => {
     fc.assert(
       fc.property(tokenSoup, (text) => {
