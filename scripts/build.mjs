@@ -25,7 +25,10 @@ const lazyCliBundles = {
 
 const entries = [
   { in: 'client/extension.ts', out: 'extension' },
-  { in: 'server/server.ts', out: 'server' },
+  // The language server without comments and indentation (names kept; the source map maps back):
+  // a few non-ASCII characters in kept comments made V8 hold the whole 1.2 MB source as a two-byte
+  // string, and a smaller source compiles faster at the server's start (issue 15).
+  { in: 'server/server.ts', out: 'server', minifyWhitespace: true },
   { in: 'server/cli.ts', out: 'cli', banner: '#!/usr/bin/env node', plugins: [lazyCliBundles] },
   { in: 'server/seal/commands.ts', out: 'cli-seal' },
   { in: 'server/host/cli.ts', out: 'cli-host' },
@@ -42,6 +45,7 @@ const contexts = await Promise.all(
       target: 'node20',
       sourcemap: true,
       minify,
+      ...(e.minifyWhitespace ? { minifyWhitespace: true } : {}),
       external: ['vscode'],
       // jsonc-parser's `main` is a UMD build whose lazy `require('./impl/…')` calls esbuild cannot
       // follow; its ESM build (`module`) bundles cleanly.

@@ -95,7 +95,6 @@ function processAlive(pid: number): boolean {
  */
 export function cleanStaleTempFiles(root: string): number {
   let removed = 0;
-  const now = Date.now();
   const walk = (dir: string) => {
     let entries: fs.Dirent[];
     try {
@@ -109,18 +108,30 @@ export function cleanStaleTempFiles(root: string): number {
         if (!isHiddenSegment(e.name)) walk(p);
         continue;
       }
-      const m = e.isFile() ? TEMP_FILE_PATTERN.exec(e.name) : null;
-      if (!m) continue;
-      try {
-        const age = now - fs.statSync(p).mtimeMs;
-        if (processAlive(Number(m[1])) && age < STALE_TEMP_AGE_MS) continue;
-        fs.rmSync(p, { force: true });
-        removed++;
-      } catch {
-        /* gone meanwhile, or not ours to remove */
-      }
+      if (e.isFile() && removeIfStaleTempFile(p)) removed++;
     }
   };
   walk(root);
   return removed;
+}
+
+/**
+ * Removes `file` when it is a temporary file of {@link atomicWrite} (named by
+ * {@link TEMP_FILE_PATTERN}) whose writing process no longer runs or that is older than an hour —
+ * what {@link cleanStaleTempFiles} does for each file, for a caller that walks the folders itself
+ * (the server, during its environment walk: `loadEnvironment`'s `onDotFile`). Never throws.
+ * @returns whether it was removed
+ */
+export function removeIfStaleTempFile(file: string): boolean {
+  const m = TEMP_FILE_PATTERN.exec(path.basename(file));
+  if (!m) return false;
+  try {
+    const st = fs.lstatSync(file);
+    if (!st.isFile()) return false;
+    if (processAlive(Number(m[1])) && Date.now() - st.mtimeMs < STALE_TEMP_AGE_MS) return false;
+    fs.rmSync(file, { force: true });
+    return true;
+  } catch {
+    return false; // gone meanwhile, or not ours to remove
+  }
 }

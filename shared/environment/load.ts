@@ -50,8 +50,19 @@ const START: Range = { start: { line: 0, character: 0 }, end: { line: 0, charact
  * @throws Error when `root` does not exist, is not a folder or cannot be read; the message is one
  *         line, suitable for a CLI.
  */
-export function loadEnvironment(root: string): Environment {
-  return EnvironmentScan.open(root).full();
+export function loadEnvironment(root: string, options: ScanOptions = {}): Environment {
+  return EnvironmentScan.open(root, options).full();
+}
+
+/** Options of {@link loadEnvironment} and {@link EnvironmentScan.open}. */
+export interface ScanOptions {
+  /**
+   * Called with the absolute path of every dot-file (a name starting with `.`, not a folder) the
+   * walk meets in the folders it reads — the same folders a full walk needs anyway, so a caller
+   * can look for its own files without a second walk of the environment (the server removes the
+   * temporary files of interrupted writes, issue 15). The file may be removed by the callback.
+   */
+  onDotFile?(path: string): void;
 }
 
 /** A module folder found by the walk, its `module.json` read but not yet validated. */
@@ -80,7 +91,10 @@ export class EnvironmentScan {
   /** Every module folder found (valid or not). */
   private readonly folders = new Set<string>();
 
-  private constructor(private readonly base: Environment) {}
+  private constructor(
+    private readonly base: Environment,
+    private readonly onDotFile?: (path: string) => void,
+  ) {}
 
   /** The real path of the environment folder (`Environment.root`). */
   get root(): string {
@@ -93,7 +107,7 @@ export class EnvironmentScan {
    * @param root as for {@link loadEnvironment}
    * @throws Error as {@link loadEnvironment}
    */
-  static open(root: string): EnvironmentScan {
+  static open(root: string, options: ScanOptions = {}): EnvironmentScan {
     let realRoot: string;
     try {
       realRoot = realpathSync(resolve(root));
@@ -102,7 +116,7 @@ export class EnvironmentScan {
     } catch (e) {
       throw new Error(`cannot read the environment folder ${root}: ${describeFsError(e)}`, { cause: e });
     }
-    const scan = new EnvironmentScan(readPolicy(realRoot));
+    const scan = new EnvironmentScan(readPolicy(realRoot), options.onDotFile);
     scan.walk(realRoot, undefined);
     return scan;
   }
@@ -116,6 +130,7 @@ export class EnvironmentScan {
       return; // an unreadable folder holds nothing we can use
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (this.onDotFile) for (const e of entries) if (e.name.startsWith('.') && !e.isDirectory()) this.onDotFile(join(dir, e.name));
     // A folder named module.json also makes a module — an invalid one (fail closed: treated as
     // protected), rather than silently turning the folder's sources into plain environment files.
     // A folder holding SEAL.json is a sealed module (SPEC 9), with or without its module.json; so

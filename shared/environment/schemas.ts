@@ -6,7 +6,7 @@
  * of `model.ts`. Messages are written for people (they end up in diagnostics, after the JSON path
  * that `manifest.ts` puts in front of them).
  */
-import { z } from 'zod';
+import * as z from 'zod';
 import * as semver from 'semver';
 import { ACCESS_LEVELS } from '../access/levels';
 import type { ModuleManifest, Policy } from './model';

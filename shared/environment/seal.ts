@@ -16,7 +16,7 @@ import { createHash, createPublicKey, verify as verifySignature, type KeyObject 
 import { lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as semver from 'semver';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Policy } from './model';
 import { parseModuleManifest } from './manifest';
 import { ENVIRONMENT_ID_PATTERN, MODULE_NAME_PATTERN, PUBLISHER_KEY_PATTERN, PUBLISHER_NAME_PATTERN } from './schemas';

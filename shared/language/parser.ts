@@ -74,7 +74,7 @@ import {
   type TypeNode,
   type VarDecl,
 } from './ast';
-import { MAX_DIAGNOSTICS, Scanner, type Token, type TokenKind } from './scanner';
+import { MAX_DIAGNOSTICS, Scanner, detachedString, type Token, type TokenKind } from './scanner';
 
 /** Deepest nesting of parentheses, brackets, unary operators and blocks the parser accepts. */
 export const MAX_NESTING = 256;
@@ -1232,7 +1232,7 @@ class Parser {
           kind: 'Literal',
           literalKind: t.kind === 'String' ? 'Text' : t.kind,
           value: t.value as string | number,
-          raw: this.text.slice(t.start, t.end),
+          raw: detachedString(this.text.slice(t.start, t.end)),
           range: this.tokRange(t),
         };
         return lit;

@@ -91,6 +91,35 @@ export const MAX_DIAGNOSTICS = 1000;
 const EMPTY_POS: Position = { line: 0, character: 0 };
 const KEYWORD_SET: ReadonlySet<string> = new Set(KEYWORDS);
 
+/**
+ * A copy of `s` that does not keep the text it was cut from alive. V8 represents a `slice` of 13
+ * or more characters as a view into the whole text: an identifier, comment or string literal of a
+ * tree would otherwise keep every version of an edited file's text it was parsed from (issue 15:
+ * peak memory). Shorter strings are copies already.
+ */
+export function detachedString(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/** Identifier names seen by the scanner (one string per distinct name, detached from its text). */
+const NAMES = new Map<string, string>();
+/** The table is emptied when it reaches this many names (it only saves memory; it is not a cache of results). */
+const MAX_NAMES = 100_000;
+
+/**
+ * The one shared string for the identifier name `s` (issue 15: a tree holds tens of thousands of
+ * identifiers with a few thousand distinct names; sharing them also keeps no file text alive).
+ */
+export function internName(s: string): string {
+  let v = NAMES.get(s);
+  if (v === undefined) {
+    if (NAMES.size >= MAX_NAMES) NAMES.clear();
+    v = detachedString(s);
+    NAMES.set(v, v);
+  }
+  return v;
+}
+
 /** Whether `name` is a keyword of SPEC 3.1 (and therefore not usable as an identifier). */
 export function isKeyword(name: string): name is Keyword {
   return KEYWORD_SET.has(name);
@@ -281,7 +310,7 @@ export class Scanner {
       this.pos = IDENT_REST.lastIndex;
       const name = text.slice(start, this.pos);
       tok.kind = KEYWORD_SET.has(name) ? (name as Keyword) : 'Identifier';
-      if (tok.kind === 'Identifier') tok.value = name;
+      if (tok.kind === 'Identifier') tok.value = internName(name);
     } else if (c >= 48 && c <= 57) {
       this.scanNumber(tok);
     } else if (c === 34 /* " */) {
@@ -406,7 +435,7 @@ export class Scanner {
     this.comments.push({
       kind: 'Comment',
       style: 'line',
-      text: text.slice(start, end),
+      text: detachedString(text.slice(start, end)),
       range: this.rangeOnLine(start, end),
     });
     // `///` (but not `////`) on a line of its own extends or starts a doc run.
@@ -452,7 +481,7 @@ export class Scanner {
       start: { line: startLine, character: startChar },
       end: { line: this.line, character: i - this.lineStart },
     };
-    this.comments.push({ kind: 'Comment', style: 'block', text: text.slice(start, i), range });
+    this.comments.push({ kind: 'Comment', style: 'block', text: detachedString(text.slice(start, i)), range });
     this.docFirst = this.docLast = -1;
     if (!closed) {
       this.skipped = true;
@@ -539,7 +568,7 @@ export class Scanner {
     }
     this.pos = i;
     tok.kind = 'String';
-    tok.value = value;
+    tok.value = detachedString(value);
   }
 
   /** `#2026-11-30#`, `#2026-11-30 14:05:00#`, `#14:05:00#`; malformed ones are one error. */
@@ -583,7 +612,7 @@ export class Scanner {
       tok.unterminated = true;
     }
     this.pos = i;
-    tok.value = body;
+    tok.value = detachedString(body);
   }
 
   private rangeOnLine(start: number, end: number): Range {

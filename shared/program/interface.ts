@@ -82,8 +82,13 @@ export interface RenderedElement {
 export interface RenderedInterface {
   text: string;
   elements: RenderedElement[];
-  /** The interface document parsed back (its ranges are those of `elements`). */
-  file: SourceFile;
+  /**
+   * The interface document parsed back (its ranges equal those of `elements`). Parsed on first
+   * use and then kept: most interfaces are rendered for their elements (hover, definition,
+   * completion) and never opened, and the tree of a large module's interface is megabytes
+   * (issue 15: peak memory).
+   */
+  readonly file: SourceFile;
 }
 
 /** Options of {@link renderInterface}. */
