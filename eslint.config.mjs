@@ -15,6 +15,23 @@ const layer = (what, folders) =>
     message: `Layer rule (docs/ARCHITECTURE.md 9): ${what} never imports ${f}/.`,
   }));
 
+/**
+ * The same rule for `import('…')` (a dynamic import, or a `typeof import('…')` type), which
+ * `no-restricted-imports` does not see: `no-restricted-syntax` selectors on the specifier.
+ */
+const dynamic = (what, vscode, folders) => [
+  ...(vscode
+    ? [
+        { selector: "ImportExpression[source.value='vscode']", message: VSCODE.message },
+        { selector: "TSImportType[argument.literal.value='vscode']", message: VSCODE.message },
+      ]
+    : []),
+  ...folders.flatMap((f) => [
+    { selector: `ImportExpression[source.value=/(^|\\/)${f}(\\/|$)/]`, message: `Layer rule (docs/ARCHITECTURE.md 9): ${what} never imports ${f}/.` },
+    { selector: `TSImportType[argument.literal.value=/(^|\\/)${f}(\\/|$)/]`, message: `Layer rule (docs/ARCHITECTURE.md 9): ${what} never imports ${f}/.` },
+  ]),
+];
+
 export default defineConfig(
   {
     ignores: ['node_modules/', 'dist/', 'out/', '.tools/', '.vscode-test/', 'test-results/', 'bench/out/', 'examples/', 'editors/', '**/fixtures-out/'],
@@ -89,14 +106,23 @@ export default defineConfig(
   // `no-restricted-imports` replaces an earlier one for the same files rather than adding to it.
   {
     files: ['shared/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [VSCODE], patterns: layer('shared/', ['server', 'client']) }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths: [VSCODE], patterns: layer('shared/', ['server', 'client']) }],
+      'no-restricted-syntax': ['error', ...dynamic('shared/', true, ['server', 'client'])],
+    },
   },
   {
     files: ['server/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { paths: [VSCODE], patterns: layer('server/', ['client']) }] },
+    rules: {
+      'no-restricted-imports': ['error', { paths: [VSCODE], patterns: layer('server/', ['client']) }],
+      'no-restricted-syntax': ['error', ...dynamic('server/', true, ['client'])],
+    },
   },
   {
     files: ['client/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: layer('client/', ['server']) }] },
+    rules: {
+      'no-restricted-imports': ['error', { patterns: layer('client/', ['server']) }],
+      'no-restricted-syntax': ['error', ...dynamic('client/', false, ['server'])],
+    },
   },
 );

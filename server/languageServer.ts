@@ -28,6 +28,7 @@ import {
   TextDocumentSyncKind,
   DidChangeWatchedFilesNotification,
   DidChangeConfigurationNotification,
+  ErrorCodes as JsonRpcErrorCodes,
   LSPErrorCodes,
   ResponseError,
   MessageType,
@@ -108,6 +109,11 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     return async (params: P, token: CancellationToken) => {
       await session?.ready;
       if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'Request cancelled.');
+      // A request at a position with no valid position is the client's error (InvalidParams), not
+      // an internal one (found by a tester: `position: null` answered -32603 with a stack on stderr).
+      if (POSITION_METHODS.has(method) && !isPosition((params as { position?: unknown } | undefined)?.position)) {
+        throw new ResponseError(JsonRpcErrorCodes.InvalidParams, `Invalid params: ${method} needs a position { line, character } of whole numbers ≥ 0.`);
+      }
       try {
         const timing = serverTiming();
         const result = timing ? await timing.request(method, () => handler(params, token)) : await handler(params, token);
@@ -359,6 +365,29 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
       if (workspace instanceof SessionWorkspace) workspace.dispose();
     },
   };
+}
+
+/** The requests whose params are `TextDocumentPositionParams` (a `position` is required). */
+const POSITION_METHODS = new Set([
+  'textDocument/completion',
+  'textDocument/hover',
+  'textDocument/signatureHelp',
+  'textDocument/definition',
+  'textDocument/declaration',
+  'textDocument/typeDefinition',
+  'textDocument/implementation',
+  'textDocument/references',
+  'textDocument/documentHighlight',
+  'textDocument/prepareRename',
+  'textDocument/rename',
+  'textDocument/prepareCallHierarchy',
+]);
+
+/** An LSP position: 0-based line and UTF-16 character, whole numbers ≥ 0. */
+function isPosition(p: unknown): boolean {
+  if (!p || typeof p !== 'object') return false;
+  const { line, character } = p as { line?: unknown; character?: unknown };
+  return Number.isInteger(line) && Number.isInteger(character) && (line as number) >= 0 && (character as number) >= 0;
 }
 
 /**

@@ -22,9 +22,10 @@ function sources(folder: string): { file: string; text: string }[] {
   return out;
 }
 
-/** The module specifiers a file imports (static imports, `import type` included, and require). */
+/** The module specifiers a file imports (static imports, `import type` included, require, and `import('…')` — a dynamic import or a `typeof import('…')` type). */
 export function importsOf(text: string): string[] {
   const out: string[] = [];
+  for (const m of text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1]);
   for (const m of text.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+['"]([^'"]+)['"]/gm)) out.push(m[1]);
   for (const m of text.matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)/g)) out.push(m[1]);
   for (const m of text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm)) out.push(m[1]);
@@ -111,6 +112,10 @@ describe('architecture invariants (docs/ARCHITECTURE.md)', () => {
     assert.equal(layerViolations('server/features/x.ts', "import type { Uri } from 'vscode';").length, 1);
     assert.equal(layerViolations('client/x.ts', "import { Disk } from '../server/disk';").length, 1);
     assert.equal(layerViolations('client/x.ts', "import { Methods } from '../shared/protocol';").length, 0);
+    // Dynamic imports and import types count too (found by a tester: they passed both checks).
+    assert.equal(layerViolations('server/x.ts', "const v = await import('vscode');").length, 1);
+    assert.equal(layerViolations('shared/x.ts', "type V = typeof import('vscode');").length, 1);
+    assert.equal(layerViolations('client/x.ts', "const d = await import('../server/disk');").length, 1);
   });
 
   test('9. ESLint enforces the layer rule (eslint.config.mjs): a deliberate wrong import in a temp file is reported', async () => {
@@ -125,6 +130,9 @@ describe('architecture invariants (docs/ARCHITECTURE.md)', () => {
       ['server', "export { activate } from '../client/extension';\n", true],
       ['client', "import { Disk } from '../server/disk';\nexport const d = Disk;\n", true],
       ['client', "import { Methods } from '../shared/protocol';\nexport const m = Methods;\n", false],
+      ['server', "export const v = () => import('vscode');\n", true],
+      ['shared', "export type V = typeof import('vscode');\n", true],
+      ['client', "export const d = () => import('../server/disk');\n", true],
       ['server', "import { Methods } from '../shared/protocol';\nexport const m = Methods;\n", false],
     ];
     const files = probes.map(([dir], i) => path.join(REPO, dir, `layer-rule-probe-${process.pid}-${i}.ts`));
@@ -145,7 +153,9 @@ describe('architecture invariants (docs/ARCHITECTURE.md)', () => {
       });
       const results = await eslint.lintFiles(files);
       const reported = (file: string) =>
-        results.find((r) => r.filePath === file)!.messages.filter((m) => m.ruleId === 'no-restricted-imports' && /Layer rule/.test(m.message)).length;
+        results
+          .find((r) => r.filePath === file)!
+          .messages.filter((m) => (m.ruleId === 'no-restricted-imports' || m.ruleId === 'no-restricted-syntax') && /Layer rule/.test(m.message)).length;
       assert.deepEqual(
         files.map((f) => reported(f)),
         probes.map(([, , bad]) => (bad ? 1 : 0)),

@@ -123,7 +123,9 @@ function elementItems(
 
 /** Whether the client takes `data` from a completion list's `itemDefaults` (LSP 3.17). */
 function sharesData(ctx: FeatureContext): boolean {
-  return ctx.clientCapabilities.textDocument?.completion?.completionList?.itemDefaults?.includes('data') === true;
+  // Untrusted: anything but an array of strings (an object, a string) is no support.
+  const defaults: unknown = ctx.clientCapabilities.textDocument?.completion?.completionList?.itemDefaults;
+  return Array.isArray(defaults) && defaults.includes('data');
 }
 
 /** Basic types, `List`, the module's own structures and module names. */

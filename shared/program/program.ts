@@ -212,6 +212,18 @@ interface ParseEntry {
   fresh: boolean;
 }
 
+/**
+ * A module's public elements sorted by name (cached per symbol table): what a user below `open`
+ * gets in lists, since the order of files and declarations is private (SPEC 4.1).
+ */
+function publicByName(symbols: ModuleSymbols): ElementSymbol[] {
+  let list = publicSorted.get(symbols);
+  if (!list) publicSorted.set(symbols, (list = [...symbols.publicElements].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))));
+  return list;
+}
+
+const publicSorted = new WeakMap<ModuleSymbols, ElementSymbol[]>();
+
 /** Module names and the symbol tables looked up for them, flattened: `[name, table, name, table, …]`. */
 type TablesUsed = (string | ModuleSymbols | undefined)[];
 
@@ -1416,6 +1428,9 @@ export class UserProgram {
       const info = this.elementSignature(sym);
       if (info) items.push({ name: sym.name, ...info });
     }
+    // By name: the order of a module's files and declarations is private (SPEC 4.1), as in its
+    // interface document (found by a tester: the list followed the source layout).
+    items.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     this.completionCache.set(moduleName, { deps, items });
     return items;
   }
@@ -1804,7 +1819,7 @@ export class UserProgram {
       if (!atLeast(access.level, 'reference')) continue;
       const symbols = this.program.moduleSymbols(manifest.name);
       if (!symbols) continue;
-      const list = atLeast(access.level, 'open') ? [...symbols.elements.values()] : symbols.publicElements;
+      const list = atLeast(access.level, 'open') ? [...symbols.elements.values()] : publicByName(symbols);
       for (const s of list) {
         if (q && !s.name.toLowerCase().includes(q)) continue;
         const info = this.elementInfo(s);

@@ -41,6 +41,9 @@ describe('completion with itemDefaults.data (as bob, reference on OrderAPI)', ()
     assert.ok(list.items.length > 3, 'OrderAPI has public elements');
     assert.deepEqual(list.itemDefaults?.data, { uri, kind: 'element', module: 'OrderAPI' });
     for (const item of list.items) assert.equal(item.data, undefined, `${item.label} carries no data of its own`);
+    // By name, not in OrderAPI's private file and declaration order (SPEC 4.1; found by a tester).
+    const labels = list.items.map((i) => i.label);
+    assert.deepEqual(labels, [...labels].sort());
     const create = list.items.find((i) => i.label === 'CreateOrder');
     assert.ok(create?.detail?.includes('server action CreateOrder('), 'the signature stays in the list');
     // A client merges the default data into the item before resolving it (vscode-languageclient does).
@@ -57,5 +60,55 @@ describe('completion with itemDefaults.data (as bob, reference on OrderAPI)', ()
       const r = await bob.request<CompletionItem>('completionItem/resolve', forged);
       assert.deepEqual(r, { label: forged.label }, `${forged.label}: no documentation, nothing echoed`);
     }
+  });
+});
+
+describe('odd client input around completion and positions (found by a tester)', () => {
+  let client: TestClient;
+  let uri: string;
+  before(async () => {
+    const root = copyFixture('examples/acme');
+    // itemDefaults as an object instead of a list of property names: taken as no support.
+    client = await startServer({
+      folders: [root],
+      user: 'bob',
+      textDocumentCapabilities: { completion: { completionList: { itemDefaults: { data: true } } } },
+    });
+    const file = path.join(root, 'modules/order-portal/screens/NewOrder.logic');
+    uri = fileUri(file);
+    client.open(uri, fs.readFileSync(file, 'utf8'));
+  });
+  after(async () => {
+    await client.close();
+  });
+
+  test('a malformed itemDefaults capability does not break completion', async () => {
+    const list = await client.request<CompletionList>('textDocument/completion', { textDocument: { uri }, position: { line: 0, character: 0 } });
+    assert.ok(Array.isArray(list.items));
+    assert.equal(list.itemDefaults, undefined);
+  });
+
+  test('a request without a valid position is InvalidParams (-32602), not an internal error', async () => {
+    for (const method of [
+      'textDocument/hover',
+      'textDocument/definition',
+      'textDocument/completion',
+      'textDocument/signatureHelp',
+      'textDocument/references',
+      'textDocument/documentHighlight',
+      'textDocument/prepareRename',
+    ]) {
+      for (const position of [null, undefined, { line: -1, character: 0 }, { line: 0.5, character: 0 }, { line: '1', character: 0 }]) {
+        const e = await client.requestError(method, { textDocument: { uri }, position, context: { includeDeclaration: true } });
+        assert.equal(e.code, -32602, `${method} ${JSON.stringify(position)}: ${e.message}`);
+      }
+    }
+  });
+
+  test("workspace symbols of a module bob may only reference come by name, not in its source's order", async () => {
+    const symbols = await client.request<{ name: string; containerName?: string }[]>('workspace/symbol', { query: '' });
+    const orderApi = symbols.filter((s) => s.containerName === 'OrderAPI').map((s) => s.name);
+    assert.ok(orderApi.length > 3, JSON.stringify(symbols.slice(0, 5)));
+    assert.deepEqual(orderApi, [...orderApi].sort());
   });
 });
