@@ -14,12 +14,12 @@ export interface Run {
 }
 
 /**
- * Runs `protected-modules <args>` in the repository folder and waits for it to end.
+ * Runs `protected-modules <args>` in `cwd` (default the repository folder) and waits for it to end.
  * `PROTECTED_MODULES_USER` is removed from the environment unless `env` sets it (`undefined` too).
  */
-export function cli(args: string[], env: Record<string, string | undefined> = {}): Run {
+export function cli(args: string[], env: Record<string, string | undefined> = {}, cwd = REPO): Run {
   const childEnv = { ...process.env, ...env };
   if (!('PROTECTED_MODULES_USER' in env)) delete childEnv.PROTECTED_MODULES_USER;
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: REPO, encoding: 'utf8', env: childEnv });
+  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env: childEnv });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

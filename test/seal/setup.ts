@@ -12,24 +12,18 @@ import * as path from 'node:path';
 import { Header } from 'tar';
 import { parse } from '../../shared/language/parser';
 import { REPO, ensureBuilt } from '../server/lsp-client';
+import { cli as runCli, type Run } from '../cli/run';
 
 export const CLI = path.join(REPO, 'dist', 'cli.js');
 export const ORDER_API_SRC = path.join(REPO, 'examples', 'acme', 'modules', 'order-api');
 /** The committed placeholder key of examples/client (its private half does not exist). */
 export const PLACEHOLDER_KEY = 'ed25519:9Nl0nNBM4w+u/sl08KIlH3+5cMMBmXikr7XzLzuwFFc=';
 
-export interface Run {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { Run } from '../cli/run';
 
-/** Runs the built CLI (in `cwd`, default the repository). */
+/** Runs the built CLI (in `cwd`, default the repository), without `PROTECTED_MODULES_USER`. */
 export function cli(args: string[], cwd = REPO): Run {
-  const env = { ...process.env };
-  delete env.PROTECTED_MODULES_USER;
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd, encoding: 'utf8', env });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+  return runCli(args, {}, cwd);
 }
 
 /** Runs an outside program (age, tar, openssl). */
