@@ -1241,7 +1241,9 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
       mkdirSync(profileDir, { recursive: true });
       pre.push('--cpu-prof', `--cpu-prof-dir=${profileDir}`, `--cpu-prof-name=ours-${size}-${Date.now()}.cpuprofile`);
     }
-    return pre.length ? { ...s, args: [...pre, ...s.args] } : s;
+    // After the options every editor starts it with (SERVER_NODE_OPTIONS), before the script: a
+    // V8 option given twice takes the last value, so `--server-node-options` can override them.
+    return pre.length ? { ...s, args: [...s.args.slice(0, -2), ...pre, ...s.args.slice(-2)] } : s;
   });
   const runs: BenchResult['runs'] = [];
   for (let rep = 0; rep < repetitions; rep++) {
