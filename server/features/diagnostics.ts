@@ -171,12 +171,15 @@ export class DiagnosticsPublisher {
    */
   private async warm(pass: number, docs: TextDocument[]): Promise<void> {
     const ws = this.workspace;
+    // Each open source located once per pass (locating reads the disk).
+    const sources: { view: ReturnType<Workspace['view']>; path: string }[] = [];
     const todo: { view: ReturnType<Workspace['view']>; module: string }[] = [];
     const seen = new Set<string>();
     for (const doc of docs) {
       const l = ws.locate(doc.uri);
       if (!l || l.kind !== 'path' || !l.path.endsWith('.logic')) continue;
       const view = ws.view(l.state);
+      sources.push({ view, path: l.path });
       const own = view.readableModuleOf(l.path);
       for (const dep of Object.keys(own?.manifest?.dependencies ?? {})) {
         const key = `${l.state.root}\0${dep}`;
@@ -186,66 +189,52 @@ export class DiagnosticsPublisher {
       }
     }
     const timing = serverTiming();
-    const pause = () => new Promise<void>((r) => setImmediate(r));
     const stop = () => pass !== this.pass;
+    // One macrotask hop; with `--server-timing`, the work since the last hop is recorded as `kind`.
+    let t0 = timing ? performance.now() : 0;
+    const pauseAfter = (kind: string) => async () => {
+      timing?.slice(kind, performance.now() - t0);
+      await new Promise<void>((r) => setImmediate(r));
+      if (timing) t0 = performance.now();
+    };
+    const hop = pauseAfter('warm-up: positions');
+    const report = (what: string, e: unknown) => reportInternalError((m) => this.connection.console.error(m), what, e);
     // The open documents' position lists (an edit that adds a line shifts every later
-    // declaration through them), a few declarations per macrotask.
-    for (const doc of docs) {
-      const l = ws.locate(doc.uri);
-      if (!l || l.kind !== 'path' || !l.path.endsWith('.logic')) continue;
+    // declaration through them), 8 declarations per macrotask.
+    for (const { view, path } of sources) {
       for (;;) {
-        await pause();
+        await hop();
         if (stop()) return;
-        const file = ws.view(l.state).sourceFile(l.path);
-        if (!file) break;
-        const t0 = timing ? performance.now() : 0;
-        const done = preparePositions(file, 8);
-        timing?.slice('warm-up: positions', performance.now() - t0);
-        if (done) break;
+        const file = view.sourceFile(path);
+        if (!file || preparePositions(file, 8)) break;
       }
     }
-    // Per module: its files parsed one per macrotask, then its completion list, then its
-    // interface document.
+    // Per module: its files parsed 8 declarations per macrotask (also those of the modules its
+    // public types name), then its completion list, then its interface document 8 elements per
+    // macrotask.
     for (const { view, module } of todo) {
-      await pause();
+      await hop();
       if (stop()) return;
-      // Timed from the end of one pause to the start of the next: one file's parse.
-      let t0 = timing ? performance.now() : 0;
-      const timed = async () => {
-        timing?.slice('warm-up: parse a file', performance.now() - t0);
-        await pause();
-        t0 = performance.now();
-      };
       try {
-        if (!(await view.prepareModule(module, timing ? timed : pause, stop))) return;
-        timing?.slice('warm-up: bind a module', performance.now() - t0);
+        if (!(await view.prepareModule(module, pauseAfter('warm-up: parse'), stop))) return;
       } catch (e) {
-        reportInternalError((m) => this.connection.console.error(m), 'preparing completion', e);
+        report('preparing completion', e);
       }
-      await pause();
+      await pauseAfter('warm-up: parse')();
       if (stop()) return;
-      t0 = timing ? performance.now() : 0;
       try {
         view.completionElements(module);
       } catch (e) {
-        reportInternalError((m) => this.connection.console.error(m), 'preparing completion', e);
+        report('preparing completion', e);
       }
-      timing?.slice('warm-up: completion list', performance.now() - t0);
-      // The interface document, a few elements per macrotask.
-      await pause();
+      await pauseAfter('warm-up: completion list')();
       if (stop()) return;
-      t0 = timing ? performance.now() : 0;
-      const step = async () => {
-        timing?.slice('warm-up: interface document (part)', performance.now() - t0);
-        await pause();
-        t0 = timing ? performance.now() : 0;
-      };
       try {
-        await view.prepareInterfaceDocument(module, step, stop);
-        timing?.slice('warm-up: interface document (part)', performance.now() - t0);
+        await view.prepareInterfaceDocument(module, pauseAfter('warm-up: interface document'), stop);
       } catch (e) {
-        reportInternalError((m) => this.connection.console.error(m), 'preparing the interface', e);
+        report('preparing the interface', e);
       }
+      await pauseAfter('warm-up: interface document')();
     }
   }
 

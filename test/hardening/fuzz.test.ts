@@ -40,6 +40,12 @@ const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
 const runs = (n: number) => Math.max(1, Math.round(n * SCALE));
 
 const sources = exampleSources();
+/** Any text the fuzzers make: token soup, mutated example sources, grammatical programs. */
+const anyText = fc.oneof(
+  tokenSoup,
+  mutatedSource(sources).map((m) => m.text),
+  grammaticalProgram,
+);
 
 /** Asserts that `r` is a well-formed range of `text` (start ≤ end, both on existing lines within the line's length). */
 function assertRangeInDocument(lines: LineIndex, r: Range, what: string): void {
@@ -81,11 +87,6 @@ function checkParse(text: string): { file: SourceFile; steps: number } {
 
 describe('fuzz: the parser (SPEC 3.2 error tolerance)', () => {
   test('parsed in steps (parseSteps, issue 15), any text gives the same tree as parse', () => {
-    const anyText = fc.oneof(
-      tokenSoup,
-      mutatedSource(sources).map((m) => m.text),
-      grammaticalProgram,
-    );
     fc.assert(
       fc.property(anyText, fc.integer({ min: 1, max: 4 }), (text, perStep) => {
         const steps = parseSteps(text, perStep);
@@ -494,11 +495,6 @@ function rangesOfDeclaration(d: Declaration) {
 
 describe('fuzz: interface documents (SPEC 3.5) parse back to the same public elements', () => {
   test('the interface of ANY parsed text (soup, mutations, grammar) parses with no syntax error', () => {
-    const anyText = fc.oneof(
-      tokenSoup,
-      mutatedSource(sources).map((m) => m.text),
-      grammaticalProgram,
-    );
     fc.assert(
       fc.property(anyText, (text) => {
         const r = renderInterface({ name: 'M', version: '1.0.0', owner: 'alice' }, parse(text).declarations);

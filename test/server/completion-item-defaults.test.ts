@@ -4,34 +4,30 @@
  * not repeated per item), `completionItem/resolve` names the element by its label and still
  * decides by access — a forged label naming a private element resolves to nothing.
  */
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CompletionItem, CompletionList } from 'vscode-languageserver-protocol';
-import { startServer, copyFixture, fileUri, type TestClient } from './lsp-client';
+import { useServer } from './lsp-client';
+
+/** bob's server on a copy of acme with these completion capabilities, and NewOrder.logic opened. */
+function bobWith(itemDefaults: unknown) {
+  const server = useServer('examples/acme', 'bob', { textDocumentCapabilities: { completion: { completionList: { itemDefaults } } } });
+  const file = () => path.join(server.root, 'modules/order-portal/screens/NewOrder.logic');
+  let uri = '';
+  before(() => {
+    uri = server.openFile(file());
+  });
+  return { server, uri: () => uri, text: () => fs.readFileSync(file(), 'utf8') };
+}
 
 describe('completion with itemDefaults.data (as bob, reference on OrderAPI)', () => {
-  let bob: TestClient;
-  let uri: string;
-  let text: string;
-  before(async () => {
-    const root = copyFixture('examples/acme');
-    bob = await startServer({
-      folders: [root],
-      user: 'bob',
-      textDocumentCapabilities: { completion: { completionList: { itemDefaults: ['commitCharacters', 'editRange', 'data'] } } },
-    });
-    const file = path.join(root, 'modules/order-portal/screens/NewOrder.logic');
-    uri = fileUri(file);
-    text = fs.readFileSync(file, 'utf8');
-    bob.open(uri, text);
-  });
-  after(async () => {
-    await bob.close();
-  });
+  const { server: bob, uri: uriOf, text: textOf } = bobWith(['commitCharacters', 'editRange', 'data']);
 
   test('the list carries the data once; items none; resolve names the element by its label', async () => {
+    const uri = uriOf();
+    const text = textOf();
     const end = text.lastIndexOf('}');
     const probe = text.slice(0, end) + '\n  client action Probe() {\n    OrderAPI.\n  }\n}\n';
     bob.change(uri, 2, probe);
@@ -64,26 +60,11 @@ describe('completion with itemDefaults.data (as bob, reference on OrderAPI)', ()
 });
 
 describe('odd client input around completion and positions (found by a tester)', () => {
-  let client: TestClient;
-  let uri: string;
-  before(async () => {
-    const root = copyFixture('examples/acme');
-    // itemDefaults as an object instead of a list of property names: taken as no support.
-    client = await startServer({
-      folders: [root],
-      user: 'bob',
-      textDocumentCapabilities: { completion: { completionList: { itemDefaults: { data: true } } } },
-    });
-    const file = path.join(root, 'modules/order-portal/screens/NewOrder.logic');
-    uri = fileUri(file);
-    client.open(uri, fs.readFileSync(file, 'utf8'));
-  });
-  after(async () => {
-    await client.close();
-  });
+  // itemDefaults as an object instead of a list of property names: taken as no support.
+  const { server: client, uri } = bobWith({ data: true });
 
   test('a malformed itemDefaults capability does not break completion', async () => {
-    const list = await client.request<CompletionList>('textDocument/completion', { textDocument: { uri }, position: { line: 0, character: 0 } });
+    const list = await client.request<CompletionList>('textDocument/completion', { textDocument: { uri: uri() }, position: { line: 0, character: 0 } });
     assert.ok(Array.isArray(list.items));
     assert.equal(list.itemDefaults, undefined);
   });
@@ -99,7 +80,7 @@ describe('odd client input around completion and positions (found by a tester)',
       'textDocument/prepareRename',
     ]) {
       for (const position of [null, undefined, { line: -1, character: 0 }, { line: 0.5, character: 0 }, { line: '1', character: 0 }]) {
-        const e = await client.requestError(method, { textDocument: { uri }, position, context: { includeDeclaration: true } });
+        const e = await client.requestError(method, { textDocument: { uri: uri() }, position, context: { includeDeclaration: true } });
         assert.equal(e.code, -32602, `${method} ${JSON.stringify(position)}: ${e.message}`);
       }
     }
