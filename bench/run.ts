@@ -27,6 +27,9 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { cpus, totalmem, release, platform, loadavg, getPriority, setPriority } from 'node:os';
 import { createRequire } from 'node:module';
+import { PerformanceObserver, performance as perf } from 'node:perf_hooks';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { generate, makeRng, parseArgs, type BenchManifest, type SitePair } from './generate';
 import { LspSession, percentile, msSince, type ServerSpec, type Diag } from './lsp-driver';
 import type { TimingSummary } from '../server/timing';
@@ -87,8 +90,22 @@ export interface ServerResult {
   serverTiming?: TimingSummary;
   /** When each timed operation of a phase started (ms since the epoch) and how long it took (ms), for {@link waitsLine}. */
   clientTimes?: Record<string, [number, number][]>;
+  /** `--server-timing`: the benchmark client's own garbage collections while this server ran: [kind, start (ms since the epoch), ms]. */
+  clientGc?: [string, number, number][];
   /** In a median result: the repetitions it is the median of (1-based), and where this server ran in each one's order (1-based). */
   repetitions?: { n: number; positions: number[] };
+}
+
+/**
+ * The transport floor of one repetition: hover latencies of a server that does nothing
+ * (bench/floor-server.mjs) over the same client and pipes, ms; what a request and its answer cost
+ * on this machine before any server work.
+ */
+export interface Floor {
+  n: number;
+  p50: number;
+  p99: number;
+  max: number;
 }
 
 /** A figure over the repetitions of one invocation: its median and its spread. */
@@ -128,8 +145,8 @@ export interface BenchResult {
   settings: { requests: number; edits: number; signatureEdits: number; timeoutMs: number; priority?: number; repetitions: number; servers: string[] };
   /** The command that reproduces this run. */
   command: string;
-  /** Every repetition: the servers in the order they ran, each with its own figures. */
-  runs: { order: string[]; servers: ServerResult[] }[];
+  /** Every repetition: the servers in the order they ran, each with its own figures, and the transport floor measured after them. */
+  runs: { order: string[]; servers: ServerResult[]; floor?: Floor }[];
   /** Per server: the median of each figure over the repetitions (the shape of one repetition's result). */
   servers: ServerResult[];
   /** The table: medians, spreads and same-repetition ratios. */
@@ -244,6 +261,37 @@ interface RunOptions {
   coldTimeoutMs: number;
   logDir: string;
   seed: number;
+}
+
+/**
+ * Times `requests` hovers (after 3 untimed) against bench/floor-server.mjs, spawned like our
+ * server (the same Node and options); `undefined` when it does not answer.
+ */
+async function measureFloor(requests: number, o: RunOptions): Promise<Floor | undefined> {
+  const spec: ServerSpec = {
+    id: 'floor',
+    label: 'transport floor',
+    command: process.execPath,
+    args: [...SERVER_NODE_OPTIONS, join(repo, 'bench', 'floor-server.mjs'), '--stdio'],
+    cwd: repo,
+    languageId: 'plaintext',
+  };
+  const session = LspSession.spawn(spec, join(o.logDir, 'floor.log'));
+  try {
+    await session.initialize(repo, o.coldTimeoutMs);
+    const params = { textDocument: { uri: pathToFileURL(join(repo, 'floor.txt')).href }, position: { line: 0, character: 0 } };
+    const samples: number[] = [];
+    for (let i = 0; i < requests + 3; i++) {
+      const { ms } = await session.timed('textDocument/hover', params, o.timeoutMs);
+      if (i >= 3) samples.push(ms);
+    }
+    const r = (x: number) => Math.round(x * 100) / 100;
+    return { n: samples.length, p50: r(percentile(samples, 50)), p99: r(percentile(samples, 99)), max: r(Math.max(...samples)) };
+  } catch {
+    return undefined;
+  } finally {
+    await session.stop();
+  }
 }
 
 async function measureServer(spec: ServerSpec, manifest: BenchManifest, envDir: string, o: RunOptions, say: (s: string) => void): Promise<ServerResult> {
@@ -879,6 +927,13 @@ export function markdown(r: BenchResult): string {
       `${loads.length ? `; load average (1 min) ${Math.min(...loads)}–${Math.max(...loads)}` : ''}; this run took ${(r.totalMs / 1000).toFixed(0)} s.`,
     '',
   );
+  const floors = r.runs.flatMap((x) => (x.floor ? [x.floor] : []));
+  if (floors.length)
+    L.push(
+      `Transport floor (bench/floor-server.mjs, a server that answers every hover at once, timed by the same client over the same pipes after the servers of each repetition): ` +
+        `hover ${floors.map((f) => `p50 ${f.p50} / p99 ${f.p99} / max ${f.max} ms`).join('; ')}. A latency below the floor's p99 is as fast as this machine answers any request.`,
+      '',
+    );
   L.push(`Command: \`${r.command}\``, '');
   if (!r.compared) {
     L.push('**Development figures (not compared)**: the peers did not run in this invocation, so there is no ratio and no comparison.', '');
@@ -987,6 +1042,33 @@ export function timingLine(t: TimingSummary, requests: number): string {
   return [...parts, ...bg, gc, `event-loop delay p99 ${t.eventLoopDelay.p99} / max ${t.eventLoopDelay.max} ms`].join('; ');
 }
 
+/** A full garbage collection of the benchmark client (V8's `gc()`, exposed for the call). */
+function collectClientGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
+}
+
+/**
+ * Starts recording the benchmark client's own garbage collections (a pause of the client delays
+ * the answers it times); the returned function stops and gives them as [kind, start (ms since the
+ * epoch), ms].
+ */
+function observeClientGc(): () => [string, number, number][] {
+  const kinds: Record<number, string> = { 1: 'scavenge', 2: 'mark-sweep-compact', 4: 'incremental', 8: 'weak-callbacks' };
+  const out: [string, number, number][] = [];
+  const obs = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0;
+      out.push([kinds[kind] ?? String(kind), perf.timeOrigin + e.startTime, e.duration]);
+    }
+  });
+  obs.observe({ entryTypes: ['gc'] });
+  return () => {
+    obs.disconnect();
+    return out;
+  };
+}
+
 /** Milliseconds since the epoch, sub-millisecond (comparable with the server's `timeline`: same machine, same clock). */
 const epochNow = () => performance.timeOrigin + performance.now();
 
@@ -1046,6 +1128,14 @@ export function waitsLine(s: ServerResult): string | undefined {
         const o = overlap(start, dur);
         if (o > 0) {
           add(kind, o);
+          accounted += o;
+        }
+      }
+      // The client's own collections (epoch times): they delay sending or reading, not the server.
+      for (const [kind, start, dur] of s.clientGc ?? []) {
+        const o = overlap(start - tl.origin, dur);
+        if (o > 0) {
+          add(`client GC ${kind}`, o);
           accounted += o;
         }
       }
@@ -1267,7 +1357,13 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
       say(`${spec.label}…`);
       // `--server-timing`: our server records its own per-request timing (server/timing.ts).
       const timingFile = args['server-timing'] === true && spec.id === 'ours' ? join(o.logDir, `ours-${size}-timing-${rep + 1}.json`) : undefined;
+      // The client's own garbage (the generator's text, the last server's answers) is collected
+      // before each server starts, so that a long collection of the client does not land in
+      // this server's figures.
+      collectClientGarbage();
+      const clientGc = timingFile ? observeClientGc() : undefined;
       const res = await measureServer(timingFile ? { ...spec, env: { ...spec.env, PROTECTED_MODULES_TIMING: timingFile } } : spec, manifest, outDir, o, say);
+      if (clientGc) res.clientGc = clientGc();
       if (timingFile && existsSync(timingFile)) {
         res.serverTiming = JSON.parse(readFileSync(timingFile, 'utf8')) as TimingSummary;
         say(`  ${spec.id}: in-server timing in ${timingFile}`);
@@ -1276,7 +1372,10 @@ export async function runBench(argv: string[], say: (s: string) => void = (s) =>
       }
       servers.push(res);
     }
-    runs.push({ order, servers });
+    collectClientGarbage();
+    const floor = await measureFloor(o.requests, o);
+    if (floor) say(`  transport floor (a server that does nothing): hover p50 ${floor.p50} ms, p99 ${floor.p99} ms, max ${floor.max} ms`);
+    runs.push({ order, servers, ...(floor ? { floor } : {}) });
   }
 
   const cpuList = cpus();

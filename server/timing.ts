@@ -10,6 +10,7 @@
  *   wall time (a request that arrives meanwhile waits for the slice to end);
  * - garbage collections (`PerformanceObserver` 'gc': count and pause per kind, and how many
  *   happened during a request), and the event loop's delay (`monitorEventLoopDelay`);
+ * - when each message to the client was written to standard output (timeline only);
  *
  * and writes a summary (JSON, {@link TimingSummary}) to that file when the process exits. Only
  * method names and numbers are written: no path, name or text of a module.
@@ -88,6 +89,15 @@ export class ServerTiming {
     this.loop = monitorEventLoopDelay({ resolution: 10 });
     this.loop.enable();
     process.on('exit', () => this.write());
+    // When each message (an answer, a notification) went out: the timeline shows how long an
+    // answer waited between its handler's end and the pipe (vscode-jsonrpc writes one macrotask later).
+    const write = process.stdout.write.bind(process.stdout) as (...a: unknown[]) => boolean;
+    (process.stdout as unknown as { write: unknown }).write = (...a: unknown[]) => {
+      const t = performance.now();
+      const r = write(...a);
+      this.backgroundAt.push(['writing to the client', r3(t), r3(performance.now() - t)]);
+      return r;
+    };
   }
 
   /** Runs `f` (a request handler's synchronous part or its promise) and records it under `method`. */

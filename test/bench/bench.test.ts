@@ -165,6 +165,10 @@ test('a quick run on the small size writes a well-formed result for every server
     const md = readFileSync(mdPath, 'utf8');
     assert.match(md, /\| figure \| ours \| TypeScript 7 \(tsgo\) \| tsserver 5\.9 \| ours ÷ tsgo \| ours ÷ tsserver \|/);
     assert.match(md, /completion p99/);
+    // The transport floor ran after the servers: a server that does nothing, 5 hovers timed.
+    const floor = onDisk.runs[0].floor;
+    assert.ok(floor && floor.n === 5 && floor.p50 > 0 && floor.p50 <= floor.p99 && floor.p99 <= floor.max, JSON.stringify(floor));
+    assert.match(md, /Transport floor \(bench\/floor-server\.mjs/);
     // The signature edit restored the service module.
     const manifest = JSON.parse(readFileSync(join(tmp, 'env', 'bench-manifest.json'), 'utf8'));
     const lines = readFileSync(join(tmp, 'env', 'ts', manifest.signature.ts.file), 'utf8').split('\n');
