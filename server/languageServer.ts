@@ -97,6 +97,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
   const host = options.host;
   let session: Session | undefined;
   let workspace: Workspace | undefined;
+  let publisher: DiagnosticsPublisher | undefined;
   let clientCapabilities: ClientCapabilities = {};
   let lastWarning = '';
   let detachRequests: (() => void) | undefined;
@@ -119,6 +120,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
         const result = timing ? await timing.request(method, () => handler(params, token)) : await handler(params, token);
         if (token?.isCancellationRequested) throw new ResponseError(LSPErrorCodes.RequestCancelled, 'Request cancelled.');
         host?.onAnswer?.({ method, params });
+        publisher?.answering();
         return result;
       } catch (e) {
         const error = toResponseError(e, method);
@@ -245,7 +247,7 @@ export function startLanguageServer(connection: Connection, options: LanguageSer
     }
 
     const files = new ModuleFileSystem(workspace);
-    const diagnostics = new DiagnosticsPublisher(connection, workspace, session.ready);
+    const diagnostics = (publisher = new DiagnosticsPublisher(connection, workspace, session.ready));
     const ctx: FeatureContext = { connection, workspace, files, diagnostics, clientCapabilities, safe };
     registerProtocol(ctx);
     if (host) {

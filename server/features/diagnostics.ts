@@ -106,6 +106,17 @@ export class DiagnosticsPublisher {
   }
 
   private running = false;
+  /** An answer is on its way to the client (see {@link answering}). */
+  private answerOnItsWay = false;
+
+  /**
+   * Called when a request's handler has its answer: vscode-jsonrpc writes it one macrotask later,
+   * so the next piece of the warm-up waits one macrotask more, and the answer goes out first
+   * (issue 15: it waited for a warm-up piece before).
+   */
+  answering(): void {
+    this.answerOnItsWay = true;
+  }
 
   private async run(pass: number): Promise<void> {
     this.running = true;
@@ -162,10 +173,10 @@ export class DiagnosticsPublisher {
   /**
    * After a pass, prepares what requests in the open documents need first, in small pieces, one
    * per macrotask (a request that arrives meanwhile waits for one piece at most; a newer change
-   * stops it; issue 15): the open documents' position lists (a few declarations at a time), then
-   * for each dependency of an open document's module its files (one parse at a time, also the
-   * modules its public types name), its completion list after `Module.` and the interface
-   * document that hover and go to definition read (a few elements at a time). Everything goes
+   * stops it; issue 15): for each dependency of an open document's module its files (one parse at
+   * a time, also the modules its public types name) and its completion list after `Module.`, then
+   * the dependencies' interface documents that hover and go to definition read (a few elements at
+   * a time), and last the open documents' position lists (a few declarations at a time). Everything goes
    * through the user's view, so modules the user may not reference are skipped (nothing is sent
    * here).
    */
@@ -195,23 +206,17 @@ export class DiagnosticsPublisher {
     const pauseAfter = (kind: string) => async () => {
       timing?.slice(kind, performance.now() - t0);
       await new Promise<void>((r) => setImmediate(r));
+      while (this.answerOnItsWay) {
+        this.answerOnItsWay = false;
+        await new Promise<void>((r) => setImmediate(r));
+      }
       if (timing) t0 = performance.now();
     };
     const hop = pauseAfter('warm-up: positions');
     const report = (what: string, e: unknown) => reportInternalError((m) => this.connection.console.error(m), what, e);
-    // The open documents' position lists (an edit that adds a line shifts every later
-    // declaration through them), 8 declarations per macrotask.
-    for (const { view, path } of sources) {
-      for (;;) {
-        await hop();
-        if (stop()) return;
-        const file = view.sourceFile(path);
-        if (!file || preparePositions(file, 8)) break;
-      }
-    }
-    // Per module: its files parsed 8 declarations per macrotask (also those of the modules its
-    // public types name), then its completion list, then its interface document 8 elements per
-    // macrotask.
+    // First what requests read, for every dependency: its files parsed 8 declarations per
+    // macrotask (also those of the modules its public types name) and its completion list after
+    // `Module.`; then the interface documents (hover, go to definition), 8 elements per macrotask.
     for (const { view, module } of todo) {
       await hop();
       if (stop()) return;
@@ -223,18 +228,33 @@ export class DiagnosticsPublisher {
       await pauseAfter('warm-up: parse')();
       if (stop()) return;
       try {
-        view.completionElements(module);
+        await view.prepareCompletionElements(module, pauseAfter('warm-up: completion list'), stop);
       } catch (e) {
         report('preparing completion', e);
       }
       await pauseAfter('warm-up: completion list')();
       if (stop()) return;
+    }
+    for (const { view, module } of todo) {
       try {
         await view.prepareInterfaceDocument(module, pauseAfter('warm-up: interface document'), stop);
       } catch (e) {
         report('preparing the interface', e);
       }
       await pauseAfter('warm-up: interface document')();
+      if (stop()) return;
+    }
+    // Last, the open documents' position lists, one declaration per macrotask (a screen of 50 lines
+    // holds thousands of positions: 8 at a time made pieces of 3 to 6 ms): only an edit that
+    // adds or removes lines reads them (it shifts every later declaration through them), and
+    // without them the first such edit walks the declarations itself.
+    for (const { view, path } of sources) {
+      for (;;) {
+        await hop();
+        if (stop()) return;
+        const file = view.sourceFile(path);
+        if (!file || preparePositions(file, 1)) break;
+      }
     }
   }
 

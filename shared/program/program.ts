@@ -1410,18 +1410,55 @@ export class UserProgram {
    * tables of the module and of the modules its signatures' types name are the same objects.
    */
   completionElements(moduleName: string): { name: string; kind: ElementSymbol['kind']; signature: string }[] | undefined {
+    const job = this.completionJob(moduleName);
+    if (!job || 'done' in job) return job?.done;
+    for (;;) {
+      const r = job.steps.next();
+      if (r.done) return r.value;
+    }
+  }
+
+  /**
+   * {@link completionElements} in the background, 16 elements per `pause()` (issue 15: a module's
+   * list took 1 to 2 ms at once, and a request that arrived meanwhile waited); nothing returned.
+   * Gives up when `stop()` says so or the module's symbol table changed meanwhile.
+   */
+  async prepareCompletionElements(moduleName: string, pause: () => Promise<void>, stop: () => boolean): Promise<void> {
+    const job = this.completionJob(moduleName);
+    if (!job || 'done' in job) return;
+    for (;;) {
+      const r = job.steps.next();
+      if (r.done) return;
+      await pause();
+      if (stop() || this.program.moduleSymbols(moduleName) !== job.table) return;
+    }
+  }
+
+  /** The cached completion list of `moduleName` (`done`), or the steps that build and cache it; `undefined` below `reference` or for no module. */
+  private completionJob(
+    moduleName: string,
+  ):
+    | { done: { name: string; kind: ElementSymbol['kind']; signature: string }[] }
+    | { table: ModuleSymbols; steps: Generator<void, { name: string; kind: ElementSymbol['kind']; signature: string }[]> }
+    | undefined {
     if (!atLeast(this.access(moduleName).level, 'reference')) return undefined;
     const cached = this.completionCache.get(moduleName);
-    if (cached && [...cached.deps].every(([m, t]) => this.program.moduleSymbols(m) === t)) return cached.items;
+    if (cached && [...cached.deps].every(([m, t]) => this.program.moduleSymbols(m) === t)) return { done: cached.items };
     const table = this.program.moduleSymbols(moduleName);
     if (!table) return undefined;
+    return { table, steps: this.completionSteps(moduleName, table) };
+  }
+
+  private *completionSteps(moduleName: string, table: ModuleSymbols): Generator<void, { name: string; kind: ElementSymbol['kind']; signature: string }[]> {
     const deps = new Map<string, ModuleSymbols | undefined>([[moduleName, table]]);
     const items: { name: string; kind: ElementSymbol['kind']; signature: string }[] = [];
     const typeNode = (n: TypeNode | undefined) => {
       if (n?.kind === 'ListType') typeNode(n.element);
       else if (n?.kind === 'NamedType' && n.module && !deps.has(n.module.name)) deps.set(n.module.name, this.program.moduleSymbols(n.module.name));
     };
+    let n = 0;
     for (const sym of table.publicElements) {
+      if (++n % 16 === 0) yield;
       const d = sym.decl;
       if (d.kind === 'ServerAction') for (const p of [...d.params, ...d.returns]) typeNode(p.type);
       else if (d.kind === 'Structure') for (const f of d.fields) typeNode(f.type);

@@ -10,5 +10,14 @@
  * often with short pauses, and the server's resident memory is about 12 MB lower. It is a V8
  * option: Node and Electron's Node mode (`ELECTRON_RUN_AS_NODE`) accept it on the command line,
  * before the script, as VS Code passes `--max-old-space-size` to tsserver.
+ *
+ * `--v8-pool-size=1`: one thread for V8's background work (concurrent marking, optimising
+ * compiles) instead of one per core. On a two-core machine the default pool took the core the
+ * editor (or the benchmark's client) needed while the server warmed up after its first
+ * diagnostics, and an answer already written waited for the client to be scheduled; with one
+ * thread the cold start at the large size fell from about 700 to 620 ms and completion p95 from
+ * 4.5–5.4 to 2.8–3.6 ms (three alternating runs each, BENCHMARKS.md). A Node option: Electron's
+ * Node mode (desktop VS Code) parses it as Node does but keeps its own V8 platform, so there it
+ * changes nothing; under Node (code-server, Neovim, the benchmark) it applies.
  */
-export const SERVER_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=4'];
+export const SERVER_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=4', '--v8-pool-size=1'];

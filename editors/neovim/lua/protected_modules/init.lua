@@ -34,7 +34,7 @@ end
 
 -- The Node options every editor starts the server with: shared/protocol/serverProcess.ts
 -- (SERVER_NODE_OPTIONS; test/neovim/server-options.test.ts checks that both say the same).
-local SERVER_NODE_OPTIONS = { '--max-semi-space-size=4' }
+local SERVER_NODE_OPTIONS = { '--max-semi-space-size=4', '--v8-pool-size=1' }
 
 local function default_cmd()
   local cmd = { 'node' }
