@@ -130,9 +130,16 @@ export class MemoryMonitor {
   /** Per-process CPU time (user + system) at the last sample, in clock ticks (1/100 s). */
   readonly cpuTicks = new Map<number, number>();
 
+  /**
+   * @param busy true while the client waits for an answer or for diagnostics: the tree is not
+   *        discovered again then (a scan of `/proc` holds the client's event loop for about 2 ms,
+   *        and a timed request whose answer arrived meanwhile counted it: issue 15); the reads
+   *        of the known processes take microseconds and go on
+   */
   constructor(
     private readonly root: number,
     private readonly intervalMs = 100,
+    private readonly busy: () => boolean = () => false,
   ) {}
 
   start(): void {
@@ -143,7 +150,7 @@ export class MemoryMonitor {
 
   sample(): void {
     const now = Date.now();
-    if (now - this.lastScan > 1000 || this.pids.length === 0) {
+    if (this.pids.length === 0 || (now - this.lastScan > 1000 && !this.busy())) {
       this.pids = processTree(this.root);
       this.lastScan = now;
     }
@@ -212,6 +219,8 @@ export class LspSession {
   private readonly pushed = new Map<string, { seq: number; version?: number; diagnostics: Diag[] }>();
   private readonly pushWaiters = new Set<() => void>();
   private exitListeners = new Set<(why: string) => void>();
+  /** Requests and diagnostics waits after an edit in progress (the memory monitor does not scan `/proc` then). */
+  private waiting = 0;
   /** Count of `workspace/diagnostic/refresh` requests received. */
   refreshCount = 0;
   /** Server → client requests seen, by method (for the report). */
@@ -244,7 +253,7 @@ export class LspSession {
     this.conn.onRequest((method: string, params: any) => this.onServerRequest(method, params));
     this.conn.onNotification((method: string, params: any) => this.onServerNotification(method, params));
     this.conn.listen();
-    this.memory = new MemoryMonitor(this.proc.pid ?? 0);
+    this.memory = new MemoryMonitor(this.proc.pid ?? 0, 100, () => this.waiting > 0);
     if (this.proc.pid) this.memory.start();
   }
 
@@ -313,6 +322,7 @@ export class LspSession {
   /** Sends a request; rejects after `timeoutMs` (cancelling it) or when the server exits. */
   async request<R = any>(method: string, params: unknown, timeoutMs = 30_000): Promise<R> {
     if (this.exited) throw new Error(`server ${this.exited}`);
+    this.waiting++;
     const cts = new CancellationTokenSource();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -326,6 +336,7 @@ export class LspSession {
       const sent = (params === undefined ? this.conn.sendRequest(method, cts.token) : this.conn.sendRequest(method, params, cts.token)) as Promise<R>;
       return await Promise.race([sent, timeout, exit.promise]);
     } finally {
+      this.waiting--;
       clearTimeout(timer);
       exit.dispose();
       cts.dispose();
@@ -438,12 +449,23 @@ export class LspSession {
       }
     }
     const after = opts.afterMark ?? -1;
-    return await new Promise<Diag[]>((resolve, reject) => {
+    // A wait after an edit is timed (edit → diagnostics); the cold start's wait is long and may scan.
+    const timed = opts.afterMark !== undefined;
+    if (timed) this.waiting++;
+    try {
+      return await this.waitForPush(uri, accept, after, opts.minVersion, timeoutMs);
+    } finally {
+      if (timed) this.waiting--;
+    }
+  }
+
+  private waitForPush(uri: string, accept: (d: Diag[]) => boolean, after: number, minVersion: number | undefined, timeoutMs: number): Promise<Diag[]> {
+    return new Promise<Diag[]>((resolve, reject) => {
       const exit = this.onExit();
       const check = () => {
         const p = this.pushed.get(uri);
         // A publication that names an older document version is stale.
-        const fresh = opts.minVersion === undefined || p?.version === undefined || p.version === null || p.version >= opts.minVersion;
+        const fresh = minVersion === undefined || p?.version === undefined || p.version === null || p.version >= minVersion;
         if (p && p.seq > after && fresh && accept(p.diagnostics)) {
           done();
           resolve(p.diagnostics);

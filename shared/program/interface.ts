@@ -171,7 +171,8 @@ export function* renderInterfaceSteps(
   const span = (line: number, character: number, length: number): Range => ({ start: at(line, character), end: at(line, character + length) });
   const elements: RenderedElement[] = [];
   let sinceYield = 0;
-  for (const d of publicDecls) {
+  for (let di = 0; di < publicDecls.length; di++) {
+    const d = publicDecls[di];
     if (++sinceYield > elementsPerStep) {
       sinceYield = 1;
       yield;
@@ -184,7 +185,8 @@ export function* renderInterfaceSteps(
       out.push(`${head}${d.name.name} {`);
       const fieldSigs: string[] = [];
       const members: RenderedElement['members'] = [];
-      for (const f of d.fields) {
+      for (let i = 0; i < d.fields.length; i++) {
+        const f = d.fields[i];
         if (!renderable(f.name.name)) continue;
         pushDoc(out, '  ', f.doc?.text, {});
         const type = renderType(f.type);
@@ -205,10 +207,21 @@ export function* renderInterfaceSteps(
         members,
       });
     } else {
-      const names = new Set([...d.params, ...d.returns].map((p) => p.name.name).filter(renderable));
+      // Indexed loops and no spread copies here and below: the renderer runs once per module,
+      // mostly as cold code, where every `for…of` step allocates (issue 15: the warm-up's
+      // interface documents allocated 20 MB for 12 modules, and the collections made requests wait).
+      const params = d.params;
+      const returns = d.returns;
+      const names = new Set<string>();
+      for (let i = 0; i < params.length + returns.length; i++) {
+        const n = (i < params.length ? params[i] : returns[i - params.length]).name.name;
+        if (renderable(n)) names.add(n);
+      }
       const tags: Record<string, string> = {};
-      for (const [k, v] of Object.entries(d.doc?.params ?? {})) if (names.has(k)) tags[k] = v;
-      for (const p of [...d.params, ...d.returns]) {
+      const docParams = d.doc?.params;
+      if (docParams) for (const k in docParams) if (Object.hasOwn(docParams, k) && names.has(k)) tags[k] = docParams[k];
+      for (let i = 0; i < params.length + returns.length; i++) {
+        const p = i < params.length ? params[i] : returns[i - params.length];
         // A tag takes one line (DECISIONS 10): a multi-line parameter doc is joined, else its
         // continuation lines would parse back as the action's own doc text. A parameter's doc that
         // is itself `/// @param <its name> …` counts too.
@@ -223,7 +236,8 @@ export function* renderInterfaceSteps(
       const head = 'public ';
       const renderParams = (ps: ParamDecl[], input: boolean) => {
         let first = true;
-        for (const p of ps) {
+        for (let i = 0; i < ps.length; i++) {
+          const p = ps[i];
           if (!renderable(p.name.name)) continue;
           if (!first) sig += ', ';
           first = false;
@@ -264,14 +278,18 @@ export function* renderInterfaceSteps(
 }
 
 function pushDoc(out: string[], indent: string, text: string | undefined, tags: Record<string, string>): void {
-  const lines = (text ?? '').replace(/\s+$/, '').split(/\r\n|\r|\n/);
-  if (lines.length === 1 && lines[0] === '' && Object.keys(tags).length === 0) return;
-  if (!(lines.length === 1 && lines[0] === '')) for (const l of lines) out.push(`${indent}///${l ? ` ${l}` : ''}`);
-  for (const [k, v] of Object.entries(tags)) out.push(`${indent}/// @param ${k} ${oneLine(v)}`.trimEnd());
+  const trimmed = text ? text.trimEnd() : '';
+  if (trimmed !== '') {
+    const lines = trimmed.split(/\r\n|\r|\n/);
+    for (let i = 0; i < lines.length; i++) out.push(lines[i] ? `${indent}/// ${lines[i]}` : `${indent}///`);
+  }
+  for (const k in tags) if (Object.hasOwn(tags, k)) out.push(`${indent}/// @param ${k} ${oneLine(tags[k])}`.trimEnd());
 }
 
 /** Text on one line: its lines trimmed and joined with single spaces, blank lines dropped. */
 function oneLine(text: string): string {
+  if (text === '') return '';
+  if (!/[\r\n]/.test(text)) return text.trim();
   return text
     .split(/\r\n|\r|\n/)
     .map((l) => l.trim())
@@ -284,10 +302,9 @@ function oneLine(text: string): string {
  * paragraph per tag. `undefined` when both are empty.
  */
 export function docMarkdown(text: string | undefined, tags: Record<string, string>): string | undefined {
-  const parts: string[] = [];
-  if (text && text.trim()) parts.push(text.trim());
-  for (const [k, v] of Object.entries(tags)) parts.push(`*@param* \`${k}\` — ${v.trim()}`);
-  return parts.length ? parts.join('\n\n') : undefined;
+  let out = text ? text.trim() : '';
+  for (const k in tags) if (Object.hasOwn(tags, k)) out += `${out ? '\n\n' : ''}*@param* \`${k}\` — ${tags[k].trim()}`;
+  return out || undefined;
 }
 
 /** The doc Markdown of a DocComment node (text + its `@param` tags). */
