@@ -154,12 +154,6 @@ export class OverlayProgram extends Program {
   override renderedInterface(name: string, canSeeModule?: (module: string) => boolean): RenderedInterface | undefined {
     return this.overlaidNames.has(name) ? super.renderedInterface(name, canSeeModule) : this.base.renderedInterface(name, canSeeModule);
   }
-
-  override prepareRenderedInterface(name: string, canSeeModule: (module: string) => boolean, pause: () => Promise<void>, stop: () => boolean): Promise<void> {
-    return this.overlaidNames.has(name)
-      ? super.prepareRenderedInterface(name, canSeeModule, pause, stop)
-      : this.base.prepareRenderedInterface(name, canSeeModule, pause, stop);
-  }
 }
 
 /** True when the file at `abs` holds exactly `text` (compared only when the sizes agree). */

@@ -174,9 +174,9 @@ export class DiagnosticsPublisher {
    * After a pass, prepares what requests in the open documents need first, in small pieces, one
    * per macrotask (a request that arrives meanwhile waits for one piece at most; a newer change
    * stops it; issue 15): for each dependency of an open document's module its files (one parse at
-   * a time, also the modules its public types name) and its completion list after `Module.`, then
-   * the dependencies' interface documents that hover and go to definition read (a few elements at
-   * a time), and last the open documents' position lists (a few declarations at a time). Everything goes
+   * a time, also the modules its public types name), its completion list after `Module.` and the
+   * layout of its interface document that go to definition reads, and last the open documents'
+   * position lists (one declaration at a time). Everything goes
    * through the user's view, so modules the user may not reference are skipped (nothing is sent
    * here).
    */
@@ -215,8 +215,9 @@ export class DiagnosticsPublisher {
     const hop = pauseAfter('warm-up: positions');
     const report = (what: string, e: unknown) => reportInternalError((m) => this.connection.console.error(m), what, e);
     // First what requests read, for every dependency: its files parsed 8 declarations per
-    // macrotask (also those of the modules its public types name) and its completion list after
-    // `Module.`; then the interface documents (hover, go to definition), 8 elements per macrotask.
+    // macrotask (also those of the modules its public types name), its completion list after
+    // `Module.` (16 elements per macrotask) and the layout of its interface document that go to
+    // definition reads (the document itself is rendered only when it is opened).
     for (const { view, module } of todo) {
       await hop();
       if (stop()) return;
@@ -234,14 +235,12 @@ export class DiagnosticsPublisher {
       }
       await pauseAfter('warm-up: completion list')();
       if (stop()) return;
-    }
-    for (const { view, module } of todo) {
       try {
-        await view.prepareInterfaceDocument(module, pauseAfter('warm-up: interface document'), stop);
+        view.interfaceLayout(module);
       } catch (e) {
-        report('preparing the interface', e);
+        report('preparing go to definition', e);
       }
-      await pauseAfter('warm-up: interface document')();
+      await pauseAfter('warm-up: interface layout')();
       if (stop()) return;
     }
     // Last, the open documents' position lists, one declaration per macrotask (a screen of 50 lines

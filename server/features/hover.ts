@@ -14,9 +14,12 @@ import type { ModuleFacts, SymbolInfo } from '../../shared/program/program';
 import type { Feature, FeatureContext } from './feature';
 import { factsLine, identifierAt, resolveDocument, type ReadableDocument } from './common';
 
-/** The symbol at a position of a readable document (source or interface), as the user may see it. */
-export function symbolAtDocument(doc: ReadableDocument, position: Position): SymbolInfo | undefined {
-  return doc.kind === 'source' ? doc.view.symbolAt(doc.path, position) : doc.view.interfaceSymbolAt(doc.module, position);
+/**
+ * The symbol at a position of a readable document (source or interface), as the user may see it.
+ * @param withLocation false when `location` is not read (hover; see `UserProgram.symbolAt`)
+ */
+export function symbolAtDocument(doc: ReadableDocument, position: Position, withLocation = true): SymbolInfo | undefined {
+  return doc.kind === 'source' ? doc.view.symbolAt(doc.path, position, withLocation) : doc.view.interfaceSymbolAt(doc.module, position);
 }
 
 /**
@@ -36,7 +39,7 @@ export function hoverMarkdown(symbol: SymbolInfo, facts: ModuleFacts | undefined
 export function hover(ctx: FeatureContext, params: HoverParams): Hover | null {
   const doc = resolveDocument(ctx, params?.textDocument?.uri);
   if (!doc) return null;
-  const symbol = symbolAtDocument(doc, params.position);
+  const symbol = symbolAtDocument(doc, params.position, false);
   if (!symbol) return null;
   const facts = symbol.kind === 'builtin' ? undefined : (symbol.moduleFacts ?? (symbol.module ? doc.view.moduleFacts(symbol.module) : undefined));
   const id = identifierAt(doc.file, params.position);

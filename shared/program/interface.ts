@@ -84,9 +84,8 @@ export interface RenderedInterface {
   elements: RenderedElement[];
   /**
    * The interface document parsed back (its ranges equal those of `elements`). Parsed on first
-   * use and then kept: most interfaces are rendered for their elements (hover, definition,
-   * completion) and never opened, and the tree of a large module's interface is megabytes
-   * (issue 15: peak memory).
+   * use and then kept: an interface rendered for its elements or its text needs no tree, and the
+   * tree of a large module's interface is megabytes (issue 15: peak memory).
    */
   readonly file: SourceFile;
 }
@@ -120,9 +119,10 @@ export function renderInterface(module: InterfaceModule, decls: Declaration[], o
 
 /**
  * {@link renderInterface} a few elements at a time: the generator yields after every
- * `elementsPerStep` public elements and returns the rendered interface (issue 15: a module's
- * interface is rendered in the background with requests answered between the steps). The caller
- * gives it up when the declarations or the symbol tables `options` reads change meanwhile.
+ * `elementsPerStep` public elements and returns the rendered interface, so that a caller may
+ * render in pieces between other work (the server renders a document at once, when it is opened
+ * or read: go to definition reads {@link interfaceLayout} instead). The caller gives it up when the
+ * declarations or the symbol tables `options` reads change meanwhile.
  */
 export function* renderInterfaceSteps(
   module: InterfaceModule,
@@ -130,15 +130,7 @@ export function* renderInterfaceSteps(
   options: RenderOptions = {},
   elementsPerStep = 8,
 ): Generator<void, RenderedInterface> {
-  const seen = new Set<string>();
-  const publicDecls: (StructureDecl | ServerActionDecl)[] = [];
-  for (const d of decls) {
-    if (!renderable(d.name.name) || seen.has(d.name.name)) continue;
-    seen.add(d.name.name);
-    if (d.isPublic && (d.kind === 'Structure' || d.kind === 'ServerAction')) publicDecls.push(d);
-  }
-  // By name, not by declaration order: the order of files and declarations is private (SPEC 4.1).
-  publicDecls.sort((x, y) => (x.name.name < y.name.name ? -1 : x.name.name > y.name.name ? 1 : 0));
+  const publicDecls = renderedDeclarations(decls);
   const publicStructures = new Set(publicDecls.filter((d) => d.kind === 'Structure').map((d) => d.name.name));
   const typeName =
     options.publicTypeName ??
@@ -207,27 +199,7 @@ export function* renderInterfaceSteps(
         members,
       });
     } else {
-      // Indexed loops and no spread copies here and below: the renderer runs once per module,
-      // mostly as cold code, where every `for…of` step allocates (issue 15: the warm-up's
-      // interface documents allocated 20 MB for 12 modules, and the collections made requests wait).
-      const params = d.params;
-      const returns = d.returns;
-      const names = new Set<string>();
-      for (let i = 0; i < params.length + returns.length; i++) {
-        const n = (i < params.length ? params[i] : returns[i - params.length]).name.name;
-        if (renderable(n)) names.add(n);
-      }
-      const tags: Record<string, string> = {};
-      const docParams = d.doc?.params;
-      if (docParams) for (const k in docParams) if (Object.hasOwn(docParams, k) && names.has(k)) tags[k] = docParams[k];
-      for (let i = 0; i < params.length + returns.length; i++) {
-        const p = i < params.length ? params[i] : returns[i - params.length];
-        // A tag takes one line (DECISIONS 10): a multi-line parameter doc is joined, else its
-        // continuation lines would parse back as the action's own doc text. A parameter's doc that
-        // is itself `/// @param <its name> …` counts too.
-        const own = oneLine(p.doc?.text || p.doc?.params[p.name.name] || '');
-        if (own && renderable(p.name.name) && tags[p.name.name] === undefined) tags[p.name.name] = own;
-      }
+      const tags = actionTags(d);
       pushDoc(out, '', d.doc?.text, tags);
       const line = out.length;
       const members: RenderedElement['members'] = [];
@@ -275,6 +247,120 @@ export function* renderInterfaceSteps(
       return (file ??= parse(text));
     },
   };
+}
+
+/**
+ * The declarations an interface document shows, in its order: the first declaration of each
+ * renderable name, public structures and server actions only, sorted by name (not by declaration
+ * order: the order of files and declarations is private, SPEC 4.1).
+ */
+function renderedDeclarations(decls: Declaration[]): (StructureDecl | ServerActionDecl)[] {
+  const seen = new Set<string>();
+  const out: (StructureDecl | ServerActionDecl)[] = [];
+  for (let i = 0; i < decls.length; i++) {
+    const d = decls[i];
+    if (!renderable(d.name.name) || seen.has(d.name.name)) continue;
+    seen.add(d.name.name);
+    if (d.isPublic && (d.kind === 'Structure' || d.kind === 'ServerAction')) out.push(d);
+  }
+  out.sort((x, y) => (x.name.name < y.name.name ? -1 : x.name.name > y.name.name ? 1 : 0));
+  return out;
+}
+
+/**
+ * The `@param` tags of a server action's rendered doc comment: the doc comment's tags that name an
+ * input or output, then each input's or output's own doc (one line) where no tag names it.
+ * Indexed loops and no copies: the renderer runs once per module, mostly as cold code, where every
+ * `for…of` step allocates (issue 15: 12 interface documents allocated 20 MB).
+ */
+function actionTags(d: ServerActionDecl): Record<string, string> {
+  const params = d.params;
+  const returns = d.returns;
+  const names = new Set<string>();
+  for (let i = 0; i < params.length + returns.length; i++) {
+    const n = (i < params.length ? params[i] : returns[i - params.length]).name.name;
+    if (renderable(n)) names.add(n);
+  }
+  const tags: Record<string, string> = {};
+  const docParams = d.doc?.params;
+  if (docParams) for (const k of Object.keys(docParams)) if (names.has(k)) tags[k] = docParams[k];
+  for (let i = 0; i < params.length + returns.length; i++) {
+    const p = i < params.length ? params[i] : returns[i - params.length];
+    // A tag takes one line (DECISIONS 10): a multi-line parameter doc is joined, else its
+    // continuation lines would parse back as the action's own doc text. A parameter's doc that
+    // is itself `/// @param <its name> …` counts too.
+    const own = oneLine(p.doc?.text || p.doc?.params[p.name.name] || '');
+    if (own && renderable(p.name.name) && tags[p.name.name] === undefined) tags[p.name.name] = own;
+  }
+  return tags;
+}
+
+/** How many lines {@link pushDoc} writes for a doc text and its tags. */
+function docLineCount(text: string | undefined, tags: Record<string, string>): number {
+  const trimmed = text ? text.trimEnd() : '';
+  let n = 0;
+  if (trimmed !== '') {
+    n = 1;
+    for (let i = 0; i < trimmed.length; i++) {
+      const c = trimmed.charCodeAt(i);
+      if (c === 10) n++;
+      else if (c === 13) {
+        n++;
+        if (trimmed.charCodeAt(i + 1) === 10) i++;
+      }
+    }
+  }
+  for (const k in tags) if (Object.hasOwn(tags, k)) n++;
+  return n;
+}
+
+/** Where an element's name and its fields' names are in a module's interface document (0-based lines). */
+export interface InterfaceLayoutElement {
+  kind: 'structure' | 'serverAction';
+  /** The range of the element's name, as {@link RenderedElement.nameRange}. */
+  nameRange: Range;
+  /** Structures: each field's name range, as in {@link RenderedElement.members}. Server actions: none (their inputs' ranges depend on the rendered types: see {@link renderInterface}). */
+  fields: { name: string; range: Range }[];
+}
+
+/**
+ * The ranges go to definition needs in a module's interface document, without writing the
+ * document (issue 15: a dependency's interface was rendered, 1.5 ms and hundreds of kilobytes,
+ * for each first go to definition or during the warm-up, while the text is only needed when the
+ * document is opened). Equal to the ranges of {@link renderInterface} for the same declarations
+ * (test/program/interface-layout.test.ts checks it on generated and fuzzed modules).
+ *
+ * @returns by element name
+ */
+export function interfaceLayout(decls: Declaration[]): Map<string, InterfaceLayoutElement> {
+  const layout = new Map<string, InterfaceLayoutElement>();
+  const span = (line: number, character: number, length: number): Range => ({ start: { line, character }, end: { line, character: character + length } });
+  let line = 1; // the header
+  const publicDecls = renderedDeclarations(decls);
+  for (let di = 0; di < publicDecls.length; di++) {
+    const d = publicDecls[di];
+    line++; // the empty line before each element
+    if (d.kind === 'Structure') {
+      line += docLineCount(d.doc?.text, {});
+      const nameRange = span(line, 'public structure '.length, d.name.name.length);
+      line++;
+      const fields: { name: string; range: Range }[] = [];
+      for (let i = 0; i < d.fields.length; i++) {
+        const f = d.fields[i];
+        if (!renderable(f.name.name)) continue;
+        line += docLineCount(f.doc?.text, {});
+        fields.push({ name: f.name.name, range: span(line, 2, f.name.name.length) });
+        line++;
+      }
+      line++; // `}`
+      layout.set(d.name.name, { kind: 'structure', nameRange, fields });
+    } else {
+      line += docLineCount(d.doc?.text, actionTags(d));
+      layout.set(d.name.name, { kind: 'serverAction', nameRange: span(line, 'public server action '.length, d.name.name.length), fields: [] });
+      line++;
+    }
+  }
+  return layout;
 }
 
 function pushDoc(out: string[], indent: string, text: string | undefined, tags: Record<string, string>): void {

@@ -63,7 +63,15 @@ import {
   docText,
   safeSatisfies,
 } from './checker';
-import { type RenderedElement, type RenderedInterface, docCommentMarkdown, docMarkdown, renderInterfaceSteps } from './interface';
+import {
+  type InterfaceLayoutElement,
+  type RenderedElement,
+  type RenderedInterface,
+  docCommentMarkdown,
+  docMarkdown,
+  interfaceLayout,
+  renderInterfaceSteps,
+} from './interface';
 
 export type { CheckResult, FieldInfo, LocalSymbol, Resolution, Signature, SignatureParam } from './checker';
 export type { ElementSymbol, ModuleSymbols } from './binder';
@@ -223,6 +231,9 @@ function publicByName(symbols: ModuleSymbols): ElementSymbol[] {
 }
 
 const publicSorted = new WeakMap<ModuleSymbols, ElementSymbol[]>();
+
+/** {@link Program.interfaceLayout} per symbol table (a module's declarations: an update of a file rebuilds its module's table). */
+const layouts = new WeakMap<ModuleSymbols, Map<string, InterfaceLayoutElement>>();
 
 /** Module names and the symbol tables looked up for them, flattened: `[name, table, name, table, …]`. */
 type TablesUsed = (string | ModuleSymbols | undefined)[];
@@ -523,6 +534,19 @@ export class Program {
   }
 
   /**
+   * Where the names of a valid module's elements (and of its structures' fields) are in its
+   * interface document, without rendering it (`interfaceLayout`, shared/program/interface.ts):
+   * what go to definition needs. Cached per symbol table. Unfiltered.
+   */
+  interfaceLayout(name: string): Map<string, InterfaceLayoutElement> | undefined {
+    const symbols = this.moduleSymbols(name);
+    if (!symbols || !this.byName.get(name)?.manifest) return undefined;
+    let layout = layouts.get(symbols);
+    if (!layout) layouts.set(symbols, (layout = interfaceLayout(symbols.all.map((s) => s.decl))));
+    return layout;
+  }
+
+  /**
    * The interface document of a valid module (SPEC 3.5), rendered once and cached; the same
    * text for every user with ≥ reference. Unfiltered.
    */
@@ -532,26 +556,6 @@ export class Program {
     for (;;) {
       const r = job.steps.next();
       if (r.done) return job.finish(r.value);
-    }
-  }
-
-  /**
-   * {@link renderedInterface} in the background: a few elements per `pause()` (issue 15: the
-   * render of a large module's interface no longer makes a request wait for all of it). Gives up
-   * (renders nothing) when `stop()` says so or the Program changed meanwhile.
-   */
-  async prepareRenderedInterface(name: string, canSeeModule: (module: string) => boolean, pause: () => Promise<void>, stop: () => boolean): Promise<void> {
-    const gen = this.gen;
-    const job = this.interfaceJob(name, canSeeModule);
-    if (!job || 'done' in job) return;
-    for (;;) {
-      const r = job.steps.next();
-      if (r.done) {
-        job.finish(r.value);
-        return;
-      }
-      await pause();
-      if (stop() || this.gen !== gen) return;
     }
   }
 
@@ -1313,12 +1317,13 @@ export class UserProgram {
   }
 
   /**
-   * Renders {@link interfaceDocument} in the background, a few elements per `pause()` (issue 15);
-   * nothing below `reference`, nothing returned. `stop()` (checked after every pause) abandons it.
+   * Where the names of `moduleName`'s public elements and of its public structures' fields are
+   * in its interface document ({@link Program.interfaceLayout}: the document is not rendered);
+   * `undefined` below `reference`. For the warm-up: go to definition reads it.
    */
-  async prepareInterfaceDocument(moduleName: string, pause: () => Promise<void>, stop: () => boolean): Promise<void> {
-    if (!atLeast(this.access(moduleName).level, 'reference')) return;
-    await this.program.prepareRenderedInterface(moduleName, (m) => atLeast(this.access(m).level, 'reference'), pause, stop);
+  interfaceLayout(moduleName: string): Map<string, InterfaceLayoutElement> | undefined {
+    if (!atLeast(this.access(moduleName).level, 'reference')) return undefined;
+    return this.program.interfaceLayout(moduleName);
   }
 
   // ----- IDE queries
@@ -1327,8 +1332,13 @@ export class UserProgram {
    * The symbol at a position of a readable `.logic` file: what the identifier there refers to,
    * as far as the user may see it (an element of a module below `reference`, or a private element
    * of a module below `open`, is never returned). Declaring identifiers return their own symbol.
+   *
+   * @param withLocation false when the caller does not read `location` (hover): a location in
+   *        another module's interface document would render that document (issue 15: hover then
+   *        waited for the render that only go to definition needs); locations in sources are
+   *        given anyway
    */
-  symbolAt(path: string, position: Position): SymbolInfo | undefined {
+  symbolAt(path: string, position: Position, withLocation = true): SymbolInfo | undefined {
     const file = this.sourceFile(path);
     const result = this.checkResult(path);
     if (!file || !result) return undefined;
@@ -1337,20 +1347,20 @@ export class UserProgram {
       const n = nodes[i];
       if (n.kind === 'Identifier') {
         const res = result.resolutions.get(n);
-        if (res) return this.symbolOf(res, path);
+        if (res) return this.symbolOf(res, path, withLocation);
       }
     }
     return undefined;
   }
 
   /** The symbol an identifier resolution refers to (see {@link symbolAt}); `path` is the file of the resolution. */
-  symbolOf(res: Resolution, path: string): SymbolInfo | undefined {
+  symbolOf(res: Resolution, path: string, withLocation = true): SymbolInfo | undefined {
     const fromModule = this.program.moduleOfPath(path)?.name;
     switch (res.kind) {
       case 'local':
         return this.localInfo(res.symbol, path, fromModule);
       case 'element':
-        return this.elementInfo(res.symbol);
+        return this.elementInfo(res.symbol, withLocation);
       case 'builtin':
         return builtinInfo(res.builtin);
       case 'module': {
@@ -1369,9 +1379,9 @@ export class UserProgram {
         };
       }
       case 'field':
-        return this.fieldInfo(res.field);
+        return this.fieldInfo(res.field, withLocation);
       case 'param':
-        return this.paramInfo(res.param, res.signature, res.output, path);
+        return this.paramInfo(res.param, res.signature, res.output, path, withLocation);
     }
   }
 
@@ -1473,13 +1483,14 @@ export class UserProgram {
   }
 
   /** The symbol of a module element, or `undefined` when the user may not see it. */
-  elementInfo(sym: ElementSymbol): SymbolInfo | undefined {
+  elementInfo(sym: ElementSymbol, withLocation = true): SymbolInfo | undefined {
     const vis = this.visibleElement(sym);
     if (!vis) return undefined;
     let location: SymbolLocation | undefined;
     if (vis === 'source') location = { kind: 'source', path: sym.path, range: sym.decl.name.range };
-    else {
-      const el = this.interfaceDocument(sym.module)?.elements.find((e) => e.name === sym.name);
+    else if (withLocation) {
+      // The layout gives the same range as the rendered document, without rendering it.
+      const el = this.program.interfaceLayout(sym.module)?.get(sym.name);
       if (el) location = { kind: 'interface', module: sym.module, range: el.nameRange };
     }
     let signature: string;
@@ -1510,15 +1521,17 @@ export class UserProgram {
     };
   }
 
-  private fieldInfo(field: FieldInfo): SymbolInfo | undefined {
+  private fieldInfo(field: FieldInfo, withLocation = true): SymbolInfo | undefined {
     const owner = field.owner;
     const vis = this.visibleElement(owner);
     if (!vis) return undefined;
     let location: SymbolLocation | undefined;
     if (vis === 'source') location = { kind: 'source', path: owner.path, range: field.decl.name.range };
-    else {
-      const el = this.interfaceDocument(owner.module)?.elements.find((e) => e.name === owner.name);
-      const member = el?.members.find((m) => m.name === field.name);
+    else if (withLocation) {
+      const member = this.program
+        .interfaceLayout(owner.module)
+        ?.get(owner.name)
+        ?.fields.find((m) => m.name === field.name);
       if (member) location = { kind: 'interface', module: owner.module, range: member.range };
     }
     const typeText = this.typeToString(field.type, owner.module);
@@ -1536,7 +1549,7 @@ export class UserProgram {
     };
   }
 
-  private paramInfo(p: SignatureParam, sig: Signature, output: boolean, path: string): SymbolInfo | undefined {
+  private paramInfo(p: SignatureParam, sig: Signature, output: boolean, path: string, withLocation = true): SymbolInfo | undefined {
     const target = sig.target;
     if (target.kind === 'builtin') {
       return {
@@ -1563,7 +1576,7 @@ export class UserProgram {
     if (!vis) return undefined;
     let location: SymbolLocation | undefined;
     if (vis === 'source' && p.decl) location = { kind: 'source', path: sym.path, range: p.decl.name.range };
-    else if (vis === 'interface') {
+    else if (vis === 'interface' && withLocation) {
       const el = this.interfaceDocument(sym.module)?.elements.find((e) => e.name === sym.name);
       const member = el?.members.find((m) => m.name === p.name);
       if (member) location = { kind: 'interface', module: sym.module, range: member.range };

@@ -25,7 +25,7 @@ import { reparse } from '../../shared/language/incremental';
 import type { Declaration, Node, Range, SourceFile, TypeNode } from '../../shared/language/ast';
 import { LineIndex } from '../../shared/language/text';
 import { comparePositions, rangeContainsRange, walk } from '../../shared/language/visit';
-import { renderInterface, type RenderedElement } from '../../shared/program/interface';
+import { interfaceLayout, renderInterface, type RenderedElement } from '../../shared/program/interface';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { makeEnv, publicSummary, type TestEnv } from '../program/helpers';
@@ -501,6 +501,13 @@ describe('fuzz: interface documents (SPEC 3.5) parse back to the same public ele
         assert.deepEqual(r.file.diagnostics, [], `interface:\n${r.text}\nof:\n${text}`);
         // The ranges written while rendering (issue 15) are those of the document parsed back.
         assert.deepEqual(r.elements.map(rangesOfElement), r.file.declarations.map(rangesOfDeclaration), `interface:\n${r.text}`);
+        // …and the layout go to definition reads (no text written) gives the same name ranges.
+        const layout = interfaceLayout(parse(text).declarations);
+        assert.deepEqual(
+          [...layout].map(([name, l]) => ({ name, kind: l.kind, nameRange: l.nameRange, fields: l.fields })),
+          r.elements.map((e) => ({ name: e.name, kind: e.kind, nameRange: e.nameRange, fields: e.kind === 'structure' ? e.members : [] })),
+          `interface:\n${r.text}`,
+        );
       }),
       { seed: SEED + 21, numRuns: runs(400) },
     );

@@ -162,55 +162,44 @@ server action Secret() returns (v: Text) { v = "canary" }
     }
   });
 
-  test('rendered in the background a few elements at a time: the same document, kept; abandoned when stopped (issue 15)', async () => {
-    // Many public elements, so that the render takes several steps.
-    const many = Array.from(
-      { length: 40 },
-      (_, i) => `/// Action ${i}.\npublic server action A${i}(x: Text, l: List<Common.Money>) returns (y: Integer) {\n  y = 1\n}\n`,
-    ).join('\n');
-    const mk = () =>
-      fixture({}, { Big: { manifest: { version: '1.0.0', protected: true, dependencies: { Common: '^1.0.0' } }, files: { 'big.logic': many } } });
-    const fresh = mk();
-    const t = mk();
+  test('go to definition reads a layout, not the rendered document: the same name ranges, nothing below reference (issue 15)', () => {
+    const source = [
+      '/// Money.',
+      '/// Two lines.',
+      'public structure Price {',
+      '  /// The amount.',
+      '  amount: Decimal',
+      '  currency: Text',
+      '}',
+      'structure Hidden {',
+      '  x: Text',
+      '}',
+      '/// Quotes a price.',
+      '/// @param sku The article.',
+      'public server action Quote(',
+      '  sku: Text,',
+      '  /// How many,',
+      '  /// on two lines.',
+      '  n: Integer = 1',
+      ') returns (p: Price) {',
+      '}',
+      'public server action Plain(h: Hidden) {',
+      '}',
+      '',
+    ].join('\n');
+    const t = fixture({}, { Big: { manifest: { version: '1.0.0', protected: true }, files: { 'big.logic': source } } });
     try {
-      const expected = fresh.program.forUser('carol').interfaceDocument('Big')!;
       const view = t.program.forUser('carol');
-      let pauses = 0;
-      await view.prepareInterfaceDocument(
-        'Big',
-        async () => {
-          pauses++;
-        },
-        () => false,
+      const layout = view.interfaceLayout('Big')!;
+      const rendered = view.interfaceDocument('Big')!;
+      assert.deepEqual(
+        [...layout].map(([name, l]) => ({ name, kind: l.kind, nameRange: l.nameRange, fields: l.fields })),
+        rendered.elements.map((e) => ({ name: e.name, kind: e.kind, nameRange: e.nameRange, fields: e.kind === 'structure' ? e.members : [] })),
       );
-      assert.ok(pauses >= 2, `rendered in steps (${pauses} pauses)`);
-      const r = view.interfaceDocument('Big')!;
-      assert.equal(r.text, expected.text);
-      assert.deepEqual(r.elements, expected.elements);
-      assert.equal(view.interfaceDocument('Big'), r, 'kept: the next request renders nothing');
-      // Stopped after its first step: nothing is kept, a request renders it whole.
-      const u = mk();
-      try {
-        const v = u.program.forUser('carol');
-        await v.prepareInterfaceDocument(
-          'Big',
-          async () => {},
-          () => true,
-        );
-        const whole = v.interfaceDocument('Big')!;
-        assert.equal(whole.text, expected.text);
-        // Below reference nothing is rendered (and nothing returned either way).
-        await u.program.forUser('nobody').prepareInterfaceDocument(
-          'Big',
-          async () => assert.fail('no step below reference'),
-          () => false,
-        );
-      } finally {
-        u.dispose();
-      }
+      assert.deepEqual([...layout.keys()], ['Plain', 'Price', 'Quote'], 'public elements only, by name');
+      assert.equal(t.program.forUser('nobody').interfaceLayout('Big'), undefined, 'nothing below reference');
     } finally {
       t.dispose();
-      fresh.dispose();
     }
   });
 });
