@@ -201,6 +201,18 @@ describe('IDE features as bob (reference on OrderAPI, change on OrderPortal, non
     assert.ok(labels(list).includes('productId:') && labels(list).includes('quantity:'), JSON.stringify(labels(list)));
   });
 
+  test("completion after a local that has the name of a module lists the local's members, not the module's (the answer without a check stands aside)", async () => {
+    // Completion after `Module.` answers without checking the file when nothing in the enclosing
+    // declaration binds the name (issue 15); a variable named like the module must win, as in the checker.
+    let position = edit(probe('var OrderAPI = Common.Money { amount: 1.0, currency: "EUR" }\n    OrderAPI.$0'));
+    let list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
+    assert.deepEqual(labels(list).sort(), ['amount', 'currency']);
+    // Declared after the dot, still anywhere in the declaration: the checker decides (a module's elements before it).
+    position = edit(probe('OrderAPI.$0\n    var OrderAPI = 1'));
+    list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
+    assert.ok(labels(list).includes('CreateOrder'), JSON.stringify(labels(list)));
+  });
+
   test('a module at list (Reporting): its facts only, none of its elements', async () => {
     const position = edit(probe('Reporting.$0'));
     const list = await request<CompletionList>('textDocument/completion', { textDocument: { uri: newOrderUri }, position });
