@@ -110,26 +110,6 @@ export interface RenderOptions {
  *          document. Never throws.
  */
 export function renderInterface(module: InterfaceModule, decls: Declaration[], options: RenderOptions = {}): RenderedInterface {
-  const steps = renderInterfaceSteps(module, decls, options);
-  for (;;) {
-    const r = steps.next();
-    if (r.done) return r.value;
-  }
-}
-
-/**
- * {@link renderInterface} a few elements at a time: the generator yields after every
- * `elementsPerStep` public elements and returns the rendered interface, so that a caller may
- * render in pieces between other work (the server renders a document at once, when it is opened
- * or read: go to definition reads {@link interfaceLayout} instead). The caller gives it up when the
- * declarations or the symbol tables `options` reads change meanwhile.
- */
-export function* renderInterfaceSteps(
-  module: InterfaceModule,
-  decls: Declaration[],
-  options: RenderOptions = {},
-  elementsPerStep = 8,
-): Generator<void, RenderedInterface> {
   const publicDecls = renderedDeclarations(decls);
   const publicStructures = new Set(publicDecls.filter((d) => d.kind === 'Structure').map((d) => d.name.name));
   const typeName =
@@ -162,13 +142,8 @@ export function* renderInterfaceSteps(
   const at = (line: number, character: number) => ({ line, character });
   const span = (line: number, character: number, length: number): Range => ({ start: at(line, character), end: at(line, character + length) });
   const elements: RenderedElement[] = [];
-  let sinceYield = 0;
   for (let di = 0; di < publicDecls.length; di++) {
     const d = publicDecls[di];
-    if (++sinceYield > elementsPerStep) {
-      sinceYield = 1;
-      yield;
-    }
     out.push('');
     if (d.kind === 'Structure') {
       pushDoc(out, '', d.doc?.text, {});

@@ -70,7 +70,7 @@ import {
   docCommentMarkdown,
   docMarkdown,
   interfaceLayout,
-  renderInterfaceSteps,
+  renderInterface,
 } from './interface';
 
 export type { CheckResult, FieldInfo, LocalSymbol, Resolution, Signature, SignatureParam } from './checker';
@@ -551,19 +551,6 @@ export class Program {
    * text for every user with ≥ reference. Unfiltered.
    */
   renderedInterface(name: string, canSeeModule: (module: string) => boolean = () => true): RenderedInterface | undefined {
-    const job = this.interfaceJob(name, canSeeModule);
-    if (!job || 'done' in job) return job?.done;
-    for (;;) {
-      const r = job.steps.next();
-      if (r.done) return job.finish(r.value);
-    }
-  }
-
-  /** The cached interface of `name` for `canSeeModule` (`done`), or the steps that render it and how to keep the result; `undefined` for no valid module. */
-  private interfaceJob(
-    name: string,
-    canSeeModule: (module: string) => boolean,
-  ): { done: RenderedInterface | undefined } | { steps: Generator<void, RenderedInterface>; finish: (r: RenderedInterface) => RenderedInterface } | undefined {
     const info = this.byName.get(name);
     if (!info?.manifest) return undefined;
     const symbols = this.symbolsOf(info);
@@ -576,8 +563,8 @@ export class Program {
     // the same objects (an update of a file rebuilds its module's table).
     const tables = [symbols, ...external.map((m) => this.moduleSymbols(m))];
     const cached = this.interfaces.get(key);
-    if (cached && cached.tables.length === tables.length && cached.tables.every((t, i) => t === tables[i])) return { done: cached.r ?? undefined };
-    const steps = renderInterfaceSteps(
+    if (cached && cached.tables.length === tables.length && cached.tables.every((t, i) => t === tables[i])) return cached.r ?? undefined;
+    const r = renderInterface(
       { name, version: info.manifest.version, owner: info.manifest.owner },
       symbols.all.map((s) => s.decl),
       {
@@ -592,13 +579,8 @@ export class Program {
         },
       },
     );
-    return {
-      steps,
-      finish: (r) => {
-        this.interfaces.set(key, { r, tables });
-        return r;
-      },
-    };
+    this.interfaces.set(key, { r, tables });
+    return r;
   }
 
   /**

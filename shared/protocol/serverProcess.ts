@@ -16,8 +16,10 @@
  * editor (or the benchmark's client) needed while the server warmed up after its first
  * diagnostics, and an answer already written waited for the client to be scheduled; with one
  * thread the cold start at the large size fell from about 700 to 620 ms and completion p95 from
- * 4.5–5.4 to 2.8–3.6 ms (three alternating runs each, BENCHMARKS.md). A Node option: Electron's
- * Node mode (desktop VS Code) parses it as Node does but keeps its own V8 platform, so there it
- * changes nothing; under Node (code-server, Neovim, the benchmark) it applies.
+ * 4.5–5.4 to 2.8–3.6 ms (three alternating runs each, BENCHMARKS.md). A Node option: as Electron's
+ * source reads (shell/app/node_main.cc), its Node mode (desktop VS Code) parses Node's options but
+ * creates its own V8 platform, so there it is accepted and most likely changes nothing — not
+ * measured here, where the real VS Code is code-server on Node, where it applies (as in Neovim and
+ * the benchmark).
  */
 export const SERVER_NODE_OPTIONS: readonly string[] = ['--max-semi-space-size=4', '--v8-pool-size=1'];

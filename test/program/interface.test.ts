@@ -162,6 +162,55 @@ server action Secret() returns (v: Text) { v = "canary" }
     }
   });
 
+  test('the completion list after `Module.` is prepared a few elements at a time: the same list, kept; abandoned when stopped (issue 15)', async () => {
+    // Many public elements, so that the list takes several steps.
+    const many = Array.from(
+      { length: 40 },
+      (_, i) => `/// Action ${i}.\npublic server action A${i}(x: Text, l: List<Common.Money>) returns (y: Integer) {\n  y = 1\n}\n`,
+    ).join('\n');
+    const mk = () =>
+      fixture({}, { Big: { manifest: { version: '1.0.0', protected: true, dependencies: { Common: '^1.0.0' } }, files: { 'big.logic': many } } });
+    const fresh = mk();
+    const t = mk();
+    const u = mk();
+    try {
+      const expected = fresh.program.forUser('carol').completionElements('Big')!;
+      assert.equal(expected.length, 40);
+      const view = t.program.forUser('carol');
+      let pauses = 0;
+      await view.prepareCompletionElements(
+        'Big',
+        async () => {
+          pauses++;
+        },
+        () => false,
+      );
+      assert.ok(pauses >= 2, `prepared in steps (${pauses} pauses)`);
+      const list = view.completionElements('Big')!;
+      assert.deepEqual(list, expected);
+      assert.equal(view.completionElements('Big'), list, 'kept: the next request builds nothing');
+      // Stopped after its first step: a request builds the list whole, the same.
+      const v = u.program.forUser('carol');
+      await v.prepareCompletionElements(
+        'Big',
+        async () => {},
+        () => true,
+      );
+      assert.deepEqual(v.completionElements('Big'), expected);
+      // Below reference nothing is prepared (and nothing returned either way).
+      await u.program.forUser('nobody').prepareCompletionElements(
+        'Big',
+        async () => assert.fail('no step below reference'),
+        () => false,
+      );
+      assert.equal(u.program.forUser('nobody').completionElements('Big'), undefined);
+    } finally {
+      t.dispose();
+      u.dispose();
+      fresh.dispose();
+    }
+  });
+
   test('go to definition reads a layout, not the rendered document: the same name ranges, nothing below reference (issue 15)', () => {
     const source = [
       '/// Money.',
